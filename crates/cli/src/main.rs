@@ -1,0 +1,136 @@
+//! The `budgetctl` binary: wires flags to the library crates and renders their
+//! results. Nothing below this crate prints.
+
+mod report;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(
+    name = "budgetctl",
+    version,
+    about = "Keep AWS Budgets as code: validate, plan and apply budgets written in YAML.",
+    propagate_version = true
+)]
+struct Cli {
+    /// Never colour output (NO_COLOR is respected too).
+    #[arg(long, global = true)]
+    no_color: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check budget files offline: every rule AWS would enforce, with file:line:col.
+    Validate {
+        /// A budget file or a directory of *.yaml/*.yml files; repeatable.
+        /// Default: budgets.yaml, or budgets/ when present.
+        #[arg(short = 'f', long = "file", value_name = "PATH")]
+        files: Vec<PathBuf>,
+        /// Output format of the diagnostics.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Print the JSON Schema of budget files, for editors.
+    Schema,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let color = !cli.no_color
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stderr().is_terminal();
+    match cli.command {
+        Command::Validate { files, format } => validate(files, format, color),
+        Command::Schema => {
+            let schema = budgetctl_spec::json_schema();
+            let text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+            let mut out = std::io::stdout().lock();
+            if writeln!(out, "{text}").is_err() {
+                return ExitCode::FAILURE;
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// The files to read when none are named: `budgets.yaml`, else `budgets/`.
+fn default_paths() -> Vec<PathBuf> {
+    for candidate in ["budgets.yaml", "budgets.yml", "budgets"] {
+        let path = PathBuf::from(candidate);
+        if path.exists() {
+            return vec![path];
+        }
+    }
+    vec![PathBuf::from("budgets.yaml")]
+}
+
+fn validate(files: Vec<PathBuf>, format: Format, color: bool) -> ExitCode {
+    let paths = if files.is_empty() {
+        default_paths()
+    } else {
+        files
+    };
+    let loaded = budgetctl_spec::load_paths(&paths);
+    match format {
+        Format::Json => {
+            let records: Vec<budgetctl_spec::DiagnosticRecord> =
+                loaded.diagnostics.iter().map(Into::into).collect();
+            let out = serde_json::json!({
+                "valid": !loaded.has_errors(),
+                "files": loaded.files.iter().map(|f| f.path.display().to_string()).collect::<Vec<_>>(),
+                "budgets": loaded.config.budgets.len(),
+                "diagnostics": records,
+            });
+            let text = serde_json::to_string_pretty(&out).unwrap_or_default();
+            // A closed pipe (`| head`) is not an error worth a panic.
+            let _ = writeln!(std::io::stdout().lock(), "{text}");
+        }
+        Format::Text => {
+            let mut err = std::io::stderr().lock();
+            for d in &loaded.diagnostics {
+                let _ = write!(err, "{}", report::render(d, color));
+            }
+            let errors = loaded.errors().count();
+            let warnings = loaded.diagnostics.len() - errors;
+            let files = loaded.files.len();
+            let files = format!("{files} file{}", if files == 1 { "" } else { "s" });
+            if errors == 0 {
+                let budgets = loaded.config.budgets.len();
+                let _ = writeln!(
+                    err,
+                    "{budgets} budget{} in {files}: valid{}.",
+                    if budgets == 1 { "" } else { "s" },
+                    match warnings {
+                        0 => String::new(),
+                        1 => ", with 1 warning".to_owned(),
+                        n => format!(", with {n} warnings"),
+                    }
+                );
+            } else {
+                let _ = writeln!(
+                    err,
+                    "{errors} error{} and {warnings} warning{} in {files}.",
+                    if errors == 1 { "" } else { "s" },
+                    if warnings == 1 { "" } else { "s" },
+                );
+            }
+        }
+    }
+    if loaded.has_errors() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,89 @@
+//! Parse and validate 10,000 budgets with notifications (target: ≤ 100 ms,
+//! ≤ 100 MB peak RSS). Run with `cargo bench -p budgetctl-spec --bench parse_validate`.
+//!
+//! A plain bench binary rather than criterion: besides time it reports the
+//! process's peak resident set size, which criterion does not measure.
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use budgetctl_spec::{SourceFile, load_sources};
+
+const BUDGETS: usize = 10_000;
+const RUNS: usize = 15;
+
+/// A realistic file: varied budgets, two alerts each, filters and tags.
+fn generate() -> String {
+    let mut y =
+        String::from("version: 1\ndefaults:\n  account: \"111122223333\"\n  unit: USD\nbudgets:\n");
+    for i in 0..BUDGETS {
+        let _ = writeln!(y, "  - name: team-{i:05}-monthly");
+        match i % 4 {
+            0 => {
+                let _ = writeln!(y, "    limit: {}.50", 100 + i);
+            }
+            1 => {
+                let _ = write!(
+                    y,
+                    "    planned:\n      2026-11: {}\n      2026-12: {}\n      2027-01: {}\n",
+                    i,
+                    i + 1,
+                    i + 2
+                );
+            }
+            2 => y.push_str("    period: quarterly\n    auto_adjust: { historical: 4 }\n"),
+            _ => {
+                let _ = write!(y, "    type: usage\n    limit: \"{i} GB\"\n");
+            }
+        }
+        if i % 4 == 0 {
+            y.push_str("    cost_types: { tax: false, amortized: true }\n");
+            y.push_str("    filters: { Service: [\"Amazon Elastic Compute Cloud - Compute\"], Region: [us-east-1] }\n");
+        }
+        let _ = write!(
+            y,
+            "    notifications:\n      - on: actual > 80%\n        to: [team-{i}@example.com, \"arn:aws:sns:us-east-1:111122223333:alerts\"]\n      - type: forecasted\n        comparison: greater-than\n        threshold: 100\n        subscribers: [finops@example.com]\n    tags: {{ team: team-{i}, env: prod }}\n"
+        );
+    }
+    y
+}
+
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn main() {
+    // `cargo test` runs bench targets with `--bench` absent; keep that quick.
+    let quick = !std::env::args().any(|a| a == "--bench");
+    let runs = if quick { 1 } else { RUNS };
+    let text = generate();
+    let mut times: Vec<Duration> = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let source = SourceFile {
+            path: "bench.yaml".into(),
+            text: text.clone(),
+        };
+        let started = Instant::now();
+        let loaded = load_sources(vec![source]);
+        times.push(started.elapsed());
+        assert!(!loaded.has_errors(), "{}", loaded.diagnostics[0]);
+        assert_eq!(loaded.config.budgets.len(), BUDGETS);
+    }
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "parse+validate {BUDGETS} budgets ({:.1} MB of YAML), {runs} runs: min {:.1} ms, median {:.1} ms, max {:.1} ms",
+        text.len() as f64 / 1e6,
+        ms(times[0]),
+        ms(times[times.len() / 2]),
+        ms(times[times.len() - 1]),
+    );
+    if let Some(kib) = peak_rss_kib() {
+        println!(
+            "peak RSS of the whole bench process: {:.1} MB",
+            kib as f64 / 1024.0
+        );
+    }
+}

@@ -1,0 +1,120 @@
+//! Amounts: the one place that decides what an amount is and how it is written.
+//!
+//! AWS sends amounts as strings and re-renders them ("100" comes back as "100.0",
+//! and 15300000 as "1.53E+7"). Amounts are therefore decimals, never floats:
+//! "100", "100.0" and "1.0E+2" are the same amount, and AWS always receives a
+//! plain decimal string.
+
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+/// Why a piece of text is not an amount.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AmountError {
+    #[error("`{0}` is not a number")]
+    NotANumber(String),
+    #[error("`{0}` is negative; amounts are zero or more")]
+    Negative(String),
+    #[error("`{0}` has more digits than budgetctl can keep exactly (28 significant digits)")]
+    TooPrecise(String),
+}
+
+/// Parse an amount as people and AWS write it: `1000`, `1000.50`, `.5`, `1.53E+7`.
+pub fn parse_amount(text: &str) -> Result<Decimal, AmountError> {
+    let t = text.trim();
+    let has_digit = t.bytes().any(|b| b.is_ascii_digit());
+    let well_formed = has_digit
+        && t.bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-' | b'_'));
+    if !well_formed {
+        return Err(AmountError::NotANumber(text.to_owned()));
+    }
+    let t = t.replace('_', "");
+    let parsed = if t.contains(['e', 'E']) {
+        Decimal::from_scientific(&t)
+    } else {
+        Decimal::from_str(&t)
+    };
+    let value = parsed.map_err(|e| {
+        let msg = e.to_string();
+        if msg.contains("overflow") || msg.contains("precision") || msg.contains("too") {
+            AmountError::TooPrecise(text.to_owned())
+        } else {
+            AmountError::NotANumber(text.to_owned())
+        }
+    })?;
+    if value.is_sign_negative() && !value.is_zero() {
+        return Err(AmountError::Negative(text.to_owned()));
+    }
+    Ok(canonical(value))
+}
+
+/// The canonical form of an amount: no trailing zeros, no negative zero.
+pub fn canonical(value: Decimal) -> Decimal {
+    let mut v = value.normalize();
+    if v.is_zero() {
+        v = Decimal::ZERO;
+    }
+    v
+}
+
+/// The amount as AWS accepts it: a plain decimal string (`1000`, `1000.5`),
+/// matching the API's pattern `([0-9]*\.)?[0-9]+`.
+pub fn to_aws_string(value: Decimal) -> String {
+    canonical(value).to_string()
+}
+
+/// Two amounts are the same when their values are, whatever their spelling.
+pub fn same_amount(a: &str, b: &str) -> bool {
+    match (parse_amount(a), parse_amount(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spellings_aws_uses_are_equal() {
+        assert!(same_amount("100", "100.0"));
+        assert!(same_amount("100", "1.0E+2"));
+        assert!(same_amount("15300000", "1.53E+7"));
+        assert!(!same_amount("100", "100.01"));
+    }
+
+    #[test]
+    fn aws_strings_are_plain_decimals() {
+        for (input, sent) in [
+            ("1.53E+7", "15300000"),
+            ("100.0", "100"),
+            ("0.50", "0.5"),
+            (".5", "0.5"),
+            ("1_000", "1000"),
+            ("0", "0"),
+            ("-0", "0"),
+        ] {
+            assert_eq!(to_aws_string(parse_amount(input).unwrap()), sent, "{input}");
+        }
+    }
+
+    #[test]
+    fn junk_and_negatives_are_refused() {
+        assert!(matches!(
+            parse_amount("ten"),
+            Err(AmountError::NotANumber(_))
+        ));
+        assert!(matches!(
+            parse_amount("1.2.3"),
+            Err(AmountError::NotANumber(_))
+        ));
+        assert!(matches!(parse_amount(""), Err(AmountError::NotANumber(_))));
+        assert!(matches!(parse_amount("-5"), Err(AmountError::Negative(_))));
+        assert!(matches!(
+            parse_amount("123456789012345678901234567890"),
+            Err(AmountError::TooPrecise(_))
+        ));
+    }
+}

@@ -1,0 +1,507 @@
+//! The budget file format as plain serde types.
+//!
+//! These types are the format's single written description: the JSON Schema
+//! that editors use is generated from them ([`json_schema`]), and models are
+//! written back as YAML through them ([`to_yaml`]). Reading does not go through
+//! them: `decode` walks the located YAML tree instead, so that every error can
+//! name its line and column and all errors are reported at once. The round-trip
+//! property test keeps the two sides in agreement.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::amount::to_aws_string;
+use crate::decode::format_period;
+use crate::model::{
+    AutoAdjust, BudgetLimit, BudgetType, ComparisonOperator, Config, CostTypes, DesiredBudget,
+    Dimension, Expression, KeyValues, MatchOption, Metric, Notification, NotificationType,
+    Subscriber, ThresholdType, TimeUnit,
+};
+
+/// A budget file (`version: 1`).
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "budgetctl budget file")]
+pub struct Document {
+    /// Format version; always 1.
+    pub version: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub defaults: Option<Defaults>,
+    /// Per-account settings, keyed by 12-digit account id.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    pub accounts: BTreeMap<String, AccountDoc>,
+    #[serde(default)]
+    pub budgets: Vec<BudgetDoc>,
+}
+
+/// Values every budget of this file takes unless it says otherwise.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    /// The account budgets belong to (12 digits, quoted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The unit of bare amounts, e.g. USD (the default for cost budgets).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountDoc {
+    /// IAM role ARN assumed for this account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// Delete budgets of this account that no file declares (default false).
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub prune: bool,
+    /// Glob patterns of budget names that budgetctl never touches or prunes.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub ignore: Vec<String>,
+}
+
+/// One budget. Exactly one of `limit`, `planned` and `auto_adjust` (RI and
+/// Savings Plans budgets may leave all out: their limit is always 100%).
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetDoc {
+    /// 1 to 100 characters; no `:` or `\`.
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// Default: cost.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub budget_type: Option<BudgetType>,
+    /// Default: monthly.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<TimeUnit>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<LimitDoc>,
+    /// Amount per period: keys `YYYY-MM` (monthly) or `YYYY-Qn` (quarterly).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub planned: Option<BTreeMap<String, LimitDoc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_adjust: Option<AutoAdjustDoc>,
+    /// YYYY-MM-DD.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    /// YYYY-MM-DD, at the latest 2087-06-15.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost_types: Option<CostTypesDoc>,
+    /// CostFilters: filter name → values.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    pub filters: BTreeMap<String, Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filter_expression: Option<ExpressionDoc>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    #[schemars(length(max = 1))]
+    pub metrics: Vec<Metric>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub billing_view_arn: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    #[schemars(length(max = 10))]
+    pub notifications: Vec<NotificationDoc>,
+    /// Left out: tags are not managed. `{}`: the budget has no tags.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
+}
+
+/// An amount: a plain number in YAML wherever that keeps it exact.
+#[derive(Debug, Clone, Copy)]
+pub struct AmountDoc(pub Decimal);
+
+impl Serialize for AmountDoc {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let text = to_aws_string(self.0);
+        if let Ok(n) = text.parse::<u64>() {
+            return s.serialize_u64(n);
+        }
+        if let Ok(f) = text.parse::<f64>()
+            && crate::amount::parse_amount(&f.to_string()).ok() == Some(self.0)
+        {
+            return s.serialize_f64(f);
+        }
+        s.serialize_str(&text)
+    }
+}
+
+impl JsonSchema for AmountDoc {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Amount".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A non-negative decimal amount, e.g. 1000 or 1000.50.",
+            "anyOf": [
+                { "type": "number", "minimum": 0 },
+                { "type": "string", "pattern": "^\\s*([0-9][0-9_]*)?(\\.[0-9]+)?([eE][+-]?[0-9]+)?\\s*$" }
+            ]
+        })
+    }
+}
+
+/// `1000`, `"1000 USD"`, or `{amount: 1000, unit: USD}`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum LimitDoc {
+    Amount(AmountDoc),
+    WithUnit(String),
+    Spend {
+        amount: AmountDoc,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        unit: Option<String>,
+    },
+}
+
+/// `{historical: N}` (periods to average) or `{forecast: true}`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AutoAdjustDoc {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 60))]
+    pub historical: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forecast: Option<bool>,
+}
+
+/// Which charges a cost budget counts; unset flags take AWS's defaults (all
+/// true but `amortized` and `blended`).
+#[derive(Debug, Default, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CostTypesDoc {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credit: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discount: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub other_subscription: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recurring: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refund: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subscription: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub support: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tax: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upfront: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amortized: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blended: Option<bool>,
+}
+
+/// A Cost Explorer filter expression: exactly one operator.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExpressionDoc {
+    And(Vec<ExpressionDoc>),
+    Or(Vec<ExpressionDoc>),
+    Not(Box<ExpressionDoc>),
+    Dimensions(DimensionsDoc),
+    Tags(KeyValuesDoc),
+    CostCategories(KeyValuesDoc),
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DimensionsDoc {
+    pub key: Dimension,
+    #[schemars(length(min = 1))]
+    pub values: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub match_options: Vec<MatchOption>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeyValuesDoc {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub values: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub match_options: Vec<MatchOption>,
+}
+
+/// An alert: `{on: "actual > 80%", to: [...]}` or the structured form.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum NotificationDoc {
+    Compact {
+        /// `actual|forecasted  >|<|=  N%|N UNIT`, e.g. `actual > 80%`.
+        on: String,
+        #[schemars(length(min = 1, max = 11))]
+        to: Vec<SubscriberDoc>,
+    },
+    Structured {
+        #[serde(rename = "type")]
+        notification_type: NotificationType,
+        comparison: ComparisonOperator,
+        threshold: AmountDoc,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        threshold_type: Option<ThresholdType>,
+        #[schemars(length(min = 1, max = 11))]
+        subscribers: Vec<SubscriberDoc>,
+    },
+}
+
+/// An email address or SNS topic ARN (told apart by shape), or `{email: …}` / `{sns: …}`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum SubscriberDoc {
+    Address(String),
+    Email { email: String },
+    Sns { sns: String },
+}
+
+/// The JSON Schema of budget files, for editors (`yaml-language-server`).
+pub fn json_schema() -> serde_json::Value {
+    let mut schema = serde_json::to_value(schemars::schema_for!(Document)).unwrap_or_default();
+    if let Some(obj) = schema.as_object_mut() {
+        obj.insert(
+            "$id".into(),
+            "https://budgetctl.dev/schema/budgets-v1.json".into(),
+        );
+    }
+    schema
+}
+
+/// Write a configuration as a budget file that reads back to the same model.
+///
+/// Settings shared by every budget (the account, the unit) move to
+/// `defaults:`, notifications use the compact `on:`/`to:` form, planned
+/// limits are keyed `YYYY-MM` or `YYYY-Qn`, and cost types list only the flags
+/// that differ from AWS's defaults.
+pub fn to_yaml(config: &Config) -> String {
+    let doc = document_of(config);
+    serde_saphyr::to_string(&doc).unwrap_or_else(|e| format!("# cannot write YAML: {e}\n"))
+}
+
+/// The document [`to_yaml`] writes.
+pub fn document_of(config: &Config) -> Document {
+    let mut accounts_used = config.budgets.iter().map(|b| &b.account);
+    let shared_account = accounts_used
+        .next()
+        .filter(|first| accounts_used.all(|a| a == *first))
+        .cloned();
+    let unit = shared_cost_unit(config);
+    let defaults = Defaults {
+        account: shared_account.as_ref().map(|a| a.to_string()),
+        unit: unit.clone(),
+    };
+    let defaults = (defaults.account.is_some() || defaults.unit.is_some()).then_some(defaults);
+
+    let accounts = config
+        .accounts
+        .iter()
+        .map(|(id, s)| {
+            (
+                id.to_string(),
+                AccountDoc {
+                    role: s.role.clone(),
+                    prune: s.prune,
+                    ignore: s.ignore.clone(),
+                },
+            )
+        })
+        .collect();
+
+    let budgets = config
+        .budgets
+        .iter()
+        .map(|b| budget_doc(b, shared_account.is_none(), unit.as_deref()))
+        .collect();
+    Document {
+        version: 1,
+        defaults,
+        accounts,
+        budgets,
+    }
+}
+
+/// The unit of every cost and usage budget's limit, when they all share one.
+fn shared_cost_unit(config: &Config) -> Option<String> {
+    let mut units = config.budgets.iter().filter_map(|b| match &b.budget.limit {
+        BudgetLimit::Fixed(s) if !b.budget.budget_type.is_ri_or_sp() => Some(s.unit.as_str()),
+        BudgetLimit::Planned(p) => p.values().next().map(|s| s.unit.as_str()),
+        _ => None,
+    });
+    let first = units.next()?;
+    units.all(|u| u == first).then(|| first.to_owned())
+}
+
+fn budget_doc(d: &DesiredBudget, write_account: bool, default_unit: Option<&str>) -> BudgetDoc {
+    let b = &d.budget;
+    let implied_unit = match b.budget_type {
+        BudgetType::Cost => Some(default_unit.unwrap_or("USD")),
+        BudgetType::Usage => default_unit,
+        _ => Some("PERCENTAGE"),
+    };
+    let limit_doc = |amount: Decimal, unit: &str| {
+        if Some(unit) == implied_unit {
+            LimitDoc::Amount(AmountDoc(amount))
+        } else if unit.chars().any(char::is_whitespace) || unit.is_empty() {
+            LimitDoc::Spend {
+                amount: AmountDoc(amount),
+                unit: Some(unit.to_owned()),
+            }
+        } else {
+            LimitDoc::WithUnit(format!("{} {unit}", to_aws_string(amount)))
+        }
+    };
+    let (limit, planned, auto_adjust) = match &b.limit {
+        BudgetLimit::Fixed(_) if b.budget_type.is_ri_or_sp() => (None, None, None),
+        BudgetLimit::Fixed(s) => (Some(limit_doc(s.amount, &s.unit)), None, None),
+        BudgetLimit::Planned(p) => (
+            None,
+            Some(
+                p.iter()
+                    .map(|(date, s)| {
+                        (
+                            format_period(*date, b.time_unit),
+                            limit_doc(s.amount, &s.unit),
+                        )
+                    })
+                    .collect(),
+            ),
+            None,
+        ),
+        BudgetLimit::AutoAdjust(AutoAdjust::Historical { periods }) => (
+            None,
+            None,
+            Some(AutoAdjustDoc {
+                historical: Some(*periods),
+                forecast: None,
+            }),
+        ),
+        BudgetLimit::AutoAdjust(AutoAdjust::Forecast) => (
+            None,
+            None,
+            Some(AutoAdjustDoc {
+                historical: None,
+                forecast: Some(true),
+            }),
+        ),
+    };
+    let notification_unit = match &b.limit {
+        BudgetLimit::Fixed(s) => Some(s.unit.as_str()),
+        BudgetLimit::Planned(p) => p.values().next().map(|s| s.unit.as_str()),
+        BudgetLimit::AutoAdjust(_) => None,
+    };
+    BudgetDoc {
+        name: b.name.clone(),
+        account: write_account.then(|| d.account.to_string()),
+        budget_type: (b.budget_type != BudgetType::Cost).then_some(b.budget_type),
+        period: (b.time_unit != TimeUnit::Monthly).then_some(b.time_unit),
+        limit,
+        planned,
+        auto_adjust,
+        start: b.start.map(|d| d.to_string()),
+        end: b.end.map(|d| d.to_string()),
+        cost_types: b.cost_types.as_ref().and_then(cost_types_doc),
+        filters: b.cost_filters.clone(),
+        filter_expression: b.filter_expression.as_ref().map(expression_doc),
+        metrics: b.metrics.clone(),
+        billing_view_arn: b.billing_view_arn.clone(),
+        notifications: b
+            .notifications
+            .iter()
+            .map(|n| notification_doc(n, notification_unit))
+            .collect(),
+        tags: b.tags.clone(),
+    }
+}
+
+fn cost_types_doc(ct: &CostTypes) -> Option<CostTypesDoc> {
+    let defaults = CostTypes::default();
+    if *ct == defaults {
+        return None;
+    }
+    let differs = |v: bool, d: bool| (v != d).then_some(v);
+    Some(CostTypesDoc {
+        credit: differs(ct.include_credit, defaults.include_credit),
+        discount: differs(ct.include_discount, defaults.include_discount),
+        other_subscription: differs(
+            ct.include_other_subscription,
+            defaults.include_other_subscription,
+        ),
+        recurring: differs(ct.include_recurring, defaults.include_recurring),
+        refund: differs(ct.include_refund, defaults.include_refund),
+        subscription: differs(ct.include_subscription, defaults.include_subscription),
+        support: differs(ct.include_support, defaults.include_support),
+        tax: differs(ct.include_tax, defaults.include_tax),
+        upfront: differs(ct.include_upfront, defaults.include_upfront),
+        amortized: differs(ct.use_amortized, defaults.use_amortized),
+        blended: differs(ct.use_blended, defaults.use_blended),
+    })
+}
+
+fn expression_doc(e: &Expression) -> ExpressionDoc {
+    let kv = |kv: &KeyValues| KeyValuesDoc {
+        key: kv.key.clone(),
+        values: kv.values.clone(),
+        match_options: kv.match_options.clone(),
+    };
+    match e {
+        Expression::And(parts) => ExpressionDoc::And(parts.iter().map(expression_doc).collect()),
+        Expression::Or(parts) => ExpressionDoc::Or(parts.iter().map(expression_doc).collect()),
+        Expression::Not(inner) => ExpressionDoc::Not(Box::new(expression_doc(inner))),
+        Expression::Dimensions(d) => ExpressionDoc::Dimensions(DimensionsDoc {
+            key: d.key,
+            values: d.values.clone(),
+            match_options: d.match_options.clone(),
+        }),
+        Expression::Tags(t) => ExpressionDoc::Tags(kv(t)),
+        Expression::CostCategories(c) => ExpressionDoc::CostCategories(kv(c)),
+    }
+}
+
+fn subscriber_doc(s: &Subscriber) -> SubscriberDoc {
+    match s {
+        // An address that would be read as the other kind is written explicitly.
+        Subscriber::Email(a) if a.starts_with("arn:") => SubscriberDoc::Email { email: a.clone() },
+        Subscriber::Sns(a) if !a.starts_with("arn:") => SubscriberDoc::Sns { sns: a.clone() },
+        other => SubscriberDoc::Address(other.address().to_owned()),
+    }
+}
+
+fn notification_doc(n: &Notification, unit: Option<&str>) -> NotificationDoc {
+    let k = &n.key;
+    let subscribers: Vec<SubscriberDoc> = n.subscribers.iter().map(subscriber_doc).collect();
+    let compact_unit = match k.threshold_type {
+        ThresholdType::Percentage => Some("%".to_owned()),
+        ThresholdType::AbsoluteValue => unit
+            .filter(|u| {
+                u.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                    && u.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            })
+            .map(|u| format!(" {u}")),
+    };
+    match compact_unit {
+        Some(suffix) => NotificationDoc::Compact {
+            on: format!(
+                "{} {} {}{}",
+                k.notification_type,
+                k.comparison.symbol(),
+                to_aws_string(k.threshold),
+                suffix
+            ),
+            to: subscribers,
+        },
+        None => NotificationDoc::Structured {
+            notification_type: k.notification_type,
+            comparison: k.comparison,
+            threshold: AmountDoc(k.threshold),
+            threshold_type: Some(k.threshold_type),
+            subscribers,
+        },
+    }
+}

@@ -1,0 +1,273 @@
+//! budgetctl's budget files: YAML in, a typed and validated model out.
+//!
+//! The spec crate reads one or more budget files, checks every rule AWS Budgets
+//! would enforce (and a few it silently gets wrong), and returns the desired
+//! state as a [`Config`], together with every [`Diagnostic`] found, each
+//! pointing at its file, line and column. It also writes a model back as YAML
+//! ([`to_yaml`], for `import`) and describes the format as a JSON Schema
+//! ([`json_schema`], for editors). It does no network I/O and never prints.
+//!
+//! ```
+//! let loaded = budgetctl_spec::load_str(
+//!     "budgets.yaml",
+//!     r#"
+//! version: 1
+//! defaults: { account: "111122223333" }
+//! budgets:
+//!   - name: total-monthly
+//!     limit: 1000
+//!     notifications:
+//!       - on: actual > 80%
+//!         to: [finops@example.com]
+//! "#,
+//! );
+//! assert!(!loaded.has_errors());
+//! let budget = &loaded.config.budgets[0].budget;
+//! assert_eq!(budget.name, "total-monthly");
+//! assert_eq!(budget.notifications[0].key.to_string(), "actual > 80%");
+//! ```
+
+pub mod amount;
+mod decode;
+pub mod diagnostic;
+pub mod document;
+pub mod model;
+pub mod node;
+pub mod rules;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use decode::{format_period, max_end_date};
+pub use diagnostic::{Code, Diagnostic, DiagnosticRecord, Severity, SourceFile, Span};
+pub use document::{json_schema, to_yaml};
+pub use model::*;
+
+/// The result of loading budget files: the model of everything that was valid,
+/// and every diagnostic, errors and warnings, in file order.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub config: Config,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The files read, in the order read.
+    pub files: Vec<Arc<SourceFile>>,
+}
+
+impl Loaded {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.is_error())
+    }
+}
+
+/// Expand paths into the budget files they name: a file is itself; a directory
+/// is every `*.yaml` and `*.yml` directly in it, sorted by name.
+pub fn expand_paths(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(path)?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.is_file()
+                        && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+                })
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}
+
+/// Read, parse and validate budget files and directories (see [`expand_paths`]).
+pub fn load_paths(paths: &[PathBuf]) -> Loaded {
+    let mut loaded = Loaded::default();
+    let files = match expand_paths(paths) {
+        Ok(files) => files,
+        Err(e) => {
+            let path = paths.first().cloned().unwrap_or_default();
+            let file = Arc::new(SourceFile {
+                path,
+                text: String::new(),
+            });
+            loaded.diagnostics.push(Diagnostic::error(
+                Code::Io,
+                Span::file_start(&file),
+                format!("cannot list budget files: {e}"),
+            ));
+            return loaded;
+        }
+    };
+    if files.is_empty() {
+        let path = paths.first().cloned().unwrap_or_default();
+        let file = Arc::new(SourceFile {
+            path: path.clone(),
+            text: String::new(),
+        });
+        loaded.diagnostics.push(
+            Diagnostic::error(
+                Code::NoFiles,
+                Span::file_start(&file),
+                format!("no budget files (*.yaml, *.yml) in {}", path.display()),
+            )
+            .with_help("pass a file or a directory of budget files with -f"),
+        );
+        return loaded;
+    }
+    let mut sources = Vec::with_capacity(files.len());
+    for path in files {
+        match read_source(&path) {
+            Ok(text) => sources.push(SourceFile { path, text }),
+            Err(message) => {
+                let file = Arc::new(SourceFile {
+                    path,
+                    text: String::new(),
+                });
+                loaded.diagnostics.push(
+                    Diagnostic::error(Code::Io, Span::file_start(&file), message)
+                        .with_help("check the path and its permissions"),
+                );
+            }
+        }
+    }
+    let mut rest = load_sources(sources);
+    rest.diagnostics.splice(0..0, loaded.diagnostics);
+    rest
+}
+
+fn read_source(path: &Path) -> Result<String, String> {
+    let meta =
+        std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if meta.len() > node::MAX_FILE_BYTES as u64 {
+        return Err(format!(
+            "{} is {} bytes; budget files may be at most {} bytes",
+            path.display(),
+            meta.len(),
+            node::MAX_FILE_BYTES
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "{} is not UTF-8 text (invalid byte at offset {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+/// Validate one document given as text, as if read from `path`.
+pub fn load_str(path: impl Into<PathBuf>, text: &str) -> Loaded {
+    load_sources(vec![SourceFile {
+        path: path.into(),
+        text: text.to_owned(),
+    }])
+}
+
+/// Validate documents already in memory, merging them as one configuration.
+pub fn load_sources(sources: Vec<SourceFile>) -> Loaded {
+    let mut loaded = Loaded::default();
+    let mut accounts: BTreeMap<AccountId, (AccountSettings, Span)> = BTreeMap::new();
+    let mut names: BTreeMap<(AccountId, String), Span> = BTreeMap::new();
+
+    for source in sources {
+        let file = Arc::new(source);
+        loaded.files.push(Arc::clone(&file));
+        let root = match node::parse(&file) {
+            Ok(root) => root,
+            Err(d) => {
+                loaded.diagnostics.push(d);
+                continue;
+            }
+        };
+        let mut file_diagnostics = Vec::new();
+        let decoded = decode::Decoder::new(&file, &mut file_diagnostics).file(&root);
+
+        for account in decoded.accounts {
+            match accounts.get(&account.id) {
+                Some((settings, first)) if *settings != account.settings => {
+                    file_diagnostics.push(
+                        Diagnostic::error(
+                            Code::AccountConflict,
+                            account.span.clone(),
+                            format!(
+                                "account {} is configured differently in two places",
+                                account.id
+                            ),
+                        )
+                        .with_help(
+                            "declare each account's role, prune and ignore once, or identically",
+                        )
+                        .with_related(first.clone(), "also configured here"),
+                    );
+                }
+                Some(_) => {}
+                None => {
+                    loaded
+                        .config
+                        .accounts
+                        .insert(account.id.clone(), account.settings.clone());
+                    accounts.insert(account.id, (account.settings, account.span));
+                }
+            }
+        }
+
+        let mut identities: Vec<(AccountId, String, Span, Option<DesiredBudget>)> = decoded
+            .budgets
+            .into_iter()
+            .map(|b| {
+                let desired = DesiredBudget {
+                    account: b.account.clone(),
+                    budget: b.budget,
+                    origin: b.origin,
+                };
+                (
+                    b.account,
+                    desired.budget.name.clone(),
+                    b.name_span,
+                    Some(desired),
+                )
+            })
+            .chain(
+                decoded
+                    .invalid_budget_names
+                    .into_iter()
+                    .map(|(account, name, span)| (account, name, span, None)),
+            )
+            .collect();
+        identities.sort_by_key(|(_, _, span, _)| span.pos.offset);
+        for (account, name, span, desired) in identities {
+            let key = (account, name);
+            if let Some(first) = names.get(&key) {
+                file_diagnostics.push(
+                    Diagnostic::error(
+                        Code::DuplicateBudget,
+                        span,
+                        format!("budget `{}` is declared twice for account {}", key.1, key.0),
+                    )
+                    .with_help("budget names are unique per account: rename or remove one")
+                    .with_related(first.clone(), "first declared here"),
+                );
+                continue;
+            }
+            names.insert(key, span);
+            loaded.config.budgets.extend(desired);
+        }
+
+        file_diagnostics.sort_by_key(|d| (d.span.pos.line, d.span.pos.column));
+        loaded.diagnostics.extend(file_diagnostics);
+    }
+    // A budget file with errors must not half-apply: drop the model's budgets
+    // when anything is wrong, so callers cannot act on a partial configuration.
+    if loaded.has_errors() {
+        loaded.config.budgets.clear();
+    }
+    loaded
+}

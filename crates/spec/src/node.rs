@@ -1,0 +1,348 @@
+//! The YAML document as a tree of located nodes.
+//!
+//! serde-saphyr parses the text (panic-free, with input limits against alias
+//! bombs and huge documents) into this tree; `decode` then walks it to build
+//! the typed model, so that every error can point at the exact key or value and
+//! all errors of a file are found in one pass instead of stopping at the first.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::Spanned;
+
+use crate::diagnostic::{Code, Diagnostic, Pos, SourceFile, Span};
+
+/// Largest budget file accepted, in bytes. Ten thousand budgets with alerts
+/// take about 3 MB; this leaves room without letting a stray file exhaust memory.
+pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
+
+/// A YAML value with the position it was written at.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub pos: Pos,
+    pub value: Value,
+}
+
+#[derive(Debug, Clone)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    /// A plain scalar that YAML reads as a number, kept as written so that
+    /// amounts and account ids never pass through a float.
+    Number(String),
+    String(String),
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+impl Node {
+    /// What kind of value this is, in words for error messages.
+    pub fn kind(&self) -> &'static str {
+        match self.value {
+            Value::Null => "nothing (null)",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+
+    /// The text of a scalar (string or number), or `None` for other kinds.
+    pub fn scalar_text(&self) -> Option<&str> {
+        match &self.value {
+            Value::String(s) | Value::Number(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// A parsed tree, before located positions are resolved against the source text.
+struct RawNode(Spanned<RawValue>);
+
+enum RawValue {
+    Null,
+    Bool(bool),
+    Number(String),
+    String(String),
+    Seq(Vec<RawNode>),
+    Map(Vec<(Spanned<String>, RawNode)>),
+}
+
+impl<'de> Deserialize<'de> for RawNode {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Spanned::<RawValue>::deserialize(d).map(RawNode)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ValueVisitor;
+
+        impl<'de> Visitor<'de> for ValueVisitor {
+            type Value = RawValue;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any YAML value")
+            }
+            fn visit_unit<E>(self) -> Result<RawValue, E> {
+                Ok(RawValue::Null)
+            }
+            fn visit_none<E>(self) -> Result<RawValue, E> {
+                Ok(RawValue::Null)
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<RawValue, E> {
+                Ok(RawValue::Bool(v))
+            }
+            // Numbers keep their digits; the source text replaces this rendering
+            // when the node is resolved (see `resolve`).
+            fn visit_i64<E>(self, v: i64) -> Result<RawValue, E> {
+                Ok(RawValue::Number(v.to_string()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<RawValue, E> {
+                Ok(RawValue::Number(v.to_string()))
+            }
+            fn visit_i128<E>(self, v: i128) -> Result<RawValue, E> {
+                Ok(RawValue::Number(v.to_string()))
+            }
+            fn visit_u128<E>(self, v: u128) -> Result<RawValue, E> {
+                Ok(RawValue::Number(v.to_string()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<RawValue, E> {
+                Ok(RawValue::Number(v.to_string()))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<RawValue, E> {
+                Ok(RawValue::String(v.to_owned()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<RawValue, E> {
+                Ok(RawValue::String(v))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawValue, A::Error> {
+                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                while let Some(item) = seq.next_element::<RawNode>()? {
+                    items.push(item);
+                }
+                Ok(RawValue::Seq(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawValue, A::Error> {
+                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
+                while let Some(key) = map.next_key::<Spanned<String>>()? {
+                    let value = map.next_value::<RawNode>()?;
+                    entries.push((key, value));
+                }
+                Ok(RawValue::Map(entries))
+            }
+        }
+
+        d.deserialize_any(ValueVisitor)
+    }
+}
+
+fn options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        // YAML 1.2 booleans only: `no` is a string, never false (the Norway problem).
+        strict_booleans: true,
+        budget: serde_saphyr::budget! {
+            max_reader_input_bytes: Some(MAX_FILE_BYTES),
+            max_events: 20_000_000,
+            max_aliases: 10_000,
+            max_anchors: 10_000,
+            max_depth: 64,
+            max_documents: 1,
+            max_nodes: 10_000_000,
+            max_total_scalar_bytes: MAX_FILE_BYTES,
+        },
+    }
+}
+
+fn pos_of(loc: &serde_saphyr::Location, text: &str) -> Pos {
+    let span = loc.span();
+    let (offset, len) = match (span.byte_offset(), span.byte_len()) {
+        (Some(o), Some(l)) => (o as usize, l as usize),
+        _ => (0, 0),
+    };
+    let (offset, len) = if offset.saturating_add(len) <= text.len() {
+        (offset, len)
+    } else {
+        (0, 0)
+    };
+    Pos {
+        line: u32::try_from(loc.line()).unwrap_or(u32::MAX),
+        column: u32::try_from(loc.column()).unwrap_or(u32::MAX),
+        offset,
+        len,
+    }
+}
+
+fn resolve(raw: RawNode, text: &str) -> Node {
+    let Spanned {
+        value,
+        referenced,
+        defined,
+    } = raw.0;
+    let pos = pos_of(&referenced, text);
+    let value = match value {
+        RawValue::Null => Value::Null,
+        RawValue::Bool(b) => Value::Bool(b),
+        RawValue::Number(rendered) => {
+            // The digits as written ("1000.10", "012345678901"), from where the
+            // scalar is defined (an alias points elsewhere).
+            let at = pos_of(&defined, text);
+            let written = text.get(at.offset..at.offset + at.len).unwrap_or("");
+            if !written.is_empty() && !written.starts_with(['*', '&', '!']) {
+                Value::Number(written.trim().to_owned())
+            } else {
+                Value::Number(rendered)
+            }
+        }
+        RawValue::String(s) => Value::String(s),
+        RawValue::Seq(items) => Value::Seq(items.into_iter().map(|n| resolve(n, text)).collect()),
+        RawValue::Map(entries) => Value::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| {
+                    let key = Node {
+                        pos: pos_of(&k.referenced, text),
+                        value: Value::String(k.value),
+                    };
+                    (key, resolve(v, text))
+                })
+                .collect(),
+        ),
+    };
+    Node { pos, value }
+}
+
+/// Parse one file's text into a located tree, or a diagnostic saying why not.
+pub fn parse(file: &Arc<SourceFile>) -> Result<Node, Diagnostic> {
+    let text = file.text.as_str();
+    if text.len() > MAX_FILE_BYTES {
+        return Err(Diagnostic::error(
+            Code::InputTooLarge,
+            Span::file_start(file),
+            format!(
+                "file is {} bytes; budget files may be at most {} bytes",
+                text.len(),
+                MAX_FILE_BYTES
+            ),
+        )
+        .with_help(
+            "split the budgets over several files in a directory and pass the directory with -f",
+        ));
+    }
+    if text.trim().is_empty() {
+        return Ok(Node {
+            pos: Pos {
+                line: 1,
+                column: 1,
+                offset: 0,
+                len: 0,
+            },
+            value: Value::Null,
+        });
+    }
+    match serde_saphyr::from_str_with_options::<RawNode>(text, options()) {
+        Ok(raw) => Ok(resolve(raw, text)),
+        Err(err) => Err(syntax_diagnostic(file, &err)),
+    }
+}
+
+fn syntax_diagnostic(file: &Arc<SourceFile>, err: &serde_saphyr::Error) -> Diagnostic {
+    let pos = err
+        .location()
+        .map(|loc| pos_of(&loc, &file.text))
+        .unwrap_or(Pos {
+            line: 1,
+            column: 1,
+            offset: 0,
+            len: 0,
+        });
+    // serde-saphyr renders its own snippet; keep only the sentence.
+    let full = err.to_string();
+    let first = full.lines().next().unwrap_or("invalid YAML");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    let message = match first.split_once(": ") {
+        Some((prefix, rest)) if prefix.starts_with("line ") => rest,
+        _ => first,
+    };
+    let (code, message, help) = if let Some(key) = message.strip_prefix("duplicate mapping key: ") {
+        let key = key.split(',').next().unwrap_or(key);
+        (
+            Code::Syntax,
+            format!("key `{key}` appears twice in the same mapping"),
+            Some("remove one of them; YAML keeps only one value per key".to_owned()),
+        )
+    } else if message.contains("budget") || message.contains("limit exceeded") {
+        (
+            Code::InputTooLarge,
+            format!("the YAML exceeds budgetctl's input limits: {message}"),
+            Some("check for runaway anchors and aliases, or split the file".to_owned()),
+        )
+    } else {
+        (
+            Code::Syntax,
+            format!("invalid YAML: {message}"),
+            Some("check indentation, quoting and brackets around this place".to_owned()),
+        )
+    };
+    let mut d = Diagnostic::error(code, Span::new(file, pos), message);
+    if let Some(help) = help {
+        d = d.with_help(help);
+    }
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(text: &str) -> Arc<SourceFile> {
+        Arc::new(SourceFile {
+            path: "t.yaml".into(),
+            text: text.to_owned(),
+        })
+    }
+
+    #[test]
+    fn numbers_keep_their_written_digits() {
+        let node = parse(&source("a: 1000.10\nb: 012345678901\nc: 1.0E+2\n")).unwrap();
+        let Value::Map(entries) = node.value else {
+            panic!("expected a map")
+        };
+        let texts: Vec<_> = entries
+            .iter()
+            .map(|(_, v)| v.scalar_text().unwrap().to_owned())
+            .collect();
+        assert_eq!(texts, ["1000.10", "012345678901", "1.0E+2"]);
+    }
+
+    #[test]
+    fn norway_is_a_string() {
+        let node = parse(&source("a: no\n")).unwrap();
+        let Value::Map(entries) = node.value else {
+            panic!("expected a map")
+        };
+        assert!(matches!(&entries[0].1.value, Value::String(s) if s == "no"));
+    }
+
+    #[test]
+    fn duplicate_keys_are_located() {
+        let err = parse(&source("a: 1\na: 2\n")).unwrap_err();
+        assert_eq!((err.span.pos.line, err.span.pos.column), (2, 1));
+        assert!(err.message.contains("`a` appears twice"), "{}", err.message);
+    }
+
+    #[test]
+    fn alias_bomb_is_refused() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let err = parse(&source(&text)).unwrap_err();
+        assert_eq!(err.code, Code::InputTooLarge, "{}", err.message);
+    }
+}

@@ -1,0 +1,266 @@
+//! AWS's rules for single values, from the Budgets API model
+//! (`budgets-2016-10-20.service.json`): lengths, patterns and bounds. Each
+//! check says what is wrong and what would be right; `decode` attaches the place.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use rust_decimal::Decimal;
+
+use crate::diagnostic::Code;
+
+/// A broken rule: its code, what is wrong, and what would be right.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub code: Code,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl Problem {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Problem {
+            code,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+/// BudgetName: 1 to 100 characters, pattern
+/// `^(?![^:\\]*/action/|(?i).*<script>.*</script>.*)[^:\\]+$`.
+pub fn budget_name(name: &str) -> Result<(), Problem> {
+    let chars = name.chars().count();
+    if chars == 0 || chars > 100 {
+        return Err(Problem::new(
+            Code::NameLength,
+            format!("budget name is {chars} characters long; AWS allows 1 to 100"),
+        )
+        .help("shorten the name"));
+    }
+    if let Some(c) = name.chars().find(|c| *c == ':' || *c == '\\') {
+        return Err(Problem::new(
+            Code::NamePattern,
+            format!("budget name `{name}` contains `{c}`, which AWS does not allow"),
+        )
+        .help("use `-` or `_` instead of `:` and `\\`"));
+    }
+    if name.contains("/action/") {
+        return Err(Problem::new(
+            Code::NamePattern,
+            format!("budget name `{name}` contains `/action/`, which AWS reserves"),
+        )
+        .help("rename the budget so that it does not contain `/action/`"));
+    }
+    static SCRIPT: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?is)<script>.*</script>").expect("valid regex"));
+    if SCRIPT.is_match(name) {
+        return Err(Problem::new(
+            Code::NamePattern,
+            format!("budget name `{name}` contains a <script> element, which AWS rejects"),
+        )
+        .help("remove the markup from the name"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(Problem::new(
+            Code::NamePattern,
+            "budget name contains a control character (tab, newline, …)",
+        )
+        .help("use printable characters only"));
+    }
+    Ok(())
+}
+
+/// An email subscriber: one `@`, a non-empty local part, a dotted domain, no
+/// spaces or line breaks (AWS refuses addresses with line breaks).
+pub fn email(address: &str) -> Result<(), Problem> {
+    static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+            .expect("valid regex")
+    });
+    if address.len() <= 254 && EMAIL.is_match(address) {
+        Ok(())
+    } else {
+        Err(Problem::new(
+            Code::Email,
+            format!("`{address}` is not a valid email address"),
+        )
+        .help("write an address like finops@example.com, or an SNS topic ARN like arn:aws:sns:us-east-1:111122223333:alerts"))
+    }
+}
+
+/// An SNS topic subscriber: `arn:PARTITION:sns:REGION:ACCOUNT:TOPIC`.
+pub fn sns_arn(arn: &str) -> Result<(), Problem> {
+    static SNS: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"^arn:aws[a-z-]*:sns:[a-z]{2}(?:-[a-z]+)+-[0-9]:[0-9]{12}:[A-Za-z0-9_-]{1,256}$",
+        )
+        .expect("valid regex")
+    });
+    if SNS.is_match(arn) {
+        Ok(())
+    } else {
+        Err(Problem::new(
+            Code::SnsArn,
+            format!("`{arn}` is not an SNS topic ARN"),
+        )
+        .help("write arn:aws:sns:REGION:ACCOUNT_ID:TOPIC_NAME, e.g. arn:aws:sns:us-east-1:111122223333:alerts"))
+    }
+}
+
+/// BillingViewArn: 20 to 2048 characters, pattern from the API model.
+pub fn billing_view_arn(arn: &str) -> Result<(), Problem> {
+    static VIEW: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^arn:aws[a-z-]*:(billing)::[0-9]{12}:billingview/[a-zA-Z0-9/:_\+=\.\-@]{0,75}[a-zA-Z0-9]$")
+            .expect("valid regex")
+    });
+    if (20..=2048).contains(&arn.len()) && VIEW.is_match(arn) {
+        Ok(())
+    } else {
+        Err(Problem::new(
+            Code::BillingViewArn,
+            format!("`{arn}` is not a billing view ARN"),
+        )
+        .help("write arn:aws:billing::ACCOUNT_ID:billingview/NAME, as ListBillingViews returns it"))
+    }
+}
+
+/// An IAM role ARN to assume for an account.
+pub fn role_arn(arn: &str) -> Result<(), Problem> {
+    static ROLE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+$")
+            .expect("valid regex")
+    });
+    if arn.len() <= 2048 && ROLE.is_match(arn) {
+        Ok(())
+    } else {
+        Err(
+            Problem::new(Code::RoleArn, format!("`{arn}` is not an IAM role ARN"))
+                .help("write arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME"),
+        )
+    }
+}
+
+/// The largest notification threshold AWS accepts (NotificationThreshold max).
+pub fn max_threshold() -> Decimal {
+    Decimal::from(15_000_000_000_000_i64)
+}
+
+/// A notification threshold: 0 to 15,000,000,000,000.
+pub fn threshold(value: Decimal) -> Result<(), Problem> {
+    if value.is_sign_negative() && !value.is_zero() || value > max_threshold() {
+        Err(Problem::new(
+            Code::Threshold,
+            format!("threshold {value} is outside 0 to 15,000,000,000,000"),
+        )
+        .help("use a threshold between 0 and 15000000000000"))
+    } else {
+        Ok(())
+    }
+}
+
+/// A resource tag key: 1 to 128 characters, not starting with `aws:`.
+pub fn tag_key(key: &str) -> Result<(), Problem> {
+    let chars = key.chars().count();
+    if chars == 0 || chars > 128 {
+        return Err(Problem::new(
+            Code::TagKey,
+            format!("tag key is {chars} characters long; AWS allows 1 to 128"),
+        )
+        .help("shorten the key to at most 128 characters"));
+    }
+    if key.len() >= 4 && key[..4].eq_ignore_ascii_case("aws:") {
+        return Err(Problem::new(
+            Code::TagKey,
+            format!("tag key `{key}` starts with `aws:`, which AWS reserves for its own tags"),
+        )
+        .help("choose a key without the `aws:` prefix"));
+    }
+    Ok(())
+}
+
+/// A resource tag value: 0 to 256 characters.
+pub fn tag_value(key: &str, value: &str) -> Result<(), Problem> {
+    let chars = value.chars().count();
+    if chars > 256 {
+        return Err(Problem::new(
+            Code::TagValue,
+            format!("value of tag `{key}` is {chars} characters long; AWS allows at most 256"),
+        )
+        .help("shorten the value to at most 256 characters"));
+    }
+    Ok(())
+}
+
+/// Greatest number of tags on one budget (ResourceTagList max).
+pub const MAX_TAGS: usize = 200;
+/// Greatest number of notifications on one budget.
+pub const MAX_NOTIFICATIONS: usize = 10;
+/// Greatest number of email subscribers on one notification.
+pub const MAX_EMAIL_SUBSCRIBERS: usize = 10;
+/// Greatest number of SNS subscribers on one notification.
+pub const MAX_SNS_SUBSCRIBERS: usize = 1;
+/// Longest filter value (Value max).
+pub const MAX_FILTER_VALUE_CHARS: usize = 1024;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_api_pattern() {
+        assert!(budget_name("total-monthly").is_ok());
+        assert!(budget_name("Team A / prod (EUR)").is_ok());
+        assert_eq!(budget_name("a:b").unwrap_err().code, Code::NamePattern);
+        assert_eq!(budget_name("a\\b").unwrap_err().code, Code::NamePattern);
+        assert_eq!(
+            budget_name("x/action/y").unwrap_err().code,
+            Code::NamePattern
+        );
+        assert_eq!(
+            budget_name("a<SCRIPT>alert(1)</script>").unwrap_err().code,
+            Code::NamePattern
+        );
+        assert_eq!(budget_name("").unwrap_err().code, Code::NameLength);
+        assert_eq!(
+            budget_name(&"x".repeat(101)).unwrap_err().code,
+            Code::NameLength
+        );
+        assert!(budget_name(&"é".repeat(100)).is_ok());
+    }
+
+    #[test]
+    fn subscribers_are_checked_by_shape() {
+        assert!(email("finops@example.com").is_ok());
+        assert!(email("a.b+c@sub.example.co.uk").is_ok());
+        assert!(email("finops@example").is_err());
+        assert!(email("fin ops@example.com").is_err());
+        assert!(email("finops@@example.com").is_err());
+        assert!(sns_arn("arn:aws:sns:us-east-1:111122223333:alerts").is_ok());
+        assert!(sns_arn("arn:aws-us-gov:sns:us-gov-west-1:111122223333:a_b-c").is_ok());
+        assert!(sns_arn("arn:aws:sqs:us-east-1:111122223333:alerts").is_err());
+        assert!(sns_arn("arn:aws:sns:us-east-1:1111:alerts").is_err());
+    }
+
+    #[test]
+    fn tags_follow_aws_limits() {
+        assert!(tag_key("owner").is_ok());
+        assert!(tag_key("AWS:owner").is_err());
+        assert!(tag_key("").is_err());
+        assert!(tag_key(&"k".repeat(129)).is_err());
+        assert!(tag_value("k", &"v".repeat(256)).is_ok());
+        assert!(tag_value("k", &"v".repeat(257)).is_err());
+    }
+
+    #[test]
+    fn thresholds_are_bounded() {
+        assert!(threshold(Decimal::ZERO).is_ok());
+        assert!(threshold(max_threshold()).is_ok());
+        assert!(threshold(max_threshold() + Decimal::ONE).is_err());
+    }
+}

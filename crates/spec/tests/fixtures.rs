@@ -1,0 +1,112 @@
+//! Every file under tests/fixtures/invalid states the diagnostics it must
+//! produce in its header (`# expect: CODE LINE:COL`, `# expect-warning: …`);
+//! every file under tests/fixtures/valid must validate without errors.
+
+use std::path::{Path, PathBuf};
+
+use budgetctl_spec::{Severity, load_paths};
+
+fn fixtures(dir: &str) -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(dir);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no fixtures in {}", root.display());
+    files
+}
+
+/// The (severity, code, line, column) a fixture's header promises.
+fn expected(path: &Path) -> Vec<(Severity, String, u32, u32)> {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines()
+        .take_while(|l| l.starts_with('#'))
+        .filter_map(|l| {
+            let (severity, rest) = if let Some(r) = l.strip_prefix("# expect: ") {
+                (Severity::Error, r)
+            } else {
+                (Severity::Warning, l.strip_prefix("# expect-warning: ")?)
+            };
+            let (code, place) = rest.split_once(' ').expect("CODE LINE:COL");
+            let (line, col) = place.split_once(':').expect("LINE:COL");
+            Some((
+                severity,
+                code.to_owned(),
+                line.parse().unwrap(),
+                col.parse().unwrap(),
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn each_invalid_fixture_reports_exactly_its_expected_diagnostics() {
+    let mut failures = Vec::new();
+    for path in fixtures("invalid") {
+        let want = expected(&path);
+        assert!(
+            !want.is_empty(),
+            "{} has no `# expect:` header",
+            path.display()
+        );
+        let loaded = load_paths(std::slice::from_ref(&path));
+        let got: Vec<_> = loaded
+            .diagnostics
+            .iter()
+            .map(|d| {
+                (
+                    d.severity,
+                    d.code.as_str().to_owned(),
+                    d.span.pos.line,
+                    d.span.pos.column,
+                )
+            })
+            .collect();
+        if got != want {
+            let messages: Vec<String> = loaded.diagnostics.iter().map(|d| d.to_string()).collect();
+            failures.push(format!(
+                "{}\n  expected {want:?}\n  got      {got:?}\n  {}",
+                path.file_name().unwrap().to_string_lossy(),
+                messages.join("\n  ")
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} fixtures differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_error_says_what_would_be_right() {
+    for path in fixtures("invalid") {
+        for d in load_paths(std::slice::from_ref(&path)).diagnostics {
+            assert!(d.help.is_some(), "{}: {d} has no hint", path.display());
+        }
+    }
+}
+
+#[test]
+fn each_valid_fixture_validates_without_errors() {
+    for path in fixtures("valid") {
+        let loaded = load_paths(std::slice::from_ref(&path));
+        let errors: Vec<String> = loaded.errors().map(|d| d.to_string()).collect();
+        assert!(
+            errors.is_empty(),
+            "{}:\n{}",
+            path.display(),
+            errors.join("\n")
+        );
+        assert!(
+            !loaded.config.budgets.is_empty(),
+            "{} declares no budget",
+            path.display()
+        );
+    }
+}

@@ -1,0 +1,200 @@
+//! `budgetctl validate` and `budgetctl schema`, run as a user runs them.
+
+mod support;
+
+use support::{budgetctl, repo_root};
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn the_example_file_is_valid() {
+    let out = budgetctl(&["validate", "-f", "budgets.example.yaml"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("13 budgets in 1 file: valid"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn every_valid_fixture_validates() {
+    let out = budgetctl(&["validate", "-f", "tests/fixtures/valid"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn an_invalid_file_exits_1_and_shows_file_line_column_caret_and_hint() {
+    let out = budgetctl(&["validate", "-f", "tests/fixtures/invalid/unknown-key.yaml"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("tests/fixtures/invalid/unknown-key.yaml:10:5"),
+        "{err}"
+    );
+    assert!(err.contains("unknown key `peroid` in a budget"), "{err}");
+    assert!(err.contains("did you mean `period`?"), "{err}");
+    assert!(
+        err.contains("peroid: monthly"),
+        "source line missing: {err}"
+    );
+    assert!(err.contains("──┬"), "caret missing: {err}");
+}
+
+#[test]
+fn all_errors_of_a_run_are_reported_in_file_order() {
+    let out = budgetctl(&[
+        "validate",
+        "--format",
+        "json",
+        "-f",
+        "tests/fixtures/cli/many-errors.yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(report["valid"], false);
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    let places: Vec<(u64, u64, &str)> = diagnostics
+        .iter()
+        .map(|d| {
+            (
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+                d["code"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        places,
+        [
+            (5, 11, "name-pattern"),
+            (6, 5, "unknown-key"),
+            (7, 12, "amount"),
+            (9, 13, "notification-operator"),
+            (10, 14, "email"),
+            (12, 11, "invalid-enum"),
+            (14, 11, "duplicate-budget"),
+        ]
+    );
+    for d in diagnostics {
+        assert!(d["file"].as_str().unwrap().ends_with("many-errors.yaml"));
+        assert!(!d["message"].as_str().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn several_files_merge_and_duplicates_across_files_name_both_places() {
+    let out = budgetctl(&[
+        "validate",
+        "-f",
+        "tests/fixtures/multi/a.yaml",
+        "-f",
+        "tests/fixtures/multi/b.yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("budget `shared` is declared twice for account 111122223333"),
+        "{err}"
+    );
+    assert!(err.contains("tests/fixtures/multi/b.yaml:6:11"), "{err}");
+    assert!(
+        err.contains("first declared here: tests/fixtures/multi/a.yaml:6:11"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_directory_means_its_yaml_files_sorted() {
+    let out = budgetctl(&["validate", "--format", "json", "-f", "tests/fixtures/multi"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let files: Vec<&str> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        ["tests/fixtures/multi/a.yaml", "tests/fixtures/multi/b.yaml"]
+    );
+}
+
+#[test]
+fn validate_defaults_to_budgets_yaml_or_budgets_dir() {
+    let dir = std::env::temp_dir().join(format!("budgetctl-default-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("budgets")).unwrap();
+    std::fs::copy(
+        repo_root().join("tests/fixtures/valid/minimal.yaml"),
+        dir.join("budgets/minimal.yaml"),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_budgetctl"))
+        .arg("validate")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 budget in 1 file: valid"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_missing_file_is_an_error_not_a_panic() {
+    let out = budgetctl(&["validate", "-f", "does-not-exist.yaml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("cannot read does-not-exist.yaml"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn schema_is_json_that_describes_budgets() {
+    let out = budgetctl(&["schema"]);
+    assert!(out.status.success());
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(schema["title"], "budgetctl budget file");
+    let budget = &schema["$defs"]["BudgetDoc"]["properties"];
+    for key in [
+        "name",
+        "type",
+        "period",
+        "limit",
+        "planned",
+        "auto_adjust",
+        "notifications",
+        "tags",
+    ] {
+        assert!(budget.get(key).is_some(), "schema lacks budget key {key}");
+    }
+}
+
+#[test]
+fn the_committed_schema_is_current() {
+    let out = budgetctl(&["schema"]);
+    let committed = std::fs::read_to_string(repo_root().join("budgets.schema.json")).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        committed,
+        "budgets.schema.json is stale: run `budgetctl schema > budgets.schema.json`"
+    );
+}
+
+#[test]
+fn the_multi_account_example_is_valid() {
+    let out = budgetctl(&["validate", "-f", "examples/multi-account/budgets"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("3 budgets in 2 files: valid"),
+        "{}",
+        stderr(&out)
+    );
+}
