@@ -282,7 +282,14 @@ pub fn json_schema() -> serde_json::Value {
 /// that differ from AWS's defaults.
 pub fn to_yaml(config: &Config) -> String {
     let doc = document_of(config);
-    serde_saphyr::to_string(&doc).unwrap_or_else(|e| format!("# cannot write YAML: {e}\n"))
+    // YAML 1.2, as budgetctl reads it: `on:` and dates need no quotes.
+    let options = serde_saphyr::ser_options! {
+        yaml_12: true,
+        no_lang_directive: true,
+        compact_list_indent: false,
+    };
+    serde_saphyr::to_string_with_options(&doc, options)
+        .unwrap_or_else(|e| format!("# cannot write YAML: {e}\n"))
 }
 
 /// The document [`to_yaml`] writes.

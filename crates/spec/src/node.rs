@@ -143,6 +143,12 @@ fn options() -> serde_saphyr::Options {
     serde_saphyr::options! {
         // YAML 1.2 booleans only: `no` is a string, never false (the Norway problem).
         strict_booleans: true,
+        // Aliases replay events: cap the replay so an alias bomb stops early.
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: 100_000,
+            max_replay_stack_depth: 16,
+            max_alias_expansions_per_anchor: 1_000,
+        },
         budget: serde_saphyr::budget! {
             max_reader_input_bytes: Some(MAX_FILE_BYTES),
             max_events: 20_000_000,

@@ -1,0 +1,414 @@
+//! Properties over generated input: any valid model written as YAML reads back
+//! to the same model and validates; no input, however broken, makes parsing panic.
+
+use std::collections::BTreeMap;
+
+use budgetctl_spec::{
+    AccountId, AccountSettings, AutoAdjust, Budget, BudgetLimit, BudgetType, ComparisonOperator,
+    Config, CostTypes, DesiredBudget, Dimension, DimensionValues, Expression, KeyValues,
+    MatchOption, Metric, Notification, NotificationKey, NotificationType, Origin, Spend,
+    Subscriber, ThresholdType, TimeUnit, load_str, to_yaml,
+};
+use chrono::{Months, NaiveDate};
+use proptest::prelude::*;
+use proptest::sample::select;
+use rust_decimal::Decimal;
+
+/// A non-negative amount with up to `scale` decimals.
+fn amount(max: i64, scale: u32) -> impl Strategy<Value = Decimal> {
+    (0..=max, 0..=scale).prop_map(|(n, s)| Decimal::new(n, s))
+}
+
+fn text(pattern: &'static str) -> impl Strategy<Value = String> {
+    proptest::string::string_regex(pattern).expect("valid regex")
+}
+
+/// Printable text with the characters YAML treats specially.
+fn tricky_text() -> impl Strategy<Value = String> {
+    text(r#"[a-zA-Z0-9 _.()/#&*!|>'"%@`,{}\[\]?=+-]{1,24}"#)
+}
+
+fn budget_name() -> impl Strategy<Value = String> {
+    tricky_text().prop_filter("AWS name rules", |n| {
+        budgetctl_spec::rules::budget_name(n).is_ok()
+    })
+}
+
+fn date(from_year: i32, to_year: i32) -> impl Strategy<Value = NaiveDate> {
+    (from_year..=to_year, 1u32..=12, 1u32..=28)
+        .prop_map(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).unwrap())
+}
+
+fn email() -> impl Strategy<Value = Subscriber> {
+    text("[a-z0-9._+-]{1,12}@[a-z0-9]{1,10}\\.(com|org|co\\.uk)").prop_map(Subscriber::Email)
+}
+
+fn sns() -> impl Strategy<Value = Subscriber> {
+    (
+        select(vec!["us-east-1", "eu-west-1", "ap-southeast-2"]),
+        text("[A-Za-z0-9_-]{1,20}"),
+    )
+        .prop_map(|(r, t)| Subscriber::Sns(format!("arn:aws:sns:{r}:111122223333:{t}")))
+}
+
+fn subscribers() -> impl Strategy<Value = Vec<Subscriber>> {
+    (
+        prop::collection::btree_set(email(), 0..4),
+        prop::option::of(sns()),
+    )
+        .prop_filter_map("at least one subscriber", |(emails, sns)| {
+            let mut all: Vec<Subscriber> = emails.into_iter().collect();
+            all.extend(sns);
+            (!all.is_empty()).then_some(all)
+        })
+}
+
+fn notification() -> impl Strategy<Value = Notification> {
+    (
+        select(NotificationType::ALL.to_vec()),
+        select(ComparisonOperator::ALL.to_vec()),
+        select(ThresholdType::ALL.to_vec()),
+        amount(1_000_000_000, 2),
+        subscribers(),
+    )
+        .prop_map(|(t, c, tt, threshold, subscribers)| Notification {
+            key: NotificationKey {
+                notification_type: t,
+                comparison: c,
+                threshold,
+                threshold_type: tt,
+            },
+            subscribers,
+        })
+}
+
+fn notifications() -> impl Strategy<Value = Vec<Notification>> {
+    prop::collection::vec(notification(), 0..5).prop_map(|ns| {
+        let mut seen = std::collections::HashSet::new();
+        ns.into_iter()
+            .filter(|n| seen.insert(n.key.clone()))
+            .collect()
+    })
+}
+
+fn key_values() -> impl Strategy<Value = KeyValues> {
+    (
+        prop::option::of(tricky_text()),
+        prop::collection::vec(tricky_text(), 1..3),
+        prop::collection::vec(select(MatchOption::ALL.to_vec()), 0..2),
+    )
+        .prop_map(|(key, values, match_options)| KeyValues {
+            key,
+            values,
+            match_options,
+        })
+}
+
+fn expression() -> impl Strategy<Value = Expression> {
+    let leaf = prop_oneof![
+        (
+            select(Dimension::ALL.to_vec()),
+            prop::collection::vec(tricky_text(), 1..3),
+            prop::collection::vec(select(MatchOption::ALL.to_vec()), 0..2)
+        )
+            .prop_map(|(key, values, match_options)| Expression::Dimensions(
+                DimensionValues {
+                    key,
+                    values,
+                    match_options
+                }
+            )),
+        key_values().prop_map(Expression::Tags),
+        key_values().prop_map(Expression::CostCategories),
+    ];
+    leaf.prop_recursive(3, 12, 3, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 2..4).prop_map(Expression::And),
+            prop::collection::vec(inner.clone(), 2..4).prop_map(Expression::Or),
+            inner.prop_map(|e| Expression::Not(Box::new(e))),
+        ]
+    })
+}
+
+fn cost_types() -> impl Strategy<Value = CostTypes> {
+    (prop::collection::vec(any::<bool>(), 11), any::<bool>()).prop_map(|(flags, blended)| {
+        let mut ct = CostTypes::default();
+        for ((key, _, _), value) in CostTypes::default().flags().iter().zip(flags) {
+            ct.set(key, value);
+        }
+        // AWS takes one rate: never amortized and blended together.
+        if ct.use_amortized && ct.use_blended {
+            ct.set(if blended { "amortized" } else { "blended" }, false);
+        }
+        ct
+    })
+}
+
+fn unit_for(budget_type: BudgetType) -> BoxedStrategy<String> {
+    match budget_type {
+        BudgetType::Cost => select(vec!["USD", "EUR"]).prop_map(str::to_owned).boxed(),
+        _ => select(vec!["GB", "Hrs", "GB-Mo"])
+            .prop_map(str::to_owned)
+            .boxed(),
+    }
+}
+
+fn limit(budget_type: BudgetType, time_unit: TimeUnit) -> BoxedStrategy<BudgetLimit> {
+    if budget_type.is_ri_or_sp() {
+        return Just(BudgetLimit::Fixed(Spend::new(
+            Decimal::ONE_HUNDRED,
+            "PERCENTAGE",
+        )))
+        .boxed();
+    }
+    let fixed = (amount(10_000_000_000, 2), unit_for(budget_type))
+        .prop_map(|(a, u)| BudgetLimit::Fixed(Spend::new(a, u)))
+        .boxed();
+    let (max, step) = match time_unit {
+        TimeUnit::Monthly => (12usize, 1u32),
+        TimeUnit::Quarterly => (4, 3),
+        TimeUnit::Custom => return fixed,
+        _ => (0, 0),
+    };
+    let auto = time_unit
+        .max_auto_adjust_periods()
+        .map(|max_periods| {
+            prop_oneof![
+                (1..=max_periods)
+                    .prop_map(|p| BudgetLimit::AutoAdjust(AutoAdjust::Historical { periods: p })),
+                Just(BudgetLimit::AutoAdjust(AutoAdjust::Forecast)),
+            ]
+            .boxed()
+        })
+        .expect("not custom");
+    if max == 0 {
+        return prop_oneof![fixed, auto].boxed();
+    }
+    let planned = (
+        2026..2030i32,
+        0u32..4,
+        prop::collection::vec(amount(1_000_000, 2), 1..=max),
+        unit_for(budget_type),
+    )
+        .prop_map(move |(year, quarter, amounts, unit)| {
+            let first = NaiveDate::from_ymd_opt(year, quarter * 3 + 1, 1).unwrap();
+            BudgetLimit::Planned(
+                amounts
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, a)| {
+                        let start = first
+                            .checked_add_months(Months::new(step * i as u32))
+                            .unwrap();
+                        (start, Spend::new(a, unit.clone()))
+                    })
+                    .collect(),
+            )
+        });
+    prop_oneof![fixed, planned, auto].boxed()
+}
+
+fn budget() -> impl Strategy<Value = Budget> {
+    (
+        select(BudgetType::ALL.to_vec()),
+        select(TimeUnit::ALL.to_vec()),
+    )
+        .prop_flat_map(|(budget_type, time_unit)| {
+            let dates = (date(2020, 2040), 1u32..600, any::<bool>(), any::<bool>()).prop_map(
+                move |(start, days, has_start, has_end)| {
+                    let end = start + chrono::Days::new(u64::from(days));
+                    if time_unit == TimeUnit::Custom {
+                        (Some(start), Some(end))
+                    } else {
+                        (has_start.then_some(start), has_end.then_some(end))
+                    }
+                },
+            );
+            let filters = prop::collection::btree_map(
+                select(vec!["Service", "Region", "LinkedAccount", "UsageType"])
+                    .prop_map(str::to_owned),
+                prop::collection::vec(tricky_text(), 1..3),
+                0..3,
+            );
+            let tags = prop::option::of(prop::collection::btree_map(
+                tricky_text()
+                    .prop_filter("not aws:", |k| !k.to_ascii_lowercase().starts_with("aws:")),
+                text("[ -~]{0,20}"),
+                0..4,
+            ));
+            (
+                (
+                    budget_name(),
+                    Just(budget_type),
+                    Just(time_unit),
+                    limit(budget_type, time_unit),
+                    dates,
+                ),
+                (
+                    prop::option::of(cost_types()),
+                    filters,
+                    prop::option::of(expression()),
+                    prop::option::of(select(Metric::ALL.to_vec())),
+                    prop::option::of(text("[a-z0-9]{1,12}")),
+                    notifications(),
+                    tags,
+                ),
+            )
+        })
+        .prop_map(
+            |(
+                (name, budget_type, time_unit, limit, (start, end)),
+                (ct, cost_filters, filter_expression, metric, view, notifications, tags),
+            )| Budget {
+                name,
+                budget_type,
+                time_unit,
+                limit,
+                start,
+                end,
+                cost_types: (budget_type == BudgetType::Cost).then(|| ct.unwrap_or_default()),
+                cost_filters,
+                filter_expression,
+                metrics: metric.into_iter().collect(),
+                billing_view_arn: view
+                    .map(|v| format!("arn:aws:billing::111122223333:billingview/{v}")),
+                notifications,
+                tags,
+            },
+        )
+}
+
+fn config() -> impl Strategy<Value = Config> {
+    let accounts = vec![
+        AccountId::parse("111122223333").unwrap(),
+        AccountId::parse("011122223333").unwrap(),
+    ];
+    let settings = (
+        prop::option::of(Just("arn:aws:iam::111122223333:role/budgetctl".to_owned())),
+        any::<bool>(),
+        prop::collection::vec(text("[a-z]{1,8}-\\*"), 0..2),
+    )
+        .prop_map(|(role, prune, ignore)| AccountSettings {
+            role,
+            prune,
+            ignore,
+        });
+    (
+        prop::collection::vec((select(accounts.clone()), budget()), 1..6),
+        prop::collection::btree_map(select(accounts), settings, 0..2),
+    )
+        .prop_map(|(budgets, accounts)| {
+            let mut seen = std::collections::HashSet::new();
+            let budgets = budgets
+                .into_iter()
+                .filter(|(a, b)| seen.insert((a.clone(), b.name.clone())))
+                .map(|(account, budget)| DesiredBudget {
+                    account,
+                    budget,
+                    origin: Origin {
+                        file: String::new(),
+                        line: 0,
+                        column: 0,
+                    },
+                })
+                .collect();
+            Config { accounts, budgets }
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn generated_models_round_trip_through_yaml(config in config()) {
+        let yaml = to_yaml(&config);
+        let loaded = load_str("generated.yaml", &yaml);
+        let errors: Vec<String> = loaded.errors().map(|d| d.to_string()).collect();
+        prop_assert!(errors.is_empty(), "{}\n---\n{yaml}", errors.join("\n"));
+        let read: Vec<(&AccountId, &Budget)> =
+            loaded.config.budgets.iter().map(|d| (&d.account, &d.budget)).collect();
+        let written: Vec<(&AccountId, &Budget)> =
+            config.budgets.iter().map(|d| (&d.account, &d.budget)).collect();
+        prop_assert_eq!(read, written, "\n---\n{}", yaml);
+        prop_assert_eq!(&loaded.config.accounts, &config.accounts);
+    }
+
+    #[test]
+    fn arbitrary_input_never_panics(input in any::<String>()) {
+        let _ = load_str("fuzz.yaml", &input);
+    }
+
+    #[test]
+    fn arbitrary_yaml_shaped_input_never_panics(
+        lines in prop::collection::vec(
+            (0usize..8, select(vec![
+                "version: 1", "budgets:", "- name: x", "limit: ", "planned:", "notifications:",
+                "on: actual > 80%", "to: [a@b.co]", "tags: {", "}", "[", "]", "&a", "*a", "<<: *a",
+                "? ", ": ", "- ", "'", "\"", "\t", "2026-12: 5", "auto_adjust: {historical: 99}",
+                "filter_expression:", "and:", "not:", "dimensions: {key: service, values: []}",
+                "defaults: {account: \"111122223333\"}", "!!str", "!!binary", "%YAML 1.2", "---", "...",
+                "1.0E+999", "-0", ".nan", "~", "null", "0x1F", "0o17",
+            ]), any::<u8>()),
+            0..40,
+        )
+    ) {
+        let text: String = lines
+            .into_iter()
+            .map(|(indent, token, tail)| format!("{}{}{}\n", " ".repeat(indent), token, tail % 100))
+            .collect();
+        let _ = load_str("fuzz.yaml", &text);
+    }
+
+    #[test]
+    fn arbitrary_bytes_from_disk_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
+        let dir = std::env::temp_dir().join(format!("budgetctl-fuzz-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("input.yaml");
+        std::fs::write(&path, &bytes).unwrap();
+        let _ = budgetctl_spec::load_paths(std::slice::from_ref(&path));
+    }
+}
+
+#[test]
+fn a_hand_written_model_round_trips_with_defaults_factored_out() {
+    let budget = Budget {
+        name: "total-monthly".into(),
+        budget_type: BudgetType::Cost,
+        time_unit: TimeUnit::Monthly,
+        limit: BudgetLimit::Fixed(Spend::new(Decimal::new(100050, 2), "USD")),
+        start: None,
+        end: None,
+        cost_types: Some(CostTypes::default()),
+        cost_filters: BTreeMap::new(),
+        filter_expression: None,
+        metrics: vec![],
+        billing_view_arn: None,
+        notifications: vec![Notification {
+            key: NotificationKey {
+                notification_type: NotificationType::Actual,
+                comparison: ComparisonOperator::GreaterThan,
+                threshold: Decimal::from(80),
+                threshold_type: ThresholdType::Percentage,
+            },
+            subscribers: vec![Subscriber::Email("finops@example.com".into())],
+        }],
+        tags: None,
+    };
+    let config = Config {
+        accounts: BTreeMap::new(),
+        budgets: vec![DesiredBudget {
+            account: AccountId::parse("111122223333").unwrap(),
+            budget,
+            origin: Origin {
+                file: String::new(),
+                line: 0,
+                column: 0,
+            },
+        }],
+    };
+    let yaml = to_yaml(&config);
+    assert_eq!(
+        yaml,
+        "version: 1\ndefaults:\n  account: \"111122223333\"\n  unit: USD\nbudgets:\n  - name: total-monthly\n    limit: 1000.5\n    notifications:\n      - on: actual > 80%\n        to:\n          - finops@example.com\n"
+    );
+}
