@@ -13,10 +13,10 @@ const BUDGETS: usize = 10_000;
 const RUNS: usize = 15;
 
 /// A realistic file: varied budgets, two alerts each, filters and tags.
-fn generate() -> String {
+fn generate(budgets: std::ops::Range<usize>) -> String {
     let mut y =
         String::from("version: 1\ndefaults:\n  account: \"111122223333\"\n  unit: USD\nbudgets:\n");
-    for i in 0..BUDGETS {
+    for i in budgets {
         let _ = writeln!(y, "  - name: team-{i:05}-monthly");
         match i % 4 {
             0 => {
@@ -54,32 +54,46 @@ fn peak_rss_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn main() {
-    // `cargo test` runs bench targets with `--bench` absent; keep that quick.
-    let quick = !std::env::args().any(|a| a == "--bench");
-    let runs = if quick { 1 } else { RUNS };
-    let text = generate();
+/// Time `load_sources` over `runs` runs of the given files.
+fn measure(label: &str, files: &[String], runs: usize) {
     let mut times: Vec<Duration> = Vec::with_capacity(runs);
     for _ in 0..runs {
-        let source = SourceFile {
-            path: "bench.yaml".into(),
-            text: text.clone(),
-        };
+        let sources = files
+            .iter()
+            .enumerate()
+            .map(|(i, text)| SourceFile {
+                path: format!("bench-{i}.yaml").into(),
+                text: text.clone(),
+            })
+            .collect();
         let started = Instant::now();
-        let loaded = load_sources(vec![source]);
+        let loaded = load_sources(sources);
         times.push(started.elapsed());
         assert!(!loaded.has_errors(), "{}", loaded.diagnostics[0]);
         assert_eq!(loaded.config.budgets.len(), BUDGETS);
     }
     times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let bytes: usize = files.iter().map(String::len).sum();
     println!(
-        "parse+validate {BUDGETS} budgets ({:.1} MB of YAML), {runs} runs: min {:.1} ms, median {:.1} ms, max {:.1} ms",
-        text.len() as f64 / 1e6,
+        "{label}: parse+validate {BUDGETS} budgets ({:.1} MB of YAML), {runs} runs: min {:.1} ms, median {:.1} ms, max {:.1} ms",
+        bytes as f64 / 1e6,
         ms(times[0]),
         ms(times[times.len() / 2]),
         ms(times[times.len() - 1]),
     );
+}
+
+fn main() {
+    // `cargo test` runs bench targets without `--bench`; keep that quick.
+    let quick = !std::env::args().any(|a| a == "--bench");
+    let runs = if quick { 1 } else { RUNS };
+    let one_file = vec![generate(0..BUDGETS)];
+    measure("1 file", &one_file, runs);
+    let ten_files: Vec<String> = (0..10)
+        .map(|f| generate(f * BUDGETS / 10..(f + 1) * BUDGETS / 10))
+        .collect();
+    measure("10 files", &ten_files, runs);
     if let Some(kib) = peak_rss_kib() {
         println!(
             "peak RSS of the whole bench process: {:.1} MB",

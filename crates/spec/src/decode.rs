@@ -4,7 +4,7 @@
 //! the offending value and goes on, so one run reports everything wrong with a
 //! file. A budget with any error is left out of the result.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
 use chrono::{Datelike, NaiveDate};
@@ -92,23 +92,28 @@ struct FileDefaults {
     unit: Option<String>,
 }
 
-/// A mapping's entries by key, after unknown keys were reported.
+/// A mapping's known entries, after unknown keys were reported. Mappings
+/// here have a handful of keys, so a linear scan beats hashing.
 struct Fields<'n> {
     node: &'n Node,
-    entries: HashMap<&'n str, (&'n Node, &'n Node)>,
+    entries: Vec<(&'n str, &'n Node, &'n Node)>,
 }
 
 impl<'n> Fields<'n> {
+    fn entry(&self, key: &str) -> Option<&(&'n str, &'n Node, &'n Node)> {
+        self.entries.iter().find(|(k, _, _)| *k == key)
+    }
+
     fn get(&self, key: &str) -> Option<&'n Node> {
-        self.entries.get(key).map(|(_, v)| *v)
+        self.entry(key).map(|(_, _, v)| *v)
     }
 
     fn key_pos(&self, key: &str) -> Option<Pos> {
-        self.entries.get(key).map(|(k, _)| k.pos)
+        self.entry(key).map(|(_, k, _)| k.pos)
     }
 
     fn has(&self, key: &str) -> bool {
-        self.entries.contains_key(key)
+        self.entry(key).is_some()
     }
 }
 
@@ -175,11 +180,11 @@ impl<'a> Decoder<'a> {
             self.wrong_type(node, what, "a mapping");
             return None;
         };
-        let mut map = HashMap::with_capacity(entries.len());
+        let mut map = Vec::with_capacity(entries.len());
         for (k, v) in entries {
             let key = k.scalar_text().unwrap_or("");
             if known.contains(&key) {
-                map.insert(key, (k, v));
+                map.push((key, k, v));
                 continue;
             }
             let mut d = Diagnostic::error(
@@ -1275,24 +1280,28 @@ impl<'a> Decoder<'a> {
                 "merge alerts that share a threshold, or split the budget",
             );
         }
-        let mut out: Vec<Notification> = Vec::new();
-        let mut seen: HashMap<NotificationKey, Pos> = HashMap::new();
+        let mut out: Vec<Notification> = Vec::with_capacity(items.len());
+        let mut positions: Vec<Pos> = Vec::with_capacity(items.len());
         for item in items {
             let Some(n) = self.notification(item, unit) else {
                 continue;
             };
-            if let Some(first) = seen.get(&n.key) {
+            if let Some(first) = out
+                .iter()
+                .position(|o| o.key == n.key)
+                .map(|i| positions[i])
+            {
                 let d = Diagnostic::error(
                     Code::DuplicateNotification,
                     self.span(item.pos),
                     format!("the budget already has a notification `{}`", n.key),
                 )
                 .with_help("AWS identifies a notification by type, comparison, threshold and threshold type: merge the two, moving the subscribers into one")
-                .with_related(self.span(*first), "first declared here");
+                .with_related(self.span(first), "first declared here");
                 self.push(d);
                 continue;
             }
-            seen.insert(n.key.clone(), item.pos);
+            positions.push(item.pos);
             out.push(n);
         }
         out

@@ -39,6 +39,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 pub use decode::{format_period, max_end_date};
 pub use diagnostic::{Code, Diagnostic, DiagnosticRecord, Severity, SourceFile, Span};
 pub use document::{json_schema, to_yaml};
@@ -177,18 +179,27 @@ pub fn load_sources(sources: Vec<SourceFile>) -> Loaded {
     let mut accounts: BTreeMap<AccountId, (AccountSettings, Span)> = BTreeMap::new();
     let mut names: BTreeMap<(AccountId, String), Span> = BTreeMap::new();
 
-    for source in sources {
-        let file = Arc::new(source);
-        loaded.files.push(Arc::clone(&file));
-        let root = match node::parse(&file) {
-            Ok(root) => root,
+    // Files parse and decode independently, in parallel; merging is in order.
+    let files: Vec<Arc<SourceFile>> = sources.into_iter().map(Arc::new).collect();
+    let decoded_files: Vec<(Result<decode::DecodedFile, Diagnostic>, Vec<Diagnostic>)> = files
+        .par_iter()
+        .map(|file| {
+            let mut diagnostics = Vec::new();
+            let decoded = node::parse(file)
+                .map(|root| decode::Decoder::new(file, &mut diagnostics).file(&root));
+            (decoded, diagnostics)
+        })
+        .collect();
+    loaded.files.clone_from(&files);
+
+    for (decoded, mut file_diagnostics) in decoded_files {
+        let decoded = match decoded {
+            Ok(decoded) => decoded,
             Err(d) => {
                 loaded.diagnostics.push(d);
                 continue;
             }
         };
-        let mut file_diagnostics = Vec::new();
-        let decoded = decode::Decoder::new(&file, &mut file_diagnostics).file(&root);
 
         for account in decoded.accounts {
             match accounts.get(&account.id) {

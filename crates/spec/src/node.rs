@@ -58,80 +58,126 @@ impl Node {
     }
 }
 
-/// A parsed tree, before located positions are resolved against the source text.
-struct RawNode(Spanned<RawValue>);
-
-enum RawValue {
-    Null,
-    Bool(bool),
-    Number(String),
-    String(String),
-    Seq(Vec<RawNode>),
-    Map(Vec<(Spanned<String>, RawNode)>),
+thread_local! {
+    /// The text being parsed, so that nodes can take positions and number
+    /// digits from it while serde-saphyr deserializes (see [`parse`]).
+    static SOURCE: std::cell::RefCell<Option<Arc<SourceFile>>> = const { std::cell::RefCell::new(None) };
 }
 
-impl<'de> Deserialize<'de> for RawNode {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Spanned::<RawValue>::deserialize(d).map(RawNode)
+/// Sets [`SOURCE`] for the duration of one parse.
+struct SourceGuard;
+
+impl SourceGuard {
+    fn set(file: &Arc<SourceFile>) -> Self {
+        SOURCE.with(|s| *s.borrow_mut() = Some(Arc::clone(file)));
+        SourceGuard
     }
 }
 
-impl<'de> Deserialize<'de> for RawValue {
+impl Drop for SourceGuard {
+    fn drop(&mut self) {
+        SOURCE.with(|s| *s.borrow_mut() = None);
+    }
+}
+
+fn with_source<R>(f: impl FnOnce(&str) -> R) -> R {
+    SOURCE.with(|s| {
+        f(s.borrow()
+            .as_ref()
+            .map(|file| file.text.as_str())
+            .unwrap_or(""))
+    })
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let Spanned {
+            value,
+            referenced,
+            defined,
+        } = Spanned::<Value>::deserialize(d)?;
+        with_source(|text| {
+            let pos = pos_of(&referenced, text);
+            let value = match value {
+                // The digits as written ("1000.10", "012345678901"), from where
+                // the scalar is defined (an alias points elsewhere).
+                Value::Number(rendered) => {
+                    let at = pos_of(&defined, text);
+                    let written = text.get(at.offset..at.offset + at.len).unwrap_or("");
+                    if !written.is_empty() && !written.starts_with(['*', '&', '!']) {
+                        Value::Number(written.trim().to_owned())
+                    } else {
+                        Value::Number(rendered)
+                    }
+                }
+                other => other,
+            };
+            Ok(Node { pos, value })
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct ValueVisitor;
 
         impl<'de> Visitor<'de> for ValueVisitor {
-            type Value = RawValue;
+            type Value = Value;
 
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("any YAML value")
             }
-            fn visit_unit<E>(self) -> Result<RawValue, E> {
-                Ok(RawValue::Null)
+            fn visit_unit<E>(self) -> Result<Value, E> {
+                Ok(Value::Null)
             }
-            fn visit_none<E>(self) -> Result<RawValue, E> {
-                Ok(RawValue::Null)
+            fn visit_none<E>(self) -> Result<Value, E> {
+                Ok(Value::Null)
             }
-            fn visit_bool<E>(self, v: bool) -> Result<RawValue, E> {
-                Ok(RawValue::Bool(v))
+            fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+                Ok(Value::Bool(v))
             }
-            // Numbers keep their digits; the source text replaces this rendering
-            // when the node is resolved (see `resolve`).
-            fn visit_i64<E>(self, v: i64) -> Result<RawValue, E> {
-                Ok(RawValue::Number(v.to_string()))
+            // Numbers keep their digits; `Node::deserialize` replaces this
+            // rendering with the text as written.
+            fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+                Ok(Value::Number(v.to_string()))
             }
-            fn visit_u64<E>(self, v: u64) -> Result<RawValue, E> {
-                Ok(RawValue::Number(v.to_string()))
+            fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+                Ok(Value::Number(v.to_string()))
             }
-            fn visit_i128<E>(self, v: i128) -> Result<RawValue, E> {
-                Ok(RawValue::Number(v.to_string()))
+            fn visit_i128<E>(self, v: i128) -> Result<Value, E> {
+                Ok(Value::Number(v.to_string()))
             }
-            fn visit_u128<E>(self, v: u128) -> Result<RawValue, E> {
-                Ok(RawValue::Number(v.to_string()))
+            fn visit_u128<E>(self, v: u128) -> Result<Value, E> {
+                Ok(Value::Number(v.to_string()))
             }
-            fn visit_f64<E>(self, v: f64) -> Result<RawValue, E> {
-                Ok(RawValue::Number(v.to_string()))
+            fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+                Ok(Value::Number(v.to_string()))
             }
-            fn visit_str<E>(self, v: &str) -> Result<RawValue, E> {
-                Ok(RawValue::String(v.to_owned()))
+            fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+                Ok(Value::String(v.to_owned()))
             }
-            fn visit_string<E>(self, v: String) -> Result<RawValue, E> {
-                Ok(RawValue::String(v))
+            fn visit_string<E>(self, v: String) -> Result<Value, E> {
+                Ok(Value::String(v))
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawValue, A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
                 let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-                while let Some(item) = seq.next_element::<RawNode>()? {
+                while let Some(item) = seq.next_element::<Node>()? {
                     items.push(item);
                 }
-                Ok(RawValue::Seq(items))
+                Ok(Value::Seq(items))
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawValue, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
                 let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
                 while let Some(key) = map.next_key::<Spanned<String>>()? {
-                    let value = map.next_value::<RawNode>()?;
+                    let value = map.next_value::<Node>()?;
+                    let pos = with_source(|text| pos_of(&key.referenced, text));
+                    let key = Node {
+                        pos,
+                        value: Value::String(key.value),
+                    };
                     entries.push((key, value));
                 }
-                Ok(RawValue::Map(entries))
+                Ok(Value::Map(entries))
             }
         }
 
@@ -181,45 +227,6 @@ fn pos_of(loc: &serde_saphyr::Location, text: &str) -> Pos {
     }
 }
 
-fn resolve(raw: RawNode, text: &str) -> Node {
-    let Spanned {
-        value,
-        referenced,
-        defined,
-    } = raw.0;
-    let pos = pos_of(&referenced, text);
-    let value = match value {
-        RawValue::Null => Value::Null,
-        RawValue::Bool(b) => Value::Bool(b),
-        RawValue::Number(rendered) => {
-            // The digits as written ("1000.10", "012345678901"), from where the
-            // scalar is defined (an alias points elsewhere).
-            let at = pos_of(&defined, text);
-            let written = text.get(at.offset..at.offset + at.len).unwrap_or("");
-            if !written.is_empty() && !written.starts_with(['*', '&', '!']) {
-                Value::Number(written.trim().to_owned())
-            } else {
-                Value::Number(rendered)
-            }
-        }
-        RawValue::String(s) => Value::String(s),
-        RawValue::Seq(items) => Value::Seq(items.into_iter().map(|n| resolve(n, text)).collect()),
-        RawValue::Map(entries) => Value::Map(
-            entries
-                .into_iter()
-                .map(|(k, v)| {
-                    let key = Node {
-                        pos: pos_of(&k.referenced, text),
-                        value: Value::String(k.value),
-                    };
-                    (key, resolve(v, text))
-                })
-                .collect(),
-        ),
-    };
-    Node { pos, value }
-}
-
 /// Parse one file's text into a located tree, or a diagnostic saying why not.
 pub fn parse(file: &Arc<SourceFile>) -> Result<Node, Diagnostic> {
     let text = file.text.as_str();
@@ -248,8 +255,9 @@ pub fn parse(file: &Arc<SourceFile>) -> Result<Node, Diagnostic> {
             value: Value::Null,
         });
     }
-    match serde_saphyr::from_str_with_options::<RawNode>(text, options()) {
-        Ok(raw) => Ok(resolve(raw, text)),
+    let _source = SourceGuard::set(file);
+    match serde_saphyr::from_str_with_options::<Node>(text, options()) {
+        Ok(node) => Ok(node),
         Err(err) => Err(syntax_diagnostic(file, &err)),
     }
 }
