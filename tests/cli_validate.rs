@@ -198,3 +198,46 @@ fn the_multi_account_example_is_valid() {
         stderr(&out)
     );
 }
+
+/// Editors check files against the schema, so every valid file must pass it.
+#[test]
+fn valid_files_satisfy_the_json_schema() {
+    let out = budgetctl(&["schema"]);
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let mut files = vec![repo_root().join("budgets.example.yaml")];
+    for dir in ["tests/fixtures/valid", "examples/multi-account/budgets"] {
+        for entry in std::fs::read_dir(repo_root().join(dir)).unwrap() {
+            files.push(entry.unwrap().path());
+        }
+    }
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let document: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&document)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{}:\n{}",
+            file.display(),
+            errors.join("\n")
+        );
+    }
+}
+
+#[test]
+fn the_schema_rejects_what_validate_rejects_by_shape() {
+    let out = budgetctl(&["schema"]);
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    for bad in [
+        "version: 1\nbudgets: [{name: a, peroid: monthly}]\n",
+        "version: 1\nbudgets: [{name: a, type: costs}]\n",
+        "version: 1\nbudgets: [{name: a, notifications: [{on: actual > 80%}]}]\n",
+    ] {
+        let document: serde_json::Value = serde_saphyr::from_str(bad).unwrap();
+        assert!(!validator.is_valid(&document), "schema accepted {bad}");
+    }
+}

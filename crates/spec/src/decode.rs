@@ -1002,13 +1002,25 @@ impl<'a> Decoder<'a> {
         };
         let mut ct = CostTypes::default();
         let mut ok = true;
+        let mut seen: Vec<(&str, &str)> = Vec::with_capacity(entries.len());
         for (k, v) in entries {
             let key = k.scalar_text().unwrap_or("");
             let Some(value) = self.boolean(v, &format!("cost_types.{key}")) else {
                 ok = false;
                 continue;
             };
-            if !ct.set(key, value) {
+            if let Some(flag) = ct.set(key, value) {
+                if let Some((_, first)) = seen.iter().find(|(f, _)| *f == flag) {
+                    self.error_help(
+                        Code::CostTypesDuplicate,
+                        k.pos,
+                        format!("cost_types sets `{flag}` twice, as `{first}` and as `{key}`"),
+                        format!("keep one of `{first}` and `{key}`"),
+                    );
+                    ok = false;
+                }
+                seen.push((flag, key));
+            } else {
                 let help = match did_you_mean(key, CostTypes::KEYS.iter().copied()) {
                     Some(near) => format!("did you mean `{near}`?"),
                     None => format!("cost_types takes: {}", CostTypes::KEYS.join(", ")),

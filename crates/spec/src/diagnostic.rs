@@ -60,6 +60,7 @@ codes! {
     RiLimit => "ri-limit",
     CostTypesNotCost => "cost-types-not-cost",
     CostTypesBlendedAmortized => "cost-types-blended-amortized",
+    CostTypesDuplicate => "cost-types-duplicate",
     PlannedPeriod => "planned-period",
     PlannedKey => "planned-key",
     PlannedCount => "planned-count",

@@ -60,6 +60,7 @@ pub struct AccountDoc {
     pub prune: bool,
     /// Glob patterns of budget names that budgetctl never touches or prunes.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    #[schemars(with = "OneOrMany<String>")]
     pub ignore: Vec<String>,
 }
 
@@ -95,11 +96,12 @@ pub struct BudgetDoc {
     pub cost_types: Option<CostTypesDoc>,
     /// CostFilters: filter name → values.
     #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    #[schemars(with = "BTreeMap<String, OneOrMany<String>>")]
     pub filters: BTreeMap<String, Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub filter_expression: Option<ExpressionDoc>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    #[schemars(length(max = 1))]
+    #[schemars(with = "OneOrMany<Metric>")]
     pub metrics: Vec<Metric>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_view_arn: Option<String>,
@@ -108,7 +110,32 @@ pub struct BudgetDoc {
     pub notifications: Vec<NotificationDoc>,
     /// Left out: tags are not managed. `{}`: the budget has no tags.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<BTreeMap<String, TagValue>>")]
     pub tags: Option<BTreeMap<String, String>>,
+}
+
+/// Schema only: a single value stands for a list of one, as `decode` reads it.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+/// Schema only: tag values may be written as numbers or booleans; they are kept as text.
+struct TagValue;
+
+impl JsonSchema for TagValue {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TagValue".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "0 to 256 characters; numbers and booleans are read as their text.",
+            "type": ["string", "number", "boolean", "null"]
+        })
+    }
 }
 
 /// An amount: a plain number in YAML wherever that keeps it exact.
@@ -171,7 +198,7 @@ pub struct AutoAdjustDoc {
 
 /// Which charges a cost budget counts; unset flags take AWS's defaults (all
 /// true but `amortized` and `blended`).
-#[derive(Debug, Default, Serialize, JsonSchema)]
+#[derive(Debug, Default, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CostTypesDoc {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -198,6 +225,27 @@ pub struct CostTypesDoc {
     pub blended: Option<bool>,
 }
 
+impl JsonSchema for CostTypesDoc {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CostTypes".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        // Our keys (`tax`) and AWS's member names (`IncludeTax`) are both read.
+        let mut properties = serde_json::Map::new();
+        for (key, aws, default) in CostTypes::default().flags() {
+            let flag = serde_json::json!({ "type": "boolean", "default": default });
+            properties.insert(key.to_owned(), flag.clone());
+            properties.insert(aws.to_owned(), flag);
+        }
+        schemars::json_schema!({
+            "description": "Which charges a cost budget counts; unset flags keep AWS's defaults.",
+            "type": "object",
+            "properties": properties,
+            "additionalProperties": false,
+        })
+    }
+}
+
 /// A Cost Explorer filter expression: exactly one operator.
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -214,9 +262,10 @@ pub enum ExpressionDoc {
 #[serde(deny_unknown_fields)]
 pub struct DimensionsDoc {
     pub key: Dimension,
-    #[schemars(length(min = 1))]
+    #[schemars(with = "OneOrMany<String>")]
     pub values: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    #[schemars(with = "OneOrMany<MatchOption>")]
     pub match_options: Vec<MatchOption>,
 }
 
@@ -226,8 +275,10 @@ pub struct KeyValuesDoc {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    #[schemars(with = "OneOrMany<String>")]
     pub values: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    #[schemars(with = "OneOrMany<MatchOption>")]
     pub match_options: Vec<MatchOption>,
 }
 
@@ -238,7 +289,7 @@ pub enum NotificationDoc {
     Compact {
         /// `actual|forecasted  >|<|=  N%|N UNIT`, e.g. `actual > 80%`.
         on: String,
-        #[schemars(length(min = 1, max = 11))]
+        #[schemars(with = "OneOrMany<SubscriberDoc>")]
         to: Vec<SubscriberDoc>,
     },
     Structured {
@@ -248,7 +299,7 @@ pub enum NotificationDoc {
         threshold: AmountDoc,
         #[serde(skip_serializing_if = "Option::is_none")]
         threshold_type: Option<ThresholdType>,
-        #[schemars(length(min = 1, max = 11))]
+        #[schemars(with = "OneOrMany<SubscriberDoc>")]
         subscribers: Vec<SubscriberDoc>,
     },
 }

@@ -21,6 +21,29 @@ pub(crate) fn squash(s: &str) -> String {
         .collect()
 }
 
+/// A JSON Schema (ECMA-262) pattern that matches the spellings `squash` equates.
+pub(crate) fn spelling_pattern(spellings: &[&str]) -> String {
+    let mut alternatives: Vec<String> = spellings
+        .iter()
+        .map(|s| {
+            squash(s)
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphabetic() {
+                        format!("[{}{}]", c, c.to_ascii_uppercase())
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("[-_ ]*")
+        })
+        .collect();
+    alternatives.sort();
+    alternatives.dedup();
+    format!("^[-_ ]*(?:{})[-_ ]*$", alternatives.join("|"))
+}
+
 macro_rules! aws_enum {
     (
         $(#[$meta:meta])*
@@ -97,9 +120,13 @@ macro_rules! aws_enum {
                 stringify!($name).into()
             }
             fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                // The enum gives editors completions; the pattern accepts
+                // every spelling `parse` does (any case, `-`/`_` anywhere).
                 schemars::json_schema!({
-                    "type": "string",
-                    "enum": $name::spellings(),
+                    "anyOf": [
+                        { "type": "string", "enum": $name::spellings() },
+                        { "type": "string", "pattern": spelling_pattern(&$name::spellings()) },
+                    ]
                 })
             }
         }
@@ -340,16 +367,17 @@ macro_rules! cost_types {
                 [$(($key, $aws, self.$field)),*]
             }
 
-            /// Set a flag by its file key or AWS name; `false` when there is none.
-            pub fn set(&mut self, key: &str, value: bool) -> bool {
+            /// Set a flag by its file key or AWS name. Returns the flag's file
+            /// key, or `None` when no flag has that name.
+            pub fn set(&mut self, key: &str, value: bool) -> Option<&'static str> {
                 let wanted = squash(key);
                 $(
                     if wanted == squash($key) || wanted == squash($aws) {
                         self.$field = value;
-                        return true;
+                        return Some($key);
                     }
                 )*
-                false
+                None
             }
         }
     };
@@ -543,16 +571,33 @@ mod tests {
     }
 
     #[test]
+    fn the_schema_pattern_accepts_what_parse_accepts() {
+        let pattern =
+            regex::Regex::new(&spelling_pattern(&ComparisonOperator::spellings())).unwrap();
+        for ok in [
+            "greater-than",
+            "GREATER_THAN",
+            "greater_than",
+            "Less-Than",
+            "equalto",
+        ] {
+            assert!(pattern.is_match(ok), "{ok}");
+            assert!(ComparisonOperator::parse(ok).is_some(), "{ok}");
+        }
+        assert!(!pattern.is_match("greater-or-equal"));
+    }
+
+    #[test]
     fn cost_types_default_to_aws_defaults() {
         let d = CostTypes::default();
         assert!(d.include_tax && d.include_credit && d.include_support);
         assert!(!d.use_amortized && !d.use_blended);
         let mut c = d;
-        assert!(c.set("IncludeTax", false));
+        assert_eq!(c.set("IncludeTax", false), Some("tax"));
         assert!(!c.include_tax);
-        assert!(c.set("amortized", true));
+        assert_eq!(c.set("amortized", true), Some("amortized"));
         assert!(c.use_amortized);
-        assert!(!c.set("taxes", true));
+        assert_eq!(c.set("taxes", true), None);
     }
 
     #[test]
