@@ -1,16 +1,45 @@
 //! budgetctl-local: an AWS Budgets endpoint that runs on your machine.
 //!
-//! It will speak the Budgets JSON-1.1 protocol (`X-Amz-Target:
-//! AWSBudgetServiceGateway.<Operation>`) so the unmodified `aws-sdk-budgets`
-//! client, the AWS CLI and Terraform can talk to it, keep AWS's validation and
-//! quirks, persist to a JSON file, and offer test controls (seeded spend,
-//! request counters, fault injection) under `/_local/`. Every test of plan and
-//! apply runs against it. It depends on nothing else in the workspace and is
-//! built by the budgetctl-local issue; for now it names the protocol it speaks.
+//! It speaks the Budgets JSON-1.1 protocol (`POST /` with `X-Amz-Target:
+//! AWSBudgetServiceGateway.<Operation>`), so the unmodified `aws-sdk-budgets`
+//! client, the AWS CLI and Terraform talk to it as to AWS. All 26 operations
+//! are served; every request is validated against the service model; AWS's
+//! observable quirks are kept (amounts re-rendered as `100.0` and `1.53E+7`,
+//! defaults filled in, CalculatedSpend reset by UpdateBudget, FilterExpression
+//! only on request, the last subscriber taking its notification along). State
+//! is kept per account and can persist to a JSON file. Test controls live off
+//! the AWS path under `/_local/`:
 //!
+//! | route | what it does |
+//! | --- | --- |
+//! | `GET /_local/health` | `ok` |
+//! | `GET /_local/requests` | requests received per operation: `{"counts": {...}, "total": N}` |
+//! | `DELETE /_local/requests` | reset the counters |
+//! | `POST /_local/reset` | forget all state, counters and faults |
+//! | `GET`/`POST /_local/faults` | `{"throttle": 0.3, "error": 0.05, "latency_ms": 0, "seed": 7}` |
+//! | `POST /_local/spend` | seed spend: `{"AccountId", "BudgetName", "ActualSpend", "ForecastedSpend", "History": [{"Start", "End", "Budgeted", "Actual"}]}` |
+//!
+//! It depends on nothing else in the workspace.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), budgetctl_local::LocalError> {
+//! let server = budgetctl_local::LocalServer::start(Default::default()).await?;
+//! println!("point the SDK at {}", server.url());
+//! server.shutdown().await
+//! # }
 //! ```
-//! assert_eq!(budgetctl_local::TARGET_PREFIX, "AWSBudgetServiceGateway.");
-//! ```
+
+pub mod error;
+pub mod render;
+pub mod server;
+pub mod service;
+pub mod shapes;
+pub mod store;
+
+pub use error::{ApiError, ErrorKind};
+pub use server::{LocalError, LocalOptions, LocalServer};
+pub use service::{Faults, HistoryRequest, Service, SpendRequest};
+pub use store::{StateError, Store};
 
 /// The `X-Amz-Target` prefix of every Budgets operation.
 pub const TARGET_PREFIX: &str = "AWSBudgetServiceGateway.";

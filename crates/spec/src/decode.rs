@@ -1673,7 +1673,7 @@ fn period_key(key: &str, time_unit: TimeUnit) -> Option<NaiveDate> {
         rest.parse().ok()?
     };
     let date = NaiveDate::from_ymd_opt(year, month, 1)?;
-    if time_unit == TimeUnit::Quarterly && (month - 1) % 3 != 0 {
+    if time_unit == TimeUnit::Quarterly && !(month - 1).is_multiple_of(3) {
         return None;
     }
     Some(date)

@@ -1,0 +1,355 @@
+//! The HTTP side: the Budgets JSON-1.1 protocol on `POST /`, test controls
+//! under `/_local/`, start on a free port, save state, shut down cleanly.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use tokio::sync::{Notify, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::error::{ApiError, ErrorKind};
+use crate::service::{Fault, Faults, Service, SpendRequest};
+use crate::store::{StateError, Store};
+
+/// Where and how to serve.
+#[derive(Debug, Clone)]
+pub struct LocalOptions {
+    /// Address to bind; 127.0.0.1 unless asked otherwise.
+    pub host: IpAddr,
+    /// Port to bind; 0 picks a free one.
+    pub port: u16,
+    /// JSON file to load state from and save it to; `None` keeps it in memory.
+    pub state: Option<PathBuf>,
+}
+
+impl Default for LocalOptions {
+    fn default() -> Self {
+        LocalOptions {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            state: None,
+        }
+    }
+}
+
+/// Why the server could not start or stop cleanly.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalError {
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("the server stopped with an error: {0}")]
+    Serve(String),
+}
+
+struct Shared {
+    service: Arc<Service>,
+    state_path: Option<PathBuf>,
+    changed: Notify,
+}
+
+/// A running budgetctl-local. Dropping it stops the server; `shutdown` also
+/// waits for the last save.
+pub struct LocalServer {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<Result<(), LocalError>>>,
+}
+
+impl LocalServer {
+    /// Load state (a corrupt file is an error and stays untouched), bind, and serve.
+    pub async fn start(options: LocalOptions) -> Result<LocalServer, LocalError> {
+        let store = match &options.state {
+            Some(path) => Store::load(path)?,
+            None => Store::default(),
+        };
+        let shared = Arc::new(Shared {
+            service: Arc::new(Service::new(store)),
+            state_path: options.state.clone(),
+            changed: Notify::new(),
+        });
+        let addr = SocketAddr::new(options.host, options.port);
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| LocalError::Bind { addr, source })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| LocalError::Bind { addr, source })?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let app = router(Arc::clone(&shared));
+        let saver = tokio::spawn(save_loop(Arc::clone(&shared)));
+        let task_shared = Arc::clone(&shared);
+        let task = tokio::spawn(async move {
+            let served = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+            saver.abort();
+            save_now(&task_shared)?;
+            served.map_err(|e| LocalError::Serve(e.to_string()))
+        });
+        tracing::info!(%addr, "budgetctl-local listening");
+        Ok(LocalServer {
+            addr,
+            shared,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    /// The endpoint URL, e.g. `http://127.0.0.1:41234`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The service behind the endpoint, for in-process test controls.
+    pub fn service(&self) -> &Service {
+        &self.shared.service
+    }
+
+    /// Stop accepting requests, finish those in flight, and save state.
+    pub async fn shutdown(mut self) -> Result<(), LocalError> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.task.take() {
+            Some(task) => task.await.map_err(|e| LocalError::Serve(e.to_string()))?,
+            None => Ok(()),
+        }
+    }
+
+    /// Wait until the server stops (for `budgetctl local serve`).
+    pub async fn wait(mut self) -> Result<(), LocalError> {
+        match self.task.take() {
+            Some(task) => task.await.map_err(|e| LocalError::Serve(e.to_string()))?,
+            None => Ok(()),
+        }
+    }
+
+    /// A handle that stops the server when fired (e.g. on Ctrl-C).
+    pub fn stopper(&mut self) -> Option<oneshot::Sender<()>> {
+        self.stop.take()
+    }
+}
+
+impl Drop for LocalServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+fn save_now(shared: &Shared) -> Result<(), LocalError> {
+    if let Some(path) = &shared.state_path
+        && shared.service.take_dirty()
+    {
+        shared.service.snapshot().save(path)?;
+    }
+    Ok(())
+}
+
+/// Save after changes, at most every 100 ms, so a burst of writes costs one save.
+async fn save_loop(shared: Arc<Shared>) {
+    if shared.state_path.is_none() {
+        return;
+    }
+    loop {
+        shared.changed.notified().await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let worker = Arc::clone(&shared);
+        let saved = tokio::task::spawn_blocking(move || save_now(&worker)).await;
+        if let Ok(Err(e)) = saved {
+            tracing::error!("{e}");
+        }
+    }
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/", post(aws_protocol))
+        .route("/_local/health", get(|| async { "ok" }))
+        .route("/_local/requests", get(requests).delete(reset_requests))
+        .route("/_local/reset", post(reset))
+        .route("/_local/faults", get(get_faults).post(set_faults))
+        .route("/_local/spend", post(seed_spend))
+        .with_state(shared)
+}
+
+fn json_response(status: StatusCode, body: &Value, error_type: Option<&str>) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-amz-json-1.1"),
+    );
+    if let Ok(id) = HeaderValue::from_str(&request_id()) {
+        headers.insert("x-amzn-requestid", id);
+    }
+    if let Some(t) = error_type.and_then(|t| HeaderValue::from_str(t).ok()) {
+        headers.insert("x-amzn-errortype", t);
+    }
+    response
+}
+
+fn error_response(e: &ApiError) -> Response {
+    let status = StatusCode::from_u16(e.kind.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    json_response(status, &e.body(), Some(e.kind.type_name()))
+}
+
+fn request_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    format!("local-{:016x}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+async fn aws_protocol(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let started = Instant::now();
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let operation = target
+        .strip_prefix(crate::TARGET_PREFIX)
+        .unwrap_or(target)
+        .to_owned();
+    let response = handle(&shared, &headers, &operation, &body).await;
+    tracing::info!(
+        operation = %operation,
+        status = response.status().as_u16(),
+        ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    response
+}
+
+async fn handle(shared: &Shared, headers: &HeaderMap, operation: &str, body: &[u8]) -> Response {
+    // Any SigV4 signature is accepted, but a request must carry one.
+    let signed = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("AWS4-HMAC-SHA256"));
+    if !signed {
+        return error_response(&ApiError::new(
+            ErrorKind::MissingAuthenticationToken,
+            "Missing Authentication Token",
+        ));
+    }
+    if operation.is_empty() || !crate::shapes::MODEL.has_operation(operation) {
+        return error_response(&ApiError::new(
+            ErrorKind::UnknownOperation,
+            format!("X-Amz-Target names no Budgets operation: {operation:?}"),
+        ));
+    }
+    let service = &shared.service;
+    service.count(operation);
+    let (fault, latency_ms) = service.draw_fault();
+    if latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(latency_ms)).await;
+    }
+    match fault {
+        Fault::Throttle => {
+            return error_response(&ApiError::new(ErrorKind::Throttling, "Rate exceeded"));
+        }
+        Fault::InternalError => {
+            return error_response(&ApiError::new(
+                ErrorKind::InternalError,
+                "An internal error occurred (injected by budgetctl-local).",
+            ));
+        }
+        Fault::None => {}
+    }
+    let input: Value = if body.iter().all(u8::is_ascii_whitespace) {
+        json!({})
+    } else {
+        match serde_json::from_slice(body) {
+            Ok(v @ Value::Object(_)) => v,
+            _ => {
+                return error_response(&ApiError::new(
+                    ErrorKind::Serialization,
+                    "The request body is not a JSON object",
+                ));
+            }
+        }
+    };
+    match service.call(operation, &input) {
+        Ok(output) => {
+            shared.changed.notify_one();
+            json_response(StatusCode::OK, &output, None)
+        }
+        Err(e) => error_response(&e),
+    }
+}
+
+async fn requests(State(shared): State<Arc<Shared>>) -> Response {
+    let counts = shared.service.request_counts();
+    let total: u64 = counts.values().sum();
+    axum::Json(json!({ "counts": counts, "total": total })).into_response()
+}
+
+async fn reset_requests(State(shared): State<Arc<Shared>>) -> StatusCode {
+    shared.service.reset_counts();
+    StatusCode::NO_CONTENT
+}
+
+async fn reset(State(shared): State<Arc<Shared>>) -> StatusCode {
+    shared.service.reset();
+    shared.changed.notify_one();
+    StatusCode::NO_CONTENT
+}
+
+async fn get_faults(State(shared): State<Arc<Shared>>) -> Response {
+    axum::Json(shared.service.faults()).into_response()
+}
+
+async fn set_faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    match serde_json::from_slice::<Faults>(&body) {
+        Ok(f) if (0.0..=1.0).contains(&f.throttle) && (0.0..=1.0).contains(&f.error) => {
+            shared.service.set_faults(f);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Ok(_) => (
+            StatusCode::BAD_REQUEST,
+            "throttle and error are probabilities from 0 to 1",
+        )
+            .into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+    }
+}
+
+async fn seed_spend(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let request: SpendRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+    };
+    match shared.service.seed_spend(&request) {
+        Ok(()) => {
+            shared.changed.notify_one();
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(e) => error_response(&e),
+    }
+}

@@ -1,0 +1,132 @@
+//! What budgetctl-local remembers, per account, and how it is saved.
+//!
+//! Budgets are kept in their AWS JSON form, normalised when written
+//! (defaults filled in, amounts as plain decimals) so that responses only
+//! need the read-time quirks of `render`. The whole store is saved as one
+//! JSON file, written to a temporary file and renamed over the old one so a
+//! crash never leaves half a file.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub struct Store {
+    /// Format version of the state file.
+    #[serde(default = "version")]
+    pub version: u32,
+    pub accounts: BTreeMap<String, Account>,
+}
+
+fn version() -> u32 {
+    1
+}
+
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub struct Account {
+    /// Budgets by name; sorted, which is the order Describe calls page through.
+    pub budgets: BTreeMap<String, StoredBudget>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredBudget {
+    /// The Budget shape, normalised, without CalculatedSpend.
+    pub budget: Value,
+    pub notifications: Vec<StoredNotification>,
+    pub tags: BTreeMap<String, String>,
+    #[serde(default)]
+    pub actions: Vec<StoredAction>,
+    #[serde(default)]
+    pub spend: SpendSeed,
+    /// Seeded past periods, for DescribeBudgetPerformanceHistory.
+    #[serde(default)]
+    pub history: Vec<PeriodSpend>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredNotification {
+    /// NotificationType, ComparisonOperator, Threshold and ThresholdType (always set here).
+    pub notification: Value,
+    pub subscribers: Vec<Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredAction {
+    pub action: Value,
+    pub history: Vec<Value>,
+}
+
+/// Spend of the current period, as tests seed it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SpendSeed {
+    pub actual: Option<String>,
+    pub forecasted: Option<String>,
+}
+
+/// One past period: what was budgeted and what was spent.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PeriodSpend {
+    pub start: f64,
+    pub end: f64,
+    pub budgeted: String,
+    pub actual: String,
+}
+
+/// Why the state file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("cannot read state file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "state file {path} is not a budgetctl-local state file ({source}); it was left untouched: move it away or pass another --state"
+    )]
+    Corrupt {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("cannot write state file {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl Store {
+    /// Load a state file; a missing file is an empty store.
+    pub fn load(path: &Path) -> Result<Store, StateError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Store::default()),
+            Err(source) => {
+                return Err(StateError::Read {
+                    path: path.to_owned(),
+                    source,
+                });
+            }
+        };
+        serde_json::from_str(&text).map_err(|source| StateError::Corrupt {
+            path: path.to_owned(),
+            source,
+        })
+    }
+
+    /// Save atomically: write a temporary file beside the target, then rename.
+    pub fn save(&self, path: &Path) -> Result<(), StateError> {
+        let write_err = |source| StateError::Write {
+            path: path.to_owned(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(write_err)?;
+        }
+        let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+        let bytes = serde_json::to_vec(self).map_err(|e| write_err(std::io::Error::other(e)))?;
+        std::fs::write(&tmp, bytes).map_err(write_err)?;
+        std::fs::rename(&tmp, path).map_err(write_err)
+    }
+}

@@ -1,0 +1,346 @@
+//! Budget actions and performance history through the real SDK.
+
+mod common;
+
+use aws_sdk_budgets::types::{
+    ActionStatus, ActionThreshold, ActionType, ApprovalModel, Definition, ExecutionType,
+    IamActionDefinition, NotificationType, ThresholdType, TimePeriod,
+};
+use aws_smithy_types::DateTime;
+use common::*;
+
+const ROLE: &str = "arn:aws:iam::111122223333:role/budget-actions";
+const POLICY: &str = "arn:aws:iam::aws:policy/AWSDenyAll";
+
+async fn action(c: &aws_sdk_budgets::Client, budget: &str, approval: ApprovalModel) -> String {
+    c.create_budget()
+        .account_id(ACCOUNT)
+        .budget(cost_budget(budget, "100"))
+        .send()
+        .await
+        .unwrap();
+    c.create_budget_action()
+        .account_id(ACCOUNT)
+        .budget_name(budget)
+        .notification_type(NotificationType::Actual)
+        .action_type(ActionType::Iam)
+        .action_threshold(
+            ActionThreshold::builder()
+                .action_threshold_value(90.0)
+                .action_threshold_type(ThresholdType::Percentage)
+                .build()
+                .unwrap(),
+        )
+        .definition(
+            Definition::builder()
+                .iam_action_definition(
+                    IamActionDefinition::builder()
+                        .policy_arn(POLICY)
+                        .roles("developers")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .execution_role_arn(ROLE)
+        .approval_model(approval)
+        .subscribers(email("finops@example.com"))
+        .send()
+        .await
+        .unwrap()
+        .action_id
+}
+
+async fn status(c: &aws_sdk_budgets::Client, budget: &str, id: &str) -> ActionStatus {
+    c.describe_budget_action()
+        .account_id(ACCOUNT)
+        .budget_name(budget)
+        .action_id(id)
+        .send()
+        .await
+        .unwrap()
+        .action
+        .unwrap()
+        .status
+}
+
+fn spend_over(server: &budgetctl_local::LocalServer, budget: &str, amount: &str) {
+    server
+        .service()
+        .seed_spend(&budgetctl_local::SpendRequest {
+            account_id: ACCOUNT.into(),
+            budget_name: budget.into(),
+            actual_spend: Some(amount.into()),
+            forecasted_spend: None,
+            history: vec![],
+        })
+        .unwrap();
+}
+
+async fn execute(c: &aws_sdk_budgets::Client, budget: &str, id: &str, t: ExecutionType) -> String {
+    code(
+        c.execute_budget_action()
+            .account_id(ACCOUNT)
+            .budget_name(budget)
+            .action_id(id)
+            .execution_type(t)
+            .send()
+            .await,
+    )
+}
+
+#[tokio::test]
+async fn a_manual_action_waits_for_approval_then_reverses_and_resets() {
+    let server = server().await;
+    let c = client(&server);
+    let id = action(&c, "b", ApprovalModel::Manual).await;
+    assert_eq!(status(&c, "b", &id).await, ActionStatus::Standby);
+    // Approving in STANDBY is not legal.
+    assert_eq!(
+        execute(&c, "b", &id, ExecutionType::ApproveBudgetAction).await,
+        "InvalidParameterException"
+    );
+
+    spend_over(&server, "b", "95");
+    assert_eq!(status(&c, "b", &id).await, ActionStatus::Pending);
+    assert_eq!(
+        execute(&c, "b", &id, ExecutionType::ReverseBudgetAction).await,
+        "InvalidParameterException"
+    );
+    assert_eq!(
+        execute(&c, "b", &id, ExecutionType::ApproveBudgetAction).await,
+        "no error"
+    );
+    assert_eq!(status(&c, "b", &id).await, ActionStatus::ExecutionSuccess);
+    assert_eq!(
+        execute(&c, "b", &id, ExecutionType::RetryBudgetAction).await,
+        "InvalidParameterException"
+    );
+    assert_eq!(
+        execute(&c, "b", &id, ExecutionType::ReverseBudgetAction).await,
+        "no error"
+    );
+    assert_eq!(status(&c, "b", &id).await, ActionStatus::ReverseSuccess);
+    assert_eq!(
+        execute(&c, "b", &id, ExecutionType::ResetBudgetAction).await,
+        "no error"
+    );
+    assert_eq!(status(&c, "b", &id).await, ActionStatus::Standby);
+
+    let history = c
+        .describe_budget_action_histories()
+        .account_id(ACCOUNT)
+        .budget_name("b")
+        .action_id(&id)
+        .send()
+        .await
+        .unwrap();
+    let statuses: Vec<&str> = history
+        .action_histories()
+        .iter()
+        .map(|h| h.status().as_str())
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "STANDBY",
+            "PENDING",
+            "EXECUTION_IN_PROGRESS",
+            "EXECUTION_SUCCESS",
+            "REVERSE_IN_PROGRESS",
+            "REVERSE_SUCCESS",
+            "RESET_IN_PROGRESS",
+            "STANDBY"
+        ]
+    );
+    let past = c
+        .describe_budget_action_histories()
+        .account_id(ACCOUNT)
+        .budget_name("b")
+        .action_id(&id)
+        .time_period(
+            TimePeriod::builder()
+                .start(DateTime::from_secs(0))
+                .end(DateTime::from_secs(1))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(past.action_histories().is_empty());
+}
+
+#[tokio::test]
+async fn an_automatic_action_runs_when_spend_crosses_its_threshold() {
+    let server = server().await;
+    let c = client(&server);
+    let id = action(&c, "b", ApprovalModel::Auto).await;
+    spend_over(&server, "b", "50");
+    assert_eq!(
+        status(&c, "b", &id).await,
+        ActionStatus::Standby,
+        "50 is below 90%"
+    );
+    spend_over(&server, "b", "91");
+    assert_eq!(status(&c, "b", &id).await, ActionStatus::ExecutionSuccess);
+}
+
+#[tokio::test]
+async fn actions_are_listed_updated_and_deleted() {
+    let server = server().await;
+    let c = client(&server);
+    let first = action(&c, "a", ApprovalModel::Manual).await;
+    let second = action(&c, "b", ApprovalModel::Auto).await;
+    let for_account = c
+        .describe_budget_actions_for_account()
+        .account_id(ACCOUNT)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(for_account.actions().len(), 2);
+    let for_budget = c
+        .describe_budget_actions_for_budget()
+        .account_id(ACCOUNT)
+        .budget_name("b")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(for_budget.actions()[0].action_id(), second);
+
+    let updated = c
+        .update_budget_action()
+        .account_id(ACCOUNT)
+        .budget_name("a")
+        .action_id(&first)
+        .approval_model(ApprovalModel::Auto)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        updated.old_action().unwrap().approval_model(),
+        &ApprovalModel::Manual
+    );
+    assert_eq!(
+        updated.new_action().unwrap().approval_model(),
+        &ApprovalModel::Auto
+    );
+
+    let deleted = c
+        .delete_budget_action()
+        .account_id(ACCOUNT)
+        .budget_name("a")
+        .action_id(&first)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.action().unwrap().action_id(), first);
+    let gone = c
+        .describe_budget_action()
+        .account_id(ACCOUNT)
+        .budget_name("a")
+        .action_id(&first)
+        .send()
+        .await;
+    assert_eq!(code(gone), "NotFoundException");
+    let no_budget = c
+        .describe_budget_actions_for_budget()
+        .account_id(ACCOUNT)
+        .budget_name("none")
+        .send()
+        .await;
+    assert_eq!(code(no_budget), "NotFoundException");
+}
+
+#[tokio::test]
+async fn an_action_needs_the_definition_of_its_type() {
+    let server = server().await;
+    let c = client(&server);
+    c.create_budget()
+        .account_id(ACCOUNT)
+        .budget(cost_budget("b", "100"))
+        .send()
+        .await
+        .unwrap();
+    let wrong = c
+        .create_budget_action()
+        .account_id(ACCOUNT)
+        .budget_name("b")
+        .notification_type(NotificationType::Actual)
+        .action_type(ActionType::Scp)
+        .action_threshold(
+            ActionThreshold::builder()
+                .action_threshold_value(90.0)
+                .action_threshold_type(ThresholdType::Percentage)
+                .build()
+                .unwrap(),
+        )
+        .definition(
+            Definition::builder()
+                .iam_action_definition(
+                    IamActionDefinition::builder()
+                        .policy_arn(POLICY)
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .execution_role_arn(ROLE)
+        .approval_model(ApprovalModel::Manual)
+        .subscribers(email("finops@example.com"))
+        .send()
+        .await;
+    assert_eq!(code(wrong), "InvalidParameterException");
+}
+
+#[tokio::test]
+async fn performance_history_comes_from_seeded_spend() {
+    let server = server().await;
+    let c = client(&server);
+    c.create_budget()
+        .account_id(ACCOUNT)
+        .budget(cost_budget("b", "100"))
+        .send()
+        .await
+        .unwrap();
+    let period =
+        |start: &str, end: &str, budgeted: &str, actual: &str| budgetctl_local::HistoryRequest {
+            start: start.into(),
+            end: end.into(),
+            budgeted: budgeted.into(),
+            actual: actual.into(),
+        };
+    server
+        .service()
+        .seed_spend(&budgetctl_local::SpendRequest {
+            account_id: ACCOUNT.into(),
+            budget_name: "b".into(),
+            actual_spend: None,
+            forecasted_spend: None,
+            history: vec![
+                period("2026-09-01", "2026-10-01", "100", "80"),
+                period("2026-10-01", "2026-11-01", "100", "120.5"),
+            ],
+        })
+        .unwrap();
+    let history = c
+        .describe_budget_performance_history()
+        .account_id(ACCOUNT)
+        .budget_name("b")
+        .send()
+        .await
+        .unwrap()
+        .budget_performance_history
+        .unwrap();
+    let amounts: Vec<(&str, &str)> = history
+        .budgeted_and_actual_amounts_list()
+        .iter()
+        .map(|p| {
+            (
+                p.budgeted_amount().unwrap().amount(),
+                p.actual_amount().unwrap().amount(),
+            )
+        })
+        .collect();
+    assert_eq!(amounts, [("100.0", "80.0"), ("100.0", "120.5")]);
+    assert_eq!(history.budget_name(), Some("b"));
+}

@@ -1,0 +1,569 @@
+//! Budgets through the real SDK: create, describe, update, delete, and the
+//! quirks AWS shows when it writes them back.
+
+#![allow(deprecated)] // CostTypes and CostFilters are deprecated in the SDK but still part of the API.
+
+mod common;
+
+use aws_sdk_budgets::types::{
+    AutoAdjustData, AutoAdjustType, Budget, BudgetType, CostTypes, Dimension, Expression,
+    ExpressionDimensionValues, HistoricalOptions, Metric, NotificationWithSubscribers, ResourceTag,
+    TimePeriod, TimeUnit,
+};
+use aws_smithy_types::DateTime;
+use chrono::{Datelike, TimeZone, Utc};
+use common::*;
+
+fn month_start() -> i64 {
+    let now = Utc::now();
+    Utc.with_ymd_and_hms(now.year(), now.month(), 1, 0, 0, 0)
+        .unwrap()
+        .timestamp()
+}
+
+#[tokio::test]
+async fn a_budget_round_trips_with_aws_defaults_filled_in() {
+    let server = server().await;
+    let c = client(&server);
+    c.create_budget()
+        .account_id(ACCOUNT)
+        .budget(cost_budget("total-monthly", "100"))
+        .send()
+        .await
+        .unwrap();
+    let b = c
+        .describe_budget()
+        .account_id(ACCOUNT)
+        .budget_name("total-monthly")
+        .send()
+        .await
+        .unwrap()
+        .budget
+        .unwrap();
+    // "100" comes back as "100.0".
+    assert_eq!(b.budget_limit().unwrap().amount(), "100.0");
+    assert_eq!(b.budget_limit().unwrap().unit(), "USD");
+    // Every cost type is returned, with AWS's defaults.
+    let ct = b.cost_types().unwrap();
+    assert_eq!(ct.include_tax(), Some(true));
+    assert_eq!(ct.use_blended(), Some(false));
+    assert_eq!(ct.use_amortized(), Some(false));
+    assert_eq!(ct.include_discount(), Some(true));
+    // Start defaults to the start of the current period, end to 2087-06-15.
+    let period = b.time_period().unwrap();
+    assert_eq!(period.start().unwrap().secs(), month_start());
+    assert_eq!(
+        period.end().unwrap().secs(),
+        Utc.with_ymd_and_hms(2087, 6, 15, 0, 0, 0)
+            .unwrap()
+            .timestamp()
+    );
+    // CalculatedSpend is returned, zero before any spend.
+    let spend = b.calculated_spend().unwrap();
+    assert_eq!(spend.actual_spend().unwrap().amount(), "0.0");
+    assert!(b.last_updated_time().is_some());
+    assert_eq!(b.cost_filters().map(|f| f.len()), Some(0));
+}
+
+#[tokio::test]
+async fn large_amounts_come_back_in_exponent_form() {
+    let server = server().await;
+    let c = client(&server);
+    c.create_budget()
+        .account_id(ACCOUNT)
+        .budget(cost_budget("big", "15300000"))
+        .send()
+        .await
+        .unwrap();
+    let b = c
+        .describe_budget()
+        .account_id(ACCOUNT)
+        .budget_name("big")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        b.budget.unwrap().budget_limit().unwrap().amount(),
+        "1.53E+7"
+    );
+}
+
+#[tokio::test]
+async fn planned_budgets_also_return_the_current_periods_limit() {
+    let server = server().await;
+    let c = client(&server);
+    let start = month_start();
+    let next = Utc
+        .timestamp_opt(start, 0)
+        .unwrap()
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap()
+        .timestamp();
+    let budget = Budget::builder()
+        .budget_name("planned")
+        .budget_type(BudgetType::Cost)
+        .time_unit(TimeUnit::Monthly)
+        .planned_budget_limits(start.to_string(), spend("900", "USD"))
+        .planned_budget_limits(next.to_string(), spend("1000", "USD"))
+        .build()
+        .unwrap();
+    c.create_budget()
+        .account_id(ACCOUNT)
+        .budget(budget)
+        .send()
+        .await
+        .unwrap();
+    let b = c
+        .describe_budget()
+        .account_id(ACCOUNT)
+        .budget_name("planned")
+        .send()
+        .await
+        .unwrap()
+        .budget
+        .unwrap();
+    assert_eq!(b.budget_limit().unwrap().amount(), "900.0");
+    let planned = b.planned_budget_limits().unwrap();
+    assert_eq!(planned[&next.to_string()].amount(), "1000.0");
+}
+
+#[tokio::test]
+async fn auto_adjusting_budgets_return_a_computed_limit_from_history() {
+    let server = server().await;
+    let c = client(&server);
+    let budget = Budget::builder()
+        .budget_name("auto")
+        .budget_type(BudgetType::Cost)
+        .time_unit(TimeUnit::Monthly)
+        .auto_adjust_data(
+            AutoAdjustData::builder()
+                .auto_adjust_type(AutoAdjustType::Historical)
+                .historical_options(
+                    HistoricalOptions::builder()
+                        .budget_adjustment_period(2)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    c.create_budget()
+        .account_id(ACCOUNT)
+        .budget(budget)
+        .send()
+        .await
+        .unwrap();
+    server
+        .service()
+        .seed_spend(&budgetctl_local::SpendRequest {
+            account_id: ACCOUNT.into(),
+            budget_name: "auto".into(),
+            actual_spend: None,
+            forecasted_spend: None,
+            history: vec![
+                history("2026-08-01", "2026-09-01", "0", "100"),
+                history("2026-09-01", "2026-10-01", "0", "200"),
+                history("2026-10-01", "2026-11-01", "0", "400"),
+            ],
+        })
+        .unwrap();
+    let b = c
+        .describe_budget()
+        .account_id(ACCOUNT)
+        .budget_name("auto")
+        .send()
+        .await
+        .unwrap()
+        .budget
+        .unwrap();
+    // The average of the last two periods.
+    assert_eq!(b.budget_limit().unwrap().amount(), "300.0");
+    let auto = b.auto_adjust_data().unwrap();
+    assert_eq!(
+        auto.historical_options()
+            .unwrap()
+            .look_back_available_periods(),
+        Some(2)
+    );
+    assert!(auto.last_auto_adjust_time().is_some());
+}
+
+fn history(
+    start: &str,
+    end: &str,
+    budgeted: &str,
+    actual: &str,
+) -> budgetctl_local::HistoryRequest {
+    budgetctl_local::HistoryRequest {
+        start: start.into(),
+        end: end.into(),
+        budgeted: budgeted.into(),
+        actual: actual.into(),
+    }
+}
+
+#[tokio::test]
+async fn update_budget_resets_calculated_spend_and_moves_last_updated_time() {
+    let server = server().await;
+    let c = client(&server);
+    c.create_budget()
+        .account_id(ACCOUNT)
+        .budget(cost_budget("b", "100"))
+        .send()
+        .await
+        .unwrap();
+    server
+        .service()
+        .seed_spend(&budgetctl_local::SpendRequest {
+            account_id: ACCOUNT.into(),
+            budget_name: "b".into(),
+            actual_spend: Some("42.5".into()),
+            forecasted_spend: Some("90".into()),
+            history: vec![],
+        })
+        .unwrap();
+    let before = c
+        .describe_budget()
+        .account_id(ACCOUNT)
+        .budget_name("b")
+        .send()
+        .await
+        .unwrap()
+        .budget
+        .unwrap();
+    assert_eq!(
+        before
+            .calculated_spend()
+            .unwrap()
+            .actual_spend()
+            .unwrap()
+            .amount(),
+        "42.5"
+    );
+    assert_eq!(
+        before
+            .calculated_spend()
+            .unwrap()
+            .forecasted_spend()
+            .unwrap()
+            .amount(),
+        "90.0"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    c.update_budget()
+        .account_id(ACCOUNT)
+        .new_budget(cost_budget("b", "200"))
+        .send()
+        .await
+        .unwrap();
+    let after = c
+        .describe_budget()
+        .account_id(ACCOUNT)
+        .budget_name("b")
+        .send()
+        .await
+        .unwrap()
+        .budget
+        .unwrap();
+    assert_eq!(after.budget_limit().unwrap().amount(), "200.0");
+    assert_eq!(
+        after
+            .calculated_spend()
+            .unwrap()
+            .actual_spend()
+            .unwrap()
+            .amount(),
+        "0.0"
+    );
+    assert!(
+        after.last_updated_time().unwrap().as_secs_f64()
+            > before.last_updated_time().unwrap().as_secs_f64()
+    );
+}
+
+#[tokio::test]
+async fn filter_expression_and_metrics_come_back_only_when_asked() {
+    let server = server().await;
+    let c = client(&server);
+    let mut budget = cost_budget("filtered", "100");
+    budget.filter_expression = Some(
+        Expression::builder()
+            .dimensions(
+                ExpressionDimensionValues::builder()
+                    .key(Dimension::Service)
+                    .values("Amazon Elastic Compute Cloud - Compute")
+                    .build()
+                    .unwrap(),
+            )
+            .build(),
+    );
+    budget.metrics = Some(vec![Metric::UnblendedCost]);
+    c.create_budget()
+        .account_id(ACCOUNT)
+        .budget(budget)
+        .send()
+        .await
+        .unwrap();
+    let plain = c
+        .describe_budget()
+        .account_id(ACCOUNT)
+        .budget_name("filtered")
+        .send()
+        .await
+        .unwrap()
+        .budget
+        .unwrap();
+    assert!(plain.filter_expression().is_none());
+    assert!(plain.metrics().is_empty());
+    let shown = c
+        .describe_budget()
+        .account_id(ACCOUNT)
+        .budget_name("filtered")
+        .show_filter_expression(true)
+        .send()
+        .await
+        .unwrap()
+        .budget
+        .unwrap();
+    let dims = shown.filter_expression().unwrap().dimensions().unwrap();
+    assert_eq!(dims.key(), &Dimension::Service);
+    assert_eq!(shown.metrics(), [Metric::UnblendedCost]);
+    let listed = c
+        .describe_budgets()
+        .account_id(ACCOUNT)
+        .show_filter_expression(true)
+        .send()
+        .await
+        .unwrap();
+    assert!(listed.budgets()[0].filter_expression().is_some());
+}
+
+#[tokio::test]
+async fn create_with_notifications_and_tags_is_one_call() {
+    let server = server().await;
+    let c = client(&server);
+    c.create_budget()
+        .account_id(ACCOUNT)
+        .budget(cost_budget("atomic", "100"))
+        .notifications_with_subscribers(
+            NotificationWithSubscribers::builder()
+                .notification(notification(80.0))
+                .subscribers(email("finops@example.com"))
+                .subscribers(sns("alerts"))
+                .build()
+                .unwrap(),
+        )
+        .resource_tags(
+            ResourceTag::builder()
+                .key("owner")
+                .value("finops")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let notifications = c
+        .describe_notifications_for_budget()
+        .account_id(ACCOUNT)
+        .budget_name("atomic")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(notifications.notifications().len(), 1);
+    let tags = c
+        .list_tags_for_resource()
+        .resource_arn(format!("arn:aws:budgets::{ACCOUNT}:budget/atomic"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tags.resource_tags()[0].key(), "owner");
+    assert_eq!(server.service().request_counts()["CreateBudget"], 1);
+}
+
+#[tokio::test]
+async fn documented_errors_of_budget_calls() {
+    let server = server().await;
+    let c = client(&server);
+    c.create_budget()
+        .account_id(ACCOUNT)
+        .budget(cost_budget("dup", "1"))
+        .send()
+        .await
+        .unwrap();
+    let again = c
+        .create_budget()
+        .account_id(ACCOUNT)
+        .budget(cost_budget("dup", "1"))
+        .send()
+        .await;
+    assert_eq!(code(again), "DuplicateRecordException");
+
+    let missing = c
+        .describe_budget()
+        .account_id(ACCOUNT)
+        .budget_name("nope")
+        .send()
+        .await;
+    assert_eq!(code(missing), "NotFoundException");
+    let missing = c
+        .delete_budget()
+        .account_id(ACCOUNT)
+        .budget_name("nope")
+        .send()
+        .await;
+    assert_eq!(code(missing), "NotFoundException");
+    let missing = c
+        .update_budget()
+        .account_id(ACCOUNT)
+        .new_budget(cost_budget("nope", "1"))
+        .send()
+        .await;
+    assert_eq!(code(missing), "NotFoundException");
+
+    let bad_name = c
+        .create_budget()
+        .account_id(ACCOUNT)
+        .budget(cost_budget("a:b", "1"))
+        .send()
+        .await;
+    let msg = message(
+        c.create_budget()
+            .account_id(ACCOUNT)
+            .budget(cost_budget("a:b", "1"))
+            .send()
+            .await,
+    );
+    assert_eq!(code(bad_name), "InvalidParameterException");
+    assert!(msg.contains("budget.budgetName"), "{msg}");
+
+    let bad_account = c.describe_budgets().account_id("1234").send().await;
+    assert_eq!(code(bad_account), "InvalidParameterException");
+
+    // Exactly one way to set the limit.
+    let mut both = cost_budget("both", "1");
+    both.planned_budget_limits = Some([(month_start().to_string(), spend("1", "USD"))].into());
+    let both = c
+        .create_budget()
+        .account_id(ACCOUNT)
+        .budget(both)
+        .send()
+        .await;
+    assert_eq!(code(both), "InvalidParameterException");
+    let none = Budget::builder()
+        .budget_name("none")
+        .budget_type(BudgetType::Cost)
+        .time_unit(TimeUnit::Monthly)
+        .build()
+        .unwrap();
+    let none = c
+        .create_budget()
+        .account_id(ACCOUNT)
+        .budget(none)
+        .send()
+        .await;
+    assert_eq!(code(none), "InvalidParameterException");
+
+    // RI budgets track 100%.
+    let ri = Budget::builder()
+        .budget_name("ri")
+        .budget_type(BudgetType::RiUtilization)
+        .time_unit(TimeUnit::Monthly)
+        .budget_limit(spend("80", "PERCENTAGE"))
+        .build()
+        .unwrap();
+    assert_eq!(
+        code(
+            c.create_budget()
+                .account_id(ACCOUNT)
+                .budget(ri)
+                .send()
+                .await
+        ),
+        "InvalidParameterException"
+    );
+
+    // Dates: start before end, end by 2087-06-15.
+    let mut late = cost_budget("late", "1");
+    late.time_period = Some(
+        TimePeriod::builder()
+            .end(DateTime::from_secs(
+                Utc.with_ymd_and_hms(2087, 6, 16, 0, 0, 0)
+                    .unwrap()
+                    .timestamp(),
+            ))
+            .build(),
+    );
+    assert_eq!(
+        code(
+            c.create_budget()
+                .account_id(ACCOUNT)
+                .budget(late)
+                .send()
+                .await
+        ),
+        "InvalidParameterException"
+    );
+
+    // Cost types on a usage budget are accepted but not invented.
+    let usage = Budget::builder()
+        .budget_name("usage")
+        .budget_type(BudgetType::Usage)
+        .time_unit(TimeUnit::Monthly)
+        .budget_limit(spend("10", "GB"))
+        .cost_types(CostTypes::builder().include_tax(false).build())
+        .build()
+        .unwrap();
+    c.create_budget()
+        .account_id(ACCOUNT)
+        .budget(usage)
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn delete_removes_the_budget() {
+    let server = server().await;
+    let c = client(&server);
+    c.create_budget()
+        .account_id(ACCOUNT)
+        .budget(cost_budget("gone", "1"))
+        .send()
+        .await
+        .unwrap();
+    c.delete_budget()
+        .account_id(ACCOUNT)
+        .budget_name("gone")
+        .send()
+        .await
+        .unwrap();
+    let listed = c
+        .describe_budgets()
+        .account_id(ACCOUNT)
+        .send()
+        .await
+        .unwrap();
+    assert!(listed.budgets().is_empty());
+}
+
+#[tokio::test]
+async fn accounts_are_kept_apart() {
+    let server = server().await;
+    let c = client(&server);
+    c.create_budget()
+        .account_id(ACCOUNT)
+        .budget(cost_budget("mine", "1"))
+        .send()
+        .await
+        .unwrap();
+    let other = c
+        .describe_budgets()
+        .account_id("444455556666")
+        .send()
+        .await
+        .unwrap();
+    assert!(other.budgets().is_empty());
+}

@@ -1,0 +1,116 @@
+//! Shared by budgetctl-local's tests: a server on a free port and the real
+//! `aws-sdk-budgets` client pointed at it.
+
+#![allow(dead_code)]
+
+use aws_sdk_budgets::Client;
+use aws_sdk_budgets::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_budgets::types::{
+    Budget, BudgetType, ComparisonOperator, Notification, NotificationType, Spend, Subscriber,
+    SubscriptionType, ThresholdType, TimeUnit,
+};
+use aws_smithy_types::retry::RetryConfig;
+use budgetctl_local::{LocalOptions, LocalServer};
+
+pub const ACCOUNT: &str = "111122223333";
+
+pub async fn server() -> LocalServer {
+    LocalServer::start(LocalOptions::default())
+        .await
+        .expect("server starts")
+}
+
+/// The SDK exactly as a user configures it, with retries off so that each
+/// test sees the service's own answer.
+pub fn client(server: &LocalServer) -> Client {
+    client_with_retries(server, RetryConfig::disabled())
+}
+
+pub fn client_with_retries(server: &LocalServer, retry: RetryConfig) -> Client {
+    let config = aws_sdk_budgets::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(
+            "AKIDLOCAL",
+            "local-secret",
+            None,
+            None,
+            "tests",
+        ))
+        .endpoint_url(server.url())
+        .retry_config(retry)
+        .build();
+    Client::from_conf(config)
+}
+
+pub fn spend(amount: &str, unit: &str) -> Spend {
+    Spend::builder().amount(amount).unit(unit).build().unwrap()
+}
+
+pub fn cost_budget(name: &str, amount: &str) -> Budget {
+    Budget::builder()
+        .budget_name(name)
+        .budget_type(BudgetType::Cost)
+        .time_unit(TimeUnit::Monthly)
+        .budget_limit(spend(amount, "USD"))
+        .build()
+        .unwrap()
+}
+
+pub fn notification(threshold: f64) -> Notification {
+    Notification::builder()
+        .notification_type(NotificationType::Actual)
+        .comparison_operator(ComparisonOperator::GreaterThan)
+        .threshold(threshold)
+        .threshold_type(ThresholdType::Percentage)
+        .build()
+        .unwrap()
+}
+
+pub fn email(address: &str) -> Subscriber {
+    Subscriber::builder()
+        .subscription_type(SubscriptionType::Email)
+        .address(address)
+        .build()
+        .unwrap()
+}
+
+pub fn sns(topic: &str) -> Subscriber {
+    Subscriber::builder()
+        .subscription_type(SubscriptionType::Sns)
+        .address(format!("arn:aws:sns:us-east-1:{ACCOUNT}:{topic}"))
+        .build()
+        .unwrap()
+}
+
+/// The error code (`__type`) of a failed SDK call.
+pub fn code<E, R>(result: Result<impl Sized, aws_sdk_budgets::error::SdkError<E, R>>) -> String
+where
+    E: aws_sdk_budgets::error::ProvideErrorMetadata + std::fmt::Debug,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(_) => "no error".to_owned(),
+        Err(e) => e
+            .as_service_error()
+            .and_then(|s| s.code())
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("not a service error: {e:?}")),
+    }
+}
+
+/// The message of a failed SDK call.
+pub fn message<E, R>(result: Result<impl Sized, aws_sdk_budgets::error::SdkError<E, R>>) -> String
+where
+    E: aws_sdk_budgets::error::ProvideErrorMetadata + std::fmt::Debug,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(_) => String::new(),
+        Err(e) => e
+            .as_service_error()
+            .and_then(|s| s.message())
+            .unwrap_or_default()
+            .to_owned(),
+    }
+}

@@ -1,0 +1,559 @@
+//! The protocol around the operations: pagination, authentication, errors on
+//! the wire, persistence, fault injection and the `/_local/` test controls.
+
+mod common;
+
+use std::time::Duration;
+
+use aws_smithy_types::retry::RetryConfig;
+use budgetctl_local::{LocalOptions, LocalServer};
+use common::*;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A raw HTTP/1.1 exchange, for what the SDK never sends.
+async fn http(
+    server: &LocalServer,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String, String) {
+    let mut stream = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_owned(), body.to_owned())
+}
+
+const SIGNED: (&str, &str) = (
+    "Authorization",
+    "AWS4-HMAC-SHA256 Credential=AKID/20261122/us-east-1/budgets/aws4_request, SignedHeaders=host, Signature=abc",
+);
+
+async fn create_many(c: &aws_sdk_budgets::Client, n: usize) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for chunk in (0..n).collect::<Vec<_>>().chunks(n.div_ceil(8)) {
+        let c = c.clone();
+        let chunk = chunk.to_vec();
+        tasks.spawn(async move {
+            for i in chunk {
+                c.create_budget()
+                    .account_id(ACCOUNT)
+                    .budget(cost_budget(&format!("budget-{i:05}"), "10"))
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn describe_budgets_pages_through_2500_budgets() {
+    let server = server().await;
+    let c = client(&server);
+    create_many(&c, 2500).await;
+    for (max, pages) in [(1000, 3), (7, 358)] {
+        let mut names = Vec::new();
+        let mut token = None;
+        let mut calls = 0;
+        loop {
+            let page = c
+                .describe_budgets()
+                .account_id(ACCOUNT)
+                .max_results(max)
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .unwrap();
+            calls += 1;
+            assert!(page.budgets().len() <= max as usize);
+            names.extend(page.budgets().iter().map(|b| b.budget_name().to_owned()));
+            token = page.next_token().map(str::to_owned);
+            if token.is_none() {
+                break;
+            }
+        }
+        assert_eq!(calls, pages, "MaxResults {max}");
+        let expected: Vec<String> = (0..2500).map(|i| format!("budget-{i:05}")).collect();
+        assert_eq!(
+            names, expected,
+            "every budget once, in order, with MaxResults {max}"
+        );
+    }
+    // The SDK's paginator follows the same tokens.
+    let all: Vec<_> = c
+        .describe_budgets()
+        .account_id(ACCOUNT)
+        .max_results(1000)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 2500);
+    let too_many = c
+        .describe_budgets()
+        .account_id(ACCOUNT)
+        .max_results(1001)
+        .send()
+        .await;
+    assert_eq!(code(too_many), "InvalidParameterException");
+}
+
+#[tokio::test]
+async fn a_forged_or_foreign_next_token_is_refused() {
+    let server = server().await;
+    let c = client(&server);
+    create_many(&c, 3).await;
+    let page = c
+        .describe_budgets()
+        .account_id(ACCOUNT)
+        .max_results(1)
+        .send()
+        .await
+        .unwrap();
+    let token = page.next_token().unwrap().to_owned();
+    let forged = c
+        .describe_budgets()
+        .account_id(ACCOUNT)
+        .next_token("MTpkZWFkYmVlZg")
+        .send()
+        .await;
+    assert_eq!(code(forged), "InvalidNextTokenException");
+    let garbage = c
+        .describe_budgets()
+        .account_id(ACCOUNT)
+        .next_token("not a token")
+        .send()
+        .await;
+    assert_eq!(code(garbage), "InvalidNextTokenException");
+    // A token is bound to the listing it came from.
+    let elsewhere = c
+        .describe_budgets()
+        .account_id("444455556666")
+        .next_token(&token)
+        .send()
+        .await;
+    assert_eq!(code(elsewhere), "InvalidNextTokenException");
+    let fine = c
+        .describe_budgets()
+        .account_id(ACCOUNT)
+        .next_token(&token)
+        .send()
+        .await;
+    assert!(fine.is_ok());
+}
+
+#[tokio::test]
+async fn notifications_for_account_page_by_1000() {
+    let server = server().await;
+    let c = client(&server);
+    create_many(&c, 1200).await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for part in 0..4 {
+        let c = c.clone();
+        tasks.spawn(async move {
+            for i in (part * 300)..((part + 1) * 300) {
+                c.create_notification()
+                    .account_id(ACCOUNT)
+                    .budget_name(format!("budget-{i:05}"))
+                    .notification(notification(80.0))
+                    .subscribers(email("a@example.com"))
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+    let first = c
+        .describe_budget_notifications_for_account()
+        .account_id(ACCOUNT)
+        .max_results(1000)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.budget_notifications_for_account().len(), 1000);
+    let second = c
+        .describe_budget_notifications_for_account()
+        .account_id(ACCOUNT)
+        .max_results(1000)
+        .next_token(first.next_token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(second.budget_notifications_for_account().len(), 200);
+    assert!(second.next_token().is_none());
+}
+
+#[tokio::test]
+async fn requests_without_a_signature_are_refused() {
+    let server = server().await;
+    let (status, head, body) = http(
+        &server,
+        "POST",
+        "/",
+        &[
+            ("X-Amz-Target", "AWSBudgetServiceGateway.DescribeBudgets"),
+            ("Content-Type", "application/x-amz-json-1.1"),
+        ],
+        r#"{"AccountId":"111122223333"}"#,
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("x-amzn-errortype: missingauthenticationtokenexception"),
+        "{head}"
+    );
+    assert!(body.contains("MissingAuthenticationTokenException"));
+}
+
+#[tokio::test]
+async fn errors_carry_type_message_and_header_like_aws() {
+    let server = server().await;
+    let (status, head, body) = http(
+        &server,
+        "POST",
+        "/",
+        &[
+            SIGNED,
+            ("X-Amz-Target", "AWSBudgetServiceGateway.DescribeBudget"),
+            ("Content-Type", "application/x-amz-json-1.1"),
+        ],
+        r#"{"AccountId":"111122223333","BudgetName":"none"}"#,
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("x-amzn-errortype: notfoundexception"),
+        "{head}"
+    );
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["__type"], "NotFoundException");
+    assert!(body["Message"].as_str().unwrap().contains("none"));
+
+    let (status, _, body) = http(
+        &server,
+        "POST",
+        "/",
+        &[SIGNED, ("X-Amz-Target", "AWSBudgetServiceGateway.Nope")],
+        "{}",
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(body.contains("UnknownOperationException"));
+    let (status, _, body) = http(
+        &server,
+        "POST",
+        "/",
+        &[
+            SIGNED,
+            ("X-Amz-Target", "AWSBudgetServiceGateway.DescribeBudgets"),
+        ],
+        "[1]",
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(body.contains("SerializationException"));
+}
+
+#[tokio::test]
+async fn state_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state/local.json");
+    let options = LocalOptions {
+        state: Some(path.clone()),
+        ..LocalOptions::default()
+    };
+    let first = LocalServer::start(options.clone()).await.unwrap();
+    let c = client(&first);
+    c.create_budget()
+        .account_id(ACCOUNT)
+        .budget(cost_budget("kept", "12.5"))
+        .send()
+        .await
+        .unwrap();
+    c.create_notification()
+        .account_id(ACCOUNT)
+        .budget_name("kept")
+        .notification(notification(80.0))
+        .subscribers(email("a@example.com"))
+        .send()
+        .await
+        .unwrap();
+    first.shutdown().await.unwrap();
+    assert!(path.exists());
+
+    let second = LocalServer::start(options).await.unwrap();
+    let c = client(&second);
+    let b = c
+        .describe_budget()
+        .account_id(ACCOUNT)
+        .budget_name("kept")
+        .send()
+        .await
+        .unwrap()
+        .budget
+        .unwrap();
+    assert_eq!(b.budget_limit().unwrap().amount(), "12.5");
+    let n = c
+        .describe_notifications_for_budget()
+        .account_id(ACCOUNT)
+        .budget_name("kept")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(n.notifications().len(), 1);
+    second.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn state_is_saved_while_running_not_only_at_shutdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("local.json");
+    let server = LocalServer::start(LocalOptions {
+        state: Some(path.clone()),
+        ..LocalOptions::default()
+    })
+    .await
+    .unwrap();
+    client(&server)
+        .create_budget()
+        .account_id(ACCOUNT)
+        .budget(cost_budget("soon", "1"))
+        .send()
+        .await
+        .unwrap();
+    let mut saved = false;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        if std::fs::read_to_string(&path).is_ok_and(|t| t.contains("soon")) {
+            saved = true;
+            break;
+        }
+    }
+    assert!(saved, "the state file gets the new budget within a second");
+    drop(server);
+}
+
+#[tokio::test]
+async fn a_corrupt_state_file_stops_startup_and_is_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("local.json");
+    std::fs::write(&path, "{ not json").unwrap();
+    let err = LocalServer::start(LocalOptions {
+        state: Some(path.clone()),
+        ..LocalOptions::default()
+    })
+    .await
+    .err()
+    .expect("startup fails");
+    let message = err.to_string();
+    assert!(message.contains("local.json"), "{message}");
+    assert!(message.contains("left untouched"), "{message}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "{ not json");
+}
+
+#[tokio::test]
+async fn injected_faults_reach_the_sdk_and_repeat_with_the_seed() {
+    let server = server().await;
+    let (status, _, _) = http(
+        &server,
+        "POST",
+        "/_local/faults",
+        &[],
+        r#"{"throttle": 1.0}"#,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let c = client(&server);
+    let throttled = c.describe_budgets().account_id(ACCOUNT).send().await;
+    assert_eq!(code(throttled), "ThrottlingException");
+
+    http(&server, "POST", "/_local/faults", &[], r#"{"error": 1.0}"#).await;
+    let failed = c.describe_budgets().account_id(ACCOUNT).send().await;
+    assert_eq!(code(failed), "InternalErrorException");
+
+    // With the SDK's retries, 30% throttling and 5% errors are survived; the
+    // counters show the extra attempts.
+    http(
+        &server,
+        "POST",
+        "/_local/faults",
+        &[],
+        r#"{"throttle": 0.3, "error": 0.05, "seed": 7}"#,
+    )
+    .await;
+    http(&server, "DELETE", "/_local/requests", &[], "").await;
+    let patient = client_with_retries(
+        &server,
+        RetryConfig::standard()
+            .with_max_attempts(10)
+            .with_initial_backoff(Duration::from_millis(1)),
+    );
+    for i in 0..40 {
+        patient
+            .create_budget()
+            .account_id(ACCOUNT)
+            .budget(cost_budget(&format!("b{i}"), "1"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let counts = server.service().request_counts();
+    assert!(
+        counts["CreateBudget"] > 40,
+        "retries were needed: {counts:?}"
+    );
+
+    // The same seed gives the same sequence of faults.
+    let draws = |seed: u64| {
+        server.service().set_faults(budgetctl_local::Faults {
+            throttle: 0.5,
+            seed,
+            ..Default::default()
+        });
+        (0..20)
+            .map(|_| server.service().draw_fault().0)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(draws(42), draws(42));
+}
+
+#[tokio::test]
+async fn latency_is_added_to_every_call() {
+    let server = server().await;
+    server.service().set_faults(budgetctl_local::Faults {
+        latency_ms: 150,
+        ..Default::default()
+    });
+    let started = std::time::Instant::now();
+    client(&server)
+        .describe_budgets()
+        .account_id(ACCOUNT)
+        .send()
+        .await
+        .unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(150));
+}
+
+#[tokio::test]
+async fn test_controls_seed_count_and_reset() {
+    let server = server().await;
+    let c = client(&server);
+    c.create_budget()
+        .account_id(ACCOUNT)
+        .budget(cost_budget("b", "100"))
+        .send()
+        .await
+        .unwrap();
+    c.describe_budgets()
+        .account_id(ACCOUNT)
+        .send()
+        .await
+        .unwrap();
+    c.describe_budgets()
+        .account_id(ACCOUNT)
+        .send()
+        .await
+        .unwrap();
+    let (status, _, body) = http(&server, "GET", "/_local/requests", &[], "").await;
+    assert_eq!(status, 200);
+    let counts: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(counts["counts"]["DescribeBudgets"], 2);
+    assert_eq!(counts["counts"]["CreateBudget"], 1);
+    assert_eq!(counts["total"], 3);
+
+    let (status, _, _) = http(
+        &server,
+        "POST",
+        "/_local/spend",
+        &[],
+        r#"{"AccountId":"111122223333","BudgetName":"b","ActualSpend":"55.5","ForecastedSpend":"120"}"#,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let b = c
+        .describe_budget()
+        .account_id(ACCOUNT)
+        .budget_name("b")
+        .send()
+        .await
+        .unwrap()
+        .budget
+        .unwrap();
+    assert_eq!(
+        b.calculated_spend()
+            .unwrap()
+            .actual_spend()
+            .unwrap()
+            .amount(),
+        "55.5"
+    );
+    let (status, _, _) = http(
+        &server,
+        "POST",
+        "/_local/spend",
+        &[],
+        r#"{"AccountId":"111122223333","BudgetName":"none"}"#,
+    )
+    .await;
+    assert_eq!(status, 400);
+
+    let (status, _, _) = http(&server, "POST", "/_local/reset", &[], "").await;
+    assert_eq!(status, 204);
+    assert!(
+        c.describe_budgets()
+            .account_id(ACCOUNT)
+            .send()
+            .await
+            .unwrap()
+            .budgets()
+            .is_empty()
+    );
+    assert_eq!(server.service().request_counts()["DescribeBudgets"], 1);
+    let (status, _, body) = http(&server, "GET", "/_local/health", &[], "").await;
+    assert_eq!((status, body.as_str()), (200, "ok"));
+}
+
+#[tokio::test]
+async fn concurrent_writers_lose_nothing() {
+    let server = server().await;
+    let c = client(&server);
+    create_many(&c, 400).await;
+    let listed: Vec<_> = c
+        .describe_budgets()
+        .account_id(ACCOUNT)
+        .max_results(1000)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 400);
+}
