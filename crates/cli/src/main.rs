@@ -1,6 +1,7 @@
 //! The `budgetctl` binary: wires flags to the library crates and renders their
 //! results. Nothing below this crate prints.
 
+mod local;
 mod report;
 
 use std::io::{IsTerminal, Write};
@@ -38,6 +39,30 @@ enum Command {
     },
     /// Print the JSON Schema of budget files, for editors.
     Schema,
+    /// budgetctl-local: an AWS Budgets endpoint on this machine.
+    Local {
+        #[command(subcommand)]
+        command: LocalCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LocalCommand {
+    /// Serve the Budgets API until Ctrl-C; point tools at it with --endpoint-url.
+    Serve {
+        /// Port to listen on; 0 picks a free one.
+        #[arg(long, default_value_t = 4566)]
+        port: u16,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
+        /// JSON file that keeps the state across restarts.
+        #[arg(long, value_name = "FILE", default_value = ".budgetctl/local.json")]
+        state: PathBuf,
+        /// Keep state in memory only.
+        #[arg(long, conflicts_with = "state")]
+        ephemeral: bool,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -53,6 +78,19 @@ fn main() -> ExitCode {
         && std::io::stderr().is_terminal();
     match cli.command {
         Command::Validate { files, format } => validate(files, format, color),
+        Command::Local {
+            command:
+                LocalCommand::Serve {
+                    port,
+                    host,
+                    state,
+                    ephemeral,
+                },
+        } => local::serve(budgetctl_local::LocalOptions {
+            host,
+            port,
+            state: (!ephemeral).then_some(state),
+        }),
         Command::Schema => {
             let schema = budgetctl_spec::json_schema();
             let text = serde_json::to_string_pretty(&schema).unwrap_or_default();

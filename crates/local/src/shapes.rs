@@ -340,3 +340,31 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod model_copy {
+    /// The embedded model is the reference one, byte for byte, where the
+    /// shared reference folder sits beside the repository.
+    #[test]
+    fn embedded_model_matches_the_shared_reference() {
+        let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for file in [
+            "budgets-2016-10-20.service.json",
+            "budgets-2016-10-20.paginators.json",
+        ] {
+            let reference = manifest
+                .join("../../../shared/reference/aws-models")
+                .join(file);
+            let Ok(expected) = std::fs::read(&reference) else {
+                eprintln!("skipped: {} is not present", reference.display());
+                continue;
+            };
+            let embedded = std::fs::read(manifest.join("model").join(file)).unwrap();
+            assert!(
+                embedded == expected,
+                "model/{file} differs from {}",
+                reference.display()
+            );
+        }
+    }
+}
