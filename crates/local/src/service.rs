@@ -20,7 +20,9 @@ use serde_json::{Map, Value, json};
 use crate::error::{ApiError, ErrorKind};
 use crate::render;
 use crate::shapes::MODEL;
-use crate::store::{PeriodSpend, SpendSeed, Store, StoredAction, StoredBudget, StoredNotification};
+use crate::store::{
+    PeriodSpend, Settle, SpendSeed, Store, StoredAction, StoredBudget, StoredNotification,
+};
 
 /// Budgets one account may hold (the AWS quota).
 pub const MAX_BUDGETS_PER_ACCOUNT: usize = 20_000;
@@ -44,6 +46,14 @@ pub struct Faults {
     /// Milliseconds added to every AWS-protocol request.
     #[serde(default)]
     pub latency_ms: u64,
+    /// Milliseconds an executed budget action stays `*_IN_PROGRESS` (0: it
+    /// finishes within the ExecuteBudgetAction call).
+    #[serde(default)]
+    pub action_ms: u64,
+    /// Accounts whose every call is AccessDeniedException, as for a caller
+    /// without the IAM permission.
+    #[serde(default)]
+    pub deny_accounts: Vec<String>,
     #[serde(default)]
     pub seed: u64,
 }
@@ -198,6 +208,8 @@ impl Service {
             ));
         }
         MODEL.validate(operation, input)?;
+        self.check_access(operation, input)?;
+        self.settle_actions(s(&input["AccountId"]));
         let result = match operation {
             "CreateBudget" => self.create_budget(input),
             "DescribeBudget" => self.describe_budget(input),
@@ -620,7 +632,11 @@ impl Service {
             ));
         }
         let history = vec![history_entry(&action, "CREATE_ACTION", "Action created")];
-        b.actions.push(StoredAction { action, history });
+        b.actions.push(StoredAction {
+            action,
+            history,
+            settles: None,
+        });
         Ok(json!({ "AccountId": account, "BudgetName": name, "ActionId": id }))
     }
 
@@ -769,10 +785,22 @@ impl Service {
                 )));
             }
         };
-        for step in steps {
+        let delay_ms = self.faults().action_ms;
+        let (now_steps, later) = match steps.split_last() {
+            Some((last, first)) if delay_ms > 0 => (first, Some(*last)),
+            _ => (steps, None),
+        };
+        for step in now_steps {
             a.action["Status"] = json!(step);
             let entry = history_entry(&a.action, "EXECUTE_ACTION", &format!("{execution}: {step}"));
             a.history.push(entry);
+        }
+        if let Some(last) = later {
+            a.settles = Some(Settle {
+                at: render::now() + delay_ms as f64 / 1000.0,
+                status: (*last).to_owned(),
+                message: format!("{execution}: {last}"),
+            });
         }
         Ok(json!({
             "AccountId": input["AccountId"],
@@ -828,6 +856,52 @@ impl Service {
             json!({ "BudgetPerformanceHistory": history }),
             next,
         ))
+    }
+
+    /// AccessDeniedException for the accounts the faults deny, naming the
+    /// IAM action that would be needed, as AWS does.
+    fn check_access(&self, operation: &str, input: &Value) -> Result<()> {
+        let denied = &self
+            .faults
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .faults
+            .deny_accounts;
+        if denied.is_empty() {
+            return Ok(());
+        }
+        let account = match input["AccountId"].as_str() {
+            Some(a) => a.to_owned(),
+            None => parse_budget_arn(s(&input["ResourceARN"]))
+                .map(|(a, _)| a)
+                .unwrap_or_default(),
+        };
+        if !denied.contains(&account) {
+            return Ok(());
+        }
+        let action = iam_action(operation);
+        Err(ApiError::new(
+            ErrorKind::AccessDenied,
+            format!(
+                "User: arn:aws:iam::{account}:user/budgetctl-local is not authorized to perform: {action} on resource: arn:aws:budgets::{account}:budget/*"
+            ),
+        ))
+    }
+
+    /// Finish the in-progress executions of an account whose time has come.
+    fn settle_actions(&self, account: &str) {
+        let mut store = self.lock();
+        let Some(acct) = store.accounts.get_mut(account) else {
+            return;
+        };
+        let now = render::now();
+        for a in acct.budgets.values_mut().flat_map(|b| b.actions.iter_mut()) {
+            if let Some(settle) = a.settles.take_if(|s| s.at <= now) {
+                a.action["Status"] = json!(settle.status);
+                let entry = history_entry(&a.action, "EXECUTE_ACTION", &settle.message);
+                a.history.push(entry);
+            }
+        }
     }
 
     // ----- test controls -----
@@ -922,6 +996,25 @@ impl Service {
             return Err(invalid());
         }
         Ok(index)
+    }
+}
+
+/// The IAM action a Budgets operation needs.
+fn iam_action(operation: &str) -> &'static str {
+    match operation {
+        "TagResource" => "budgets:TagResource",
+        "UntagResource" => "budgets:UntagResource",
+        "ListTagsForResource" => "budgets:ListTagsForResource",
+        "CreateBudgetAction" => "budgets:CreateBudgetAction",
+        "UpdateBudgetAction" => "budgets:UpdateBudgetAction",
+        "DeleteBudgetAction" => "budgets:DeleteBudgetAction",
+        "ExecuteBudgetAction" => "budgets:ExecuteBudgetAction",
+        "DescribeBudgetAction" => "budgets:DescribeBudgetAction",
+        "DescribeBudgetActionHistories" => "budgets:DescribeBudgetActionHistories",
+        "DescribeBudgetActionsForAccount" => "budgets:DescribeBudgetActionsForAccount",
+        "DescribeBudgetActionsForBudget" => "budgets:DescribeBudgetActionsForBudget",
+        op if op.starts_with("Describe") => "budgets:ViewBudget",
+        _ => "budgets:ModifyBudget",
     }
 }
 

@@ -56,6 +56,18 @@ pub struct StoredNotification {
 pub struct StoredAction {
     pub action: Value,
     pub history: Vec<Value>,
+    /// An execution still in progress, and the status it ends in.
+    #[serde(default)]
+    pub settles: Option<Settle>,
+}
+
+/// The end of an in-progress execution step.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Settle {
+    /// Seconds since the epoch when the step finishes.
+    pub at: f64,
+    pub status: String,
+    pub message: String,
 }
 
 /// Spend of the current period, as tests seed it.

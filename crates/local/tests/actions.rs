@@ -344,3 +344,51 @@ async fn performance_history_comes_from_seeded_spend() {
     assert_eq!(amounts, [("100.0", "80.0"), ("100.0", "120.5")]);
     assert_eq!(history.budget_name(), Some("b"));
 }
+
+#[tokio::test]
+async fn an_action_in_progress_is_locked_until_it_finishes() {
+    let server = server().await;
+    let c = client(&server);
+    let id = action(&c, "b", ApprovalModel::Manual).await;
+    spend_over(&server, "b", "95");
+    server.service().set_faults(budgetctl_local::Faults {
+        action_ms: 400,
+        ..Default::default()
+    });
+    assert_eq!(
+        execute(&c, "b", &id, ExecutionType::ApproveBudgetAction).await,
+        "no error"
+    );
+    assert_eq!(
+        status(&c, "b", &id).await,
+        ActionStatus::ExecutionInProgress
+    );
+    assert_eq!(
+        execute(&c, "b", &id, ExecutionType::ResetBudgetAction).await,
+        "ResourceLockedException"
+    );
+    let update = c
+        .update_budget_action()
+        .account_id(ACCOUNT)
+        .budget_name("b")
+        .action_id(&id)
+        .approval_model(ApprovalModel::Auto)
+        .send()
+        .await;
+    assert_eq!(code(update), "ResourceLockedException");
+    let delete = c
+        .delete_budget_action()
+        .account_id(ACCOUNT)
+        .budget_name("b")
+        .action_id(&id)
+        .send()
+        .await;
+    assert_eq!(code(delete), "ResourceLockedException");
+
+    tokio::time::sleep(std::time::Duration::from_millis(450)).await;
+    assert_eq!(status(&c, "b", &id).await, ActionStatus::ExecutionSuccess);
+    assert_eq!(
+        execute(&c, "b", &id, ExecutionType::ReverseBudgetAction).await,
+        "no error"
+    );
+}

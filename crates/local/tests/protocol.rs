@@ -557,3 +557,35 @@ async fn concurrent_writers_lose_nothing() {
         .unwrap();
     assert_eq!(listed.len(), 400);
 }
+
+#[tokio::test]
+async fn a_denied_account_gets_access_denied_naming_the_permission() {
+    let server = server().await;
+    server.service().set_faults(budgetctl_local::Faults {
+        deny_accounts: vec!["444455556666".into()],
+        ..Default::default()
+    });
+    let c = client(&server);
+    let denied = c.describe_budgets().account_id("444455556666").send().await;
+    let msg = message(c.describe_budgets().account_id("444455556666").send().await);
+    assert_eq!(code(denied), "AccessDeniedException");
+    assert!(
+        msg.contains("budgets:ViewBudget") && msg.contains("444455556666"),
+        "{msg}"
+    );
+    let write = c
+        .create_budget()
+        .account_id("444455556666")
+        .budget(cost_budget("x", "1"))
+        .send()
+        .await;
+    assert!(message(write).contains("budgets:ModifyBudget"));
+    assert!(
+        c.describe_budgets()
+            .account_id(ACCOUNT)
+            .send()
+            .await
+            .is_ok(),
+        "other accounts are served"
+    );
+}
