@@ -1,15 +1,28 @@
 //! Compare desired budgets with live ones and say what would change.
 //!
-//! This crate will hold the normalisation rules of DESIGN.md (amounts as
-//! decimals, computed fields, AWS defaults) and build a serialisable `Plan` of
-//! create / update / delete / no-op changes with field-level before → after.
-//! It is pure: no I/O, no printing, no clock reads. It is filled by the
-//! `budgetctl plan` issue; for now it re-exports the model it compares.
+//! [`diff`] normalises both sides (amounts as decimals, computed fields,
+//! AWS's defaults for dates and cost types, omitted threshold types) and
+//! compares them field by field into a [`Plan`]: per budget a create, update
+//! or delete with before → after values, notification and subscriber changes,
+//! tag changes, the unmanaged and ignored budgets, spend warnings, and a
+//! fingerprint of every live budget read. It is pure: no I/O, no printing, and
+//! "today" is a parameter.
 //!
 //! ```
-//! use budgetctl_diff::spec::amount::same_amount;
-//! // The rule every comparison of amounts starts from.
-//! assert!(same_amount("100", "1.0E+2"));
+//! use budgetctl_diff::diff;
+//! let config = budgetctl_spec::load_str(
+//!     "b.yaml",
+//!     "version: 1\ndefaults: {account: \"111122223333\"}\nbudgets: [{name: a, limit: 10}]\n",
+//! )
+//! .config;
+//! let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+//! let plan = diff(&config, &[], &[], today);
+//! assert_eq!(plan.summary.create, 1);
 //! ```
 
+mod compare;
+pub mod plan;
+
 pub use budgetctl_spec as spec;
+pub use compare::{LiveBudget, LiveSpend, diff, period_start};
+pub use plan::*;

@@ -333,14 +333,23 @@ pub fn json_schema() -> serde_json::Value {
 /// that differ from AWS's defaults.
 pub fn to_yaml(config: &Config) -> String {
     let doc = document_of(config);
+    serde_saphyr::to_string_with_options(&doc, yaml_options())
+        .unwrap_or_else(|e| format!("# cannot write YAML: {e}\n"))
+}
+
+/// A filter expression in the YAML form budget files use, for showing it.
+pub fn expression_to_yaml(expression: &Expression) -> String {
+    serde_saphyr::to_string_with_options(&expression_doc(expression), yaml_options())
+        .unwrap_or_else(|e| format!("# cannot write YAML: {e}\n"))
+}
+
+fn yaml_options() -> serde_saphyr::SerializerOptions {
     // YAML 1.2, as budgetctl reads it: `on:` and dates need no quotes.
-    let options = serde_saphyr::ser_options! {
+    serde_saphyr::ser_options! {
         yaml_12: true,
         no_lang_directive: true,
         compact_list_indent: false,
-    };
-    serde_saphyr::to_string_with_options(&doc, options)
-        .unwrap_or_else(|e| format!("# cannot write YAML: {e}\n"))
+    }
 }
 
 /// The document [`to_yaml`] writes.

@@ -1,0 +1,48 @@
+//! The Budgets client: credentials and endpoint from the standard AWS chain,
+//! signed for us-east-1, with the SDK's adaptive retries.
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_sdk_budgets::Client;
+use aws_sdk_budgets::config::{Credentials, Region};
+
+/// Budgets is a global service: requests are signed for us-east-1 (DESIGN rule 11).
+pub const BUDGETS_SIGNING_REGION: &str = "us-east-1";
+
+/// Where to reach Budgets and as whom.
+#[derive(Debug, Clone, Default)]
+pub struct Connection {
+    /// A named profile of the shared config files (`--profile`).
+    pub profile: Option<String>,
+    /// Another endpoint (`--endpoint-url`); `AWS_ENDPOINT_URL` works too.
+    pub endpoint_url: Option<String>,
+    /// budgetctl-local accepts any signature: sign with fixed local credentials
+    /// instead of looking for real ones.
+    pub local: bool,
+    /// Attempts per call under throttling and transient faults.
+    pub max_attempts: Option<u32>,
+}
+
+/// A client from the standard chain (environment, profiles, SSO, IMDS).
+pub async fn client(connection: &Connection) -> Client {
+    let retry = RetryConfig::adaptive().with_max_attempts(connection.max_attempts.unwrap_or(8));
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(BUDGETS_SIGNING_REGION))
+        .retry_config(retry);
+    if let Some(profile) = &connection.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(url) = &connection.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    if connection.local {
+        loader = loader.credentials_provider(Credentials::new(
+            "budgetctl-local",
+            "budgetctl-local",
+            None,
+            None,
+            "budgetctl-local",
+        ));
+    }
+    Client::new(&loader.load().await)
+}

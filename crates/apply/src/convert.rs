@@ -1,0 +1,424 @@
+//! The one place where AWS SDK types and the budgetctl model meet, both ways.
+
+#![allow(deprecated)] // CostTypes and CostFilters are deprecated in the SDK but still part of the API.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_budgets::types as sdk;
+use aws_smithy_types::DateTime;
+use budgetctl_spec::amount::{parse_amount, to_aws_string};
+use budgetctl_spec::{
+    AutoAdjust, Budget, BudgetLimit, BudgetType, ComparisonOperator, CostTypes, Dimension,
+    DimensionValues, Expression, KeyValues, MatchOption, Metric, Notification, NotificationKey,
+    NotificationType, Spend, Subscriber, ThresholdType, TimeUnit,
+};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+/// A value from AWS that the model has no place for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("AWS returned {what} `{value}`, which this budgetctl does not know")]
+pub struct ConvertError {
+    pub what: &'static str,
+    pub value: String,
+}
+
+fn unknown(what: &'static str, value: &str) -> ConvertError {
+    ConvertError {
+        what,
+        value: value.to_owned(),
+    }
+}
+
+fn amount(text: &str) -> Result<Decimal, ConvertError> {
+    parse_amount(text).map_err(|_| unknown("the amount", text))
+}
+
+fn spend(s: &sdk::Spend) -> Result<Spend, ConvertError> {
+    Ok(Spend::new(amount(s.amount())?, s.unit()))
+}
+
+fn date(t: &DateTime) -> NaiveDate {
+    chrono::DateTime::from_timestamp(t.secs(), 0)
+        .map(|d| d.date_naive())
+        .unwrap_or_default()
+}
+
+fn timestamp(d: NaiveDate) -> DateTime {
+    DateTime::from_secs(
+        d.and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc().timestamp())
+            .unwrap_or(0),
+    )
+}
+
+/// A threshold as AWS keeps it (a double) to the decimal people wrote:
+/// the shortest text that reads back as the same double.
+pub fn threshold_decimal(value: f64) -> Decimal {
+    parse_amount(&value.to_string()).unwrap_or_default()
+}
+
+/// A budget from DescribeBudgets, without notifications and tags (read separately).
+pub fn budget_from_sdk(b: &sdk::Budget) -> Result<Budget, ConvertError> {
+    let budget_type = BudgetType::from_aws(b.budget_type().as_str())
+        .ok_or_else(|| unknown("the budget type", b.budget_type().as_str()))?;
+    let time_unit = TimeUnit::from_aws(b.time_unit().as_str())
+        .ok_or_else(|| unknown("the time unit", b.time_unit().as_str()))?;
+    // Planned and auto-adjusting budgets also carry a computed BudgetLimit for
+    // the current period; it is AWS's, not the user's, and is never compared.
+    let limit = if let Some(planned) = b.planned_budget_limits().filter(|p| !p.is_empty()) {
+        let mut out = BTreeMap::new();
+        for (key, s) in planned {
+            let secs: i64 = key
+                .parse::<f64>()
+                .map(|f| f as i64)
+                .map_err(|_| unknown("the planned limit key", key))?;
+            out.insert(date(&DateTime::from_secs(secs)), spend(s)?);
+        }
+        BudgetLimit::Planned(out)
+    } else if let Some(auto) = b.auto_adjust_data() {
+        match auto.auto_adjust_type() {
+            sdk::AutoAdjustType::Historical => BudgetLimit::AutoAdjust(AutoAdjust::Historical {
+                periods: auto
+                    .historical_options()
+                    .map(|h| h.budget_adjustment_period().max(1) as u32)
+                    .unwrap_or(1),
+            }),
+            sdk::AutoAdjustType::Forecast => BudgetLimit::AutoAdjust(AutoAdjust::Forecast),
+            other => return Err(unknown("the auto-adjust type", other.as_str())),
+        }
+    } else if budget_type.is_ri_or_sp() {
+        BudgetLimit::Fixed(Spend::new(Decimal::ONE_HUNDRED, "PERCENTAGE"))
+    } else {
+        let limit = b
+            .budget_limit()
+            .ok_or_else(|| unknown("a budget without", "BudgetLimit"))?;
+        BudgetLimit::Fixed(spend(limit)?)
+    };
+    let cost_types = (budget_type == BudgetType::Cost).then(|| {
+        let mut ct = CostTypes::default();
+        if let Some(c) = b.cost_types() {
+            let flags = [
+                ("IncludeTax", c.include_tax()),
+                ("IncludeSubscription", c.include_subscription()),
+                ("UseBlended", c.use_blended()),
+                ("IncludeRefund", c.include_refund()),
+                ("IncludeCredit", c.include_credit()),
+                ("IncludeUpfront", c.include_upfront()),
+                ("IncludeRecurring", c.include_recurring()),
+                ("IncludeOtherSubscription", c.include_other_subscription()),
+                ("IncludeSupport", c.include_support()),
+                ("IncludeDiscount", c.include_discount()),
+                ("UseAmortized", c.use_amortized()),
+            ];
+            for (name, value) in flags {
+                if let Some(v) = value {
+                    ct.set(name, v);
+                }
+            }
+        }
+        ct
+    });
+    let metrics = b
+        .metrics()
+        .iter()
+        .map(|m| Metric::from_aws(m.as_str()).ok_or_else(|| unknown("the metric", m.as_str())))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Budget {
+        name: b.budget_name().to_owned(),
+        budget_type,
+        time_unit,
+        limit,
+        start: b.time_period().and_then(|p| p.start()).map(date),
+        end: b.time_period().and_then(|p| p.end()).map(date),
+        cost_types,
+        cost_filters: b
+            .cost_filters()
+            .map(|f| f.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default(),
+        filter_expression: b.filter_expression().map(expression_from_sdk).transpose()?,
+        metrics,
+        billing_view_arn: b.billing_view_arn().map(str::to_owned),
+        notifications: Vec::new(),
+        tags: None,
+    })
+}
+
+fn match_options_from_sdk(options: &[sdk::MatchOption]) -> Result<Vec<MatchOption>, ConvertError> {
+    options
+        .iter()
+        .map(|o| {
+            MatchOption::from_aws(o.as_str()).ok_or_else(|| unknown("the match option", o.as_str()))
+        })
+        .collect()
+}
+
+pub fn expression_from_sdk(e: &sdk::Expression) -> Result<Expression, ConvertError> {
+    if !e.and().is_empty() {
+        return Ok(Expression::And(
+            e.and()
+                .iter()
+                .map(expression_from_sdk)
+                .collect::<Result<_, _>>()?,
+        ));
+    }
+    if !e.or().is_empty() {
+        return Ok(Expression::Or(
+            e.or()
+                .iter()
+                .map(expression_from_sdk)
+                .collect::<Result<_, _>>()?,
+        ));
+    }
+    if let Some(not) = e.not() {
+        return Ok(Expression::Not(Box::new(expression_from_sdk(not)?)));
+    }
+    if let Some(d) = e.dimensions() {
+        return Ok(Expression::Dimensions(DimensionValues {
+            key: Dimension::from_aws(d.key().as_str())
+                .ok_or_else(|| unknown("the dimension", d.key().as_str()))?,
+            values: d.values().to_vec(),
+            match_options: match_options_from_sdk(d.match_options())?,
+        }));
+    }
+    if let Some(t) = e.tags() {
+        return Ok(Expression::Tags(KeyValues {
+            key: t.key().map(str::to_owned),
+            values: t.values().to_vec(),
+            match_options: match_options_from_sdk(t.match_options())?,
+        }));
+    }
+    if let Some(c) = e.cost_categories() {
+        return Ok(Expression::CostCategories(KeyValues {
+            key: c.key().map(str::to_owned),
+            values: c.values().to_vec(),
+            match_options: match_options_from_sdk(c.match_options())?,
+        }));
+    }
+    Err(unknown("an empty filter expression", "{}"))
+}
+
+pub fn notification_key_from_sdk(n: &sdk::Notification) -> Result<NotificationKey, ConvertError> {
+    Ok(NotificationKey {
+        notification_type: NotificationType::from_aws(n.notification_type().as_str())
+            .ok_or_else(|| unknown("the notification type", n.notification_type().as_str()))?,
+        comparison: ComparisonOperator::from_aws(n.comparison_operator().as_str())
+            .ok_or_else(|| unknown("the comparison", n.comparison_operator().as_str()))?,
+        threshold: threshold_decimal(n.threshold()),
+        // Left out means PERCENTAGE.
+        threshold_type: match n.threshold_type() {
+            None => ThresholdType::Percentage,
+            Some(t) => ThresholdType::from_aws(t.as_str())
+                .ok_or_else(|| unknown("the threshold type", t.as_str()))?,
+        },
+    })
+}
+
+pub fn subscriber_from_sdk(s: &sdk::Subscriber) -> Subscriber {
+    match s.subscription_type() {
+        sdk::SubscriptionType::Sns => Subscriber::Sns(s.address().to_owned()),
+        _ => Subscriber::Email(s.address().to_owned()),
+    }
+}
+
+// ----- model → SDK -----
+
+fn sdk_spend(s: &Spend) -> sdk::Spend {
+    sdk::Spend::builder()
+        .amount(to_aws_string(s.amount))
+        .unit(&s.unit)
+        .build()
+        .expect("amount and unit are set")
+}
+
+/// The Budget shape for CreateBudget and UpdateBudget.
+pub fn budget_to_sdk(b: &Budget) -> sdk::Budget {
+    let mut builder = sdk::Budget::builder()
+        .budget_name(&b.name)
+        .budget_type(sdk::BudgetType::from(b.budget_type.aws_name()))
+        .time_unit(sdk::TimeUnit::from(b.time_unit.aws_name()));
+    builder = match &b.limit {
+        BudgetLimit::Fixed(s) => builder.budget_limit(sdk_spend(s)),
+        BudgetLimit::Planned(p) => {
+            let mut builder = builder;
+            for (d, s) in p {
+                builder =
+                    builder.planned_budget_limits(timestamp(*d).secs().to_string(), sdk_spend(s));
+            }
+            builder
+        }
+        BudgetLimit::AutoAdjust(a) => builder.auto_adjust_data(auto_adjust_to_sdk(a)),
+    };
+    if b.start.is_some() || b.end.is_some() {
+        builder = builder.time_period(
+            sdk::TimePeriod::builder()
+                .set_start(b.start.map(timestamp))
+                .set_end(b.end.map(timestamp))
+                .build(),
+        );
+    }
+    if let Some(ct) = &b.cost_types {
+        builder = builder.cost_types(
+            sdk::CostTypes::builder()
+                .include_tax(ct.include_tax)
+                .include_subscription(ct.include_subscription)
+                .use_blended(ct.use_blended)
+                .include_refund(ct.include_refund)
+                .include_credit(ct.include_credit)
+                .include_upfront(ct.include_upfront)
+                .include_recurring(ct.include_recurring)
+                .include_other_subscription(ct.include_other_subscription)
+                .include_support(ct.include_support)
+                .include_discount(ct.include_discount)
+                .use_amortized(ct.use_amortized)
+                .build(),
+        );
+    }
+    for (k, v) in &b.cost_filters {
+        builder = builder.cost_filters(k, v.clone());
+    }
+    if let Some(e) = &b.filter_expression {
+        builder = builder.filter_expression(expression_to_sdk(e));
+    }
+    for m in &b.metrics {
+        builder = builder.metrics(sdk::Metric::from(m.aws_name()));
+    }
+    builder
+        .set_billing_view_arn(b.billing_view_arn.clone())
+        .build()
+        .expect("name, type and time unit are set")
+}
+
+fn auto_adjust_to_sdk(a: &AutoAdjust) -> sdk::AutoAdjustData {
+    let builder = match a {
+        AutoAdjust::Historical { periods } => sdk::AutoAdjustData::builder()
+            .auto_adjust_type(sdk::AutoAdjustType::Historical)
+            .historical_options(
+                sdk::HistoricalOptions::builder()
+                    .budget_adjustment_period(*periods as i32)
+                    .build()
+                    .expect("period is set"),
+            ),
+        AutoAdjust::Forecast => {
+            sdk::AutoAdjustData::builder().auto_adjust_type(sdk::AutoAdjustType::Forecast)
+        }
+    };
+    builder.build().expect("type is set")
+}
+
+pub fn expression_to_sdk(e: &Expression) -> sdk::Expression {
+    let options = |o: &[MatchOption]| {
+        o.iter()
+            .map(|m| sdk::MatchOption::from(m.aws_name()))
+            .collect::<Vec<_>>()
+    };
+    match e {
+        Expression::And(parts) => sdk::Expression::builder()
+            .set_and(Some(parts.iter().map(expression_to_sdk).collect()))
+            .build(),
+        Expression::Or(parts) => sdk::Expression::builder()
+            .set_or(Some(parts.iter().map(expression_to_sdk).collect()))
+            .build(),
+        Expression::Not(inner) => sdk::Expression::builder()
+            .not(expression_to_sdk(inner))
+            .build(),
+        Expression::Dimensions(d) => sdk::Expression::builder()
+            .dimensions(
+                sdk::ExpressionDimensionValues::builder()
+                    .key(sdk::Dimension::from(d.key.aws_name()))
+                    .set_values(Some(d.values.clone()))
+                    .set_match_options(
+                        (!d.match_options.is_empty()).then(|| options(&d.match_options)),
+                    )
+                    .build()
+                    .expect("key and values are set"),
+            )
+            .build(),
+        Expression::Tags(t) => sdk::Expression::builder()
+            .tags(
+                sdk::TagValues::builder()
+                    .set_key(t.key.clone())
+                    .set_values((!t.values.is_empty()).then(|| t.values.clone()))
+                    .set_match_options(
+                        (!t.match_options.is_empty()).then(|| options(&t.match_options)),
+                    )
+                    .build(),
+            )
+            .build(),
+        Expression::CostCategories(c) => sdk::Expression::builder()
+            .cost_categories(
+                sdk::CostCategoryValues::builder()
+                    .set_key(c.key.clone())
+                    .set_values((!c.values.is_empty()).then(|| c.values.clone()))
+                    .set_match_options(
+                        (!c.match_options.is_empty()).then(|| options(&c.match_options)),
+                    )
+                    .build(),
+            )
+            .build(),
+    }
+}
+
+pub fn notification_to_sdk(k: &NotificationKey) -> sdk::Notification {
+    sdk::Notification::builder()
+        .notification_type(sdk::NotificationType::from(k.notification_type.aws_name()))
+        .comparison_operator(sdk::ComparisonOperator::from(k.comparison.aws_name()))
+        .threshold(k.threshold.to_string().parse::<f64>().unwrap_or(0.0))
+        .threshold_type(sdk::ThresholdType::from(k.threshold_type.aws_name()))
+        .build()
+        .expect("type, comparison and threshold are set")
+}
+
+pub fn subscriber_to_sdk(s: &Subscriber) -> sdk::Subscriber {
+    let kind = match s {
+        Subscriber::Email(_) => sdk::SubscriptionType::Email,
+        Subscriber::Sns(_) => sdk::SubscriptionType::Sns,
+    };
+    sdk::Subscriber::builder()
+        .subscription_type(kind)
+        .address(s.address())
+        .build()
+        .expect("type and address are set")
+}
+
+pub fn notifications_to_sdk(
+    notifications: &[Notification],
+) -> Vec<sdk::NotificationWithSubscribers> {
+    notifications
+        .iter()
+        .map(|n| {
+            sdk::NotificationWithSubscribers::builder()
+                .notification(notification_to_sdk(&n.key))
+                .set_subscribers(Some(n.subscribers.iter().map(subscriber_to_sdk).collect()))
+                .build()
+                .expect("notification and subscribers are set")
+        })
+        .collect()
+}
+
+pub fn tags_to_sdk(tags: &BTreeMap<String, String>) -> Vec<sdk::ResourceTag> {
+    tags.iter()
+        .map(|(k, v)| {
+            sdk::ResourceTag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .expect("key and value are set")
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thresholds_read_back_as_written() {
+        assert_eq!(threshold_decimal(80.0), Decimal::from(80));
+        assert_eq!(threshold_decimal(0.1).to_string(), "0.1");
+        assert_eq!(
+            threshold_decimal(15_000_000_000_000.0),
+            Decimal::from(15_000_000_000_000_i64)
+        );
+    }
+}

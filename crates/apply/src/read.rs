@@ -1,0 +1,251 @@
+//! Reading live state with the fewest requests the API allows (DESIGN.md
+//! rule 8): DescribeBudgets and DescribeBudgetNotificationsForAccount by
+//! 1,000 per page, DescribeSubscribersForNotification only for the budgets
+//! the files manage (there is no bulk call), concurrently with a bound, and
+//! ListTagsForResource only where the files manage tags.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use aws_sdk_budgets::Client;
+use aws_sdk_budgets::error::{ProvideErrorMetadata, SdkError};
+use budgetctl_diff::{LiveBudget, LiveSpend};
+use budgetctl_spec::amount::parse_amount;
+use budgetctl_spec::{AccountId, Notification};
+use tokio::sync::Semaphore;
+
+use crate::convert;
+
+/// Why live state could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("access denied in account {account} ({operation}): {message}")]
+    AccessDenied {
+        account: AccountId,
+        operation: &'static str,
+        message: String,
+    },
+    #[error("AWS kept throttling {operation} in account {account} after every retry: {message}")]
+    Throttled {
+        account: AccountId,
+        operation: &'static str,
+        message: String,
+    },
+    #[error("{operation} failed in account {account}: {message}")]
+    Api {
+        account: AccountId,
+        operation: &'static str,
+        message: String,
+    },
+    #[error(transparent)]
+    Convert(#[from] convert::ConvertError),
+}
+
+impl ReadError {
+    fn from_sdk<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug>(
+        account: &AccountId,
+        operation: &'static str,
+        e: SdkError<E, R>,
+    ) -> Self {
+        let account = account.clone();
+        let code = e.code().unwrap_or_default().to_owned();
+        let message = match e.message() {
+            Some(m) => m.to_owned(),
+            None => aws_smithy_types::error::display::DisplayErrorContext(&e).to_string(),
+        };
+        match code.as_str() {
+            "AccessDeniedException" => ReadError::AccessDenied {
+                account,
+                operation,
+                message,
+            },
+            "ThrottlingException" => ReadError::Throttled {
+                account,
+                operation,
+                message,
+            },
+            _ => ReadError::Api {
+                account,
+                operation,
+                message,
+            },
+        }
+    }
+}
+
+/// What to read in one account.
+#[derive(Debug, Clone, Default)]
+pub struct ReadScope {
+    /// Budgets whose notifications' subscribers are read (the declared ones).
+    pub managed: BTreeSet<String>,
+    /// Budgets whose tags are read (those whose files declare `tags`).
+    pub tagged: BTreeSet<String>,
+    /// When set, only these budgets are returned (`--target`).
+    pub only: Option<BTreeSet<String>>,
+}
+
+/// Every budget of an account, converted, with subscribers and tags where the scope asks.
+pub async fn read_account(
+    client: &Client,
+    account: &AccountId,
+    scope: &ReadScope,
+    parallelism: usize,
+) -> Result<Vec<LiveBudget>, ReadError> {
+    let id = account.as_str();
+    let mut budgets = Vec::new();
+    let mut pages = client
+        .describe_budgets()
+        .account_id(id)
+        .max_results(1000)
+        .show_filter_expression(true)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| ReadError::from_sdk(account, "DescribeBudgets", e))?;
+        budgets.extend(page.budgets.unwrap_or_default());
+    }
+    if let Some(only) = &scope.only {
+        budgets.retain(|b| only.contains(b.budget_name()));
+    }
+
+    let mut notifications: HashMap<String, Vec<aws_sdk_budgets::types::Notification>> =
+        HashMap::new();
+    let mut pages = client
+        .describe_budget_notifications_for_account()
+        .account_id(id)
+        .max_results(1000)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| {
+            ReadError::from_sdk(account, "DescribeBudgetNotificationsForAccount", e)
+        })?;
+        for entry in page.budget_notifications_for_account.unwrap_or_default() {
+            if let Some(name) = entry.budget_name {
+                notifications
+                    .entry(name)
+                    .or_default()
+                    .extend(entry.notifications.unwrap_or_default());
+            }
+        }
+    }
+
+    let limit = Arc::new(Semaphore::new(parallelism.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut live = Vec::with_capacity(budgets.len());
+    for (index, b) in budgets.iter().enumerate() {
+        let mut budget = convert::budget_from_sdk(b)?;
+        let name = budget.name.clone();
+        let managed = scope.managed.contains(&name);
+        for n in notifications.remove(&name).unwrap_or_default() {
+            let key = convert::notification_key_from_sdk(&n)?;
+            budget.notifications.push(Notification {
+                key,
+                subscribers: Vec::new(),
+            });
+            if managed {
+                let (client, account, limit, name) = (
+                    client.clone(),
+                    account.clone(),
+                    Arc::clone(&limit),
+                    name.clone(),
+                );
+                let slot = budget.notifications.len() - 1;
+                tasks.spawn(async move {
+                    let _permit = limit.acquire_owned().await;
+                    let mut subscribers = Vec::new();
+                    let mut pages = client
+                        .describe_subscribers_for_notification()
+                        .account_id(account.as_str())
+                        .budget_name(&name)
+                        .notification(n)
+                        .max_results(100)
+                        .into_paginator()
+                        .send();
+                    while let Some(page) = pages.next().await {
+                        let page = page.map_err(|e| {
+                            ReadError::from_sdk(&account, "DescribeSubscribersForNotification", e)
+                        })?;
+                        subscribers.extend(
+                            page.subscribers
+                                .unwrap_or_default()
+                                .iter()
+                                .map(convert::subscriber_from_sdk),
+                        );
+                    }
+                    Ok::<_, ReadError>(Fetched::Subscribers {
+                        index,
+                        slot,
+                        subscribers,
+                    })
+                });
+            }
+        }
+        if scope.tagged.contains(&name) {
+            let (client, account, limit, name) = (
+                client.clone(),
+                account.clone(),
+                Arc::clone(&limit),
+                name.clone(),
+            );
+            tasks.spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                let arn = format!("arn:aws:budgets::{account}:budget/{name}");
+                let tags = client
+                    .list_tags_for_resource()
+                    .resource_arn(arn)
+                    .send()
+                    .await
+                    .map_err(|e| ReadError::from_sdk(&account, "ListTagsForResource", e))?;
+                let tags = tags
+                    .resource_tags
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|t| (t.key, t.value))
+                    .collect();
+                Ok(Fetched::Tags { index, tags })
+            });
+        }
+        let spend = b.calculated_spend().and_then(|s| {
+            let actual = s.actual_spend()?;
+            Some(LiveSpend {
+                actual: parse_amount(actual.amount()).ok()?,
+                forecasted: s
+                    .forecasted_spend()
+                    .and_then(|f| parse_amount(f.amount()).ok()),
+                unit: actual.unit().to_owned(),
+            })
+        });
+        live.push(LiveBudget {
+            account: account.clone(),
+            budget,
+            last_updated: b.last_updated_time().map(|t| t.to_string()),
+            spend,
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        match done.expect("read task does not panic")? {
+            Fetched::Subscribers {
+                index,
+                slot,
+                subscribers,
+            } => {
+                live[index].budget.notifications[slot].subscribers = subscribers;
+            }
+            Fetched::Tags { index, tags } => live[index].budget.tags = Some(tags),
+        }
+    }
+    Ok(live)
+}
+
+enum Fetched {
+    Subscribers {
+        index: usize,
+        slot: usize,
+        subscribers: Vec<budgetctl_spec::Subscriber>,
+    },
+    Tags {
+        index: usize,
+        tags: std::collections::BTreeMap<String, String>,
+    },
+}

@@ -1,0 +1,480 @@
+//! Read live state from budgetctl-local through the real SDK and diff it:
+//! budgets created from the YAML plan clean whatever AWS re-renders, and each
+//! kind of change shows as exactly that change.
+
+use std::collections::BTreeSet;
+
+use budgetctl_apply::{Connection, ReadScope, client, convert, read_account};
+use budgetctl_diff::{Action, NotificationChange, Plan, diff};
+use budgetctl_local::{LocalOptions, LocalServer, SpendRequest};
+use budgetctl_spec::{AccountId, Config, load_str};
+use chrono::{Datelike, Months, NaiveDate, Utc};
+
+const ACCOUNT: &str = "111122223333";
+
+fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+fn month(offset: u32) -> String {
+    let first = today().with_day(1).unwrap() + Months::new(offset);
+    format!("{}-{:02}", first.year(), first.month())
+}
+
+fn config(body: &str) -> Config {
+    let yaml = format!("version: 1\ndefaults: {{account: \"{ACCOUNT}\"}}\n{body}");
+    let loaded = load_str("test.yaml", &yaml);
+    let errors: Vec<String> = loaded.diagnostics.iter().map(|d| d.to_string()).collect();
+    assert!(!loaded.has_errors(), "{}", errors.join("\n"));
+    loaded.config
+}
+
+struct Env {
+    server: LocalServer,
+    client: aws_sdk_budgets::Client,
+}
+
+async fn env() -> Env {
+    let server = LocalServer::start(LocalOptions::default()).await.unwrap();
+    let client = client(&Connection {
+        endpoint_url: Some(server.url()),
+        local: true,
+        ..Connection::default()
+    })
+    .await;
+    Env { server, client }
+}
+
+/// Create every budget of `config` the way apply will: one CreateBudget each,
+/// with its notifications, subscribers and tags.
+async fn create_all(env: &Env, config: &Config) {
+    for d in &config.budgets {
+        env.client
+            .create_budget()
+            .account_id(d.account.as_str())
+            .budget(convert::budget_to_sdk(&d.budget))
+            .set_notifications_with_subscribers(Some(convert::notifications_to_sdk(
+                &d.budget.notifications,
+            )))
+            .set_resource_tags(d.budget.tags.as_ref().map(convert::tags_to_sdk))
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+async fn plan(env: &Env, config: &Config) -> Plan {
+    let account = AccountId::parse(ACCOUNT).unwrap();
+    let scope = ReadScope {
+        managed: config
+            .budgets
+            .iter()
+            .map(|d| d.budget.name.clone())
+            .collect(),
+        tagged: config
+            .budgets
+            .iter()
+            .filter(|d| d.budget.tags.is_some())
+            .map(|d| d.budget.name.clone())
+            .collect(),
+        only: None,
+    };
+    let live = read_account(&env.client, &account, &scope, 8)
+        .await
+        .unwrap();
+    diff(config, &live, &[account], today())
+}
+
+async fn assert_plans_clean(body: &str) {
+    let env = env().await;
+    let c = config(body);
+    create_all(&env, &c).await;
+    let p = plan(&env, &c).await;
+    assert!(
+        p.changes.is_empty(),
+        "expected no changes, got {:#?}",
+        p.changes
+            .iter()
+            .map(|c| (&c.budget.name, &c.fields, &c.notifications, &c.tags))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(p.summary.unchanged, c.budgets.len());
+}
+
+#[tokio::test]
+async fn amounts_aws_re_renders_plan_clean() {
+    assert_plans_clean("budgets:\n  - {name: a, limit: 100}\n  - {name: b, limit: 15300000}\n  - {name: c, limit: 1000.50}\n  - {name: d, limit: \"1.0E+2\"}\n").await;
+}
+
+#[tokio::test]
+async fn planned_limits_plan_clean_despite_the_computed_limit() {
+    let body = format!(
+        "budgets:\n  - name: p\n    planned: {{{}: 900, {}: 1000, {}: 1100.5}}\n  - name: q\n    period: quarterly\n    planned: {{{}: 3000}}\n",
+        month(0),
+        month(1),
+        month(2),
+        {
+            let t = today();
+            format!("{}-Q{}", t.year(), (t.month() - 1) / 3 + 1)
+        }
+    );
+    assert_plans_clean(&body).await;
+}
+
+#[tokio::test]
+async fn auto_adjusting_budgets_plan_clean() {
+    assert_plans_clean("budgets:\n  - {name: h, auto_adjust: {historical: 6}}\n  - {name: f, period: annually, auto_adjust: {forecast: true}}\n").await;
+}
+
+#[tokio::test]
+async fn filter_expressions_and_metrics_plan_clean() {
+    assert_plans_clean(
+        "budgets:\n  - name: e\n    limit: 10\n    metrics: [unblended-cost]\n    filter_expression:\n      and:\n        - dimensions: {key: service, values: [\"Amazon EC2\"], match_options: [equals]}\n        - not: {tags: {key: env, values: [sandbox]}}\n        - or:\n            - cost_categories: {key: team, values: [a]}\n            - dimensions: {key: region, values: [us-east-1]}\n",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn notifications_subscribers_and_tags_plan_clean() {
+    assert_plans_clean(
+        "budgets:\n  - name: n\n    limit: 100\n    notifications:\n      - on: actual > 80%\n        to: [a@example.com, \"arn:aws:sns:us-east-1:111122223333:t\"]\n      - on: forecasted > 1200.5 USD\n        to: [b@example.com]\n      - on: actual < 0.1%\n        to: [c@example.com]\n    tags: {owner: finops, empty: \"\"}\n  - {name: no-tags, limit: 1, tags: {}}\n",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn defaults_aws_fills_in_plan_clean() {
+    // Cost types defaulted, no filters, no dates, RI budgets at 100%.
+    assert_plans_clean(
+        "budgets:\n  - {name: d, limit: 5}\n  - {name: ct, limit: 5, cost_types: {tax: false, amortized: true}}\n  - {name: ri, type: ri-utilization}\n  - {name: sp, type: sp-coverage, limit: 100}\n  - {name: usage, type: usage, limit: \"5 GB\"}\n  - {name: dated, limit: 5, start: 2026-01-01, end: 2030-12-31}\n  - {name: custom, period: custom, limit: 5, start: 2026-01-01, end: 2026-12-31}\n",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn seeded_spend_and_update_resets_do_not_show() {
+    let env = env().await;
+    let c = config("budgets:\n  - {name: s, limit: 100}\n");
+    create_all(&env, &c).await;
+    env.server
+        .service()
+        .seed_spend(&SpendRequest {
+            account_id: ACCOUNT.into(),
+            budget_name: "s".into(),
+            actual_spend: Some("40".into()),
+            forecasted_spend: Some("90".into()),
+            history: vec![],
+        })
+        .unwrap();
+    assert!(plan(&env, &c).await.changes.is_empty());
+}
+
+async fn change_of(before: &str, after: &str) -> budgetctl_diff::Change {
+    let env = env().await;
+    create_all(&env, &config(before)).await;
+    let p = plan(&env, &config(after)).await;
+    assert_eq!(p.changes.len(), 1, "{:#?}", p.changes);
+    p.changes.into_iter().next().unwrap()
+}
+
+fn fields(c: &budgetctl_diff::Change) -> Vec<(String, Option<String>, Option<String>)> {
+    c.fields
+        .iter()
+        .map(|f| (f.field.clone(), f.before.clone(), f.after.clone()))
+        .collect()
+}
+
+fn s(v: &str) -> Option<String> {
+    Some(v.to_owned())
+}
+
+#[tokio::test]
+async fn each_budget_field_change_is_shown_before_and_after() {
+    let c = change_of(
+        "budgets: [{name: a, limit: 100}]",
+        "budgets: [{name: a, limit: 120}]",
+    )
+    .await;
+    assert_eq!(c.action, Action::Update);
+    assert_eq!(fields(&c), [("limit".into(), s("100 USD"), s("120 USD"))]);
+
+    let c = change_of(
+        "budgets: [{name: a, limit: 100}]",
+        "budgets: [{name: a, limit: 100, end: 2030-01-31}]",
+    )
+    .await;
+    assert_eq!(fields(&c), [("end".into(), None, s("2030-01-31"))]);
+
+    let c = change_of(
+        "budgets: [{name: a, limit: 1}]",
+        "budgets: [{name: a, limit: 1, cost_types: {tax: false}}]",
+    )
+    .await;
+    assert_eq!(
+        fields(&c),
+        [("cost_types.tax".into(), s("true"), s("false"))]
+    );
+
+    let c = change_of(
+        "budgets: [{name: a, limit: 1}]",
+        "budgets: [{name: a, limit: 1, filters: {Service: [S3]}}]",
+    )
+    .await;
+    assert_eq!(fields(&c), [("filters.Service".into(), None, s("S3"))]);
+
+    let c = change_of(
+        "budgets: [{name: a, limit: 1}]",
+        "budgets: [{name: a, period: quarterly, limit: 1}]",
+    )
+    .await;
+    assert_eq!(
+        fields(&c),
+        [("period".into(), s("monthly"), s("quarterly"))]
+    );
+
+    let c = change_of(
+        "budgets: [{name: a, limit: 1}]",
+        "budgets: [{name: a, limit: 1, metrics: [amortized-cost], filter_expression: {dimensions: {key: region, values: [eu-west-1]}}}]",
+    )
+    .await;
+    let names: Vec<String> = c.fields.iter().map(|f| f.field.clone()).collect();
+    assert_eq!(names, ["filter_expression", "metrics"]);
+
+    let c = change_of(
+        "budgets: [{name: a, limit: 1}]",
+        "budgets: [{name: a, auto_adjust: {historical: 3}}]",
+    )
+    .await;
+    assert_eq!(
+        fields(&c),
+        [
+            ("limit".into(), s("1 USD"), None),
+            ("auto_adjust".into(), None, s("historical: 3"))
+        ]
+    );
+    assert!(c.notifications.is_empty() && c.tags.is_empty());
+}
+
+#[tokio::test]
+async fn notification_changes_are_add_change_and_remove() {
+    let base = "budgets:\n  - name: a\n    limit: 100\n    notifications:\n      - {on: actual > 80%, to: [a@example.com]}\n";
+    let c = change_of(
+        base,
+        &format!("{base}      - {{on: forecasted > 100%, to: [b@example.com]}}\n"),
+    )
+    .await;
+    assert!(c.fields.is_empty(), "no UpdateBudget for an alert change");
+    assert!(
+        matches!(&c.notifications[..], [NotificationChange::Add { notification, .. }] if notification.to_string() == "forecasted > 100%")
+    );
+
+    let c = change_of(base, "budgets:\n  - name: a\n    limit: 100\n    notifications:\n      - {on: actual > 90%, to: [a@example.com]}\n").await;
+    assert!(
+        matches!(&c.notifications[..], [NotificationChange::Change { from, to }] if from.to_string() == "actual > 80%" && to.to_string() == "actual > 90%"),
+        "{:?}",
+        c.notifications
+    );
+
+    let c = change_of(base, "budgets:\n  - name: a\n    limit: 100\n").await;
+    assert!(matches!(
+        &c.notifications[..],
+        [NotificationChange::Remove { .. }]
+    ));
+}
+
+#[tokio::test]
+async fn subscriber_changes_are_adds_and_removes() {
+    let c = change_of(
+        "budgets:\n  - name: a\n    limit: 100\n    notifications:\n      - {on: actual > 80%, to: [a@example.com]}\n",
+        "budgets:\n  - name: a\n    limit: 100\n    notifications:\n      - {on: actual > 80%, to: [b@example.com]}\n",
+    )
+    .await;
+    match &c.notifications[..] {
+        [NotificationChange::Subscribers { add, remove, .. }] => {
+            assert_eq!(add[0].address(), "b@example.com");
+            assert_eq!(remove[0].address(), "a@example.com");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn tag_changes_are_add_change_and_remove() {
+    let c = change_of(
+        "budgets: [{name: a, limit: 1, tags: {owner: finops, env: prod}}]",
+        "budgets: [{name: a, limit: 1, tags: {owner: platform, team: data}}]",
+    )
+    .await;
+    let tags: Vec<(String, Option<String>, Option<String>)> = c
+        .tags
+        .iter()
+        .map(|t| (t.key.clone(), t.before.clone(), t.after.clone()))
+        .collect();
+    assert_eq!(
+        tags,
+        [
+            ("env".into(), s("prod"), None),
+            ("owner".into(), s("finops"), s("platform")),
+            ("team".into(), None, s("data")),
+        ]
+    );
+    // Tags left out of the file are not managed: no change, no read.
+    let env = env().await;
+    create_all(
+        &env,
+        &config("budgets: [{name: a, limit: 1, tags: {owner: finops}}]"),
+    )
+    .await;
+    env.server.service().reset_counts();
+    let p = plan(&env, &config("budgets: [{name: a, limit: 1}]")).await;
+    assert!(p.changes.is_empty());
+    assert!(
+        !env.server
+            .service()
+            .request_counts()
+            .contains_key("ListTagsForResource")
+    );
+}
+
+#[tokio::test]
+async fn create_prune_ignore_and_unmanaged() {
+    let env = env().await;
+    create_all(&env, &config("budgets:\n  - {name: keep, limit: 1}\n  - {name: stray, limit: 1}\n  - {name: legacy-1, limit: 1}\n")).await;
+    let managed = |prune: bool| {
+        config(&format!(
+            "accounts:\n  \"{ACCOUNT}\": {{prune: {prune}, ignore: [\"legacy-*\"]}}\nbudgets:\n  - {{name: keep, limit: 1}}\n  - {{name: new, limit: 7, notifications: [{{on: actual > 80%, to: [a@example.com]}}], tags: {{t: v}}}}\n"
+        ))
+    };
+    let p = plan(&env, &managed(false)).await;
+    let actions: Vec<(Action, &str)> = p
+        .changes
+        .iter()
+        .map(|c| (c.action, c.budget.name.as_str()))
+        .collect();
+    assert_eq!(actions, [(Action::Create, "new")]);
+    assert_eq!(
+        p.unmanaged
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect::<Vec<_>>(),
+        ["stray"]
+    );
+    assert_eq!(
+        p.ignored
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect::<Vec<_>>(),
+        ["legacy-1"]
+    );
+    let create = &p.changes[0];
+    assert!(
+        create
+            .fields
+            .iter()
+            .any(|f| f.field == "limit" && f.after.as_deref() == Some("7 USD"))
+    );
+    assert_eq!(create.notifications.len(), 1);
+    assert_eq!(create.tags.len(), 1);
+
+    let p = plan(&env, &managed(true)).await;
+    let actions: Vec<(Action, &str)> = p
+        .changes
+        .iter()
+        .map(|c| (c.action, c.budget.name.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        [(Action::Create, "new"), (Action::Delete, "stray")]
+    );
+    assert!(p.unmanaged.is_empty());
+    assert_eq!(p.ignored.len(), 1, "ignore wins over prune");
+    assert_eq!(
+        (
+            p.summary.create,
+            p.summary.update,
+            p.summary.delete,
+            p.summary.unchanged
+        ),
+        (1, 0, 1, 1)
+    );
+}
+
+#[tokio::test]
+async fn plan_costs_two_pages_per_thousand_plus_one_call_per_notification() {
+    let env = env().await;
+    let (n, m) = (1200usize, 2usize);
+    let mut body = String::from("budgets:\n");
+    for i in 0..n {
+        body.push_str(&format!(
+            "  - name: b{i:04}\n    limit: 10\n    notifications:\n      - {{on: actual > 80%, to: [a@example.com]}}\n      - {{on: forecasted > 100%, to: [a@example.com]}}\n"
+        ));
+        if i < 10 {
+            body.push_str("    tags: {team: x}\n");
+        }
+    }
+    let c = config(&body);
+    create_all(&env, &c).await;
+    env.server.service().reset_counts();
+    let p = plan(&env, &c).await;
+    assert!(p.changes.is_empty());
+    let counts = env.server.service().request_counts();
+    let total: u64 = counts.values().sum();
+    let pages = 2 * n.div_ceil(1000);
+    assert_eq!(total as usize, pages + n * m + 10, "{counts:?}");
+    assert_eq!(counts["DescribeBudgets"], 2);
+    assert_eq!(counts["DescribeBudgetNotificationsForAccount"], 2);
+}
+
+#[tokio::test]
+async fn fingerprints_cover_every_budget_read() {
+    let env = env().await;
+    let c = config("budgets: [{name: a, limit: 1}, {name: b, limit: 2}]");
+    create_all(&env, &c).await;
+    let p = plan(&env, &c).await;
+    let keys: BTreeSet<&str> = p.fingerprints.keys().map(String::as_str).collect();
+    assert_eq!(keys, BTreeSet::from(["111122223333/a", "111122223333/b"]));
+    assert!(
+        p.fingerprints
+            .values()
+            .all(|f| f.last_updated.is_some() && f.hash.len() == 24)
+    );
+}
+
+#[tokio::test]
+async fn limits_below_spend_are_warned_about() {
+    let env = env().await;
+    create_all(&env, &config("budgets: [{name: a, limit: 100}]")).await;
+    env.server
+        .service()
+        .seed_spend(&SpendRequest {
+            account_id: ACCOUNT.into(),
+            budget_name: "a".into(),
+            actual_spend: Some("70".into()),
+            forecasted_spend: Some("140".into()),
+            history: vec![],
+        })
+        .unwrap();
+    let p = plan(&env, &config("budgets: [{name: a, limit: 50}]")).await;
+    assert!(
+        p.warnings.iter().any(|w| w
+            .message
+            .contains("below this period's actual spend 70 USD")),
+        "{:?}",
+        p.warnings
+    );
+    let p = plan(&env, &config("budgets: [{name: a, limit: 120}]")).await;
+    assert!(
+        p.warnings
+            .iter()
+            .any(|w| w.message.contains("forecasted spend 140 USD")),
+        "{:?}",
+        p.warnings
+    );
+    let aged = config("budgets: [{name: old, planned: {2020-01: 5}}]");
+    let p = diff(&aged, &[], &[], today());
+    assert!(
+        p.warnings.iter().any(|w| w.message.contains("aged out")),
+        "{:?}",
+        p.warnings
+    );
+}

@@ -1,0 +1,579 @@
+//! Desired against live, field by field, after normalising both sides so that
+//! nothing AWS computes, defaults or re-renders ever shows as a change.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use budgetctl_spec::amount::to_aws_string;
+use budgetctl_spec::{
+    AccountId, AccountSettings, AutoAdjust, Budget, BudgetLimit, Config, CostTypes,
+    NotificationKey, Spend, Subscriber, expression_to_yaml, format_period, max_end_date,
+};
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::plan::{
+    Action, BudgetRef, Change, FieldDiff, Fingerprint, NotificationChange, PLAN_FORMAT_VERSION,
+    Plan, Summary, TagChange, Warning,
+};
+
+/// A budget as read from AWS, converted to the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveBudget {
+    pub account: AccountId,
+    /// `tags` is `Some` only where they were read (the YAML manages them).
+    pub budget: Budget,
+    /// LastUpdatedTime as AWS sent it.
+    pub last_updated: Option<String>,
+    /// This period's CalculatedSpend, when AWS returned it.
+    pub spend: Option<LiveSpend>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveSpend {
+    pub actual: Decimal,
+    pub forecasted: Option<Decimal>,
+    pub unit: String,
+}
+
+/// Compare the configuration with live state. `accounts` are the accounts
+/// read (unmanaged and pruned budgets are looked for there); `today` decides
+/// which planned period is current.
+pub fn diff(
+    desired: &Config,
+    live: &[LiveBudget],
+    accounts: &[AccountId],
+    today: NaiveDate,
+) -> Plan {
+    let mut plan = Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        summary: Summary::default(),
+        changes: Vec::new(),
+        unmanaged: Vec::new(),
+        ignored: Vec::new(),
+        warnings: Vec::new(),
+        fingerprints: BTreeMap::new(),
+    };
+    let live_by_key: BTreeMap<(&AccountId, &str), &LiveBudget> = live
+        .iter()
+        .map(|l| ((&l.account, l.budget.name.as_str()), l))
+        .collect();
+    let default_settings = AccountSettings::default();
+    let settings = |account: &AccountId| desired.accounts.get(account).unwrap_or(&default_settings);
+
+    for l in live {
+        let r = BudgetRef {
+            account: l.account.clone(),
+            name: l.budget.name.clone(),
+        };
+        plan.fingerprints.insert(r.address(), fingerprint(l));
+    }
+
+    let mut declared: BTreeSet<(&AccountId, &str)> = BTreeSet::new();
+    for d in &desired.budgets {
+        let r = BudgetRef {
+            account: d.account.clone(),
+            name: d.budget.name.clone(),
+        };
+        declared.insert((&d.account, d.budget.name.as_str()));
+        if ignored(settings(&d.account), &d.budget.name) {
+            plan.warnings.push(Warning {
+                budget: r.clone(),
+                message:
+                    "declared in a file but matched by the account's ignore globs: left untouched"
+                        .into(),
+            });
+            plan.ignored.push(r);
+            continue;
+        }
+        let current = live_by_key
+            .get(&(&d.account, d.budget.name.as_str()))
+            .copied();
+        plan.warnings
+            .extend(spend_warnings(&r, &d.budget, current, today));
+        match current {
+            None => plan.changes.push(create(r, &d.budget)),
+            Some(l) => match update(r, &d.budget, l) {
+                Some(change) => plan.changes.push(change),
+                None => plan.summary.unchanged += 1,
+            },
+        }
+    }
+
+    for l in live {
+        if !accounts.contains(&l.account)
+            || declared.contains(&(&l.account, l.budget.name.as_str()))
+        {
+            continue;
+        }
+        let r = BudgetRef {
+            account: l.account.clone(),
+            name: l.budget.name.clone(),
+        };
+        let s = settings(&l.account);
+        if ignored(s, &l.budget.name) {
+            plan.ignored.push(r);
+        } else if s.prune {
+            plan.changes.push(Change {
+                action: Action::Delete,
+                budget: r,
+                fields: Vec::new(),
+                notifications: Vec::new(),
+                tags: Vec::new(),
+                desired: None,
+                live: Some(l.budget.clone()),
+            });
+        } else {
+            plan.unmanaged.push(r);
+        }
+    }
+
+    plan.changes
+        .sort_by(|a, b| (&a.budget, a.action).cmp(&(&b.budget, b.action)));
+    plan.unmanaged.sort();
+    plan.ignored.sort();
+    for c in &plan.changes {
+        match c.action {
+            Action::Create => plan.summary.create += 1,
+            Action::Update => plan.summary.update += 1,
+            Action::Delete => plan.summary.delete += 1,
+        }
+    }
+    plan
+}
+
+fn ignored(settings: &AccountSettings, name: &str) -> bool {
+    settings.ignore.iter().any(|g| {
+        globset::Glob::new(g)
+            .map(|g| g.compile_matcher().is_match(name))
+            .unwrap_or(false)
+    })
+}
+
+fn create(r: BudgetRef, desired: &Budget) -> Change {
+    // A create shows every field it sets: the type and period, then whatever
+    // differs from a budget with nothing set.
+    let mut fields = vec![
+        FieldDiff {
+            field: "type".into(),
+            before: None,
+            after: Some(desired.budget_type.to_string()),
+        },
+        FieldDiff {
+            field: "period".into(),
+            before: None,
+            after: Some(desired.time_unit.to_string()),
+        },
+    ];
+    fields.extend(
+        field_diffs(&blank(desired), desired)
+            .into_iter()
+            .filter(|f| f.after.is_some())
+            .map(|f| FieldDiff { before: None, ..f }),
+    );
+    Change {
+        action: Action::Create,
+        budget: r,
+        fields,
+        notifications: desired
+            .notifications
+            .iter()
+            .map(|n| NotificationChange::Add {
+                notification: n.key.clone(),
+                subscribers: n.subscribers.clone(),
+            })
+            .collect(),
+        tags: desired
+            .tags
+            .iter()
+            .flatten()
+            .map(|(k, v)| TagChange {
+                key: k.clone(),
+                before: None,
+                after: Some(v.clone()),
+            })
+            .collect(),
+        desired: Some(desired.clone()),
+        live: None,
+    }
+}
+
+/// A budget with nothing set beyond its identity, to show a create against.
+fn blank(b: &Budget) -> Budget {
+    Budget {
+        name: b.name.clone(),
+        budget_type: b.budget_type,
+        time_unit: b.time_unit,
+        limit: BudgetLimit::Fixed(Spend::new(Decimal::ZERO, "")),
+        start: None,
+        end: None,
+        cost_types: b.cost_types.map(|_| CostTypes::default()),
+        cost_filters: BTreeMap::new(),
+        filter_expression: None,
+        metrics: Vec::new(),
+        billing_view_arn: None,
+        notifications: Vec::new(),
+        tags: None,
+    }
+}
+
+fn update(r: BudgetRef, desired: &Budget, live: &LiveBudget) -> Option<Change> {
+    let fields = field_diffs(&live.budget, desired);
+    let notifications = notification_changes(desired, &live.budget);
+    let tags = tag_changes(desired, &live.budget);
+    if fields.is_empty() && notifications.is_empty() && tags.is_empty() {
+        return None;
+    }
+    Some(Change {
+        action: Action::Update,
+        budget: r,
+        fields,
+        notifications,
+        tags,
+        desired: Some(desired.clone()),
+        live: Some(live.budget.clone()),
+    })
+}
+
+fn spend_text(s: &Spend) -> String {
+    format!("{} {}", to_aws_string(s.amount), s.unit)
+}
+
+fn limit_text(limit: &BudgetLimit, time_unit: budgetctl_spec::TimeUnit) -> (String, String) {
+    match limit {
+        BudgetLimit::Fixed(s) => ("limit".into(), spend_text(s)),
+        BudgetLimit::Planned(p) => (
+            "planned".into(),
+            p.iter()
+                .map(|(d, s)| format!("{}: {}", format_period(*d, time_unit), spend_text(s)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        BudgetLimit::AutoAdjust(AutoAdjust::Historical { periods }) => {
+            ("auto_adjust".into(), format!("historical: {periods}"))
+        }
+        BudgetLimit::AutoAdjust(AutoAdjust::Forecast) => ("auto_adjust".into(), "forecast".into()),
+    }
+}
+
+fn same_limit(a: &BudgetLimit, b: &BudgetLimit) -> bool {
+    match (a, b) {
+        (BudgetLimit::Fixed(x), BudgetLimit::Fixed(y)) => x.amount == y.amount && x.unit == y.unit,
+        (BudgetLimit::Planned(x), BudgetLimit::Planned(y)) => {
+            x.len() == y.len()
+                && x.iter().zip(y).all(|((dx, sx), (dy, sy))| {
+                    dx == dy && sx.amount == sy.amount && sx.unit == sy.unit
+                })
+        }
+        (BudgetLimit::AutoAdjust(x), BudgetLimit::AutoAdjust(y)) => x == y,
+        _ => false,
+    }
+}
+
+fn opt_text<T: ToString>(v: &Option<T>) -> Option<String> {
+    v.as_ref().map(ToString::to_string)
+}
+
+fn push(fields: &mut Vec<FieldDiff>, field: &str, before: Option<String>, after: Option<String>) {
+    if before != after {
+        fields.push(FieldDiff {
+            field: field.into(),
+            before,
+            after,
+        });
+    }
+}
+
+/// The budget-level differences (those UpdateBudget carries), normalised.
+fn field_diffs(live: &Budget, desired: &Budget) -> Vec<FieldDiff> {
+    let mut fields = Vec::new();
+    push(
+        &mut fields,
+        "type",
+        Some(live.budget_type.to_string()),
+        Some(desired.budget_type.to_string()),
+    );
+    push(
+        &mut fields,
+        "period",
+        Some(live.time_unit.to_string()),
+        Some(desired.time_unit.to_string()),
+    );
+    if !same_limit(&live.limit, &desired.limit) {
+        let (bf, bt) = limit_text(&live.limit, live.time_unit);
+        let (af, at) = limit_text(&desired.limit, desired.time_unit);
+        if bf == af {
+            push(&mut fields, &af, Some(bt), Some(at));
+        } else {
+            push(&mut fields, &bf, Some(bt), None);
+            push(&mut fields, &af, None, Some(at));
+        }
+    }
+    // An unset start is AWS's to choose (the start of the period the budget
+    // was created in): only a declared start is compared.
+    if desired.start.is_some() {
+        push(
+            &mut fields,
+            "start",
+            opt_text(&live.start),
+            opt_text(&desired.start),
+        );
+    }
+    // An unset end is AWS's default, 2087-06-15.
+    let end = |e: &Option<NaiveDate>| e.filter(|d| *d != max_end_date()).map(|d| d.to_string());
+    push(&mut fields, "end", end(&live.end), end(&desired.end));
+    if let Some(want) = &desired.cost_types {
+        let have = live.cost_types.unwrap_or_default();
+        for ((key, _, w), (_, _, h)) in want.flags().iter().zip(have.flags().iter()) {
+            if w != h {
+                push(
+                    &mut fields,
+                    &format!("cost_types.{key}"),
+                    Some(h.to_string()),
+                    Some(w.to_string()),
+                );
+            }
+        }
+    }
+    let keys: BTreeSet<&String> = live
+        .cost_filters
+        .keys()
+        .chain(desired.cost_filters.keys())
+        .collect();
+    for key in keys {
+        let values = |b: &Budget| {
+            b.cost_filters.get(key).map(|v| {
+                let sorted: BTreeSet<&String> = v.iter().collect();
+                sorted.into_iter().cloned().collect::<Vec<_>>().join(", ")
+            })
+        };
+        push(
+            &mut fields,
+            &format!("filters.{key}"),
+            values(live),
+            values(desired),
+        );
+    }
+    push(
+        &mut fields,
+        "filter_expression",
+        live.filter_expression.as_ref().map(expression_to_yaml),
+        desired.filter_expression.as_ref().map(expression_to_yaml),
+    );
+    let metrics = |b: &Budget| {
+        (!b.metrics.is_empty()).then(|| {
+            b.metrics
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+    };
+    push(&mut fields, "metrics", metrics(live), metrics(desired));
+    push(
+        &mut fields,
+        "billing_view_arn",
+        live.billing_view_arn.clone(),
+        desired.billing_view_arn.clone(),
+    );
+    fields
+}
+
+fn notification_changes(desired: &Budget, live: &Budget) -> Vec<NotificationChange> {
+    let mut changes = Vec::new();
+    let live_keys: Vec<&NotificationKey> = live.notifications.iter().map(|n| &n.key).collect();
+    let want_keys: Vec<&NotificationKey> = desired.notifications.iter().map(|n| &n.key).collect();
+    let mut unmatched_live: Vec<&budgetctl_spec::Notification> = live
+        .notifications
+        .iter()
+        .filter(|n| !want_keys.contains(&&n.key))
+        .collect();
+    for want in &desired.notifications {
+        let have = if live_keys.contains(&&want.key) {
+            live.notifications.iter().find(|n| n.key == want.key)
+        } else {
+            // A new identity: change a live one in place when one of the same
+            // kind is left over, so its subscribers and state carry over.
+            let pick = unmatched_live
+                .iter()
+                .position(|n| {
+                    n.key.notification_type == want.key.notification_type
+                        && n.key.comparison == want.key.comparison
+                        && n.key.threshold_type == want.key.threshold_type
+                })
+                .or_else(|| {
+                    unmatched_live
+                        .iter()
+                        .position(|n| n.key.notification_type == want.key.notification_type)
+                });
+            match pick {
+                Some(i) => {
+                    let from = unmatched_live.remove(i);
+                    changes.push(NotificationChange::Change {
+                        from: from.key.clone(),
+                        to: want.key.clone(),
+                    });
+                    Some(from)
+                }
+                None => {
+                    changes.push(NotificationChange::Add {
+                        notification: want.key.clone(),
+                        subscribers: want.subscribers.clone(),
+                    });
+                    None
+                }
+            }
+        };
+        if let Some(have) = have {
+            let add: Vec<Subscriber> = want
+                .subscribers
+                .iter()
+                .filter(|s| !have.subscribers.contains(s))
+                .cloned()
+                .collect();
+            let remove: Vec<Subscriber> = have
+                .subscribers
+                .iter()
+                .filter(|s| !want.subscribers.contains(s))
+                .cloned()
+                .collect();
+            if !add.is_empty() || !remove.is_empty() {
+                changes.push(NotificationChange::Subscribers {
+                    notification: want.key.clone(),
+                    add,
+                    remove,
+                });
+            }
+        }
+    }
+    for gone in unmatched_live {
+        changes.push(NotificationChange::Remove {
+            notification: gone.key.clone(),
+        });
+    }
+    changes
+}
+
+fn tag_changes(desired: &Budget, live: &Budget) -> Vec<TagChange> {
+    let Some(want) = &desired.tags else {
+        return Vec::new();
+    };
+    let empty = BTreeMap::new();
+    let have = live.tags.as_ref().unwrap_or(&empty);
+    let keys: BTreeSet<&String> = want.keys().chain(have.keys()).collect();
+    keys.into_iter()
+        .filter(|k| want.get(*k) != have.get(*k))
+        .map(|k| TagChange {
+            key: k.clone(),
+            before: have.get(k).cloned(),
+            after: want.get(k).cloned(),
+        })
+        .collect()
+}
+
+/// Warn where a new limit is below what is already spent or forecast (the
+/// alert fires at once), and where planned limits do not cover today.
+fn spend_warnings(
+    r: &BudgetRef,
+    desired: &Budget,
+    live: Option<&LiveBudget>,
+    today: NaiveDate,
+) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    let mut warn = |message: String| {
+        warnings.push(Warning {
+            budget: r.clone(),
+            message,
+        })
+    };
+    let current_start = period_start(desired.time_unit, today);
+    let limit_now = match &desired.limit {
+        BudgetLimit::Fixed(s) => Some(s.clone()),
+        BudgetLimit::Planned(p) => {
+            let first = p.keys().next().copied();
+            let last = p.keys().next_back().copied();
+            if let Some(first) = first
+                && first > current_start
+            {
+                warn(format!(
+                    "planned limits start at {} but the current period is {}: AWS needs the current period first; add it or move the schedule",
+                    format_period(first, desired.time_unit),
+                    format_period(current_start, desired.time_unit)
+                ));
+            }
+            if let Some(last) = last
+                && last < current_start
+            {
+                warn(format!(
+                    "planned limits ended at {}; the file has aged out and AWS keeps using the last amount: extend the schedule",
+                    format_period(last, desired.time_unit)
+                ));
+            }
+            p.range(..=current_start)
+                .next_back()
+                .map(|(_, s)| s.clone())
+        }
+        BudgetLimit::AutoAdjust(_) => None,
+    };
+    if let (Some(limit), Some(spend)) = (limit_now, live.and_then(|l| l.spend.as_ref()))
+        && spend.unit == limit.unit
+    {
+        if spend.actual > limit.amount {
+            warn(format!(
+                "the limit {} is below this period's actual spend {} {}: alerts on actual spend fire at once",
+                spend_text(&limit),
+                to_aws_string(spend.actual),
+                spend.unit
+            ));
+        } else if let Some(f) = spend.forecasted
+            && f > limit.amount
+        {
+            warn(format!(
+                "the limit {} is below this period's forecasted spend {} {}: alerts on forecasted spend fire at once",
+                spend_text(&limit),
+                to_aws_string(f),
+                spend.unit
+            ));
+        }
+    }
+    warnings
+}
+
+/// The first day of the period containing `day`.
+pub fn period_start(time_unit: budgetctl_spec::TimeUnit, day: NaiveDate) -> NaiveDate {
+    use budgetctl_spec::TimeUnit::*;
+    let (y, m) = (day.year(), day.month());
+    let start = match time_unit {
+        Monthly => NaiveDate::from_ymd_opt(y, m, 1),
+        Quarterly => NaiveDate::from_ymd_opt(y, (m - 1) / 3 * 3 + 1, 1),
+        Annually => NaiveDate::from_ymd_opt(y, 1, 1),
+        Daily | Custom => Some(day),
+    };
+    start.unwrap_or(day)
+}
+
+/// A hash of what apply's staleness check compares besides LastUpdatedTime.
+fn fingerprint(l: &LiveBudget) -> Fingerprint {
+    let mut notifications: Vec<(String, Vec<String>)> = l
+        .budget
+        .notifications
+        .iter()
+        .map(|n| {
+            let mut subs: Vec<String> = n.subscribers.iter().map(|s| format!("{s:?}")).collect();
+            subs.sort();
+            (n.key.to_string(), subs)
+        })
+        .collect();
+    notifications.sort();
+    let canonical = serde_json::json!({
+        "budget": { "limit": format!("{:?}", l.budget.limit), "end": l.budget.end, "start": l.budget.start },
+        "notifications": notifications,
+        "tags": l.budget.tags,
+    });
+    let digest = Sha256::digest(canonical.to_string().as_bytes());
+    Fingerprint {
+        last_updated: l.last_updated.clone(),
+        hash: digest.iter().take(12).map(|b| format!("{b:02x}")).collect(),
+    }
+}

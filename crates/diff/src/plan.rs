@@ -1,0 +1,142 @@
+//! The Plan: what apply would change, as data. Renderers show it, `--out`
+//! saves it, apply carries it out. Its JSON form is versioned and documented
+//! in README.md; change it only on purpose (a snapshot test guards it).
+
+use std::collections::BTreeMap;
+
+use budgetctl_spec::{AccountId, Budget, NotificationKey, Subscriber};
+use serde::{Deserialize, Serialize};
+
+/// The version of the Plan's JSON format.
+pub const PLAN_FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: u32,
+    pub summary: Summary,
+    /// Budgets to create, update or delete, in account and name order.
+    pub changes: Vec<Change>,
+    /// Budgets in the accounts that no file declares and that prune leaves alone.
+    pub unmanaged: Vec<BudgetRef>,
+    /// Budgets matching an account's `ignore` globs: never touched.
+    pub ignored: Vec<BudgetRef>,
+    pub warnings: Vec<Warning>,
+    /// What every live budget the plan read looked like, for apply's staleness check.
+    pub fingerprints: BTreeMap<String, Fingerprint>,
+}
+
+impl Plan {
+    pub fn has_changes(&self) -> bool {
+        !self.changes.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub create: usize,
+    pub update: usize,
+    pub delete: usize,
+    pub unchanged: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Create,
+    Update,
+    Delete,
+}
+
+/// A budget by account and name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct BudgetRef {
+    pub account: AccountId,
+    pub name: String,
+}
+
+impl BudgetRef {
+    /// `ACCOUNT/NAME`, the key of fingerprints and messages.
+    pub fn address(&self) -> String {
+        format!("{}/{}", self.account, self.name)
+    }
+}
+
+/// One budget's change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub action: Action,
+    #[serde(flatten)]
+    pub budget: BudgetRef,
+    /// Budget fields that differ (UpdateBudget), or that a create sets.
+    pub fields: Vec<FieldDiff>,
+    pub notifications: Vec<NotificationChange>,
+    pub tags: Vec<TagChange>,
+    /// The budget as declared (create, update).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub desired: Option<Budget>,
+    /// The budget as read from AWS (update, delete).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live: Option<Budget>,
+}
+
+impl Change {
+    /// Whether the budget itself changes (an UpdateBudget call), as opposed to
+    /// only its notifications, subscribers or tags.
+    pub fn updates_budget_fields(&self) -> bool {
+        self.action == Action::Update && !self.fields.is_empty()
+    }
+}
+
+/// A budget field, before and after, as people read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldDiff {
+    /// e.g. `limit`, `end`, `cost_types.tax`, `filters.Service`, `filter_expression`.
+    pub field: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum NotificationChange {
+    /// CreateNotification with these subscribers.
+    Add {
+        notification: NotificationKey,
+        subscribers: Vec<Subscriber>,
+    },
+    /// DeleteNotification.
+    Remove { notification: NotificationKey },
+    /// UpdateNotification: the identity changes in place, subscribers stay.
+    Change {
+        from: NotificationKey,
+        to: NotificationKey,
+    },
+    /// CreateSubscriber for each added, then DeleteSubscriber for each removed.
+    Subscribers {
+        notification: NotificationKey,
+        add: Vec<Subscriber>,
+        remove: Vec<Subscriber>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagChange {
+    pub key: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Warning {
+    #[serde(flatten)]
+    pub budget: BudgetRef,
+    pub message: String,
+}
+
+/// What a live budget looked like when planned: its LastUpdatedTime and a
+/// hash of its notifications, subscribers and tags.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fingerprint {
+    pub last_updated: Option<String>,
+    pub hash: String,
+}
