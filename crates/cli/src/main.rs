@@ -2,6 +2,8 @@
 //! results. Nothing below this crate prints.
 
 mod local;
+mod plan;
+mod render;
 mod report;
 
 use std::io::{IsTerminal, Write};
@@ -36,6 +38,41 @@ enum Command {
         /// Output format of the diagnostics.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+    },
+    /// Show what apply would change: read live budgets, compare, render.
+    Plan {
+        /// A budget file or a directory of *.yaml/*.yml files; repeatable.
+        #[arg(short = 'f', long = "file", value_name = "PATH")]
+        files: Vec<PathBuf>,
+        /// Save the plan (JSON) for `budgetctl apply`.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = plan::PlanFormat::Text)]
+        format: plan::PlanFormat,
+        /// Exit 0 for no changes, 2 for changes, 1 for errors.
+        #[arg(long)]
+        detailed_exitcode: bool,
+        /// Plan only this account; repeatable. Default: every account the files name.
+        #[arg(long = "account", value_name = "ID")]
+        accounts: Vec<String>,
+        /// Plan only this budget; repeatable.
+        #[arg(long = "target", value_name = "NAME")]
+        targets: Vec<String>,
+        /// Run against budgetctl-local, started here with state in .budgetctl/local.json.
+        #[arg(long, conflicts_with_all = ["endpoint_url", "profile"])]
+        local: bool,
+        /// Another Budgets endpoint (AWS_ENDPOINT_URL works too).
+        #[arg(long, value_name = "URL")]
+        endpoint_url: Option<String>,
+        /// A named AWS profile.
+        #[arg(long, value_name = "NAME")]
+        profile: Option<String>,
+        /// Concurrent requests when reading subscribers and tags.
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+        parallelism: u16,
+        /// Say what is being read.
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// Print the JSON Schema of budget files, for editors.
     Schema,
@@ -91,6 +128,39 @@ fn main() -> ExitCode {
             port,
             state: (!ephemeral).then_some(state),
         }),
+        Command::Plan {
+            files,
+            out,
+            format,
+            detailed_exitcode,
+            accounts,
+            targets,
+            local,
+            endpoint_url,
+            profile,
+            parallelism,
+            verbose,
+        } => {
+            let stdout_color = !cli.no_color
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal();
+            plan::run(
+                plan::PlanArgs {
+                    files,
+                    out,
+                    format,
+                    detailed_exitcode,
+                    accounts,
+                    targets,
+                    local,
+                    endpoint_url,
+                    profile,
+                    parallelism: usize::from(parallelism),
+                    verbose,
+                },
+                stdout_color,
+            )
+        }
         Command::Schema => {
             let schema = budgetctl_spec::json_schema();
             let text = serde_json::to_string_pretty(&schema).unwrap_or_default();
@@ -114,13 +184,26 @@ fn default_paths() -> Vec<PathBuf> {
     vec![PathBuf::from("budgets.yaml")]
 }
 
-fn validate(files: Vec<PathBuf>, format: Format, color: bool) -> ExitCode {
+/// Load the named files, or the default ones.
+pub(crate) fn load(files: &[PathBuf]) -> budgetctl_spec::Loaded {
     let paths = if files.is_empty() {
         default_paths()
     } else {
-        files
+        files.to_vec()
     };
-    let loaded = budgetctl_spec::load_paths(&paths);
+    budgetctl_spec::load_paths(&paths)
+}
+
+/// Every diagnostic, rendered, on stderr.
+pub(crate) fn print_diagnostics(loaded: &budgetctl_spec::Loaded, color: bool) {
+    let mut err = std::io::stderr().lock();
+    for d in &loaded.diagnostics {
+        let _ = write!(err, "{}", report::render(d, color));
+    }
+}
+
+fn validate(files: Vec<PathBuf>, format: Format, color: bool) -> ExitCode {
+    let loaded = load(&files);
     match format {
         Format::Json => {
             let records: Vec<budgetctl_spec::DiagnosticRecord> =
@@ -136,10 +219,8 @@ fn validate(files: Vec<PathBuf>, format: Format, color: bool) -> ExitCode {
             let _ = writeln!(std::io::stdout().lock(), "{text}");
         }
         Format::Text => {
+            print_diagnostics(&loaded, color);
             let mut err = std::io::stderr().lock();
-            for d in &loaded.diagnostics {
-                let _ = write!(err, "{}", report::render(d, color));
-            }
             let errors = loaded.errors().count();
             let warnings = loaded.diagnostics.len() - errors;
             let files = loaded.files.len();

@@ -54,6 +54,7 @@ pub fn diff(
         ignored: Vec::new(),
         warnings: Vec::new(),
         fingerprints: BTreeMap::new(),
+        inputs: BTreeMap::new(),
     };
     let live_by_key: BTreeMap<(&AccountId, &str), &LiveBudget> = live
         .iter()

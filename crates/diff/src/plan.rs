@@ -23,6 +23,10 @@ pub struct Plan {
     pub warnings: Vec<Warning>,
     /// What every live budget the plan read looked like, for apply's staleness check.
     pub fingerprints: BTreeMap<String, Fingerprint>,
+    /// The budget files the plan was made from: path → SHA-256 of the content,
+    /// so that a saved plan is not applied over other YAML.
+    #[serde(default)]
+    pub inputs: BTreeMap<String, String>,
 }
 
 impl Plan {

@@ -1,0 +1,308 @@
+//! Plan renderers: text for terminals, markdown for pull-request comments.
+//! (JSON is the Plan itself, serialised.) Each takes a `&Plan` and returns text.
+
+use std::fmt::Write as _;
+
+use anstyle::{AnsiColor, Style};
+use budgetctl_diff::{Action, Change, FieldDiff, NotificationChange, Plan};
+
+/// The one-line summary, e.g. `2 to create, 1 to update, 0 to delete`.
+pub fn summary(plan: &Plan) -> String {
+    let s = plan.summary;
+    format!(
+        "{} to create, {} to update, {} to delete",
+        s.create, s.update, s.delete
+    )
+}
+
+fn subscriber_list(subs: &[budgetctl_spec::Subscriber]) -> String {
+    subs.iter()
+        .map(|s| s.address())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Human lines for one change, each with its sign (`+`, `-`, `~`).
+fn change_lines(c: &Change) -> Vec<(char, String)> {
+    let mut lines = Vec::new();
+    for f in &c.fields {
+        lines.extend(field_lines(f));
+    }
+    for n in &c.notifications {
+        lines.push(match n {
+            NotificationChange::Add {
+                notification,
+                subscribers,
+            } => (
+                '+',
+                format!(
+                    "notification {notification} → {}",
+                    subscriber_list(subscribers)
+                ),
+            ),
+            NotificationChange::Remove { notification } => {
+                ('-', format!("notification {notification}"))
+            }
+            NotificationChange::Change { from, to } => ('~', format!("notification {from} → {to}")),
+            NotificationChange::Subscribers {
+                notification,
+                add,
+                remove,
+            } => {
+                for s in add {
+                    lines.push(('+', format!("subscriber {} on {notification}", s.address())));
+                }
+                for s in remove {
+                    lines.push(('-', format!("subscriber {} on {notification}", s.address())));
+                }
+                continue;
+            }
+        });
+    }
+    for t in &c.tags {
+        lines.push(match (&t.before, &t.after) {
+            (None, Some(v)) => ('+', format!("tag {} = {v:?}", t.key)),
+            (Some(v), None) => ('-', format!("tag {} = {v:?}", t.key)),
+            (Some(b), Some(a)) => ('~', format!("tag {}: {b:?} → {a:?}", t.key)),
+            (None, None) => continue,
+        });
+    }
+    lines
+}
+
+fn field_lines(f: &FieldDiff) -> Vec<(char, String)> {
+    let multiline = |v: &Option<String>| v.as_deref().is_some_and(|s| s.trim_end().contains('\n'));
+    if multiline(&f.before) || multiline(&f.after) {
+        // Multi-line values (filter expressions) as a unified diff.
+        let before = f.before.clone().unwrap_or_default();
+        let after = f.after.clone().unwrap_or_default();
+        let sign = match (&f.before, &f.after) {
+            (None, _) => '+',
+            (_, None) => '-',
+            _ => '~',
+        };
+        let mut lines = vec![(sign, format!("{}:", f.field))];
+        let diff = similar::TextDiff::from_lines(&before, &after);
+        for change in diff.iter_all_changes() {
+            let sign = match change.tag() {
+                similar::ChangeTag::Delete => '-',
+                similar::ChangeTag::Insert => '+',
+                similar::ChangeTag::Equal => ' ',
+            };
+            lines.push((sign, format!("    {}", change.value().trim_end())));
+        }
+        return lines;
+    }
+    match (&f.before, &f.after) {
+        (None, Some(a)) => vec![('+', format!("{}: {a}", f.field))],
+        (Some(b), None) => vec![('-', format!("{}: {b}", f.field))],
+        (Some(b), Some(a)) => vec![('~', format!("{}: {b} → {a}", f.field))],
+        (None, None) => Vec::new(),
+    }
+}
+
+fn style(sign: char, color: bool) -> Style {
+    if !color {
+        return Style::new();
+    }
+    let c = match sign {
+        '+' => AnsiColor::Green,
+        '-' => AnsiColor::Red,
+        '~' => AnsiColor::Yellow,
+        '!' => AnsiColor::Magenta,
+        _ => return Style::new(),
+    };
+    Style::new().fg_color(Some(c.into()))
+}
+
+fn action_word(a: Action) -> (char, &'static str) {
+    match a {
+        Action::Create => ('+', "create"),
+        Action::Update => ('~', "update"),
+        Action::Delete => ('-', "delete"),
+    }
+}
+
+/// The plan for a terminal: `+`/`~`/`-` per budget, field changes old → new,
+/// warnings, and the summary line.
+pub fn text(plan: &Plan, color: bool) -> String {
+    let mut out = String::new();
+    for c in &plan.changes {
+        let (sign, word) = action_word(c.action);
+        let st = style(sign, color);
+        let bold = if color { st.bold() } else { st };
+        let _ = writeln!(out, "{bold}{sign} {word} {}{bold:#}", c.budget.address());
+        for (s, line) in change_lines(c) {
+            let st = style(s, color);
+            let _ = writeln!(out, "    {st}{s} {line}{st:#}");
+        }
+        out.push('\n');
+    }
+    if !plan.warnings.is_empty() {
+        let st = style('!', color);
+        let _ = writeln!(out, "{st}Warnings:{st:#}");
+        for w in &plan.warnings {
+            let _ = writeln!(out, "  {st}!{st:#} {}: {}", w.budget.address(), w.message);
+        }
+        out.push('\n');
+    }
+    if !plan.unmanaged.is_empty() {
+        let _ = writeln!(
+            out,
+            "Unmanaged (in the account, in no file; set prune: true to delete): {}",
+            plan.unmanaged
+                .iter()
+                .map(|r| r.address())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if !plan.ignored.is_empty() {
+        let _ = writeln!(
+            out,
+            "Ignored (matched by ignore globs): {}",
+            plan.ignored
+                .iter()
+                .map(|r| r.address())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if !plan.has_changes() {
+        let _ = writeln!(out, "No changes. Budgets match the configuration.");
+    } else {
+        let _ = writeln!(out, "Plan: {}.", summary(plan));
+    }
+    out
+}
+
+/// Make user text inert in markdown and HTML: no markup, no mentions, no
+/// table breaks, no code spans.
+pub fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '|' => out.push_str("&#124;"),
+            '`' => out.push_str("&#96;"),
+            '@' => out.push_str("&#64;"),
+            '*' => out.push_str("&#42;"),
+            '_' => out.push_str("&#95;"),
+            '[' => out.push_str("&#91;"),
+            ']' => out.push_str("&#93;"),
+            '\\' => out.push_str("&#92;"),
+            '#' => out.push_str("&#35;"),
+            '~' => out.push_str("&#126;"),
+            '!' => out.push_str("&#33;"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The hidden marker by which a CI job finds its own PR comment to update.
+pub const MARKDOWN_MARKER: &str = "<!-- budgetctl-plan -->";
+
+/// The plan for a pull-request comment: marker, summary line, a warning block
+/// for deletions and limits below spend, a table, details per budget.
+pub fn markdown(plan: &Plan) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{MARKDOWN_MARKER}");
+    let _ = writeln!(out, "**budgetctl: {}**\n", summary(plan));
+    let deletes: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Delete)
+        .collect();
+    if !deletes.is_empty() || !plan.warnings.is_empty() {
+        let _ = writeln!(out, "> [!WARNING]");
+        if !deletes.is_empty() {
+            let names: Vec<String> = deletes
+                .iter()
+                .map(|c| format!("<code>{}</code>", escape_markdown(&c.budget.address())))
+                .collect();
+            let _ = writeln!(
+                out,
+                "> **{} budget(s) will be deleted:** {}",
+                deletes.len(),
+                names.join(", ")
+            );
+        }
+        for w in &plan.warnings {
+            let _ = writeln!(
+                out,
+                "> <code>{}</code>: {}",
+                escape_markdown(&w.budget.address()),
+                escape_markdown(&w.message)
+            );
+        }
+        out.push('\n');
+    }
+    if plan.has_changes() {
+        let _ = writeln!(out, "| Action | Budget | Changes |");
+        let _ = writeln!(out, "| --- | --- | --- |");
+        for c in &plan.changes {
+            let (_, word) = action_word(c.action);
+            let icon = match c.action {
+                Action::Create => "➕",
+                Action::Update => "✏️",
+                Action::Delete => "🗑️",
+            };
+            let what = match c.action {
+                Action::Delete => "the budget and its alerts".to_owned(),
+                _ => {
+                    let fields: Vec<String> =
+                        c.fields.iter().map(|f| escape_markdown(&f.field)).collect();
+                    let mut parts = Vec::new();
+                    if !fields.is_empty() {
+                        parts.push(fields.join(", "));
+                    }
+                    if !c.notifications.is_empty() {
+                        parts.push(format!("{} alert change(s)", c.notifications.len()));
+                    }
+                    if !c.tags.is_empty() {
+                        parts.push(format!("{} tag change(s)", c.tags.len()));
+                    }
+                    parts.join("; ")
+                }
+            };
+            let _ = writeln!(
+                out,
+                "| {icon} {word} | <code>{}</code> | {what} |",
+                escape_markdown(&c.budget.address())
+            );
+        }
+        out.push('\n');
+        for c in &plan.changes {
+            let (sign, word) = action_word(c.action);
+            let _ = writeln!(
+                out,
+                "<details><summary>{sign} {word} <code>{}</code></summary>\n\n<pre>",
+                escape_markdown(&c.budget.address())
+            );
+            for (s, line) in change_lines(c) {
+                let _ = writeln!(out, "{s} {}", escape_markdown(&line));
+            }
+            let _ = writeln!(out, "</pre>\n</details>\n");
+        }
+    } else {
+        let _ = writeln!(out, "No changes. Budgets match the configuration.\n");
+    }
+    if !plan.unmanaged.is_empty() {
+        let names: Vec<String> = plan
+            .unmanaged
+            .iter()
+            .map(|r| format!("<code>{}</code>", escape_markdown(&r.address())))
+            .collect();
+        let _ = writeln!(
+            out,
+            "Unmanaged budgets (not in any file, `prune: false`): {}",
+            names.join(", ")
+        );
+    }
+    out
+}

@@ -1,0 +1,338 @@
+//! `budgetctl plan` as a user and a CI job run it, against budgetctl-local.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use support::repo_root;
+
+/// Run budgetctl in `dir` (where `--local` keeps `.budgetctl/local.json`).
+fn budgetctl_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_budgetctl"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("AWS_ENDPOINT_URL")
+        .output()
+        .expect("budgetctl runs")
+}
+
+fn workspace_with(files: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for f in files {
+        let src = repo_root().join(f);
+        std::fs::copy(&src, dir.path().join(src.file_name().unwrap())).unwrap();
+    }
+    dir
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn plan_local_on_the_example_shows_every_budget_as_a_create() {
+    let dir = workspace_with(&["budgets.example.yaml"]);
+    let out = budgetctl_in(
+        dir.path(),
+        &["plan", "--local", "-f", "budgets.example.yaml"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("+ create 111122223333/total-monthly"),
+        "{text}"
+    );
+    assert!(text.contains("+ limit: 1000 USD"), "{text}");
+    assert!(
+        text.contains("+ notification actual > 80% → finops@example.com"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Plan: 13 to create, 0 to update, 0 to delete."),
+        "{text}"
+    );
+
+    let detailed = budgetctl_in(
+        dir.path(),
+        &[
+            "plan",
+            "--local",
+            "--detailed-exitcode",
+            "-f",
+            "budgets.example.yaml",
+        ],
+    );
+    assert_eq!(detailed.status.code(), Some(2), "changes → exit 2");
+}
+
+#[test]
+fn no_changes_says_so_and_exits_0_with_detailed_exitcode() {
+    let dir = workspace_with(&["tests/fixtures/plan/snapshot.yaml"]);
+    // Seed the local state with exactly these budgets, as apply would leave them.
+    let state = seed_local_state(dir.path(), "snapshot.yaml");
+    assert!(state.exists());
+    let out = budgetctl_in(
+        dir.path(),
+        &[
+            "plan",
+            "--local",
+            "--detailed-exitcode",
+            "-f",
+            "snapshot.yaml",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("No changes. Budgets match the configuration."));
+}
+
+/// Create the file's budgets in `dir/.budgetctl/local.json` through a local
+/// server, the way apply will.
+fn seed_local_state(dir: &Path, file: &str) -> std::path::PathBuf {
+    let state = dir.join(".budgetctl/local.json");
+    let loaded = budgetctl_spec::load_paths(&[dir.join(file)]);
+    assert!(!loaded.has_errors());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let server = budgetctl_local::LocalServer::start(budgetctl_local::LocalOptions {
+            state: Some(state.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let client = budgetctl_apply::client(&budgetctl_apply::Connection {
+            endpoint_url: Some(server.url()),
+            local: true,
+            ..Default::default()
+        })
+        .await;
+        for d in &loaded.config.budgets {
+            client
+                .create_budget()
+                .account_id(d.account.as_str())
+                .budget(budgetctl_apply::convert::budget_to_sdk(&d.budget))
+                .set_notifications_with_subscribers(Some(
+                    budgetctl_apply::convert::notifications_to_sdk(&d.budget.notifications),
+                ))
+                .set_resource_tags(
+                    d.budget
+                        .tags
+                        .as_ref()
+                        .map(budgetctl_apply::convert::tags_to_sdk),
+                )
+                .send()
+                .await
+                .unwrap();
+        }
+        server.shutdown().await.unwrap();
+    });
+    state
+}
+
+#[test]
+fn the_json_plan_only_changes_on_purpose() {
+    let dir = workspace_with(&["tests/fixtures/plan/snapshot.yaml"]);
+    let out = budgetctl_in(
+        dir.path(),
+        &["plan", "--local", "--format", "json", "-f", "snapshot.yaml"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let expected_path = repo_root().join("tests/fixtures/plan/snapshot.json");
+    let actual = serde_json::to_string_pretty(&plan).unwrap() + "\n";
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&expected_path, &actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&expected_path).unwrap();
+    assert_eq!(
+        actual, expected,
+        "the JSON plan format changed; if on purpose, run with UPDATE_SNAPSHOTS=1 and bump format_version when it breaks readers"
+    );
+}
+
+#[test]
+fn out_saves_the_plan_that_stdout_shows() {
+    let dir = workspace_with(&["tests/fixtures/plan/snapshot.yaml"]);
+    let out = budgetctl_in(
+        dir.path(),
+        &[
+            "plan",
+            "--local",
+            "--out",
+            "plan.json",
+            "-f",
+            "snapshot.yaml",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("plan.json")).unwrap()).unwrap();
+    assert_eq!(saved["format_version"], 1);
+    assert_eq!(saved["summary"]["create"], 3);
+    assert_eq!(
+        saved["inputs"].as_object().unwrap().len(),
+        1,
+        "the files it was made from"
+    );
+}
+
+#[test]
+fn markdown_escapes_every_user_string() {
+    let dir = workspace_with(&["tests/fixtures/plan/hostile.yaml"]);
+    let out = budgetctl_in(
+        dir.path(),
+        &[
+            "plan",
+            "--local",
+            "--format",
+            "markdown",
+            "-f",
+            "hostile.yaml",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let md = stdout(&out);
+    assert!(
+        md.starts_with(
+            "<!-- budgetctl-plan -->\n**budgetctl: 3 to create, 0 to update, 0 to delete**"
+        ),
+        "{md}"
+    );
+    for raw in [
+        "<img",
+        "@team",
+        "@platform-team",
+        "@ops",
+        "<b>",
+        "```",
+        "`rm",
+        "**bold**",
+        "[link]",
+        "cost | of",
+    ] {
+        assert!(!md.contains(raw), "unescaped {raw:?} in:\n{md}");
+    }
+    assert!(md.contains("&lt;img src=x onerror=alert(1)&gt;"), "{md}");
+    assert!(md.contains("cost &#124; of &#64;team"), "{md}");
+    // Every table row still has exactly four pipes: no cell was broken open.
+    for row in md.lines().filter(|l| l.starts_with("| ")) {
+        assert_eq!(row.matches('|').count(), 4, "{row}");
+    }
+}
+
+#[test]
+fn target_and_account_narrow_the_plan() {
+    let dir = workspace_with(&["budgets.example.yaml"]);
+    let out = budgetctl_in(
+        dir.path(),
+        &[
+            "plan",
+            "--local",
+            "--format",
+            "json",
+            "--target",
+            "auto",
+            "-f",
+            "budgets.example.yaml",
+        ],
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["summary"]["create"], 1);
+    let out = budgetctl_in(
+        dir.path(),
+        &[
+            "plan",
+            "--local",
+            "--format",
+            "json",
+            "--account",
+            "444455556666",
+            "-f",
+            "budgets.example.yaml",
+        ],
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["changes"][0]["name"], "sandbox-monthly");
+    assert_eq!(plan["summary"]["create"], 1);
+    let out = budgetctl_in(
+        dir.path(),
+        &[
+            "plan",
+            "--local",
+            "--target",
+            "nope",
+            "-f",
+            "budgets.example.yaml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--target nope"));
+}
+
+#[test]
+fn invalid_files_stop_plan_before_any_request() {
+    let dir = workspace_with(&["tests/fixtures/invalid/unknown-key.yaml"]);
+    let out = budgetctl_in(
+        dir.path(),
+        &[
+            "plan",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "-f",
+            "unknown-key.yaml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("unknown key `peroid`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test]
+async fn access_denied_names_the_account_and_the_permission() {
+    let server = budgetctl_local::LocalServer::start(Default::default())
+        .await
+        .unwrap();
+    server.service().set_faults(budgetctl_local::Faults {
+        deny_accounts: vec!["111122223333".into()],
+        ..Default::default()
+    });
+    let dir = workspace_with(&["tests/fixtures/plan/snapshot.yaml"]);
+    let url = server.url();
+    let out = tokio::task::spawn_blocking(move || {
+        let out = Command::new(env!("CARGO_BIN_EXE_budgetctl"))
+            .args(["plan", "--endpoint-url", &url, "-f", "snapshot.yaml"])
+            .current_dir(dir.path())
+            .env("AWS_ACCESS_KEY_ID", "AKIDLOCAL")
+            .env("AWS_SECRET_ACCESS_KEY", "x")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .output()
+            .unwrap();
+        drop(dir);
+        out
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("access denied in account 111122223333"),
+        "{err}"
+    );
+    assert!(err.contains("budgets:ViewBudget"), "{err}");
+}
