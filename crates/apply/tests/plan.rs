@@ -436,7 +436,7 @@ async fn fingerprints_cover_every_budget_read() {
     assert!(
         p.fingerprints
             .values()
-            .all(|f| f.last_updated.is_some() && f.hash.len() == 24)
+            .all(|f| f.last_updated.is_some() && f.hash.len() == 32)
     );
 }
 

@@ -1,9 +1,10 @@
 //! Desired against live, field by field, after normalising both sides so that
 //! nothing AWS computes, defaults or re-renders ever shows as a change.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fmt::Write as _;
 
-use budgetctl_spec::amount::to_aws_string;
+use budgetctl_spec::amount::{canonical as canonical_amount, to_aws_string};
 use budgetctl_spec::{
     AccountId, AccountSettings, AutoAdjust, Budget, BudgetLimit, Config, CostTypes,
     NotificationKey, Spend, Subscriber, expression_to_yaml, format_period, max_end_date,
@@ -11,7 +12,7 @@ use budgetctl_spec::{
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use xxhash_rust::xxh3::Xxh3;
 
 use crate::plan::{
     Action, BudgetRef, Change, FieldDiff, Fingerprint, NotificationChange, PLAN_FORMAT_VERSION,
@@ -56,46 +57,63 @@ pub fn diff(
         fingerprints: BTreeMap::new(),
         inputs: BTreeMap::new(),
     };
-    let live_by_key: BTreeMap<(&AccountId, &str), &LiveBudget> = live
+    let live_by_key: HashMap<(&AccountId, &str), &LiveBudget> = live
         .iter()
         .map(|l| ((&l.account, l.budget.name.as_str()), l))
         .collect();
     let default_settings = AccountSettings::default();
+    let ignore_sets: HashMap<&AccountId, globset::GlobSet> = desired
+        .accounts
+        .iter()
+        .filter(|(_, s)| !s.ignore.is_empty())
+        .map(|(a, s)| {
+            let mut set = globset::GlobSetBuilder::new();
+            for g in &s.ignore {
+                // The spec crate validated every glob; one that no longer
+                // compiles matches nothing rather than everything.
+                if let Ok(glob) = globset::Glob::new(g) {
+                    set.add(glob);
+                }
+            }
+            (a, set.build().unwrap_or_else(|_| globset::GlobSet::empty()))
+        })
+        .collect();
+    let ignored = |account: &AccountId, name: &str| {
+        ignore_sets
+            .get(account)
+            .is_some_and(|set| set.is_match(name))
+    };
     let settings = |account: &AccountId| desired.accounts.get(account).unwrap_or(&default_settings);
 
     for l in live {
-        let r = BudgetRef {
-            account: l.account.clone(),
-            name: l.budget.name.clone(),
-        };
-        plan.fingerprints.insert(r.address(), fingerprint(l));
+        let address = format!("{}/{}", l.account, l.budget.name);
+        plan.fingerprints.insert(address, fingerprint(l));
     }
 
-    let mut declared: BTreeSet<(&AccountId, &str)> = BTreeSet::new();
+    let mut declared: HashSet<(&AccountId, &str)> = HashSet::with_capacity(desired.budgets.len());
     for d in &desired.budgets {
-        let r = BudgetRef {
+        let r = || BudgetRef {
             account: d.account.clone(),
             name: d.budget.name.clone(),
         };
         declared.insert((&d.account, d.budget.name.as_str()));
-        if ignored(settings(&d.account), &d.budget.name) {
+        if ignored(&d.account, &d.budget.name) {
             plan.warnings.push(Warning {
-                budget: r.clone(),
+                budget: r(),
                 message:
                     "declared in a file but matched by the account's ignore globs: left untouched"
                         .into(),
             });
-            plan.ignored.push(r);
+            plan.ignored.push(r());
             continue;
         }
         let current = live_by_key
             .get(&(&d.account, d.budget.name.as_str()))
             .copied();
-        plan.warnings
-            .extend(spend_warnings(&r, &d.budget, current, today));
+        spend_warnings(&mut plan.warnings, &r, &d.budget, current, today);
         match current {
-            None => plan.changes.push(create(r, &d.budget)),
-            Some(l) => match update(r, &d.budget, l) {
+            None => plan.changes.push(create(r(), &d.budget)),
+            Some(l) => match update(&r, &d.budget, l) {
                 Some(change) => plan.changes.push(change),
                 None => plan.summary.unchanged += 1,
             },
@@ -112,10 +130,9 @@ pub fn diff(
             account: l.account.clone(),
             name: l.budget.name.clone(),
         };
-        let s = settings(&l.account);
-        if ignored(s, &l.budget.name) {
+        if ignored(&l.account, &l.budget.name) {
             plan.ignored.push(r);
-        } else if s.prune {
+        } else if settings(&l.account).prune {
             plan.changes.push(Change {
                 action: Action::Delete,
                 budget: r,
@@ -142,14 +159,6 @@ pub fn diff(
         }
     }
     plan
-}
-
-fn ignored(settings: &AccountSettings, name: &str) -> bool {
-    settings.ignore.iter().any(|g| {
-        globset::Glob::new(g)
-            .map(|g| g.compile_matcher().is_match(name))
-            .unwrap_or(false)
-    })
 }
 
 fn create(r: BudgetRef, desired: &Budget) -> Change {
@@ -219,7 +228,7 @@ fn blank(b: &Budget) -> Budget {
     }
 }
 
-fn update(r: BudgetRef, desired: &Budget, live: &LiveBudget) -> Option<Change> {
+fn update(r: &dyn Fn() -> BudgetRef, desired: &Budget, live: &LiveBudget) -> Option<Change> {
     let fields = field_diffs(&live.budget, desired);
     let notifications = notification_changes(desired, &live.budget);
     let tags = tag_changes(desired, &live.budget);
@@ -228,7 +237,7 @@ fn update(r: BudgetRef, desired: &Budget, live: &LiveBudget) -> Option<Change> {
     }
     Some(Change {
         action: Action::Update,
-        budget: r,
+        budget: r(),
         fields,
         notifications,
         tags,
@@ -287,20 +296,26 @@ fn push(fields: &mut Vec<FieldDiff>, field: &str, before: Option<String>, after:
 }
 
 /// The budget-level differences (those UpdateBudget carries), normalised.
+/// Values are compared typed and only formatted when they differ: this runs
+/// for every budget of every plan.
 fn field_diffs(live: &Budget, desired: &Budget) -> Vec<FieldDiff> {
     let mut fields = Vec::new();
-    push(
-        &mut fields,
-        "type",
-        Some(live.budget_type.to_string()),
-        Some(desired.budget_type.to_string()),
-    );
-    push(
-        &mut fields,
-        "period",
-        Some(live.time_unit.to_string()),
-        Some(desired.time_unit.to_string()),
-    );
+    if live.budget_type != desired.budget_type {
+        push(
+            &mut fields,
+            "type",
+            Some(live.budget_type.to_string()),
+            Some(desired.budget_type.to_string()),
+        );
+    }
+    if live.time_unit != desired.time_unit {
+        push(
+            &mut fields,
+            "period",
+            Some(live.time_unit.to_string()),
+            Some(desired.time_unit.to_string()),
+        );
+    }
     if !same_limit(&live.limit, &desired.limit) {
         let (bf, bt) = limit_text(&live.limit, live.time_unit);
         let (af, at) = limit_text(&desired.limit, desired.time_unit);
@@ -313,7 +328,7 @@ fn field_diffs(live: &Budget, desired: &Budget) -> Vec<FieldDiff> {
     }
     // An unset start is AWS's to choose (the start of the period the budget
     // was created in): only a declared start is compared.
-    if desired.start.is_some() {
+    if desired.start.is_some() && desired.start != live.start {
         push(
             &mut fields,
             "start",
@@ -322,67 +337,94 @@ fn field_diffs(live: &Budget, desired: &Budget) -> Vec<FieldDiff> {
         );
     }
     // An unset end is AWS's default, 2087-06-15.
-    let end = |e: &Option<NaiveDate>| e.filter(|d| *d != max_end_date()).map(|d| d.to_string());
-    push(&mut fields, "end", end(&live.end), end(&desired.end));
+    let end = |e: &Option<NaiveDate>| e.filter(|d| *d != max_end_date());
+    if end(&live.end) != end(&desired.end) {
+        push(
+            &mut fields,
+            "end",
+            opt_text(&end(&live.end)),
+            opt_text(&end(&desired.end)),
+        );
+    }
     if let Some(want) = &desired.cost_types {
         let have = live.cost_types.unwrap_or_default();
-        for ((key, _, w), (_, _, h)) in want.flags().iter().zip(have.flags().iter()) {
-            if w != h {
-                push(
-                    &mut fields,
-                    &format!("cost_types.{key}"),
-                    Some(h.to_string()),
-                    Some(w.to_string()),
-                );
+        if have != *want {
+            for ((key, _, w), (_, _, h)) in want.flags().iter().zip(have.flags().iter()) {
+                if w != h {
+                    push(
+                        &mut fields,
+                        &format!("cost_types.{key}"),
+                        Some(h.to_string()),
+                        Some(w.to_string()),
+                    );
+                }
             }
         }
     }
-    let keys: BTreeSet<&String> = live
-        .cost_filters
-        .keys()
-        .chain(desired.cost_filters.keys())
-        .collect();
-    for key in keys {
-        let values = |b: &Budget| {
-            b.cost_filters.get(key).map(|v| {
-                let sorted: BTreeSet<&String> = v.iter().collect();
-                sorted.into_iter().cloned().collect::<Vec<_>>().join(", ")
-            })
-        };
+    // Filter values are a set: AWS may return them in another order.
+    fn as_set(v: Option<&Vec<String>>) -> Option<BTreeSet<&String>> {
+        v.map(|v| v.iter().collect())
+    }
+    if live.cost_filters.len() != desired.cost_filters.len()
+        || live
+            .cost_filters
+            .iter()
+            .any(|(k, v)| as_set(Some(v)) != as_set(desired.cost_filters.get(k)))
+    {
+        let keys: BTreeSet<&String> = live
+            .cost_filters
+            .keys()
+            .chain(desired.cost_filters.keys())
+            .collect();
+        for key in keys {
+            let values = |b: &Budget| {
+                as_set(b.cost_filters.get(key))
+                    .map(|set| set.into_iter().cloned().collect::<Vec<_>>().join(", "))
+            };
+            push(
+                &mut fields,
+                &format!("filters.{key}"),
+                values(live),
+                values(desired),
+            );
+        }
+    }
+    if live.filter_expression != desired.filter_expression {
         push(
             &mut fields,
-            &format!("filters.{key}"),
-            values(live),
-            values(desired),
+            "filter_expression",
+            live.filter_expression.as_ref().map(expression_to_yaml),
+            desired.filter_expression.as_ref().map(expression_to_yaml),
         );
     }
-    push(
-        &mut fields,
-        "filter_expression",
-        live.filter_expression.as_ref().map(expression_to_yaml),
-        desired.filter_expression.as_ref().map(expression_to_yaml),
-    );
-    let metrics = |b: &Budget| {
-        (!b.metrics.is_empty()).then(|| {
-            b.metrics
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-    };
-    push(&mut fields, "metrics", metrics(live), metrics(desired));
-    push(
-        &mut fields,
-        "billing_view_arn",
-        live.billing_view_arn.clone(),
-        desired.billing_view_arn.clone(),
-    );
+    if live.metrics != desired.metrics {
+        let metrics = |b: &Budget| {
+            (!b.metrics.is_empty()).then(|| {
+                b.metrics
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+        };
+        push(&mut fields, "metrics", metrics(live), metrics(desired));
+    }
+    if live.billing_view_arn != desired.billing_view_arn {
+        push(
+            &mut fields,
+            "billing_view_arn",
+            live.billing_view_arn.clone(),
+            desired.billing_view_arn.clone(),
+        );
+    }
     fields
 }
 
 fn notification_changes(desired: &Budget, live: &Budget) -> Vec<NotificationChange> {
     let mut changes = Vec::new();
+    if desired.notifications == live.notifications {
+        return changes;
+    }
     let live_keys: Vec<&NotificationKey> = live.notifications.iter().map(|n| &n.key).collect();
     let want_keys: Vec<&NotificationKey> = desired.notifications.iter().map(|n| &n.key).collect();
     let mut unmatched_live: Vec<&budgetctl_spec::Notification> = live
@@ -476,15 +518,15 @@ fn tag_changes(desired: &Budget, live: &Budget) -> Vec<TagChange> {
 /// Warn where a new limit is below what is already spent or forecast (the
 /// alert fires at once), and where planned limits do not cover today.
 fn spend_warnings(
-    r: &BudgetRef,
+    warnings: &mut Vec<Warning>,
+    r: &dyn Fn() -> BudgetRef,
     desired: &Budget,
     live: Option<&LiveBudget>,
     today: NaiveDate,
-) -> Vec<Warning> {
-    let mut warnings = Vec::new();
+) {
     let mut warn = |message: String| {
         warnings.push(Warning {
-            budget: r.clone(),
+            budget: r(),
             message,
         })
     };
@@ -538,7 +580,6 @@ fn spend_warnings(
             ));
         }
     }
-    warnings
 }
 
 /// The first day of the period containing `day`.
@@ -554,27 +595,77 @@ pub fn period_start(time_unit: budgetctl_spec::TimeUnit, day: NaiveDate) -> Naiv
     start.unwrap_or(day)
 }
 
-/// A hash of what apply's staleness check compares besides LastUpdatedTime.
+/// A hash of what apply's staleness check compares besides LastUpdatedTime:
+/// the limit and dates, notifications with their subscribers, and tags, each
+/// in a canonical order. XXH3-128: stable across builds and platforms, and
+/// fast enough to run for every budget of every plan; it detects change, it
+/// does not defend against forgery.
 fn fingerprint(l: &LiveBudget) -> Fingerprint {
-    let mut notifications: Vec<(String, Vec<String>)> = l
-        .budget
-        .notifications
-        .iter()
-        .map(|n| {
-            let mut subs: Vec<String> = n.subscribers.iter().map(|s| format!("{s:?}")).collect();
-            subs.sort();
-            (n.key.to_string(), subs)
-        })
-        .collect();
-    notifications.sort();
-    let canonical = serde_json::json!({
-        "budget": { "limit": format!("{:?}", l.budget.limit), "end": l.budget.end, "start": l.budget.start },
-        "notifications": notifications,
-        "tags": l.budget.tags,
-    });
-    let digest = Sha256::digest(canonical.to_string().as_bytes());
+    let b = &l.budget;
+    let mut h = Xxh3::new();
+    let mut field = |bytes: &[u8]| {
+        h.update(&(bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    };
+    // Typed values straight into the hash: formatting them costs more than
+    // the whole comparison.
+    let amount = |d: Decimal| canonical_amount(d).serialize();
+    let day = |d: Option<NaiveDate>| d.map_or(i32::MIN, |d| d.num_days_from_ce()).to_le_bytes();
+    match &b.limit {
+        BudgetLimit::Fixed(s) => {
+            field(b"fixed");
+            field(&amount(s.amount));
+            field(s.unit.as_bytes());
+        }
+        BudgetLimit::Planned(p) => {
+            field(b"planned");
+            for (d, s) in p {
+                field(&day(Some(*d)));
+                field(&amount(s.amount));
+                field(s.unit.as_bytes());
+            }
+        }
+        BudgetLimit::AutoAdjust(AutoAdjust::Historical { periods }) => {
+            field(b"historical");
+            field(&periods.to_le_bytes());
+        }
+        BudgetLimit::AutoAdjust(AutoAdjust::Forecast) => field(b"forecast"),
+    }
+    field(&day(b.start));
+    field(&day(b.end));
+    let mut notifications: Vec<&budgetctl_spec::Notification> = b.notifications.iter().collect();
+    notifications.sort_by(|x, y| x.key.cmp(&y.key));
+    for n in notifications {
+        let k = &n.key;
+        field(&[
+            k.notification_type as u8,
+            k.comparison as u8,
+            k.threshold_type as u8,
+        ]);
+        field(&amount(k.threshold));
+        let mut subscribers: Vec<&Subscriber> = n.subscribers.iter().collect();
+        subscribers.sort();
+        for s in subscribers {
+            field(match s {
+                Subscriber::Email(_) => b"email",
+                Subscriber::Sns(_) => b"sns",
+            });
+            field(s.address().as_bytes());
+        }
+    }
+    match &b.tags {
+        None => field(b"tags unread"),
+        Some(tags) => {
+            for (k, v) in tags {
+                field(k.as_bytes());
+                field(v.as_bytes());
+            }
+        }
+    }
+    let mut hash = String::with_capacity(32);
+    let _ = write!(hash, "{:032x}", h.digest128());
     Fingerprint {
         last_updated: l.last_updated.clone(),
-        hash: digest.iter().take(12).map(|b| format!("{b:02x}")).collect(),
+        hash,
     }
 }

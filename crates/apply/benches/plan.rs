@@ -1,0 +1,125 @@
+//! Plan at scale. Run with `cargo bench -p budgetctl-apply --bench plan`.
+//!
+//! 1. Plan 1,000 budgets with 2 notifications each against budgetctl-local
+//!    on loopback: the live reads plus the diff (target ≤ 1 s).
+//! 2. The pure diff of 10,000 budgets against identical live state (target ≤ 20 ms).
+
+use std::time::{Duration, Instant};
+
+use budgetctl_apply::{Connection, ReadScope, client, convert, read_account};
+use budgetctl_diff::{LiveBudget, diff};
+use budgetctl_local::{LocalOptions, LocalServer};
+use budgetctl_spec::{AccountId, Config, load_str};
+
+const ACCOUNT: &str = "111122223333";
+
+fn config(n: usize) -> Config {
+    let mut yaml = format!("version: 1\ndefaults: {{account: \"{ACCOUNT}\"}}\nbudgets:\n");
+    for i in 0..n {
+        yaml.push_str(&format!(
+            "  - name: team-{i:05}\n    limit: {}.5\n    filters: {{Service: [\"Amazon EC2\"]}}\n    notifications:\n      - {{on: actual > 80%, to: [t{i}@example.com, \"arn:aws:sns:us-east-1:111122223333:alerts\"]}}\n      - {{on: forecasted > 100%, to: [finops@example.com]}}\n",
+            100 + i
+        ));
+    }
+    let loaded = load_str("bench.yaml", &yaml);
+    assert!(!loaded.has_errors());
+    loaded.config
+}
+
+fn stats(mut times: Vec<Duration>) -> String {
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    format!(
+        "min {:.1} ms, median {:.1} ms, max {:.1} ms over {} runs",
+        ms(times[0]),
+        ms(times[times.len() / 2]),
+        ms(times[times.len() - 1]),
+        times.len()
+    )
+}
+
+#[tokio::main]
+async fn main() {
+    let quick = !std::env::args().any(|a| a == "--bench");
+    let account = AccountId::parse(ACCOUNT).unwrap();
+    let today = chrono::Utc::now().date_naive();
+
+    // 1. Plan 1,000 × 2 against budgetctl-local.
+    let n = if quick { 50 } else { 1000 };
+    let desired = config(n);
+    let server = LocalServer::start(LocalOptions::default()).await.unwrap();
+    let c = client(&Connection {
+        endpoint_url: Some(server.url()),
+        local: true,
+        ..Connection::default()
+    })
+    .await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for chunk in desired.budgets.chunks(n.div_ceil(8)) {
+        let (c, chunk) = (c.clone(), chunk.to_vec());
+        tasks.spawn(async move {
+            for d in chunk {
+                c.create_budget()
+                    .account_id(ACCOUNT)
+                    .budget(convert::budget_to_sdk(&d.budget))
+                    .set_notifications_with_subscribers(Some(convert::notifications_to_sdk(
+                        &d.budget.notifications,
+                    )))
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+    let scope = ReadScope {
+        managed: desired
+            .budgets
+            .iter()
+            .map(|d| d.budget.name.clone())
+            .collect(),
+        ..ReadScope::default()
+    };
+    let mut times = Vec::new();
+    for _ in 0..if quick { 1 } else { 5 } {
+        server.service().reset_counts();
+        let started = Instant::now();
+        let live = read_account(&c, &account, &scope, 8).await.unwrap();
+        let plan = diff(&desired, &live, std::slice::from_ref(&account), today);
+        times.push(started.elapsed());
+        assert!(plan.changes.is_empty());
+    }
+    let requests: u64 = server.service().request_counts().values().sum();
+    println!(
+        "plan {n} budgets x 2 notifications against budgetctl-local: {} ({requests} requests per plan)",
+        stats(times)
+    );
+    server.shutdown().await.unwrap();
+
+    // 2. The pure diff of 10,000 budgets.
+    let n = if quick { 500 } else { 10_000 };
+    let desired = config(n);
+    let live: Vec<LiveBudget> = desired
+        .budgets
+        .iter()
+        .map(|d| LiveBudget {
+            account: d.account.clone(),
+            budget: d.budget.clone(),
+            last_updated: Some("2026-11-22T00:00:00Z".into()),
+            spend: None,
+        })
+        .collect();
+    let mut times = Vec::new();
+    for _ in 0..if quick { 1 } else { 20 } {
+        let started = Instant::now();
+        let plan = diff(&desired, &live, std::slice::from_ref(&account), today);
+        times.push(started.elapsed());
+        assert_eq!(plan.summary.unchanged, n);
+    }
+    println!(
+        "diff {n} budgets x 2 notifications, no changes: {}",
+        stats(times)
+    );
+}
