@@ -21,13 +21,21 @@ pub struct Connection {
     pub local: bool,
     /// Attempts per call under throttling and transient faults.
     pub max_attempts: Option<u32>,
+    /// The signing region; us-east-1 unless the partition needs another
+    /// (e.g. cn-northwest-1).
+    pub region: Option<String>,
 }
 
 /// A client from the standard chain (environment, profiles, SSO, IMDS).
 pub async fn client(connection: &Connection) -> Client {
     let retry = RetryConfig::adaptive().with_max_attempts(connection.max_attempts.unwrap_or(8));
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(BUDGETS_SIGNING_REGION))
+        .region(Region::new(
+            connection
+                .region
+                .clone()
+                .unwrap_or_else(|| BUDGETS_SIGNING_REGION.to_owned()),
+        ))
         .retry_config(retry);
     if let Some(profile) = &connection.profile {
         loader = loader.profile_name(profile);

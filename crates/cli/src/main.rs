@@ -67,6 +67,9 @@ enum Command {
         /// A named AWS profile.
         #[arg(long, value_name = "NAME")]
         profile: Option<String>,
+        /// Signing region for Budgets (us-east-1; another only for other partitions).
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
         /// Concurrent requests when reading subscribers and tags.
         #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
         parallelism: u16,
@@ -138,6 +141,7 @@ fn main() -> ExitCode {
             local,
             endpoint_url,
             profile,
+            region,
             parallelism,
             verbose,
         } => {
@@ -155,6 +159,7 @@ fn main() -> ExitCode {
                     local,
                     endpoint_url,
                     profile,
+                    region,
                     parallelism: usize::from(parallelism),
                     verbose,
                 },

@@ -31,6 +31,7 @@ pub struct PlanArgs {
     pub local: bool,
     pub endpoint_url: Option<String>,
     pub profile: Option<String>,
+    pub region: Option<String>,
     pub parallelism: usize,
     pub verbose: bool,
 }
@@ -121,6 +122,7 @@ async fn plan(args: &PlanArgs, loaded: &Loaded) -> Result<Plan, String> {
             .or_else(|| args.endpoint_url.clone()),
         local: args.local,
         max_attempts: None,
+        region: args.region.clone(),
     };
     let client = client(&connection).await;
 

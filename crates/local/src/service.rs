@@ -24,6 +24,9 @@ use crate::store::{
     PeriodSpend, Settle, SpendSeed, Store, StoredAction, StoredBudget, StoredNotification,
 };
 
+/// How long a pagination token stays valid.
+pub const TOKEN_TTL_MS: u64 = 60 * 60 * 1000;
+
 /// Budgets one account may hold (the AWS quota).
 pub const MAX_BUDGETS_PER_ACCOUNT: usize = 20_000;
 const MAX_NOTIFICATIONS: usize = 10;
@@ -54,6 +57,10 @@ pub struct Faults {
     /// without the IAM permission.
     #[serde(default)]
     pub deny_accounts: Vec<String>,
+    /// How long pagination tokens stay valid, in ms (default one hour);
+    /// older ones are ExpiredNextTokenException.
+    #[serde(default)]
+    pub token_ttl_ms: Option<u64>,
     #[serde(default)]
     pub seed: u64,
 }
@@ -970,15 +977,21 @@ impl Service {
         Ok((page, next))
     }
 
-    fn sign(&self, scope: &str, index: usize) -> u64 {
+    fn sign(&self, scope: &str, index: usize, issued_ms: u64) -> u64 {
         let mut h = self.token_key.build_hasher();
         h.write(scope.as_bytes());
         h.write_usize(index);
+        h.write_u64(issued_ms);
         h.finish()
     }
 
+    /// A token names the listing, the position and when it was issued, signed.
     fn make_token(&self, scope: &str, index: usize) -> String {
-        URL_SAFE_NO_PAD.encode(format!("{index}:{:016x}", self.sign(scope, index)))
+        let issued = (render::now() * 1000.0) as u64;
+        URL_SAFE_NO_PAD.encode(format!(
+            "{index}:{issued}:{:016x}",
+            self.sign(scope, index, issued)
+        ))
     }
 
     fn read_token(&self, token: &str, scope: &str) -> Result<usize> {
@@ -990,10 +1003,23 @@ impl Service {
         };
         let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
         let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-        let (index, signature) = text.split_once(':').ok_or_else(invalid)?;
-        let index: usize = index.parse().map_err(|_| invalid())?;
-        if format!("{:016x}", self.sign(scope, index)) != signature {
+        let mut parts = text.splitn(3, ':');
+        let (Some(index), Some(issued), Some(signature)) =
+            (parts.next(), parts.next(), parts.next())
+        else {
             return Err(invalid());
+        };
+        let index: usize = index.parse().map_err(|_| invalid())?;
+        let issued: u64 = issued.parse().map_err(|_| invalid())?;
+        if format!("{:016x}", self.sign(scope, index, issued)) != signature {
+            return Err(invalid());
+        }
+        let age_ms = ((render::now() * 1000.0) as u64).saturating_sub(issued);
+        if age_ms > self.faults().token_ttl_ms.unwrap_or(TOKEN_TTL_MS) {
+            return Err(ApiError::new(
+                ErrorKind::ExpiredNextToken,
+                "The pagination token has expired: start the listing again.",
+            ));
         }
         Ok(index)
     }

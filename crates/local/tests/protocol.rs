@@ -589,3 +589,30 @@ async fn a_denied_account_gets_access_denied_naming_the_permission() {
         "other accounts are served"
     );
 }
+
+#[tokio::test]
+async fn an_old_next_token_has_expired() {
+    let server = server().await;
+    let c = client(&server);
+    create_many(&c, 3).await;
+    server.service().set_faults(budgetctl_local::Faults {
+        token_ttl_ms: Some(50),
+        ..Default::default()
+    });
+    let page = c
+        .describe_budgets()
+        .account_id(ACCOUNT)
+        .max_results(1)
+        .send()
+        .await
+        .unwrap();
+    let token = page.next_token().unwrap().to_owned();
+    tokio::time::sleep(Duration::from_millis(120)).await;
+    let expired = c
+        .describe_budgets()
+        .account_id(ACCOUNT)
+        .next_token(&token)
+        .send()
+        .await;
+    assert_eq!(code(expired), "ExpiredNextTokenException");
+}
