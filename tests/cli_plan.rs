@@ -118,20 +118,7 @@ fn seed_local_state(dir: &Path, file: &str) -> std::path::PathBuf {
         })
         .await;
         for d in &loaded.config.budgets {
-            client
-                .create_budget()
-                .account_id(d.account.as_str())
-                .budget(budgetctl_apply::convert::budget_to_sdk(&d.budget))
-                .set_notifications_with_subscribers(Some(
-                    budgetctl_apply::convert::notifications_to_sdk(&d.budget.notifications),
-                ))
-                .set_resource_tags(
-                    d.budget
-                        .tags
-                        .as_ref()
-                        .map(budgetctl_apply::convert::tags_to_sdk),
-                )
-                .send()
+            budgetctl_apply::create_budget(&client, &d.account, &d.budget)
                 .await
                 .unwrap();
         }

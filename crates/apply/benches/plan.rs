@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use budgetctl_apply::{Connection, ReadScope, client, convert, read_account};
+use budgetctl_apply::{Connection, ReadScope, client, create_budget, read_account};
 use budgetctl_diff::{LiveBudget, diff};
 use budgetctl_local::{LocalOptions, LocalServer};
 use budgetctl_spec::{AccountId, Config, load_str};
@@ -59,15 +59,7 @@ async fn main() {
         let (c, chunk) = (c.clone(), chunk.to_vec());
         tasks.spawn(async move {
             for d in chunk {
-                c.create_budget()
-                    .account_id(ACCOUNT)
-                    .budget(convert::budget_to_sdk(&d.budget))
-                    .set_notifications_with_subscribers(Some(convert::notifications_to_sdk(
-                        &d.budget.notifications,
-                    )))
-                    .send()
-                    .await
-                    .unwrap();
+                create_budget(&c, &d.account, &d.budget).await.unwrap();
             }
         });
     }

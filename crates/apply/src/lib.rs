@@ -14,7 +14,9 @@
 mod client;
 pub mod convert;
 mod read;
+mod write;
 
 pub use budgetctl_diff as diff;
 pub use client::{BUDGETS_SIGNING_REGION, Connection, client};
-pub use read::{ReadError, ReadScope, read_account};
+pub use read::{AwsError, ReadScope, read_account};
+pub use write::create_budget;

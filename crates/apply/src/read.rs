@@ -16,9 +16,9 @@ use tokio::sync::Semaphore;
 
 use crate::convert;
 
-/// Why live state could not be read.
+/// A Budgets call that failed, naming the account and the operation.
 #[derive(Debug, thiserror::Error)]
-pub enum ReadError {
+pub enum AwsError {
     #[error("access denied in account {account} ({operation}): {message}")]
     AccessDenied {
         account: AccountId,
@@ -41,8 +41,11 @@ pub enum ReadError {
     Convert(#[from] convert::ConvertError),
 }
 
-impl ReadError {
-    fn from_sdk<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug>(
+impl AwsError {
+    pub(crate) fn from_sdk<
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    >(
         account: &AccountId,
         operation: &'static str,
         e: SdkError<E, R>,
@@ -54,17 +57,17 @@ impl ReadError {
             None => aws_smithy_types::error::display::DisplayErrorContext(&e).to_string(),
         };
         match code.as_str() {
-            "AccessDeniedException" => ReadError::AccessDenied {
+            "AccessDeniedException" => AwsError::AccessDenied {
                 account,
                 operation,
                 message,
             },
-            "ThrottlingException" => ReadError::Throttled {
+            "ThrottlingException" => AwsError::Throttled {
                 account,
                 operation,
                 message,
             },
-            _ => ReadError::Api {
+            _ => AwsError::Api {
                 account,
                 operation,
                 message,
@@ -90,7 +93,7 @@ pub async fn read_account(
     account: &AccountId,
     scope: &ReadScope,
     parallelism: usize,
-) -> Result<Vec<LiveBudget>, ReadError> {
+) -> Result<Vec<LiveBudget>, AwsError> {
     let id = account.as_str();
     let mut budgets = Vec::new();
     let mut pages = client
@@ -101,7 +104,7 @@ pub async fn read_account(
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| ReadError::from_sdk(account, "DescribeBudgets", e))?;
+        let page = page.map_err(|e| AwsError::from_sdk(account, "DescribeBudgets", e))?;
         budgets.extend(page.budgets.unwrap_or_default());
     }
     if let Some(only) = &scope.only {
@@ -117,9 +120,8 @@ pub async fn read_account(
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| {
-            ReadError::from_sdk(account, "DescribeBudgetNotificationsForAccount", e)
-        })?;
+        let page = page
+            .map_err(|e| AwsError::from_sdk(account, "DescribeBudgetNotificationsForAccount", e))?;
         for entry in page.budget_notifications_for_account.unwrap_or_default() {
             if let Some(name) = entry.budget_name {
                 notifications
@@ -164,7 +166,7 @@ pub async fn read_account(
                         .send();
                     while let Some(page) = pages.next().await {
                         let page = page.map_err(|e| {
-                            ReadError::from_sdk(&account, "DescribeSubscribersForNotification", e)
+                            AwsError::from_sdk(&account, "DescribeSubscribersForNotification", e)
                         })?;
                         subscribers.extend(
                             page.subscribers
@@ -173,7 +175,7 @@ pub async fn read_account(
                                 .map(convert::subscriber_from_sdk),
                         );
                     }
-                    Ok::<_, ReadError>(Fetched::Subscribers {
+                    Ok::<_, AwsError>(Fetched::Subscribers {
                         index,
                         slot,
                         subscribers,
@@ -196,7 +198,7 @@ pub async fn read_account(
                     .resource_arn(arn)
                     .send()
                     .await
-                    .map_err(|e| ReadError::from_sdk(&account, "ListTagsForResource", e))?;
+                    .map_err(|e| AwsError::from_sdk(&account, "ListTagsForResource", e))?;
                 let tags = tags
                     .resource_tags
                     .unwrap_or_default()

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use budgetctl_apply::{Connection, ReadScope, client, convert, read_account};
+use budgetctl_apply::{Connection, ReadScope, client, create_budget, read_account};
 use budgetctl_diff::{Action, NotificationChange, Plan, diff};
 use budgetctl_local::{LocalOptions, LocalServer, SpendRequest};
 use budgetctl_spec::{AccountId, Config, load_str};
@@ -49,15 +49,7 @@ async fn env() -> Env {
 /// with its notifications, subscribers and tags.
 async fn create_all(env: &Env, config: &Config) {
     for d in &config.budgets {
-        env.client
-            .create_budget()
-            .account_id(d.account.as_str())
-            .budget(convert::budget_to_sdk(&d.budget))
-            .set_notifications_with_subscribers(Some(convert::notifications_to_sdk(
-                &d.budget.notifications,
-            )))
-            .set_resource_tags(d.budget.tags.as_ref().map(convert::tags_to_sdk))
-            .send()
+        create_budget(&env.client, &d.account, &d.budget)
             .await
             .unwrap();
     }

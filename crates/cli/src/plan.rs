@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use budgetctl_apply::{Connection, ReadError, ReadScope, client, read_account};
+use budgetctl_apply::{AwsError, Connection, ReadScope, client, read_account};
 use budgetctl_diff::{LiveBudget, Plan, diff};
 use budgetctl_local::{LocalOptions, LocalServer};
 use budgetctl_spec::{AccountId, Config, Loaded};
@@ -180,15 +180,15 @@ fn scoped(config: &Config, args: &PlanArgs) -> Result<Config, String> {
 }
 
 /// A read error with what to do about it.
-fn explain(e: &ReadError) -> String {
+fn explain(e: &AwsError) -> String {
     match e {
-        ReadError::AccessDenied { .. } => format!(
+        AwsError::AccessDenied { .. } => format!(
             "{e}\n  hint: plan needs budgets:ViewBudget (and budgets:ListTagsForResource where files manage tags) in that account"
         ),
-        ReadError::Throttled { .. } => {
+        AwsError::Throttled { .. } => {
             format!("{e}\n  hint: lower --parallelism, or run again later")
         }
-        ReadError::Api { message, .. }
+        AwsError::Api { message, .. }
             if message.contains("credentials") || message.contains("Credentials") =>
         {
             format!(
