@@ -65,16 +65,7 @@ async fn status(c: &aws_sdk_budgets::Client, budget: &str, id: &str) -> ActionSt
 }
 
 fn spend_over(server: &budgetctl_local::LocalServer, budget: &str, amount: &str) {
-    server
-        .service()
-        .seed_spend(&budgetctl_local::SpendRequest {
-            account_id: ACCOUNT.into(),
-            budget_name: budget.into(),
-            actual_spend: Some(amount.into()),
-            forecasted_spend: None,
-            history: vec![],
-        })
-        .unwrap();
+    seed_spend(server, budget, Some(amount), None);
 }
 
 async fn execute(c: &aws_sdk_budgets::Client, budget: &str, id: &str, t: ExecutionType) -> String {
@@ -302,26 +293,14 @@ async fn performance_history_comes_from_seeded_spend() {
         .send()
         .await
         .unwrap();
-    let period =
-        |start: &str, end: &str, budgeted: &str, actual: &str| budgetctl_local::HistoryRequest {
-            start: start.into(),
-            end: end.into(),
-            budgeted: budgeted.into(),
-            actual: actual.into(),
-        };
-    server
-        .service()
-        .seed_spend(&budgetctl_local::SpendRequest {
-            account_id: ACCOUNT.into(),
-            budget_name: "b".into(),
-            actual_spend: None,
-            forecasted_spend: None,
-            history: vec![
-                period("2026-09-01", "2026-10-01", "100", "80"),
-                period("2026-10-01", "2026-11-01", "100", "120.5"),
-            ],
-        })
-        .unwrap();
+    seed_history(
+        &server,
+        "b",
+        &[
+            ("2026-09-01", "2026-10-01", "100", "80"),
+            ("2026-10-01", "2026-11-01", "100", "120.5"),
+        ],
+    );
     let history = c
         .describe_budget_performance_history()
         .account_id(ACCOUNT)

@@ -155,20 +155,15 @@ async fn auto_adjusting_budgets_return_a_computed_limit_from_history() {
         .send()
         .await
         .unwrap();
-    server
-        .service()
-        .seed_spend(&budgetctl_local::SpendRequest {
-            account_id: ACCOUNT.into(),
-            budget_name: "auto".into(),
-            actual_spend: None,
-            forecasted_spend: None,
-            history: vec![
-                history("2026-08-01", "2026-09-01", "0", "100"),
-                history("2026-09-01", "2026-10-01", "0", "200"),
-                history("2026-10-01", "2026-11-01", "0", "400"),
-            ],
-        })
-        .unwrap();
+    seed_history(
+        &server,
+        "auto",
+        &[
+            ("2026-08-01", "2026-09-01", "0", "100"),
+            ("2026-09-01", "2026-10-01", "0", "200"),
+            ("2026-10-01", "2026-11-01", "0", "400"),
+        ],
+    );
     let b = c
         .describe_budget()
         .account_id(ACCOUNT)
@@ -190,20 +185,6 @@ async fn auto_adjusting_budgets_return_a_computed_limit_from_history() {
     assert!(auto.last_auto_adjust_time().is_some());
 }
 
-fn history(
-    start: &str,
-    end: &str,
-    budgeted: &str,
-    actual: &str,
-) -> budgetctl_local::HistoryRequest {
-    budgetctl_local::HistoryRequest {
-        start: start.into(),
-        end: end.into(),
-        budgeted: budgeted.into(),
-        actual: actual.into(),
-    }
-}
-
 #[tokio::test]
 async fn update_budget_resets_calculated_spend_and_moves_last_updated_time() {
     let server = server().await;
@@ -214,16 +195,7 @@ async fn update_budget_resets_calculated_spend_and_moves_last_updated_time() {
         .send()
         .await
         .unwrap();
-    server
-        .service()
-        .seed_spend(&budgetctl_local::SpendRequest {
-            account_id: ACCOUNT.into(),
-            budget_name: "b".into(),
-            actual_spend: Some("42.5".into()),
-            forecasted_spend: Some("90".into()),
-            history: vec![],
-        })
-        .unwrap();
+    seed_spend(&server, "b", Some("42.5"), Some("90"));
     let before = c
         .describe_budget()
         .account_id(ACCOUNT)

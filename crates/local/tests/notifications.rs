@@ -282,16 +282,7 @@ async fn spend_past_a_threshold_puts_the_notification_in_alarm() {
     let server = server().await;
     let c = client(&server);
     budget_with_alert(&c, "b").await;
-    server
-        .service()
-        .seed_spend(&budgetctl_local::SpendRequest {
-            account_id: ACCOUNT.into(),
-            budget_name: "b".into(),
-            actual_spend: Some("85".into()),
-            forecasted_spend: None,
-            history: vec![],
-        })
-        .unwrap();
+    seed_spend(&server, "b", Some("85"), None);
     let listed = c
         .describe_notifications_for_budget()
         .account_id(ACCOUNT)

@@ -114,3 +114,46 @@ where
             .to_owned(),
     }
 }
+
+/// Seed this period's spend of a budget (the `/_local/spend` control, in process).
+pub fn seed_spend(
+    server: &LocalServer,
+    budget: &str,
+    actual: Option<&str>,
+    forecasted: Option<&str>,
+) {
+    server
+        .service()
+        .seed_spend(&budgetctl_local::SpendRequest {
+            account_id: ACCOUNT.into(),
+            budget_name: budget.into(),
+            actual_spend: actual.map(Into::into),
+            forecasted_spend: forecasted.map(Into::into),
+            history: vec![],
+        })
+        .unwrap();
+}
+
+/// Seed past periods of a budget: (start, end, budgeted, actual).
+pub fn seed_history(server: &LocalServer, budget: &str, periods: &[(&str, &str, &str, &str)]) {
+    server
+        .service()
+        .seed_spend(&budgetctl_local::SpendRequest {
+            account_id: ACCOUNT.into(),
+            budget_name: budget.into(),
+            actual_spend: None,
+            forecasted_spend: None,
+            history: periods
+                .iter()
+                .map(
+                    |(start, end, budgeted, actual)| budgetctl_local::HistoryRequest {
+                        start: (*start).into(),
+                        end: (*end).into(),
+                        budgeted: (*budgeted).into(),
+                        actual: (*actual).into(),
+                    },
+                )
+                .collect(),
+        })
+        .unwrap();
+}
