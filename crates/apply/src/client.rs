@@ -2,7 +2,10 @@
 //! signed for us-east-1, with the SDK's adaptive retries.
 
 use aws_config::BehaviorVersion;
+use std::time::Duration;
+
 use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_sdk_budgets::Client;
 use aws_sdk_budgets::config::{Credentials, Region};
 
@@ -24,11 +27,26 @@ pub struct Connection {
     /// The signing region; us-east-1 unless the partition needs another
     /// (e.g. cn-northwest-1).
     pub region: Option<String>,
+    /// The first retry's backoff ceiling (the SDK's default is one second);
+    /// tests against budgetctl-local's injected faults shorten it.
+    pub initial_backoff: Option<Duration>,
 }
+
+/// How long one attempt of a call may take before it counts as lost and is
+/// retried (apply settles what a lost write did by reading back).
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A client from the standard chain (environment, profiles, SSO, IMDS).
 pub async fn client(connection: &Connection) -> Client {
-    let retry = RetryConfig::adaptive().with_max_attempts(connection.max_attempts.unwrap_or(8));
+    let mut retry = RetryConfig::adaptive().with_max_attempts(connection.max_attempts.unwrap_or(8));
+    if let Some(backoff) = connection.initial_backoff {
+        retry = retry.with_initial_backoff(backoff);
+    }
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+        .build();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(
             connection
@@ -36,7 +54,8 @@ pub async fn client(connection: &Connection) -> Client {
                 .clone()
                 .unwrap_or_else(|| BUDGETS_SIGNING_REGION.to_owned()),
         ))
-        .retry_config(retry);
+        .retry_config(retry)
+        .timeout_config(timeouts);
     if let Some(profile) = &connection.profile {
         loader = loader.profile_name(profile);
     }

@@ -192,10 +192,9 @@ pub async fn read_account(
             );
             tasks.spawn(async move {
                 let _permit = limit.acquire_owned().await;
-                let arn = format!("arn:aws:budgets::{account}:budget/{name}");
                 let tags = client
                     .list_tags_for_resource()
-                    .resource_arn(arn)
+                    .resource_arn(budget_arn(&account, &name))
                     .send()
                     .await
                     .map_err(|e| AwsError::from_sdk(&account, "ListTagsForResource", e))?;
@@ -250,4 +249,95 @@ enum Fetched {
         index: usize,
         tags: std::collections::BTreeMap<String, String>,
     },
+}
+
+/// One budget read back in full (DescribeBudget, its notifications, their
+/// subscribers, and its tags where `tags` is set), or `None` when it does not
+/// exist. Apply uses it to settle what a call whose answer was lost did.
+pub async fn read_budget(
+    client: &Client,
+    account: &AccountId,
+    name: &str,
+    tags: bool,
+) -> Result<Option<LiveBudget>, AwsError> {
+    let described = match client
+        .describe_budget()
+        .account_id(account.as_str())
+        .budget_name(name)
+        .show_filter_expression(true)
+        .send()
+        .await
+    {
+        Ok(out) => out,
+        Err(e) if e.code() == Some("NotFoundException") => return Ok(None),
+        Err(e) => return Err(AwsError::from_sdk(account, "DescribeBudget", e)),
+    };
+    let Some(b) = described.budget() else {
+        return Ok(None);
+    };
+    let mut budget = convert::budget_from_sdk(b)?;
+    let mut notifications = Vec::new();
+    let mut pages = client
+        .describe_notifications_for_budget()
+        .account_id(account.as_str())
+        .budget_name(name)
+        .max_results(100)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page =
+            page.map_err(|e| AwsError::from_sdk(account, "DescribeNotificationsForBudget", e))?;
+        notifications.extend(page.notifications.unwrap_or_default());
+    }
+    for n in notifications {
+        let key = convert::notification_key_from_sdk(&n)?;
+        let mut subscribers = Vec::new();
+        let mut pages = client
+            .describe_subscribers_for_notification()
+            .account_id(account.as_str())
+            .budget_name(name)
+            .notification(n)
+            .max_results(100)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| {
+                AwsError::from_sdk(account, "DescribeSubscribersForNotification", e)
+            })?;
+            subscribers.extend(
+                page.subscribers
+                    .unwrap_or_default()
+                    .iter()
+                    .map(convert::subscriber_from_sdk),
+            );
+        }
+        budget.notifications.push(Notification { key, subscribers });
+    }
+    if tags {
+        let listed = client
+            .list_tags_for_resource()
+            .resource_arn(budget_arn(account, name))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(account, "ListTagsForResource", e))?;
+        budget.tags = Some(
+            listed
+                .resource_tags
+                .unwrap_or_default()
+                .into_iter()
+                .map(|t| (t.key, t.value))
+                .collect(),
+        );
+    }
+    Ok(Some(LiveBudget {
+        account: account.clone(),
+        budget,
+        last_updated: b.last_updated_time().map(|t| t.to_string()),
+        spend: None,
+    }))
+}
+
+/// The ARN that tags are read and written on.
+pub fn budget_arn(account: &AccountId, name: &str) -> String {
+    format!("arn:aws:budgets::{account}:budget/{name}")
 }

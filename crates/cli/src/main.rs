@@ -1,6 +1,7 @@
 //! The `budgetctl` binary: wires flags to the library crates and renders their
 //! results. Nothing below this crate prints.
 
+mod apply;
 mod local;
 mod plan;
 mod render;
@@ -41,9 +42,10 @@ enum Command {
     },
     /// Show what apply would change: read live budgets, compare, render.
     Plan {
-        /// A budget file or a directory of *.yaml/*.yml files; repeatable.
-        #[arg(short = 'f', long = "file", value_name = "PATH")]
-        files: Vec<PathBuf>,
+        #[command(flatten)]
+        scope: plan::ScopeArgs,
+        #[command(flatten)]
+        connect: plan::ConnectArgs,
         /// Save the plan (JSON) for `budgetctl apply`.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
@@ -52,27 +54,37 @@ enum Command {
         /// Exit 0 for no changes, 2 for changes, 1 for errors.
         #[arg(long)]
         detailed_exitcode: bool,
-        /// Plan only this account; repeatable. Default: every account the files name.
-        #[arg(long = "account", value_name = "ID")]
-        accounts: Vec<String>,
-        /// Plan only this budget; repeatable.
-        #[arg(long = "target", value_name = "NAME")]
-        targets: Vec<String>,
-        /// Run against budgetctl-local, started here with state in .budgetctl/local.json.
-        #[arg(long, conflicts_with_all = ["endpoint_url", "profile"])]
-        local: bool,
-        /// Another Budgets endpoint (AWS_ENDPOINT_URL works too).
-        #[arg(long, value_name = "URL")]
-        endpoint_url: Option<String>,
-        /// A named AWS profile.
-        #[arg(long, value_name = "NAME")]
-        profile: Option<String>,
-        /// Signing region for Budgets (us-east-1; another only for other partitions).
-        #[arg(long, value_name = "REGION")]
-        region: Option<String>,
         /// Concurrent requests when reading subscribers and tags.
         #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
         parallelism: u16,
+        /// Say what is being read.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Make AWS match the files: apply a saved plan, or plan afresh and apply
+    /// it once approved.
+    Apply {
+        /// A plan saved by `budgetctl plan --out`. Without it, apply plans
+        /// afresh from the files, shows the plan and asks for `yes`.
+        #[arg(value_name = "PLANFILE", conflicts_with_all = ["files", "accounts", "targets"])]
+        plan_file: Option<PathBuf>,
+        #[command(flatten)]
+        scope: plan::ScopeArgs,
+        #[command(flatten)]
+        connect: plan::ConnectArgs,
+        /// Apply without asking (required when standard input is not a terminal).
+        #[arg(long)]
+        auto_approve: bool,
+        /// Budgets changed at once; each budget's own calls stay in order.
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+        parallelism: u16,
+        /// Client-side limit of requests per second (0: none); the SDK's
+        /// adaptive retries slow down further when AWS throttles.
+        #[arg(long, value_name = "N", default_value_t = budgetctl_apply::DEFAULT_MAX_REQUESTS_PER_SECOND)]
+        max_rps: u32,
+        /// `json`: one machine-readable result per change on stdout.
+        #[arg(long, value_enum, default_value_t = apply::ApplyFormat::Text)]
+        format: apply::ApplyFormat,
         /// Say what is being read.
         #[arg(short, long)]
         verbose: bool,
@@ -111,11 +123,19 @@ enum Format {
     Json,
 }
 
+/// Whether to colour what goes to stdout.
+fn stdout_color(cli: &Cli) -> bool {
+    !cli.no_color
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal()
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let color = !cli.no_color
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::stderr().is_terminal();
+    let out_color = stdout_color(&cli);
     match cli.command {
         Command::Validate { files, format } => validate(files, format, color),
         Command::Local {
@@ -132,40 +152,47 @@ fn main() -> ExitCode {
             state: (!ephemeral).then_some(state),
         }),
         Command::Plan {
-            files,
+            scope,
+            connect,
             out,
             format,
             detailed_exitcode,
-            accounts,
-            targets,
-            local,
-            endpoint_url,
-            profile,
-            region,
             parallelism,
             verbose,
-        } => {
-            let stdout_color = !cli.no_color
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal();
-            plan::run(
-                plan::PlanArgs {
-                    files,
-                    out,
-                    format,
-                    detailed_exitcode,
-                    accounts,
-                    targets,
-                    local,
-                    endpoint_url,
-                    profile,
-                    region,
-                    parallelism: usize::from(parallelism),
-                    verbose,
-                },
-                stdout_color,
-            )
-        }
+        } => plan::run(
+            plan::PlanArgs {
+                scope,
+                connect,
+                out,
+                format,
+                detailed_exitcode,
+                parallelism: usize::from(parallelism),
+                verbose,
+            },
+            out_color,
+        ),
+        Command::Apply {
+            plan_file,
+            scope,
+            connect,
+            auto_approve,
+            parallelism,
+            max_rps,
+            format,
+            verbose,
+        } => apply::run(
+            apply::ApplyArgs {
+                plan_file,
+                scope,
+                connect,
+                auto_approve,
+                parallelism: usize::from(parallelism),
+                max_rps,
+                format,
+                verbose,
+            },
+            out_color,
+        ),
         Command::Schema => {
             let schema = budgetctl_spec::json_schema();
             let text = serde_json::to_string_pretty(&schema).unwrap_or_default();

@@ -1,4 +1,5 @@
-//! `budgetctl plan`: load the files, read live state, diff, render.
+//! `budgetctl plan`: load the files, read live state, diff, render. The
+//! pieces apply shares (scope, endpoint, computing a plan) live here too.
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -20,18 +21,45 @@ pub enum PlanFormat {
     Json,
 }
 
-/// Where live state comes from and what to plan.
-pub struct PlanArgs {
+/// Which budgets a run covers.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct ScopeArgs {
+    /// A budget file or a directory of *.yaml/*.yml files; repeatable.
+    /// Default: budgets.yaml, or budgets/ when present.
+    #[arg(short = 'f', long = "file", value_name = "PATH")]
     pub files: Vec<PathBuf>,
+    /// Only this account; repeatable. Default: every account the files name.
+    #[arg(long = "account", value_name = "ID")]
+    pub accounts: Vec<String>,
+    /// Only this budget; repeatable.
+    #[arg(long = "target", value_name = "NAME")]
+    pub targets: Vec<String>,
+}
+
+/// Where the Budgets API is and as whom to call it.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct ConnectArgs {
+    /// Run against budgetctl-local, started here with state in .budgetctl/local.json.
+    #[arg(long, conflicts_with_all = ["endpoint_url", "profile"])]
+    pub local: bool,
+    /// Another Budgets endpoint (AWS_ENDPOINT_URL works too).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// A named AWS profile.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Signing region for Budgets (us-east-1; another only for other partitions).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+}
+
+/// What `plan` was asked for.
+pub struct PlanArgs {
+    pub scope: ScopeArgs,
+    pub connect: ConnectArgs,
     pub out: Option<PathBuf>,
     pub format: PlanFormat,
     pub detailed_exitcode: bool,
-    pub accounts: Vec<String>,
-    pub targets: Vec<String>,
-    pub local: bool,
-    pub endpoint_url: Option<String>,
-    pub profile: Option<String>,
-    pub region: Option<String>,
     pub parallelism: usize,
     pub verbose: bool,
 }
@@ -39,24 +67,79 @@ pub struct PlanArgs {
 /// The state file `--local` keeps, relative to the working directory.
 pub const LOCAL_STATE: &str = ".budgetctl/local.json";
 
-pub fn run(args: PlanArgs, color: bool) -> ExitCode {
-    let loaded = crate::load(&args.files);
-    if loaded.has_errors() {
-        crate::print_diagnostics(&loaded, color);
-        return ExitCode::FAILURE;
+/// A Budgets client, and the budgetctl-local started for it under `--local`.
+pub struct Endpoint {
+    server: Option<LocalServer>,
+    pub client: budgetctl_apply::Client,
+}
+
+impl Endpoint {
+    pub async fn open(connect: &ConnectArgs) -> Result<Endpoint, String> {
+        // --local runs the same code path against an endpoint started here.
+        let server = if connect.local {
+            Some(
+                LocalServer::start(LocalOptions {
+                    state: Some(PathBuf::from(LOCAL_STATE)),
+                    ..LocalOptions::default()
+                })
+                .await
+                .map_err(|e| e.to_string())?,
+            )
+        } else {
+            None
+        };
+        let connection = Connection {
+            profile: connect.profile.clone(),
+            endpoint_url: server
+                .as_ref()
+                .map(LocalServer::url)
+                .or_else(|| connect.endpoint_url.clone()),
+            local: connect.local,
+            region: connect.region.clone(),
+            ..Connection::default()
+        };
+        let client = client(&connection).await;
+        Ok(Endpoint { server, client })
     }
-    crate::print_diagnostics(&loaded, color); // warnings, if any
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+
+    /// Stop the embedded endpoint, saving its state.
+    pub async fn close(self) -> Result<(), String> {
+        match self.server {
+            Some(server) => server.shutdown().await.map_err(|e| e.to_string()),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A tokio runtime for one command.
+pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let result = runtime.block_on(plan(&args, &loaded));
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+pub fn run(args: PlanArgs, color: bool) -> ExitCode {
+    let loaded = crate::load(&args.scope.files);
+    crate::print_diagnostics(&loaded, color);
+    if loaded.has_errors() {
+        return ExitCode::FAILURE;
+    }
+    let result = runtime().and_then(|rt| {
+        rt.block_on(async {
+            let endpoint = Endpoint::open(&args.connect).await?;
+            let plan = compute(
+                &args.scope,
+                &loaded,
+                &endpoint.client,
+                args.parallelism,
+                args.verbose,
+            )
+            .await;
+            endpoint.close().await?;
+            plan
+        })
+    });
     let plan = match result {
         Ok(plan) => plan,
         Err(message) => {
@@ -64,12 +147,11 @@ pub fn run(args: PlanArgs, color: bool) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let Some(path) = &args.out {
-        let json = serde_json::to_string_pretty(&plan).unwrap_or_default();
-        if let Err(e) = std::fs::write(path, json + "\n") {
-            eprintln!("error: cannot write the plan to {}: {e}", path.display());
-            return ExitCode::FAILURE;
-        }
+    if let Some(path) = &args.out
+        && let Err(message) = save(&plan, path)
+    {
+        eprintln!("error: {message}");
+        return ExitCode::FAILURE;
     }
     let text = match args.format {
         PlanFormat::Text => render::text(&plan, color),
@@ -84,14 +166,36 @@ pub fn run(args: PlanArgs, color: bool) -> ExitCode {
     }
 }
 
-async fn plan(args: &PlanArgs, loaded: &Loaded) -> Result<Plan, String> {
-    let config = scoped(&loaded.config, args)?;
-    let accounts: Vec<AccountId> = if args.accounts.is_empty() {
+fn save(plan: &Plan, path: &std::path::Path) -> Result<(), String> {
+    let json = serde_json::to_string_pretty(plan).unwrap_or_default();
+    std::fs::write(path, json + "\n")
+        .map_err(|e| format!("cannot write the plan to {}: {e}", path.display()))
+}
+
+/// The SHA-256 of a budget file's text, as a saved plan records it.
+pub fn file_digest(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Read every account in scope and diff it against the files.
+pub async fn compute(
+    scope_args: &ScopeArgs,
+    loaded: &Loaded,
+    client: &budgetctl_apply::Client,
+    parallelism: usize,
+    verbose: bool,
+) -> Result<Plan, String> {
+    let config = scoped(&loaded.config, scope_args)?;
+    let accounts: Vec<AccountId> = if scope_args.accounts.is_empty() {
         let mut all: BTreeSet<AccountId> = config.accounts.keys().cloned().collect();
         all.extend(config.budgets.iter().map(|b| b.account.clone()));
         all.into_iter().collect()
     } else {
-        args.accounts
+        scope_args
+            .accounts
             .iter()
             .map(|a| {
                 AccountId::parse(a)
@@ -99,32 +203,6 @@ async fn plan(args: &PlanArgs, loaded: &Loaded) -> Result<Plan, String> {
             })
             .collect::<Result<_, _>>()?
     };
-
-    // --local runs the same code path against an endpoint started here.
-    let server = if args.local {
-        let state = PathBuf::from(LOCAL_STATE);
-        Some(
-            LocalServer::start(LocalOptions {
-                state: Some(state),
-                ..LocalOptions::default()
-            })
-            .await
-            .map_err(|e| e.to_string())?,
-        )
-    } else {
-        None
-    };
-    let connection = Connection {
-        profile: args.profile.clone(),
-        endpoint_url: server
-            .as_ref()
-            .map(LocalServer::url)
-            .or_else(|| args.endpoint_url.clone()),
-        local: args.local,
-        max_attempts: None,
-        region: args.region.clone(),
-    };
-    let client = client(&connection).await;
 
     let mut live: Vec<LiveBudget> = Vec::new();
     for account in &accounts {
@@ -135,31 +213,28 @@ async fn plan(args: &PlanArgs, loaded: &Loaded) -> Result<Plan, String> {
                 .filter(|b| b.budget.tags.is_some())
                 .map(|b| b.budget.name.clone())
                 .collect(),
-            only: (!args.targets.is_empty()).then(|| args.targets.iter().cloned().collect()),
+            only: (!scope_args.targets.is_empty())
+                .then(|| scope_args.targets.iter().cloned().collect()),
         };
-        if args.verbose {
+        if verbose {
             eprintln!("reading account {account}");
         }
-        let budgets = read_account(&client, account, &scope, args.parallelism)
+        let budgets = read_account(client, account, &scope, parallelism)
             .await
             .map_err(|e| explain(&e))?;
         live.extend(budgets);
     }
-    if let Some(server) = server {
-        server.shutdown().await.map_err(|e| e.to_string())?;
-    }
     let today = chrono::Utc::now().date_naive();
     let mut plan = diff(&config, &live, &accounts, today);
     for file in &loaded.files {
-        let digest = Sha256::digest(file.text.as_bytes());
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        plan.inputs.insert(file.path.display().to_string(), hex);
+        plan.inputs
+            .insert(file.path.display().to_string(), file_digest(&file.text));
     }
     Ok(plan)
 }
 
 /// The configuration narrowed to `--account` and `--target`.
-fn scoped(config: &Config, args: &PlanArgs) -> Result<Config, String> {
+fn scoped(config: &Config, args: &ScopeArgs) -> Result<Config, String> {
     let mut config = config.clone();
     if !args.accounts.is_empty() {
         config
@@ -179,8 +254,8 @@ fn scoped(config: &Config, args: &PlanArgs) -> Result<Config, String> {
     Ok(config)
 }
 
-/// A read error with what to do about it.
-fn explain(e: &AwsError) -> String {
+/// An AWS error with what to do about it.
+pub fn explain(e: &AwsError) -> String {
     match e {
         AwsError::AccessDenied { .. } => format!(
             "{e}\n  hint: plan needs budgets:ViewBudget (and budgets:ListTagsForResource where files manage tags) in that account"

@@ -115,6 +115,12 @@ fn style(sign: char, color: bool) -> Style {
     Style::new().fg_color(Some(c.into()))
 }
 
+/// `text` in the colour of a plan sign: `+` green, `-` red, `~` yellow.
+pub fn painted(text: &str, sign: char, color: bool) -> String {
+    let st = style(sign, color);
+    format!("{st}{text}{st:#}")
+}
+
 fn action_word(a: Action) -> (char, &'static str) {
     match a {
         Action::Create => ('+', "create"),

@@ -228,6 +228,13 @@ fn blank(b: &Budget) -> Budget {
     }
 }
 
+/// One declared budget against its live counterpart: the update that would
+/// make them equal, or `None` when they already are. Apply uses it to tell
+/// whether a budget it may have created already is the one declared.
+pub fn compare_budget(r: BudgetRef, desired: &Budget, live: &LiveBudget) -> Option<Change> {
+    update(&|| r.clone(), desired, live)
+}
+
 fn update(r: &dyn Fn() -> BudgetRef, desired: &Budget, live: &LiveBudget) -> Option<Change> {
     let fields = field_diffs(&live.budget, desired);
     let notifications = notification_changes(desired, &live.budget);
@@ -600,7 +607,7 @@ pub fn period_start(time_unit: budgetctl_spec::TimeUnit, day: NaiveDate) -> Naiv
 /// in a canonical order. XXH3-128: stable across builds and platforms, and
 /// fast enough to run for every budget of every plan; it detects change, it
 /// does not defend against forgery.
-fn fingerprint(l: &LiveBudget) -> Fingerprint {
+pub fn fingerprint(l: &LiveBudget) -> Fingerprint {
     let b = &l.budget;
     let mut h = Xxh3::new();
     let mut field = |bytes: &[u8]| {

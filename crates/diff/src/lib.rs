@@ -24,5 +24,5 @@ mod compare;
 pub mod plan;
 
 pub use budgetctl_spec as spec;
-pub use compare::{LiveBudget, LiveSpend, diff, period_start};
+pub use compare::{LiveBudget, LiveSpend, compare_budget, diff, fingerprint, period_start};
 pub use plan::*;

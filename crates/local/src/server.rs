@@ -280,7 +280,7 @@ async fn handle(shared: &Shared, headers: &HeaderMap, operation: &str, body: &[u
                 "An internal error occurred (injected by budgetctl-local).",
             ));
         }
-        Fault::None => {}
+        Fault::None | Fault::Lost => {}
     }
     let input: Value = if body.iter().all(u8::is_ascii_whitespace) {
         json!({})
@@ -295,11 +295,16 @@ async fn handle(shared: &Shared, headers: &HeaderMap, operation: &str, body: &[u
             }
         }
     };
-    match service.call(operation, &input) {
-        Ok(output) => {
-            shared.changed.notify_one();
-            json_response(StatusCode::OK, &output, None)
-        }
+    let result = service.call(operation, &input);
+    if result.is_ok() {
+        shared.changed.notify_one();
+    }
+    match result {
+        _ if fault == Fault::Lost => error_response(&ApiError::new(
+            ErrorKind::InternalError,
+            "An internal error occurred after the request was carried out (injected by budgetctl-local).",
+        )),
+        Ok(output) => json_response(StatusCode::OK, &output, None),
         Err(e) => error_response(&e),
     }
 }
@@ -307,7 +312,8 @@ async fn handle(shared: &Shared, headers: &HeaderMap, operation: &str, body: &[u
 async fn requests(State(shared): State<Arc<Shared>>) -> Response {
     let counts = shared.service.request_counts();
     let total: u64 = counts.values().sum();
-    axum::Json(json!({ "counts": counts, "total": total })).into_response()
+    let applied = shared.service.applied_counts();
+    axum::Json(json!({ "counts": counts, "total": total, "applied": applied })).into_response()
 }
 
 async fn reset_requests(State(shared): State<Arc<Shared>>) -> StatusCode {
@@ -327,13 +333,17 @@ async fn get_faults(State(shared): State<Arc<Shared>>) -> Response {
 
 async fn set_faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     match serde_json::from_slice::<Faults>(&body) {
-        Ok(f) if (0.0..=1.0).contains(&f.throttle) && (0.0..=1.0).contains(&f.error) => {
+        Ok(f)
+            if [f.throttle, f.error, f.lost]
+                .iter()
+                .all(|p| (0.0..=1.0).contains(p)) =>
+        {
             shared.service.set_faults(f);
             StatusCode::NO_CONTENT.into_response()
         }
         Ok(_) => (
             StatusCode::BAD_REQUEST,
-            "throttle and error are probabilities from 0 to 1",
+            "throttle, error and lost are probabilities from 0 to 1",
         )
             .into_response(),
         Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),

@@ -46,6 +46,12 @@ pub struct Faults {
     /// Probability (0..=1) of answering HTTP 500 InternalErrorException.
     #[serde(default)]
     pub error: f64,
+    /// Probability (0..=1) of carrying a request out and then answering HTTP
+    /// 500 all the same, as when a response is lost after the service acted:
+    /// the ambiguous outcome a client must resolve by reading, not by
+    /// repeating a create.
+    #[serde(default)]
+    pub lost: f64,
     /// Milliseconds added to every AWS-protocol request.
     #[serde(default)]
     pub latency_ms: u64,
@@ -71,6 +77,8 @@ pub enum Fault {
     None,
     Throttle,
     InternalError,
+    /// Carry the request out, then answer InternalError.
+    Lost,
 }
 
 /// Spend to seed for a budget (`POST /_local/spend`).
@@ -104,6 +112,8 @@ struct FaultState {
 pub struct Service {
     store: Mutex<Store>,
     counts: Mutex<BTreeMap<String, u64>>,
+    /// Operations carried out (the service acted), per operation.
+    applied: Mutex<BTreeMap<String, u64>>,
     faults: Mutex<FaultState>,
     /// Keys the hash that signs pagination tokens, so forged ones are refused.
     token_key: std::hash::RandomState,
@@ -121,6 +131,7 @@ impl Service {
         Service {
             store: Mutex::new(store),
             counts: Mutex::new(BTreeMap::new()),
+            applied: Mutex::new(BTreeMap::new()),
             faults: Mutex::new(FaultState {
                 faults: Faults::default(),
                 rng: StdRng::seed_from_u64(0),
@@ -162,8 +173,22 @@ impl Service {
             .clone()
     }
 
+    /// Operations carried out per operation since start or the last reset:
+    /// requests that succeeded, including those whose answer was lost
+    /// (`Faults::lost`), and not those refused or faulted.
+    pub fn applied_counts(&self) -> BTreeMap<String, u64> {
+        self.applied
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     pub fn reset_counts(&self) {
         self.counts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+        self.applied
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clear();
@@ -200,6 +225,8 @@ impl Service {
             Fault::Throttle
         } else if roll < faults.throttle + faults.error {
             Fault::InternalError
+        } else if roll < faults.throttle + faults.error + faults.lost {
+            Fault::Lost
         } else {
             Fault::None
         };
@@ -251,8 +278,12 @@ impl Service {
                 format!("Unknown operation {other}"),
             )),
         };
-        if result.is_ok() && is_write(operation) {
-            self.touch();
+        if result.is_ok() {
+            if is_write(operation) {
+                self.touch();
+            }
+            let mut applied = self.applied.lock().unwrap_or_else(|e| e.into_inner());
+            *applied.entry(operation.to_owned()).or_default() += 1;
         }
         result
     }

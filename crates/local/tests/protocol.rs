@@ -445,6 +445,48 @@ async fn injected_faults_reach_the_sdk_and_repeat_with_the_seed() {
 }
 
 #[tokio::test]
+async fn a_lost_answer_is_an_error_for_an_operation_that_was_carried_out() {
+    let server = server().await;
+    let (status, _, _) = http(&server, "POST", "/_local/faults", &[], r#"{"lost": 1.0}"#).await;
+    assert_eq!(status, 204);
+    let c = client(&server);
+    let created = c
+        .create_budget()
+        .account_id(ACCOUNT)
+        .budget(cost_budget("lost", "10"))
+        .send()
+        .await;
+    assert_eq!(code(created), "InternalErrorException");
+
+    server
+        .service()
+        .set_faults(budgetctl_local::Faults::default());
+    // The budget exists: the service acted before the answer was lost, and
+    // the counters say so while the client only saw an error.
+    let read = c
+        .describe_budget()
+        .account_id(ACCOUNT)
+        .budget_name("lost")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.budget().unwrap().budget_name(), "lost");
+    let again = c
+        .create_budget()
+        .account_id(ACCOUNT)
+        .budget(cost_budget("lost", "10"))
+        .send()
+        .await;
+    assert_eq!(code(again), "DuplicateRecordException");
+    let applied = server.service().applied_counts();
+    assert_eq!(applied.get("CreateBudget"), Some(&1), "{applied:?}");
+    assert_eq!(server.service().request_counts()["CreateBudget"], 2);
+    let (_, _, body) = http(&server, "GET", "/_local/requests", &[], "").await;
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["applied"]["CreateBudget"], 1, "{body}");
+}
+
+#[tokio::test]
 async fn latency_is_added_to_every_call() {
     let server = server().await;
     server.service().set_faults(budgetctl_local::Faults {

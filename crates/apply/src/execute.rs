@@ -1,0 +1,538 @@
+//! Carrying out a Plan with the fewest write calls (DESIGN.md rules 4–6, 9):
+//! one CreateBudget per new budget with its notifications, subscribers and
+//! tags; UpdateBudget only when a budget field changed; notifications changed
+//! in place; subscribers added before any are removed; DeleteBudget last.
+//!
+//! Each budget's steps run in order, budgets in parallel up to a bound, every
+//! call behind a client-side rate limit and the SDK's adaptive retries. A
+//! call whose answer was lost (a timeout or a 5xx after the service may have
+//! acted) is settled by reading back, never by blindly sending a create again:
+//! a retried create that meets DuplicateRecordException is done when the
+//! budget read back is the one declared, a retried delete that meets
+//! NotFoundException is done, and so on for each step.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_sdk_budgets::Client;
+use aws_sdk_budgets::config::http::HttpResponse;
+use aws_sdk_budgets::error::{ProvideErrorMetadata, SdkError};
+use budgetctl_diff::{Action, BudgetRef, Change, NotificationChange, Plan, compare_budget};
+use budgetctl_spec::{Budget, NotificationKey, max_end_date};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use serde::Serialize;
+use tokio::sync::Semaphore;
+
+use crate::convert;
+use crate::read::{budget_arn, read_budget};
+
+/// How apply runs.
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    /// Budgets worked on at once; each budget's own steps stay in order.
+    pub parallelism: usize,
+    /// Requests per second across all budgets, before the SDK's own
+    /// adaptive limit; `None` for no client-side limit.
+    pub max_requests_per_second: Option<NonZeroU32>,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions {
+            parallelism: 8,
+            max_requests_per_second: NonZeroU32::new(DEFAULT_MAX_REQUESTS_PER_SECOND),
+        }
+    }
+}
+
+/// The client-side rate limit unless told otherwise: well under what the
+/// Budgets API sustains, so that throttling stays the exception.
+pub const DEFAULT_MAX_REQUESTS_PER_SECOND: u32 = 20;
+
+/// What happened to one change of the plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChangeResult {
+    pub action: Action,
+    #[serde(flatten)]
+    pub budget: BudgetRef,
+    /// The write calls made, in order (each once; the SDK's retries of a call
+    /// are not listed).
+    pub calls: Vec<&'static str>,
+    /// Why the change stopped part way, when it did. The calls before it were made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<WriteError>,
+}
+
+impl ChangeResult {
+    pub fn succeeded(&self) -> bool {
+        self.error.is_none()
+    }
+}
+
+/// A write that failed after every retry, or a change apply will not make.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{operation}: {message}")]
+pub struct WriteError {
+    pub operation: &'static str,
+    pub message: String,
+}
+
+/// Every change's result, in plan order, and the time taken.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApplyReport {
+    pub results: Vec<ChangeResult>,
+    pub elapsed_ms: u64,
+}
+
+impl ApplyReport {
+    /// Changes of this action that were made in full.
+    pub fn count(&self, action: Action) -> usize {
+        self.results
+            .iter()
+            .filter(|r| r.action == action && r.succeeded())
+            .count()
+    }
+
+    pub fn failures(&self) -> impl Iterator<Item = &ChangeResult> {
+        self.results.iter().filter(|r| !r.succeeded())
+    }
+
+    pub fn elapsed(&self) -> Duration {
+        Duration::from_millis(self.elapsed_ms)
+    }
+}
+
+/// Told as changes start and finish, so the cli can show progress; called
+/// from many tasks at once.
+pub trait Progress: Send + Sync {
+    fn started(&self, _budget: &BudgetRef, _action: Action) {}
+    fn finished(&self, _result: &ChangeResult) {}
+}
+
+/// No progress reporting.
+pub struct Quiet;
+impl Progress for Quiet {}
+
+/// Carry out every change of `plan`: creates and updates first, in parallel,
+/// then deletions. A change that fails stops that budget's remaining steps
+/// and is reported; the other budgets go on.
+pub async fn apply_plan(
+    client: &Client,
+    plan: &Plan,
+    options: &ApplyOptions,
+    progress: Arc<dyn Progress>,
+) -> ApplyReport {
+    let started = Instant::now();
+    let writer = Arc::new(Writer {
+        client: client.clone(),
+        limiter: options
+            .max_requests_per_second
+            .map(|rps| RateLimiter::direct(Quota::per_second(rps))),
+    });
+    let mut results: BTreeMap<usize, ChangeResult> = BTreeMap::new();
+    // DeleteBudget last: nothing is removed before everything declared is in place.
+    let (deletes, others): (Vec<_>, Vec<_>) = plan
+        .changes
+        .iter()
+        .enumerate()
+        .partition(|(_, c)| c.action == Action::Delete);
+    for phase in [others, deletes] {
+        let limit = Arc::new(Semaphore::new(options.parallelism.max(1)));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (index, change) in phase {
+            let (writer, limit, progress, change) = (
+                Arc::clone(&writer),
+                Arc::clone(&limit),
+                Arc::clone(&progress),
+                change.clone(),
+            );
+            tasks.spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                progress.started(&change.budget, change.action);
+                let result = writer.apply_change(&change).await;
+                progress.finished(&result);
+                (index, result)
+            });
+        }
+        while let Some(done) = tasks.join_next().await {
+            let (index, result) = done.expect("apply tasks do not panic");
+            results.insert(index, result);
+        }
+    }
+    ApplyReport {
+        results: results.into_values().collect(),
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    }
+}
+
+/// How a call failed, for deciding whether the step is nonetheless done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Failure {
+    /// DuplicateRecordException: what the call would create exists.
+    Duplicate,
+    /// NotFoundException: what the call would change or delete is not there.
+    NotFound,
+    /// No answer, or a 5xx: the service may or may not have acted.
+    Ambiguous,
+    /// The service refused the call.
+    Refused,
+}
+
+#[derive(Debug)]
+struct Failed {
+    failure: Failure,
+    error: WriteError,
+}
+
+fn failed<E: ProvideErrorMetadata + std::error::Error + 'static>(
+    operation: &'static str,
+    e: SdkError<E, HttpResponse>,
+) -> Failed {
+    let failure = match &e {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            Failure::Ambiguous
+        }
+        SdkError::ServiceError(service) => match e.code() {
+            Some("DuplicateRecordException") => Failure::Duplicate,
+            Some("NotFoundException") => Failure::NotFound,
+            _ if service.raw().status().is_server_error() => Failure::Ambiguous,
+            _ => Failure::Refused,
+        },
+        _ => Failure::Refused,
+    };
+    let message = match e.message() {
+        Some(m) => format!("{}: {m}", e.code().unwrap_or("error")),
+        None => aws_smithy_types::error::display::DisplayErrorContext(&e).to_string(),
+    };
+    Failed {
+        failure,
+        error: WriteError { operation, message },
+    }
+}
+
+struct Writer {
+    client: Client,
+    limiter: Option<DefaultDirectRateLimiter>,
+}
+
+/// One budget's calls so far, and where it stopped.
+struct Steps<'a> {
+    change: &'a Change,
+    calls: Vec<&'static str>,
+}
+
+impl Writer {
+    /// Send one request behind the rate limit; the call is recorded as made
+    /// whatever its answer.
+    async fn call<T, E: ProvideErrorMetadata + std::error::Error + 'static>(
+        &self,
+        steps: &mut Steps<'_>,
+        operation: &'static str,
+        request: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+    ) -> Result<T, Failed> {
+        if let Some(limiter) = &self.limiter {
+            limiter.until_ready().await;
+        }
+        steps.calls.push(operation);
+        request.await.map_err(|e| failed(operation, e))
+    }
+
+    async fn apply_change(&self, change: &Change) -> ChangeResult {
+        let mut steps = Steps {
+            change,
+            calls: Vec::new(),
+        };
+        let outcome = match change.action {
+            Action::Create => self.create(&mut steps).await,
+            Action::Update => self.update(&mut steps).await,
+            Action::Delete => self.delete(&mut steps).await,
+        };
+        ChangeResult {
+            action: change.action,
+            budget: change.budget.clone(),
+            calls: steps.calls,
+            error: outcome.err(),
+        }
+    }
+
+    fn desired<'a>(change: &'a Change, operation: &'static str) -> Result<&'a Budget, WriteError> {
+        change.desired.as_ref().ok_or_else(|| WriteError {
+            operation,
+            message: "the plan holds no declared budget for this change; run plan again".into(),
+        })
+    }
+
+    async fn create(&self, steps: &mut Steps<'_>) -> Result<(), WriteError> {
+        let change = steps.change;
+        let desired = Self::desired(change, "CreateBudget")?;
+        let account = &change.budget.account;
+        let request = self
+            .client
+            .create_budget()
+            .account_id(account.as_str())
+            .budget(convert::budget_to_sdk(desired))
+            .set_notifications_with_subscribers(Some(convert::notifications_to_sdk(
+                &desired.notifications,
+            )))
+            .set_resource_tags(desired.tags.as_ref().map(convert::tags_to_sdk))
+            .send();
+        let f = match self.call(steps, "CreateBudget", request).await {
+            Ok(_) => return Ok(()),
+            Err(f) if matches!(f.failure, Failure::Duplicate | Failure::Ambiguous) => f,
+            Err(f) => return Err(f.error),
+        };
+        // The budget may exist because an earlier attempt of this very call
+        // went through before its answer was lost: read it back and accept it
+        // only if it is the budget declared.
+        let live = read_budget(&self.client, account, &desired.name, desired.tags.is_some())
+            .await
+            .map_err(|e| WriteError {
+                operation: "CreateBudget",
+                message: format!(
+                    "{}; reading the budget back to settle it failed: {e}",
+                    f.error.message
+                ),
+            })?;
+        match live {
+            Some(live) if compare_budget(change.budget.clone(), desired, &live).is_none() => Ok(()),
+            Some(_) => Err(WriteError {
+                operation: "CreateBudget",
+                message: "a budget of this name exists and differs from the plan: it appeared after the plan was made; run plan again".into(),
+            }),
+            None => Err(f.error),
+        }
+    }
+
+    async fn update(&self, steps: &mut Steps<'_>) -> Result<(), WriteError> {
+        let change = steps.change;
+        let account = &change.budget.account;
+        let name = change.budget.name.as_str();
+        if change.updates_budget_fields() {
+            let desired = Self::desired(change, "UpdateBudget")?;
+            if change.fields.iter().any(|f| f.field == "type") {
+                return Err(WriteError {
+                    operation: "UpdateBudget",
+                    message: "AWS cannot change a budget's type in place: declare a new budget under another name (and let prune delete the old one)".into(),
+                });
+            }
+            let request = self
+                .client
+                .update_budget()
+                .account_id(account.as_str())
+                .new_budget(convert::budget_to_sdk(&new_budget(
+                    desired,
+                    change.live.as_ref(),
+                )))
+                .send();
+            self.call(steps, "UpdateBudget", request)
+                .await
+                .map_err(|f| f.error)?;
+        }
+
+        // Removals first, so that additions never meet the limit of ten
+        // notifications; then identities changed in place; then subscribers,
+        // each added before any is removed so no notification is left without
+        // one (AWS deletes a notification with its last subscriber); then new
+        // notifications.
+        let order = |n: &NotificationChange| match n {
+            NotificationChange::Remove { .. } => 0,
+            NotificationChange::Change { .. } => 1,
+            NotificationChange::Subscribers { .. } => 2,
+            NotificationChange::Add { .. } => 3,
+        };
+        let mut notifications: Vec<&NotificationChange> = change.notifications.iter().collect();
+        notifications.sort_by_key(|n| order(n));
+        for n in notifications {
+            self.notification_change(steps, n).await?;
+        }
+
+        let (set, unset): (Vec<_>, Vec<_>) = change.tags.iter().partition(|t| t.after.is_some());
+        if !set.is_empty() {
+            let tags: BTreeMap<String, String> = set
+                .iter()
+                .filter_map(|t| Some((t.key.clone(), t.after.clone()?)))
+                .collect();
+            let request = self
+                .client
+                .tag_resource()
+                .resource_arn(budget_arn(account, name))
+                .set_resource_tags(Some(convert::tags_to_sdk(&tags)))
+                .send();
+            self.call(steps, "TagResource", request)
+                .await
+                .map_err(|f| f.error)?;
+        }
+        if !unset.is_empty() {
+            let request = self
+                .client
+                .untag_resource()
+                .resource_arn(budget_arn(account, name))
+                .set_resource_tag_keys(Some(unset.iter().map(|t| t.key.clone()).collect()))
+                .send();
+            self.call(steps, "UntagResource", request)
+                .await
+                .map_err(|f| f.error)?;
+        }
+        Ok(())
+    }
+
+    async fn notification_change(
+        &self,
+        steps: &mut Steps<'_>,
+        n: &NotificationChange,
+    ) -> Result<(), WriteError> {
+        let account = steps.change.budget.account.as_str();
+        let name = steps.change.budget.name.as_str();
+        match n {
+            NotificationChange::Remove { notification } => {
+                let request = self
+                    .client
+                    .delete_notification()
+                    .account_id(account)
+                    .budget_name(name)
+                    .notification(convert::notification_to_sdk(notification))
+                    .send();
+                match self.call(steps, "DeleteNotification", request).await {
+                    Ok(_) => Ok(()),
+                    Err(f) if f.failure == Failure::NotFound => Ok(()),
+                    Err(f) => Err(f.error),
+                }
+            }
+            NotificationChange::Change { from, to } => {
+                let request = self
+                    .client
+                    .update_notification()
+                    .account_id(account)
+                    .budget_name(name)
+                    .old_notification(convert::notification_to_sdk(from))
+                    .new_notification(convert::notification_to_sdk(to))
+                    .send();
+                match self.call(steps, "UpdateNotification", request).await {
+                    Ok(_) => Ok(()),
+                    // A retry of a change that went through finds `from` gone
+                    // (or `to` present): done if the budget now has `to` and not `from`.
+                    Err(f) if matches!(f.failure, Failure::NotFound | Failure::Duplicate) => {
+                        if self.has_notifications(steps, to, from).await? {
+                            Ok(())
+                        } else {
+                            Err(f.error)
+                        }
+                    }
+                    Err(f) => Err(f.error),
+                }
+            }
+            NotificationChange::Subscribers {
+                notification,
+                add,
+                remove,
+            } => {
+                for s in add {
+                    let request = self
+                        .client
+                        .create_subscriber()
+                        .account_id(account)
+                        .budget_name(name)
+                        .notification(convert::notification_to_sdk(notification))
+                        .subscriber(convert::subscriber_to_sdk(s))
+                        .send();
+                    match self.call(steps, "CreateSubscriber", request).await {
+                        Ok(_) => {}
+                        Err(f) if f.failure == Failure::Duplicate => {}
+                        Err(f) => return Err(f.error),
+                    }
+                }
+                for s in remove {
+                    let request = self
+                        .client
+                        .delete_subscriber()
+                        .account_id(account)
+                        .budget_name(name)
+                        .notification(convert::notification_to_sdk(notification))
+                        .subscriber(convert::subscriber_to_sdk(s))
+                        .send();
+                    match self.call(steps, "DeleteSubscriber", request).await {
+                        Ok(_) => {}
+                        Err(f) if f.failure == Failure::NotFound => {}
+                        Err(f) => return Err(f.error),
+                    }
+                }
+                Ok(())
+            }
+            NotificationChange::Add {
+                notification,
+                subscribers,
+            } => {
+                let request = self
+                    .client
+                    .create_notification()
+                    .account_id(account)
+                    .budget_name(name)
+                    .notification(convert::notification_to_sdk(notification))
+                    .set_subscribers(Some(
+                        subscribers.iter().map(convert::subscriber_to_sdk).collect(),
+                    ))
+                    .send();
+                match self.call(steps, "CreateNotification", request).await {
+                    Ok(_) => Ok(()),
+                    Err(f) if f.failure == Failure::Duplicate => Ok(()),
+                    Err(f) => Err(f.error),
+                }
+            }
+        }
+    }
+
+    /// Whether the budget has notification `present` and not `absent`.
+    async fn has_notifications(
+        &self,
+        steps: &Steps<'_>,
+        present: &NotificationKey,
+        absent: &NotificationKey,
+    ) -> Result<bool, WriteError> {
+        let r = &steps.change.budget;
+        let live = read_budget(&self.client, &r.account, &r.name, false)
+            .await
+            .map_err(|e| WriteError {
+                operation: "UpdateNotification",
+                message: format!("reading the notifications back failed: {e}"),
+            })?;
+        Ok(live.is_some_and(|l| {
+            let keys: Vec<&NotificationKey> =
+                l.budget.notifications.iter().map(|n| &n.key).collect();
+            keys.contains(&present) && !keys.contains(&absent)
+        }))
+    }
+
+    async fn delete(&self, steps: &mut Steps<'_>) -> Result<(), WriteError> {
+        let r = &steps.change.budget;
+        let request = self
+            .client
+            .delete_budget()
+            .account_id(r.account.as_str())
+            .budget_name(&r.name)
+            .send();
+        match self.call(steps, "DeleteBudget", request).await {
+            Ok(_) => Ok(()),
+            // Gone already: a retry of a delete that went through.
+            Err(f) if f.failure == Failure::NotFound => Ok(()),
+            Err(f) => Err(f.error),
+        }
+    }
+}
+
+/// The NewBudget of an UpdateBudget: the declared budget, with what the file
+/// leaves to AWS kept as it is live, so that the call changes exactly the
+/// fields the plan showed. An unset start stays where AWS put it; an unset
+/// end is AWS's default end, sent explicitly so an earlier end is lifted.
+pub fn new_budget(desired: &Budget, live: Option<&Budget>) -> Budget {
+    let mut budget = desired.clone();
+    if budget.start.is_none() {
+        budget.start = live.and_then(|l| l.start);
+    }
+    if budget.end.is_none() {
+        budget.end = Some(max_end_date());
+    }
+    budget
+}

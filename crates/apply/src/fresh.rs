@@ -1,0 +1,101 @@
+//! The staleness check (DESIGN.md rule 10): before a saved or confirmed plan
+//! is carried out, the budgets it touches are read again, the same way plan
+//! read them, and their fingerprints compared with those the plan recorded.
+//! Any difference means the plan no longer describes the world: apply
+//! nothing and say which budgets moved.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use aws_sdk_budgets::Client;
+use budgetctl_diff::{Action, Plan, fingerprint};
+use budgetctl_spec::AccountId;
+
+use crate::read::{AwsError, ReadScope, read_account};
+
+/// A budget that is no longer as the plan saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaleBudget {
+    /// `ACCOUNT/NAME`.
+    pub address: String,
+    pub reason: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StaleError {
+    #[error(
+        "the plan is stale: {} changed since it was made; nothing was applied. Run plan again.",
+        list(.0)
+    )]
+    Changed(Vec<StaleBudget>),
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+}
+
+fn list(stale: &[StaleBudget]) -> String {
+    stale
+        .iter()
+        .map(|s| format!("{} ({})", s.address, s.reason))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Read every budget `plan` changes again and compare it with the plan's
+/// fingerprints. Costs what plan's read of those budgets cost.
+pub async fn check_fresh(
+    client: &Client,
+    plan: &Plan,
+    parallelism: usize,
+) -> Result<(), StaleError> {
+    let mut scopes: BTreeMap<&AccountId, ReadScope> = BTreeMap::new();
+    for c in &plan.changes {
+        let scope = scopes.entry(&c.budget.account).or_default();
+        scope
+            .only
+            .get_or_insert_with(BTreeSet::new)
+            .insert(c.budget.name.clone());
+        // Plan read subscribers of declared budgets and tags where the file
+        // manages them; read the same so the fingerprints are comparable.
+        if c.action == Action::Update {
+            scope.managed.insert(c.budget.name.clone());
+            if c.desired.as_ref().is_some_and(|d| d.tags.is_some()) {
+                scope.tagged.insert(c.budget.name.clone());
+            }
+        }
+    }
+    let mut stale = Vec::new();
+    for (account, scope) in scopes {
+        let live = read_account(client, account, &scope, parallelism).await?;
+        let live: HashMap<&str, _> = live.iter().map(|l| (l.budget.name.as_str(), l)).collect();
+        for c in plan.changes.iter().filter(|c| &c.budget.account == account) {
+            let address = c.budget.address();
+            let now = live.get(c.budget.name.as_str());
+            let reason = match (c.action, now) {
+                (Action::Create, None) => None,
+                (Action::Create, Some(_)) => Some("created since the plan".to_owned()),
+                (_, None) => Some("deleted since the plan".to_owned()),
+                (_, Some(now)) => {
+                    let now = fingerprint(now);
+                    match plan.fingerprints.get(&address) {
+                        None => Some("the plan has no fingerprint of it".to_owned()),
+                        Some(then) if then.last_updated != now.last_updated => Some(format!(
+                            "updated at {} after the plan read it",
+                            now.last_updated.as_deref().unwrap_or("an unknown time")
+                        )),
+                        Some(then) if then.hash != now.hash => {
+                            Some("its limit, notifications, subscribers or tags changed".to_owned())
+                        }
+                        Some(_) => None,
+                    }
+                }
+            };
+            if let Some(reason) = reason {
+                stale.push(StaleBudget { address, reason });
+            }
+        }
+    }
+    if stale.is_empty() {
+        Ok(())
+    } else {
+        Err(StaleError::Changed(stale))
+    }
+}

@@ -1,0 +1,343 @@
+//! `budgetctl apply`: carry out a saved plan, or plan afresh and carry that
+//! out once approved; show progress and a summary.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use budgetctl_apply::{
+    ApplyOptions, ApplyReport, ChangeResult, Progress, StaleError, apply_plan, check_fresh,
+};
+use budgetctl_diff::{Action, BudgetRef, PLAN_FORMAT_VERSION, Plan};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+use crate::plan::{ConnectArgs, Endpoint, ScopeArgs, compute, file_digest, runtime};
+use crate::render;
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ApplyFormat {
+    Text,
+    Json,
+}
+
+pub struct ApplyArgs {
+    pub plan_file: Option<PathBuf>,
+    pub scope: ScopeArgs,
+    pub connect: ConnectArgs,
+    pub auto_approve: bool,
+    pub parallelism: usize,
+    /// 0: no client-side limit.
+    pub max_rps: u32,
+    pub format: ApplyFormat,
+    pub verbose: bool,
+}
+
+/// The version of apply's JSON result.
+const RESULT_FORMAT_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct JsonResult<'a> {
+    format_version: u32,
+    summary: JsonSummary,
+    elapsed_ms: u64,
+    results: &'a [ChangeResult],
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    created: usize,
+    updated: usize,
+    deleted: usize,
+    failed: usize,
+}
+
+pub fn run(args: ApplyArgs, color: bool) -> ExitCode {
+    match runtime().and_then(|rt| rt.block_on(apply(&args, color))) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn apply(args: &ApplyArgs, color: bool) -> Result<ExitCode, String> {
+    let json = args.format == ApplyFormat::Json;
+    let (plan, endpoint) = match &args.plan_file {
+        Some(path) => {
+            let plan = read_saved(path)?;
+            let endpoint = Endpoint::open(&args.connect).await?;
+            (plan, endpoint)
+        }
+        None => {
+            let loaded = crate::load(&args.scope.files);
+            crate::print_diagnostics(&loaded, color);
+            if loaded.has_errors() {
+                return Ok(ExitCode::FAILURE);
+            }
+            let endpoint = Endpoint::open(&args.connect).await?;
+            let plan = match compute(
+                &args.scope,
+                &loaded,
+                &endpoint.client,
+                args.parallelism,
+                args.verbose,
+            )
+            .await
+            {
+                Ok(plan) => plan,
+                Err(e) => {
+                    endpoint.close().await?;
+                    return Err(e);
+                }
+            };
+            (plan, endpoint)
+        }
+    };
+    let code = carry_out(args, &plan, &endpoint, color, json).await;
+    endpoint.close().await?;
+    code
+}
+
+async fn carry_out(
+    args: &ApplyArgs,
+    plan: &Plan,
+    endpoint: &Endpoint,
+    color: bool,
+    json: bool,
+) -> Result<ExitCode, String> {
+    if !json {
+        // The plan first, as plan shows it: what is about to happen.
+        let _ = std::io::stdout()
+            .lock()
+            .write_all(render::text(plan, color).as_bytes());
+    }
+    if !plan.has_changes() {
+        if json {
+            print_json(&ApplyReport {
+                results: Vec::new(),
+                elapsed_ms: 0,
+            });
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    // A saved plan was reviewed elsewhere; a fresh one needs a yes here.
+    let fresh = args.plan_file.is_none();
+    if fresh && !args.auto_approve {
+        if !std::io::stdin().is_terminal() {
+            return Err(
+                "refusing to apply without approval: standard input is not a terminal. Review the plan and pass --auto-approve (as in CI), or apply a saved plan: budgetctl plan --out plan.json, then budgetctl apply plan.json".into(),
+            );
+        }
+        if !confirmed()? {
+            eprintln!("Apply cancelled: nothing was changed.");
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    // A saved plan, or one that waited for a person, may describe a world
+    // that has moved on: read what it touches again before any write.
+    if !fresh || !args.auto_approve {
+        match check_fresh(&endpoint.client, plan, args.parallelism).await {
+            Ok(()) => {}
+            Err(StaleError::Aws(e)) => return Err(crate::plan::explain(&e)),
+            Err(stale) => return Err(stale.to_string()),
+        }
+    }
+
+    let options = ApplyOptions {
+        parallelism: args.parallelism,
+        max_requests_per_second: NonZeroU32::new(args.max_rps),
+    };
+    let progress: Arc<dyn Progress> = if json {
+        Arc::new(budgetctl_apply::Quiet)
+    } else if std::io::stderr().is_terminal() {
+        Arc::new(Bar::new(plan.changes.len()))
+    } else {
+        Arc::new(Lines)
+    };
+    let report = apply_plan(&endpoint.client, plan, &options, Arc::clone(&progress)).await;
+    drop(progress);
+    if json {
+        print_json(&report);
+    } else {
+        print_summary(&report, color);
+    }
+    Ok(if report.failures().next().is_some() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// A plan saved by `plan --out`, refused when it is of another format or
+/// when the budget files it was made from have changed on disk since.
+fn read_saved(path: &std::path::Path) -> Result<Plan, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the plan {}: {e}", path.display()))?;
+    let version: Option<u64> = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v.get("format_version")?.as_u64());
+    if version.is_some_and(|v| v != u64::from(PLAN_FORMAT_VERSION)) {
+        return Err(format!(
+            "{} is a plan of format version {}, and this budgetctl reads version {PLAN_FORMAT_VERSION}: run plan again with this budgetctl",
+            path.display(),
+            version.unwrap_or_default()
+        ));
+    }
+    let plan: Plan = serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{} is not a plan saved by `budgetctl plan --out`: {e}",
+            path.display()
+        )
+    })?;
+    let mut changed = Vec::new();
+    for (file, digest) in &plan.inputs {
+        match std::fs::read_to_string(file) {
+            Ok(now) if &file_digest(&now) == digest => {}
+            Ok(_) => changed.push(format!("{file} changed")),
+            Err(_) => changed.push(format!("{file} is gone")),
+        }
+    }
+    if !changed.is_empty() {
+        return Err(format!(
+            "the plan was made from other budget files than are on disk now ({}); nothing was applied. Run plan again.",
+            changed.join(", ")
+        ));
+    }
+    Ok(plan)
+}
+
+fn confirmed() -> Result<bool, String> {
+    let mut err = std::io::stderr().lock();
+    let _ = write!(
+        err,
+        "\nbudgetctl will make these changes. Only 'yes' will be accepted to approve.\n  Enter a value: "
+    );
+    let _ = err.flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| format!("cannot read the answer: {e}"))?;
+    Ok(answer.trim() == "yes")
+}
+
+fn verb(action: Action) -> &'static str {
+    match action {
+        Action::Create => "created",
+        Action::Update => "updated",
+        Action::Delete => "deleted",
+    }
+}
+
+fn line(result: &ChangeResult) -> String {
+    let address = result.budget.address();
+    match &result.error {
+        None => format!(
+            "{} {address} ({})",
+            verb(result.action),
+            result.calls.join(", ")
+        ),
+        Some(e) => format!("failed {address}: {e}"),
+    }
+}
+
+/// A progress bar on a terminal: done/total and the budget being worked on.
+struct Bar(ProgressBar);
+
+impl Bar {
+    fn new(total: usize) -> Bar {
+        let bar = ProgressBar::new(total as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {wide_msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        Bar(bar)
+    }
+}
+
+impl Progress for Bar {
+    fn started(&self, budget: &BudgetRef, _action: Action) {
+        self.0.set_message(budget.address());
+    }
+    fn finished(&self, result: &ChangeResult) {
+        if !result.succeeded() {
+            self.0.println(line(result));
+        }
+        self.0.inc(1);
+    }
+}
+
+impl Drop for Bar {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
+    }
+}
+
+/// Plain lines when stderr is not a terminal (CI logs).
+struct Lines;
+
+impl Progress for Lines {
+    fn finished(&self, result: &ChangeResult) {
+        eprintln!("{}", line(result));
+    }
+}
+
+fn print_summary(report: &ApplyReport, color: bool) {
+    let mut out = std::io::stdout().lock();
+    let failed: Vec<&ChangeResult> = report.failures().collect();
+    let counts = format!(
+        "{} created, {} updated, {} deleted",
+        report.count(Action::Create),
+        report.count(Action::Update),
+        report.count(Action::Delete)
+    );
+    let secs = report.elapsed().as_secs_f64();
+    if failed.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}",
+            render::painted(
+                &format!("Apply complete: {counts} in {secs:.1}s."),
+                '+',
+                color
+            )
+        );
+    } else {
+        let mut err = std::io::stderr().lock();
+        for f in &failed {
+            let _ = writeln!(err, "error: {}", line(f));
+        }
+        let _ = writeln!(
+            out,
+            "{}",
+            render::painted(
+                &format!(
+                    "Apply incomplete: {counts}, {} failed, in {secs:.1}s. Run plan to see what remains.",
+                    failed.len()
+                ),
+                '-',
+                color
+            )
+        );
+    }
+}
+
+fn print_json(report: &ApplyReport) {
+    let result = JsonResult {
+        format_version: RESULT_FORMAT_VERSION,
+        summary: JsonSummary {
+            created: report.count(Action::Create),
+            updated: report.count(Action::Update),
+            deleted: report.count(Action::Delete),
+            failed: report.failures().count(),
+        },
+        elapsed_ms: report.elapsed_ms,
+        results: &report.results,
+    };
+    let text = serde_json::to_string_pretty(&result).unwrap_or_default();
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
+}
