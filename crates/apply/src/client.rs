@@ -7,6 +7,7 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_budgets::Client;
+use aws_sdk_budgets::config::retry::{RetryPartition, TokenBucket};
 use aws_sdk_budgets::config::{Credentials, Region};
 
 /// Budgets is a global service: requests are signed for us-east-1 (DESIGN rule 11).
@@ -30,6 +31,11 @@ pub struct Connection {
     /// The first retry's backoff ceiling (the SDK's default is one second);
     /// tests against budgetctl-local's injected faults shorten it.
     pub initial_backoff: Option<Duration>,
+    /// Retry without the adaptive client-side rate limiter. Adaptive mode
+    /// slows down on throttling because AWS throttles by rate; faults that
+    /// come at random whatever the rate (budgetctl-local's injection) would
+    /// only drive it to its floor of one request every two seconds.
+    pub standard_retries: bool,
 }
 
 /// How long one attempt of a call may take before it counts as lost and is
@@ -37,9 +43,22 @@ pub struct Connection {
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Retry tokens of one client (a retry costs 5, a retried timeout 10, and
+/// a call that succeeds returns what its retries took). The SDK's default,
+/// 500 shared by the whole process, is a circuit breaker for outages; an
+/// apply of thousands of budgets under normal throttling would trip it and
+/// then fail calls without retrying them. Each client gets its own bucket,
+/// twenty times larger.
+const RETRY_QUOTA: usize = 10_000;
+
 /// A client from the standard chain (environment, profiles, SSO, IMDS).
 pub async fn client(connection: &Connection) -> Client {
-    let mut retry = RetryConfig::adaptive().with_max_attempts(connection.max_attempts.unwrap_or(8));
+    let retry = if connection.standard_retries {
+        RetryConfig::standard()
+    } else {
+        RetryConfig::adaptive()
+    };
+    let mut retry = retry.with_max_attempts(connection.max_attempts.unwrap_or(8));
     if let Some(backoff) = connection.initial_backoff {
         retry = retry.with_initial_backoff(backoff);
     }
@@ -71,5 +90,12 @@ pub async fn client(connection: &Connection) -> Client {
             "budgetctl-local",
         ));
     }
-    Client::new(&loader.load().await)
+    let config = aws_sdk_budgets::config::Builder::from(&loader.load().await)
+        .retry_partition(
+            RetryPartition::custom("budgetctl")
+                .token_bucket(TokenBucket::new(RETRY_QUOTA))
+                .build(),
+        )
+        .build();
+    Client::from_conf(config)
 }

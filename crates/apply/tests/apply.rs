@@ -1,0 +1,557 @@
+//! Carry plans out against budgetctl-local through the real SDK: each kind of
+//! change with exactly the minimal write calls, then a plan with no changes;
+//! nothing written twice; convergence under throttling, server errors and
+//! lost answers; stale plans refused; unmanaged and ignored budgets kept.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use budgetctl_apply::{
+    ApplyOptions, ApplyReport, Connection, Quiet, ReadScope, StaleError, apply_plan, check_fresh,
+    client, read_account,
+};
+use budgetctl_diff::{Plan, diff};
+use budgetctl_local::{Faults, LocalOptions, LocalServer};
+use budgetctl_spec::{AccountId, Config, load_str};
+use chrono::{Datelike, Months, NaiveDate, Utc};
+
+const ACCOUNT: &str = "111122223333";
+
+const WRITES: [&str; 11] = [
+    "CreateBudget",
+    "UpdateBudget",
+    "DeleteBudget",
+    "CreateNotification",
+    "UpdateNotification",
+    "DeleteNotification",
+    "CreateSubscriber",
+    "UpdateSubscriber",
+    "DeleteSubscriber",
+    "TagResource",
+    "UntagResource",
+];
+
+fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+fn month(offset: u32) -> String {
+    let first = today().with_day(1).unwrap() + Months::new(offset);
+    format!("{}-{:02}", first.year(), first.month())
+}
+
+fn config(body: &str) -> Config {
+    let yaml = format!("version: 1\ndefaults: {{account: \"{ACCOUNT}\"}}\n{body}");
+    let loaded = load_str("test.yaml", &yaml);
+    let errors: Vec<String> = loaded.diagnostics.iter().map(|d| d.to_string()).collect();
+    assert!(!loaded.has_errors(), "{}", errors.join("\n"));
+    loaded.config
+}
+
+struct Env {
+    server: LocalServer,
+    client: aws_sdk_budgets::Client,
+}
+
+/// A fresh endpoint and a client with short backoffs. Standard retries:
+/// budgetctl-local's throttling is random, not by rate, so adaptive mode's
+/// rate limiter would sink to its floor and these tests would measure only
+/// the wait (`Connection::standard_retries`).
+async fn env() -> Env {
+    let server = LocalServer::start(LocalOptions::default()).await.unwrap();
+    let client = client(&Connection {
+        endpoint_url: Some(server.url()),
+        local: true,
+        max_attempts: Some(10),
+        initial_backoff: Some(Duration::from_millis(5)),
+        standard_retries: true,
+        ..Connection::default()
+    })
+    .await;
+    Env { server, client }
+}
+
+async fn plan(env: &Env, config: &Config) -> Plan {
+    let account = AccountId::parse(ACCOUNT).unwrap();
+    let declared = || config.budgets.iter().filter(|d| d.account == account);
+    let scope = ReadScope {
+        managed: declared().map(|d| d.budget.name.clone()).collect(),
+        tagged: declared()
+            .filter(|d| d.budget.tags.is_some())
+            .map(|d| d.budget.name.clone())
+            .collect(),
+        only: None,
+    };
+    let live = read_account(&env.client, &account, &scope, 8)
+        .await
+        .unwrap();
+    diff(config, &live, &[account], today())
+}
+
+fn fast() -> ApplyOptions {
+    ApplyOptions {
+        parallelism: 8,
+        max_requests_per_second: None,
+    }
+}
+
+async fn apply(env: &Env, config: &Config) -> ApplyReport {
+    let p = plan(env, config).await;
+    apply_plan(&env.client, &p, &fast(), Arc::new(Quiet)).await
+}
+
+/// Write operations carried out since the counters were last reset.
+fn writes(env: &Env) -> BTreeMap<String, u64> {
+    env.server
+        .service()
+        .applied_counts()
+        .into_iter()
+        .filter(|(op, _)| WRITES.contains(&op.as_str()))
+        .collect()
+}
+
+fn calls(expected: &[(&str, u64)]) -> BTreeMap<String, u64> {
+    expected.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+}
+
+fn assert_succeeded(report: &ApplyReport) {
+    let failures: Vec<_> = report.failures().collect();
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// From `before` (applied first), apply `after` and check the write calls,
+/// then that a new plan shows no changes.
+async fn assert_applies(before: &str, after: &str, expected: &[(&str, u64)]) {
+    let env = env().await;
+    let before = config(before);
+    assert_succeeded(&apply(&env, &before).await);
+    env.server.service().reset_counts();
+
+    let after = config(after);
+    let report = apply(&env, &after).await;
+    assert_succeeded(&report);
+    assert_eq!(writes(&env), calls(expected), "{report:#?}");
+
+    let again = plan(&env, &after).await;
+    assert!(!again.has_changes(), "{:#?}", again.changes);
+}
+
+const BASE: &str = "budgets:
+  - name: b
+    limit: 100
+    notifications:
+      - on: actual > 80%
+        to: [a@example.com, b@example.com]
+      - on: forecasted > 100%
+        to: [a@example.com]
+    tags: {owner: finops, team: platform}
+";
+
+fn base_with(from: &str, to: &str) -> String {
+    assert!(BASE.contains(from), "{from}");
+    BASE.replace(from, to)
+}
+
+#[tokio::test]
+async fn create_is_one_call_with_notifications_subscribers_and_tags() {
+    assert_applies("budgets: []\n", BASE, &[("CreateBudget", 1)]).await;
+}
+
+#[tokio::test]
+async fn a_changed_limit_is_one_update_budget() {
+    assert_applies(
+        BASE,
+        &base_with("limit: 100", "limit: 250.5"),
+        &[("UpdateBudget", 1)],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn each_budget_field_is_changed_by_update_budget_alone() {
+    for (from, to) in [
+        ("limit: 100", "limit: 100\n    end: 2030-12-31"),
+        ("limit: 100", "limit: 100\n    start: 2026-01-01"),
+        ("limit: 100", "limit: 100\n    cost_types: {tax: false}"),
+        (
+            "limit: 100",
+            "limit: 100\n    filters: {Region: [us-east-1]}",
+        ),
+        (
+            "limit: 100",
+            "limit: 100\n    metrics: [unblended-cost]\n    filter_expression: {dimensions: {key: service, values: [\"Amazon EC2\"]}}",
+        ),
+        ("limit: 100", "auto_adjust: {historical: 3}"),
+        ("limit: 100", "period: quarterly\n    limit: 100"),
+    ] {
+        assert_applies(BASE, &base_with(from, to), &[("UpdateBudget", 1)]).await;
+    }
+    let planned = format!("planned: {{{}: 100, {}: 200}}", month(0), month(1));
+    assert_applies(
+        BASE,
+        &base_with("limit: 100", &planned),
+        &[("UpdateBudget", 1)],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_changed_threshold_is_one_update_notification() {
+    assert_applies(
+        BASE,
+        &base_with("actual > 80%", "actual > 90%"),
+        &[("UpdateNotification", 1)],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn added_and_removed_notifications_are_one_call_each() {
+    assert_applies(
+        BASE,
+        &base_with(
+            "      - on: forecasted > 100%\n        to: [a@example.com]\n",
+            "      - on: forecasted > 100%\n        to: [a@example.com]\n      - on: actual = 100 USD\n        to: [c@example.com]\n",
+        ),
+        &[("CreateNotification", 1)],
+    )
+    .await;
+    assert_applies(
+        BASE,
+        &base_with(
+            "      - on: forecasted > 100%\n        to: [a@example.com]\n",
+            "",
+        ),
+        &[("DeleteNotification", 1)],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn replacing_one_subscriber_is_one_create_and_one_delete_subscriber() {
+    assert_applies(
+        BASE,
+        &base_with(
+            "[a@example.com, b@example.com]",
+            "[a@example.com, c@example.com]",
+        ),
+        &[("CreateSubscriber", 1), ("DeleteSubscriber", 1)],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn replacing_a_notifications_only_subscriber_keeps_the_notification() {
+    // Adding before removing: deleting the last subscriber would delete the
+    // notification with it.
+    assert_applies(
+        BASE,
+        &base_with(
+            "forecasted > 100%\n        to: [a@example.com]",
+            "forecasted > 100%\n        to: [\"arn:aws:sns:us-east-1:111122223333:alerts\"]",
+        ),
+        &[("CreateSubscriber", 1), ("DeleteSubscriber", 1)],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn tag_changes_are_one_tag_and_one_untag_call() {
+    assert_applies(
+        BASE,
+        &base_with(
+            "{owner: finops, team: platform}",
+            "{owner: platform, team: platform, cost-center: \"4711\"}",
+        ),
+        &[("TagResource", 1)],
+    )
+    .await;
+    assert_applies(
+        BASE,
+        &base_with("{owner: finops, team: platform}", "{owner: finops}"),
+        &[("UntagResource", 1)],
+    )
+    .await;
+    // Files that leave tags out never touch them.
+    assert_applies(
+        BASE,
+        &base_with("    tags: {owner: finops, team: platform}\n", ""),
+        &[],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn prune_deletes_only_undeclared_budgets_outside_ignore() {
+    let env = env().await;
+    let first = config(
+        "budgets:\n  - {name: keep, limit: 1}\n  - {name: old, limit: 1}\n  - {name: legacy-a, limit: 1}\n",
+    );
+    assert_succeeded(&apply(&env, &first).await);
+
+    // Without prune, undeclared budgets are listed and left alone.
+    env.server.service().reset_counts();
+    let without = config("budgets:\n  - {name: keep, limit: 1}\n");
+    let report = apply(&env, &without).await;
+    assert!(report.results.is_empty(), "{report:#?}");
+    assert_eq!(writes(&env), calls(&[]));
+
+    // With prune, `old` goes; `legacy-a` matches ignore and stays.
+    let pruning = config(&format!(
+        "accounts:\n  \"{ACCOUNT}\": {{prune: true, ignore: [\"legacy-*\"]}}\nbudgets:\n  - {{name: keep, limit: 1}}\n"
+    ));
+    let p = plan(&env, &pruning).await;
+    assert_eq!(p.ignored.len(), 1);
+    let report = apply_plan(&env.client, &p, &fast(), Arc::new(Quiet)).await;
+    assert_succeeded(&report);
+    assert_eq!(writes(&env), calls(&[("DeleteBudget", 1)]));
+    let names: Vec<String> = read_account(
+        &env.client,
+        &AccountId::parse(ACCOUNT).unwrap(),
+        &ReadScope::default(),
+        4,
+    )
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|l| l.budget.name)
+    .collect();
+    assert_eq!(names, ["keep", "legacy-a"]);
+}
+
+#[tokio::test]
+async fn a_second_apply_makes_no_write_calls() {
+    let env = env().await;
+    let c = config(BASE);
+    assert_succeeded(&apply(&env, &c).await);
+    env.server.service().reset_counts();
+    let report = apply(&env, &c).await;
+    assert!(report.results.is_empty());
+    assert_eq!(writes(&env), calls(&[]));
+}
+
+#[tokio::test]
+async fn a_type_change_is_refused_with_a_way_forward() {
+    let env = env().await;
+    assert_succeeded(&apply(&env, &config("budgets:\n  - {name: t, limit: 5}\n")).await);
+    env.server.service().reset_counts();
+    let report = apply(
+        &env,
+        &config("budgets:\n  - {name: t, type: usage, limit: \"5 GB\"}\n"),
+    )
+    .await;
+    let failure = report.failures().next().expect("the change fails");
+    assert!(
+        failure
+            .error
+            .as_ref()
+            .unwrap()
+            .message
+            .contains("another name"),
+        "{failure:?}"
+    );
+    assert_eq!(writes(&env), calls(&[]));
+}
+
+/// 250 creates and 250 updates (limit, subscriber and tag changes).
+fn many(limit: u32, subscriber: &str, owner: &str, count: usize) -> String {
+    let mut body = String::from("budgets:\n");
+    for i in 0..count {
+        body.push_str(&format!(
+            "  - name: b{i:03}\n    limit: {limit}\n    notifications:\n      - on: actual > 80%\n        to: [{subscriber}]\n    tags: {{owner: {owner}}}\n"
+        ));
+    }
+    body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_converges_under_throttling_server_errors_and_lost_answers() {
+    let env = env().await;
+    let existing = config(&many(100, "a@example.com", "finops", 250));
+    assert_succeeded(&apply(&env, &existing).await);
+
+    // 500 changes: the 250 existing budgets change limit, subscriber and tag;
+    // 250 new ones are created.
+    let wanted = config(&many(200, "b@example.com", "platform", 500));
+    let p = plan(&env, &wanted).await;
+    assert_eq!((p.summary.create, p.summary.update), (250, 250));
+    env.server.service().reset_counts();
+    // 30% throttling, 5% HTTP 500: half plain errors, half answers lost after
+    // the service acted.
+    env.server.service().set_faults(Faults {
+        throttle: 0.3,
+        error: 0.025,
+        lost: 0.025,
+        seed: 11,
+        ..Faults::default()
+    });
+    let mut report = apply_plan(&env.client, &p, &fast(), Arc::new(Quiet)).await;
+    let mut rounds = 1;
+    // What still failed after every retry is left for the next apply, which
+    // plans afresh and finishes.
+    while report.failures().next().is_some() {
+        assert!(rounds < 3, "{:#?}", report.failures().collect::<Vec<_>>());
+        report = apply(&env, &wanted).await;
+        rounds += 1;
+    }
+    env.server.service().set_faults(Faults::default());
+    let done = plan(&env, &wanted).await;
+    assert!(!done.has_changes(), "{:#?}", done.changes.first());
+    let applied = env.server.service().applied_counts();
+    // Every change made once: a create, subscriber add or removal retried
+    // after a lost answer meets DuplicateRecord or NotFound and is settled,
+    // not carried out again. (UpdateBudget and TagResource set a value, so a
+    // retry after a lost answer may carry them out twice to the same effect.)
+    assert_eq!(applied["CreateBudget"], 250, "no budget created twice");
+    assert_eq!(applied["CreateSubscriber"], 250, "{applied:?}");
+    assert_eq!(applied["DeleteSubscriber"], 250, "{applied:?}");
+    assert!(applied["UpdateBudget"] >= 250, "{applied:?}");
+    let requests = env.server.service().request_counts();
+    assert!(
+        requests["CreateBudget"] > 250,
+        "faults were injected and retried: {requests:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_stale_plan_is_refused_and_names_what_changed() {
+    let env = env().await;
+    let c = config(BASE);
+    assert_succeeded(&apply(&env, &c).await);
+    let wanted = config(&base_with("limit: 100", "limit: 150"));
+    fn account() -> String {
+        ACCOUNT.to_owned()
+    }
+    fn n(t: f64) -> aws_sdk_budgets::types::Notification {
+        aws_sdk_budgets::types::Notification::builder()
+            .notification_type(aws_sdk_budgets::types::NotificationType::Actual)
+            .comparison_operator(aws_sdk_budgets::types::ComparisonOperator::GreaterThan)
+            .threshold(t)
+            .threshold_type(aws_sdk_budgets::types::ThresholdType::Percentage)
+            .build()
+            .unwrap()
+    }
+    fn subscriber(a: &str) -> aws_sdk_budgets::types::Subscriber {
+        aws_sdk_budgets::types::Subscriber::builder()
+            .subscription_type(aws_sdk_budgets::types::SubscriptionType::Email)
+            .address(a)
+            .build()
+            .unwrap()
+    }
+    // Each way someone else can change the budget between plan and apply.
+    type Meddle = Box<dyn Fn(&aws_sdk_budgets::Client) -> futures_like::BoxFuture<'_>>;
+    let meddles: Vec<(&str, Meddle)> = vec![
+        (
+            "budget",
+            Box::new(|c| {
+                Box::pin(async move {
+                    let live = c
+                        .describe_budget()
+                        .account_id(account())
+                        .budget_name("b")
+                        .send()
+                        .await
+                        .unwrap();
+                    let mut b = live.budget.unwrap();
+                    b.budget_limit = Some(
+                        aws_sdk_budgets::types::Spend::builder()
+                            .amount("120")
+                            .unit("USD")
+                            .build()
+                            .unwrap(),
+                    );
+                    b.calculated_spend = None;
+                    c.update_budget()
+                        .account_id(account())
+                        .new_budget(b)
+                        .send()
+                        .await
+                        .unwrap();
+                })
+            }),
+        ),
+        (
+            "notification",
+            Box::new(|c| {
+                Box::pin(async move {
+                    c.update_notification()
+                        .account_id(account())
+                        .budget_name("b")
+                        .old_notification(n(80.0))
+                        .new_notification(n(85.0))
+                        .send()
+                        .await
+                        .unwrap();
+                })
+            }),
+        ),
+        (
+            "subscriber",
+            Box::new(|c| {
+                Box::pin(async move {
+                    c.create_subscriber()
+                        .account_id(account())
+                        .budget_name("b")
+                        .notification(n(80.0))
+                        .subscriber(subscriber("z@example.com"))
+                        .send()
+                        .await
+                        .unwrap();
+                })
+            }),
+        ),
+        (
+            "tag",
+            Box::new(|c| {
+                Box::pin(async move {
+                    c.tag_resource()
+                        .resource_arn(format!("arn:aws:budgets::{ACCOUNT}:budget/b"))
+                        .resource_tags(
+                            aws_sdk_budgets::types::ResourceTag::builder()
+                                .key("owner")
+                                .value("someone-else")
+                                .build()
+                                .unwrap(),
+                        )
+                        .send()
+                        .await
+                        .unwrap();
+                })
+            }),
+        ),
+    ];
+    for (what, meddle) in meddles {
+        let env = crate::env().await;
+        assert_succeeded(&apply(&env, &c).await);
+        let p = plan(&env, &wanted).await;
+        check_fresh(&env.client, &p, 4)
+            .await
+            .unwrap_or_else(|e| panic!("fresh before {what} changed: {e}"));
+        meddle(&env.client).await;
+        env.server.service().reset_counts();
+        match check_fresh(&env.client, &p, 4).await {
+            Err(StaleError::Changed(stale)) => {
+                assert_eq!(stale.len(), 1, "{what}: {stale:?}");
+                assert_eq!(stale[0].address, format!("{ACCOUNT}/b"), "{what}");
+            }
+            other => panic!("{what}: expected a stale plan, got {other:?}"),
+        }
+        assert_eq!(writes(&env), calls(&[]), "{what}: nothing written");
+    }
+
+    // A budget created by someone else after the plan meant to create it.
+    let env = crate::env().await;
+    let p = plan(&env, &c).await;
+    assert_succeeded(&apply_plan(&env.client, &p, &fast(), Arc::new(Quiet)).await);
+    match check_fresh(&env.client, &p, 4).await {
+        Err(StaleError::Changed(stale)) => {
+            assert!(stale[0].reason.contains("created since"), "{stale:?}")
+        }
+        other => panic!("expected a stale plan, got {other:?}"),
+    }
+}
+
+mod futures_like {
+    pub type BoxFuture<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>;
+}

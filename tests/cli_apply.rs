@@ -1,0 +1,340 @@
+//! `budgetctl apply` as a user and a merge job run it: the quickstart, the
+//! approval rule, saved plans and their staleness checks, JSON results, and
+//! a process killed midway whose next apply finishes the job.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use support::repo_root;
+
+const ACCOUNT: &str = "111122223333";
+
+/// budgetctl in `dir`, never on a terminal, with credentials for a
+/// standalone budgetctl-local (which accepts any signature).
+fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_budgetctl"));
+    c.args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_ACCESS_KEY_ID", "local")
+        .env("AWS_SECRET_ACCESS_KEY", "local")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(Stdio::null());
+    c
+}
+
+fn budgetctl_in(dir: &Path, args: &[&str]) -> Output {
+    command(dir, args).output().expect("budgetctl runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn workspace_with_example() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        repo_root().join("budgets.example.yaml"),
+        dir.path().join("budgets.example.yaml"),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn quickstart_apply_local_then_plan_shows_no_changes() {
+    let dir = workspace_with_example();
+    let applied = budgetctl_in(
+        dir.path(),
+        &[
+            "apply",
+            "--local",
+            "--auto-approve",
+            "-f",
+            "budgets.example.yaml",
+        ],
+    );
+    assert!(applied.status.success(), "{}", text(&applied));
+    let out = text(&applied);
+    assert!(
+        out.contains("Apply complete: 13 created, 0 updated, 0 deleted"),
+        "{out}"
+    );
+    assert!(
+        out.contains("created 111122223333/total-monthly (CreateBudget)"),
+        "plain progress lines off a terminal: {out}"
+    );
+
+    let plan = budgetctl_in(
+        dir.path(),
+        &[
+            "plan",
+            "--local",
+            "--detailed-exitcode",
+            "-f",
+            "budgets.example.yaml",
+        ],
+    );
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+    assert!(text(&plan).contains("No changes. Budgets match the configuration."));
+
+    // Nothing left to do: apply says so and succeeds.
+    let again = budgetctl_in(
+        dir.path(),
+        &["apply", "--local", "-f", "budgets.example.yaml"],
+    );
+    assert!(again.status.success(), "{}", text(&again));
+    assert!(text(&again).contains("No changes."));
+}
+
+#[test]
+fn apply_off_a_terminal_refuses_without_auto_approve_and_changes_nothing() {
+    let dir = workspace_with_example();
+    let refused = budgetctl_in(
+        dir.path(),
+        &["apply", "--local", "-f", "budgets.example.yaml"],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        text(&refused).contains("--auto-approve"),
+        "{}",
+        text(&refused)
+    );
+    let plan = budgetctl_in(
+        dir.path(),
+        &["plan", "--local", "-f", "budgets.example.yaml"],
+    );
+    assert!(
+        text(&plan).contains("Plan: 13 to create"),
+        "nothing was created: {}",
+        text(&plan)
+    );
+}
+
+#[test]
+fn a_saved_plan_applies_and_is_refused_once_the_files_change() {
+    let dir = workspace_with_example();
+    let saved = budgetctl_in(
+        dir.path(),
+        &[
+            "plan",
+            "--local",
+            "-f",
+            "budgets.example.yaml",
+            "--out",
+            "plan.json",
+        ],
+    );
+    assert!(saved.status.success(), "{}", text(&saved));
+
+    // Edited after the plan was made: the plan no longer says what the files say.
+    let file = dir.path().join("budgets.example.yaml");
+    let original = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, original.replace("limit: 1000", "limit: 1001")).unwrap();
+    let refused = budgetctl_in(dir.path(), &["apply", "--local", "plan.json"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        text(&refused).contains("budgets.example.yaml changed"),
+        "{}",
+        text(&refused)
+    );
+
+    std::fs::write(&file, &original).unwrap();
+    let applied = budgetctl_in(
+        dir.path(),
+        &["apply", "--local", "--format", "json", "plan.json"],
+    );
+    assert!(applied.status.success(), "{}", text(&applied));
+    let result: serde_json::Value = serde_json::from_slice(&applied.stdout).unwrap();
+    assert_eq!(result["summary"]["created"], 13, "{result}");
+    assert_eq!(result["summary"]["failed"], 0, "{result}");
+    let first = &result["results"][0];
+    assert_eq!(first["action"], "create");
+    assert_eq!(first["calls"], serde_json::json!(["CreateBudget"]));
+
+    // The same plan again: the budgets it would create exist now.
+    let stale = budgetctl_in(dir.path(), &["apply", "--local", "plan.json"]);
+    assert_eq!(stale.status.code(), Some(1));
+    assert!(
+        text(&stale).contains("the plan is stale") && text(&stale).contains("created since"),
+        "{}",
+        text(&stale)
+    );
+}
+
+#[test]
+fn a_saved_plan_is_refused_when_a_budget_changed_since() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |limit: u32| {
+        std::fs::write(
+            dir.path().join("budgets.yaml"),
+            format!("version: 1\ndefaults: {{account: \"{ACCOUNT}\"}}\nbudgets:\n  - {{name: team, limit: {limit}}}\n"),
+        )
+        .unwrap();
+    };
+    write(100);
+    assert!(
+        budgetctl_in(dir.path(), &["apply", "--local", "--auto-approve"])
+            .status
+            .success()
+    );
+    write(200);
+    assert!(
+        budgetctl_in(dir.path(), &["plan", "--local", "--out", "plan.json"])
+            .status
+            .success()
+    );
+    // Someone else changes the budget before the saved plan is applied.
+    std::fs::create_dir(dir.path().join("other")).unwrap();
+    std::fs::write(
+        dir.path().join("other/budgets.yaml"),
+        format!("version: 1\ndefaults: {{account: \"{ACCOUNT}\"}}\nbudgets:\n  - {{name: team, limit: 300}}\n"),
+    )
+    .unwrap();
+    let meddled = budgetctl_in(
+        dir.path(),
+        &[
+            "apply",
+            "--local",
+            "--auto-approve",
+            "-f",
+            "other/budgets.yaml",
+        ],
+    );
+    assert!(meddled.status.success(), "{}", text(&meddled));
+
+    let refused = budgetctl_in(dir.path(), &["apply", "--local", "plan.json"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let out = text(&refused);
+    assert!(out.contains("the plan is stale"), "{out}");
+    assert!(out.contains("111122223333/team"), "{out}");
+    assert!(out.contains("Run plan again"), "{out}");
+}
+
+/// A `budgetctl local serve` process, killed when dropped.
+struct Served {
+    child: Child,
+    url: String,
+}
+
+impl Served {
+    fn start(state: &Path) -> Served {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_budgetctl"))
+            .args(["local", "serve", "--port", "0", "--state"])
+            .arg(state)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("budgetctl local serve starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("budgetctl-local listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+            .to_owned();
+        Served { child, url }
+    }
+
+    /// One request to a `/_local/` control; the response body.
+    fn control(&self, method: &str, path: &str, body: &str) -> String {
+        let addr = self.url.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(addr).unwrap();
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_owned())
+            .unwrap_or_default()
+    }
+
+    fn applied(&self, operation: &str) -> u64 {
+        let body = self.control("GET", "/_local/requests", "");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        v["applied"][operation].as_u64().unwrap_or(0)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn apply_killed_midway_finishes_on_the_next_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(&dir.path().join("state.json"));
+    let mut yaml = format!("version: 1\ndefaults: {{account: \"{ACCOUNT}\"}}\nbudgets:\n");
+    for i in 0..500 {
+        yaml.push_str(&format!(
+            "  - name: team-{i:03}\n    limit: {}\n    notifications:\n      - on: actual > 80%\n        to: [team-{i:03}@example.com]\n",
+            100 + i
+        ));
+    }
+    std::fs::write(dir.path().join("budgets.yaml"), yaml).unwrap();
+    // Slow every call down so that the kill lands in the middle.
+    served.control("POST", "/_local/faults", r#"{"latency_ms": 20}"#);
+    let endpoint = ["--endpoint-url", served.url.as_str()];
+    let args = |extra: &[&'static str]| {
+        let mut a = vec!["apply", "--auto-approve", "--max-rps", "0"];
+        a.extend_from_slice(&endpoint);
+        a.extend_from_slice(extra);
+        a
+    };
+
+    let mut apply = command(dir.path(), &args(&[]))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while served.applied("CreateBudget") < 100 {
+        assert!(Instant::now() < deadline, "apply made no progress");
+        assert!(apply.try_wait().unwrap().is_none(), "apply ended early");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    apply.kill().unwrap(); // SIGKILL: no chance to clean up
+    apply.wait().unwrap();
+    let created = served.applied("CreateBudget");
+    assert!(created < 500, "killed midway, after {created} creates");
+
+    served.control("POST", "/_local/faults", r#"{}"#);
+    let finished = budgetctl_in(dir.path(), &args(&[]));
+    assert!(finished.status.success(), "{}", text(&finished));
+    assert!(
+        text(&finished).contains(&format!("Apply complete: {} created", 500 - created)),
+        "{}",
+        text(&finished)
+    );
+    assert_eq!(
+        served.applied("CreateBudget"),
+        500,
+        "each budget created once"
+    );
+
+    let mut plan_args = vec!["plan", "--detailed-exitcode"];
+    plan_args.extend_from_slice(&endpoint);
+    let plan = budgetctl_in(dir.path(), &plan_args);
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+}
