@@ -4,13 +4,11 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use support::repo_root;
+use support::{Served, repo_root};
 
 const ACCOUNT: &str = "111122223333";
 
@@ -220,65 +218,6 @@ fn a_saved_plan_is_refused_when_a_budget_changed_since() {
     assert!(out.contains("the plan is stale"), "{out}");
     assert!(out.contains("111122223333/team"), "{out}");
     assert!(out.contains("Run plan again"), "{out}");
-}
-
-/// A `budgetctl local serve` process, killed when dropped.
-struct Served {
-    child: Child,
-    url: String,
-}
-
-impl Served {
-    fn start(state: &Path) -> Served {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_budgetctl"))
-            .args(["local", "serve", "--port", "0", "--state"])
-            .arg(state)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("budgetctl local serve starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("budgetctl-local listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-            .to_owned();
-        Served { child, url }
-    }
-
-    /// One request to a `/_local/` control; the response body.
-    fn control(&self, method: &str, path: &str, body: &str) -> String {
-        let addr = self.url.trim_start_matches("http://");
-        let mut stream = TcpStream::connect(addr).unwrap();
-        write!(
-            stream,
-            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
-        response
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_owned())
-            .unwrap_or_default()
-    }
-
-    fn applied(&self, operation: &str) -> u64 {
-        let body = self.control("GET", "/_local/requests", "");
-        let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-        v["applied"][operation].as_u64().unwrap_or(0)
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[test]

@@ -4,57 +4,13 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 
 use chrono::Datelike;
-use support::repo_root;
+use support::{Served, repo_root};
 
 const ACCOUNT: &str = "111122223333";
-
-/// A `budgetctl local serve` process, stopped with SIGTERM when dropped.
-struct Served {
-    child: Child,
-    url: String,
-}
-
-impl Served {
-    fn start(state: &Path) -> Served {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_budgetctl"))
-            .args(["local", "serve", "--port", "0", "--state"])
-            .arg(state)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("budgetctl local serve starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("budgetctl-local listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-            .to_owned();
-        Served { child, url }
-    }
-
-    /// Stop as Ctrl-C or a service manager would, and wait for the exit.
-    fn stop(mut self) -> std::process::ExitStatus {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        self.child.wait().unwrap()
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn installed(tool: &str) -> bool {
     Command::new(tool)

@@ -2,8 +2,10 @@
 //! binary uses part of it): where the repository and the built
 //! `budgetctl` binary are.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
 
 /// The repository root.
 #[allow(dead_code)]
@@ -20,4 +22,72 @@ pub fn budgetctl(args: &[&str]) -> Output {
         .env("NO_COLOR", "1")
         .output()
         .expect("budgetctl runs")
+}
+
+/// A `budgetctl local serve` process on a free port, killed when dropped.
+pub struct Served {
+    child: Child,
+    pub url: String,
+}
+
+#[allow(dead_code)]
+impl Served {
+    pub fn start(state: &Path) -> Served {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_budgetctl"))
+            .args(["local", "serve", "--port", "0", "--state"])
+            .arg(state)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("budgetctl local serve starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("budgetctl-local listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+            .to_owned();
+        Served { child, url }
+    }
+
+    /// Stop as Ctrl-C or a service manager would, and wait for the exit.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        self.child.wait().unwrap()
+    }
+
+    /// One request to a `/_local/` control; the response body.
+    pub fn control(&self, method: &str, path: &str, body: &str) -> String {
+        let addr = self.url.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(addr).unwrap();
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_owned())
+            .unwrap_or_default()
+    }
+
+    pub fn applied(&self, operation: &str) -> u64 {
+        let body = self.control("GET", "/_local/requests", "");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        v["applied"][operation].as_u64().unwrap_or(0)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

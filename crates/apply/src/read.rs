@@ -155,26 +155,7 @@ pub async fn read_account(
                 let slot = budget.notifications.len() - 1;
                 tasks.spawn(async move {
                     let _permit = limit.acquire_owned().await;
-                    let mut subscribers = Vec::new();
-                    let mut pages = client
-                        .describe_subscribers_for_notification()
-                        .account_id(account.as_str())
-                        .budget_name(&name)
-                        .notification(n)
-                        .max_results(100)
-                        .into_paginator()
-                        .send();
-                    while let Some(page) = pages.next().await {
-                        let page = page.map_err(|e| {
-                            AwsError::from_sdk(&account, "DescribeSubscribersForNotification", e)
-                        })?;
-                        subscribers.extend(
-                            page.subscribers
-                                .unwrap_or_default()
-                                .iter()
-                                .map(convert::subscriber_from_sdk),
-                        );
-                    }
+                    let subscribers = subscribers_of(&client, &account, &name, n).await?;
                     Ok::<_, AwsError>(Fetched::Subscribers {
                         index,
                         slot,
@@ -291,26 +272,7 @@ pub async fn read_budget(
     }
     for n in notifications {
         let key = convert::notification_key_from_sdk(&n)?;
-        let mut subscribers = Vec::new();
-        let mut pages = client
-            .describe_subscribers_for_notification()
-            .account_id(account.as_str())
-            .budget_name(name)
-            .notification(n)
-            .max_results(100)
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| {
-                AwsError::from_sdk(account, "DescribeSubscribersForNotification", e)
-            })?;
-            subscribers.extend(
-                page.subscribers
-                    .unwrap_or_default()
-                    .iter()
-                    .map(convert::subscriber_from_sdk),
-            );
-        }
+        let subscribers = subscribers_of(client, account, name, n).await?;
         budget.notifications.push(Notification { key, subscribers });
     }
     if tags {
@@ -335,6 +297,35 @@ pub async fn read_budget(
         last_updated: b.last_updated_time().map(|t| t.to_string()),
         spend: None,
     }))
+}
+
+/// Every subscriber of one notification (there is no bulk call).
+async fn subscribers_of(
+    client: &Client,
+    account: &AccountId,
+    name: &str,
+    notification: aws_sdk_budgets::types::Notification,
+) -> Result<Vec<budgetctl_spec::Subscriber>, AwsError> {
+    let mut subscribers = Vec::new();
+    let mut pages = client
+        .describe_subscribers_for_notification()
+        .account_id(account.as_str())
+        .budget_name(name)
+        .notification(notification)
+        .max_results(100)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page =
+            page.map_err(|e| AwsError::from_sdk(account, "DescribeSubscribersForNotification", e))?;
+        subscribers.extend(
+            page.subscribers
+                .unwrap_or_default()
+                .iter()
+                .map(convert::subscriber_from_sdk),
+        );
+    }
+    Ok(subscribers)
 }
 
 /// The ARN that tags are read and written on.

@@ -5,18 +5,16 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use budgetctl_apply::{
-    ApplyOptions, ApplyReport, Connection, Quiet, ReadScope, StaleError, apply_plan, check_fresh,
-    client, read_account,
+    ApplyOptions, ApplyReport, Quiet, ReadScope, StaleError, apply_plan, check_fresh, read_account,
 };
-use budgetctl_diff::{Plan, diff};
-use budgetctl_local::{Faults, LocalOptions, LocalServer};
-use budgetctl_spec::{AccountId, Config, load_str};
-use chrono::{Datelike, Months, NaiveDate, Utc};
+use budgetctl_local::Faults;
+use budgetctl_spec::{AccountId, Config};
 
-const ACCOUNT: &str = "111122223333";
+mod common;
+
+use common::{ACCOUNT, Env, config, env, month, plan};
 
 const WRITES: [&str; 11] = [
     "CreateBudget",
@@ -31,63 +29,6 @@ const WRITES: [&str; 11] = [
     "TagResource",
     "UntagResource",
 ];
-
-fn today() -> NaiveDate {
-    Utc::now().date_naive()
-}
-
-fn month(offset: u32) -> String {
-    let first = today().with_day(1).unwrap() + Months::new(offset);
-    format!("{}-{:02}", first.year(), first.month())
-}
-
-fn config(body: &str) -> Config {
-    let yaml = format!("version: 1\ndefaults: {{account: \"{ACCOUNT}\"}}\n{body}");
-    let loaded = load_str("test.yaml", &yaml);
-    let errors: Vec<String> = loaded.diagnostics.iter().map(|d| d.to_string()).collect();
-    assert!(!loaded.has_errors(), "{}", errors.join("\n"));
-    loaded.config
-}
-
-struct Env {
-    server: LocalServer,
-    client: aws_sdk_budgets::Client,
-}
-
-/// A fresh endpoint and a client with short backoffs. Standard retries:
-/// budgetctl-local's throttling is random, not by rate, so adaptive mode's
-/// rate limiter would sink to its floor and these tests would measure only
-/// the wait (`Connection::standard_retries`).
-async fn env() -> Env {
-    let server = LocalServer::start(LocalOptions::default()).await.unwrap();
-    let client = client(&Connection {
-        endpoint_url: Some(server.url()),
-        local: true,
-        max_attempts: Some(10),
-        initial_backoff: Some(Duration::from_millis(5)),
-        standard_retries: true,
-        ..Connection::default()
-    })
-    .await;
-    Env { server, client }
-}
-
-async fn plan(env: &Env, config: &Config) -> Plan {
-    let account = AccountId::parse(ACCOUNT).unwrap();
-    let declared = || config.budgets.iter().filter(|d| d.account == account);
-    let scope = ReadScope {
-        managed: declared().map(|d| d.budget.name.clone()).collect(),
-        tagged: declared()
-            .filter(|d| d.budget.tags.is_some())
-            .map(|d| d.budget.name.clone())
-            .collect(),
-        only: None,
-    };
-    let live = read_account(&env.client, &account, &scope, 8)
-        .await
-        .unwrap();
-    diff(config, &live, &[account], today())
-}
 
 fn fast() -> ApplyOptions {
     ApplyOptions {

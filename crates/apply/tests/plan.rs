@@ -4,46 +4,15 @@
 
 use std::collections::BTreeSet;
 
-use budgetctl_apply::{Connection, ReadScope, client, create_budget, read_account};
-use budgetctl_diff::{Action, NotificationChange, Plan, diff};
-use budgetctl_local::{LocalOptions, LocalServer, SpendRequest};
-use budgetctl_spec::{AccountId, Config, load_str};
-use chrono::{Datelike, Months, NaiveDate, Utc};
+use budgetctl_apply::create_budget;
+use budgetctl_diff::{Action, NotificationChange, diff};
+use budgetctl_local::SpendRequest;
+use budgetctl_spec::Config;
+use chrono::Datelike;
 
-const ACCOUNT: &str = "111122223333";
+mod common;
 
-fn today() -> NaiveDate {
-    Utc::now().date_naive()
-}
-
-fn month(offset: u32) -> String {
-    let first = today().with_day(1).unwrap() + Months::new(offset);
-    format!("{}-{:02}", first.year(), first.month())
-}
-
-fn config(body: &str) -> Config {
-    let yaml = format!("version: 1\ndefaults: {{account: \"{ACCOUNT}\"}}\n{body}");
-    let loaded = load_str("test.yaml", &yaml);
-    let errors: Vec<String> = loaded.diagnostics.iter().map(|d| d.to_string()).collect();
-    assert!(!loaded.has_errors(), "{}", errors.join("\n"));
-    loaded.config
-}
-
-struct Env {
-    server: LocalServer,
-    client: aws_sdk_budgets::Client,
-}
-
-async fn env() -> Env {
-    let server = LocalServer::start(LocalOptions::default()).await.unwrap();
-    let client = client(&Connection {
-        endpoint_url: Some(server.url()),
-        local: true,
-        ..Connection::default()
-    })
-    .await;
-    Env { server, client }
-}
+use common::{ACCOUNT, Env, config, env, month, plan, today};
 
 /// Create every budget of `config` the way apply will: one CreateBudget each,
 /// with its notifications, subscribers and tags.
@@ -53,28 +22,6 @@ async fn create_all(env: &Env, config: &Config) {
             .await
             .unwrap();
     }
-}
-
-async fn plan(env: &Env, config: &Config) -> Plan {
-    let account = AccountId::parse(ACCOUNT).unwrap();
-    let scope = ReadScope {
-        managed: config
-            .budgets
-            .iter()
-            .map(|d| d.budget.name.clone())
-            .collect(),
-        tagged: config
-            .budgets
-            .iter()
-            .filter(|d| d.budget.tags.is_some())
-            .map(|d| d.budget.name.clone())
-            .collect(),
-        only: None,
-    };
-    let live = read_account(&env.client, &account, &scope, 8)
-        .await
-        .unwrap();
-    diff(config, &live, &[account], today())
 }
 
 async fn assert_plans_clean(body: &str) {
