@@ -213,6 +213,17 @@ fn failed<E: ProvideErrorMetadata + std::error::Error + 'static>(
     }
 }
 
+/// A step is done when its call succeeded, or failed only because its work
+/// was done already (`done`: the Duplicate of a repeated add, the NotFound
+/// of a repeated removal after a lost answer).
+fn already_done<T>(result: Result<T, Failed>, done: Failure) -> Result<(), WriteError> {
+    match result {
+        Ok(_) => Ok(()),
+        Err(f) if f.failure == done => Ok(()),
+        Err(f) => Err(f.error),
+    }
+}
+
 struct Writer {
     client: Client,
     limiter: Option<DefaultDirectRateLimiter>,
@@ -395,11 +406,10 @@ impl Writer {
                     .budget_name(name)
                     .notification(convert::notification_to_sdk(notification))
                     .send();
-                match self.call(steps, "DeleteNotification", request).await {
-                    Ok(_) => Ok(()),
-                    Err(f) if f.failure == Failure::NotFound => Ok(()),
-                    Err(f) => Err(f.error),
-                }
+                already_done(
+                    self.call(steps, "DeleteNotification", request).await,
+                    Failure::NotFound,
+                )
             }
             NotificationChange::Change { from, to } => {
                 let request = self
@@ -438,11 +448,10 @@ impl Writer {
                         .notification(convert::notification_to_sdk(notification))
                         .subscriber(convert::subscriber_to_sdk(s))
                         .send();
-                    match self.call(steps, "CreateSubscriber", request).await {
-                        Ok(_) => {}
-                        Err(f) if f.failure == Failure::Duplicate => {}
-                        Err(f) => return Err(f.error),
-                    }
+                    already_done(
+                        self.call(steps, "CreateSubscriber", request).await,
+                        Failure::Duplicate,
+                    )?;
                 }
                 for s in remove {
                     let request = self
@@ -453,11 +462,10 @@ impl Writer {
                         .notification(convert::notification_to_sdk(notification))
                         .subscriber(convert::subscriber_to_sdk(s))
                         .send();
-                    match self.call(steps, "DeleteSubscriber", request).await {
-                        Ok(_) => {}
-                        Err(f) if f.failure == Failure::NotFound => {}
-                        Err(f) => return Err(f.error),
-                    }
+                    already_done(
+                        self.call(steps, "DeleteSubscriber", request).await,
+                        Failure::NotFound,
+                    )?;
                 }
                 Ok(())
             }
@@ -475,11 +483,10 @@ impl Writer {
                         subscribers.iter().map(convert::subscriber_to_sdk).collect(),
                     ))
                     .send();
-                match self.call(steps, "CreateNotification", request).await {
-                    Ok(_) => Ok(()),
-                    Err(f) if f.failure == Failure::Duplicate => Ok(()),
-                    Err(f) => Err(f.error),
-                }
+                already_done(
+                    self.call(steps, "CreateNotification", request).await,
+                    Failure::Duplicate,
+                )
             }
         }
     }
@@ -513,12 +520,10 @@ impl Writer {
             .account_id(r.account.as_str())
             .budget_name(&r.name)
             .send();
-        match self.call(steps, "DeleteBudget", request).await {
-            Ok(_) => Ok(()),
-            // Gone already: a retry of a delete that went through.
-            Err(f) if f.failure == Failure::NotFound => Ok(()),
-            Err(f) => Err(f.error),
-        }
+        already_done(
+            self.call(steps, "DeleteBudget", request).await,
+            Failure::NotFound,
+        )
     }
 }
 
