@@ -11,12 +11,12 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
 #[command(
     name = "budgetctl",
-    version,
+    version = version(),
     about = "Keep AWS Budgets as code: validate, plan and apply budgets written in YAML.",
     propagate_version = true
 )]
@@ -91,6 +91,13 @@ enum Command {
     },
     /// Print the JSON Schema of budget files, for editors.
     Schema,
+    /// Print a shell completion script (bash, zsh, fish, powershell).
+    ///
+    /// For example: `budgetctl completions bash > ~/.local/share/bash-completion/completions/budgetctl`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// budgetctl-local: an AWS Budgets endpoint on this machine.
     Local {
         #[command(subcommand)]
@@ -121,6 +128,19 @@ enum LocalCommand {
 enum Format {
     Text,
     Json,
+}
+
+/// The version and the git commit the binary was built from.
+fn version() -> &'static str {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION.get_or_init(|| {
+        // The build script records the commit; outside a git checkout it
+        // leaves a placeholder that is not a commit.
+        let commit = option_env!("VERGEN_GIT_SHA")
+            .filter(|sha| sha.len() >= 7 && sha.bytes().all(|b| b.is_ascii_hexdigit()))
+            .unwrap_or("unknown");
+        format!("{} (commit {commit})", env!("CARGO_PKG_VERSION"))
+    })
 }
 
 /// Whether to colour what goes to stdout.
@@ -193,6 +213,13 @@ fn main() -> ExitCode {
             },
             out_color,
         ),
+        Command::Completions { shell } => {
+            // Into a buffer first: clap_complete panics on a closed pipe (`| head`).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "budgetctl", &mut script);
+            let _ = std::io::stdout().lock().write_all(&script);
+            ExitCode::SUCCESS
+        }
         Command::Schema => {
             let schema = budgetctl_spec::json_schema();
             let text = serde_json::to_string_pretty(&schema).unwrap_or_default();

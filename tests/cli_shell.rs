@@ -1,0 +1,125 @@
+//! What a shell sees of budgetctl: completion scripts that load, and a
+//! `--version` that names the commit.
+
+mod support;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use support::{budgetctl, repo_root};
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Whether `shell` can be run here.
+fn have(shell: &str) -> bool {
+    Command::new(shell)
+        .arg("-c")
+        .arg("exit 0")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// `shell -n` (parse only) over `script`: its exit status and complaints.
+fn syntax_check(shell: &str, script: &str) -> (bool, String) {
+    let mut child = Command::new(shell)
+        .arg("-n")
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the shell starts");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn bash_completions_load_in_bash_and_complete_every_command() {
+    let out = budgetctl(&["completions", "bash"]);
+    assert!(out.status.success());
+    let script = stdout(&out);
+    let (ok, complaints) = syntax_check("bash", &script);
+    assert!(ok, "bash -n rejects the script: {complaints}");
+    // Sourcing it registers the completion function for `budgetctl`.
+    let loaded = Command::new("bash")
+        .arg("-c")
+        .arg("source /dev/stdin && complete -p budgetctl")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child.stdin.take().unwrap().write_all(script.as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert!(loaded.status.success());
+    assert!(stdout(&loaded).contains("budgetctl"), "{}", stdout(&loaded));
+    for command in ["validate", "plan", "apply", "schema", "completions"] {
+        assert!(script.contains(command), "no completion for {command}");
+    }
+    assert!(script.contains("--detailed-exitcode"));
+}
+
+#[test]
+fn zsh_and_fish_completions_parse_where_those_shells_exist() {
+    for shell in ["zsh", "fish"] {
+        let out = budgetctl(&["completions", shell]);
+        assert!(out.status.success(), "{shell}");
+        let script = stdout(&out);
+        assert!(script.contains("budgetctl"), "{shell}");
+        if have(shell) {
+            let (ok, complaints) = syntax_check(shell, &script);
+            assert!(ok, "{shell} -n rejects the script: {complaints}");
+        }
+    }
+    let out = budgetctl(&["completions", "powershell"]);
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("Register-ArgumentCompleter"));
+}
+
+#[test]
+fn an_unknown_shell_is_refused_with_the_choices() {
+    let out = budgetctl(&["completions", "tcsh"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bash") && err.contains("powershell"), "{err}");
+}
+
+#[test]
+fn version_names_the_package_version_and_the_commit_built_from() {
+    let out = budgetctl(&["--version"]);
+    assert!(out.status.success());
+    let line = stdout(&out);
+    let rest = line
+        .trim()
+        .strip_prefix(&format!("budgetctl {} (commit ", env!("CARGO_PKG_VERSION")))
+        .unwrap_or_else(|| panic!("unexpected version line: {line}"));
+    let commit = rest.strip_suffix(')').expect("closing parenthesis");
+    let head = Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(repo_root())
+        .output();
+    match head {
+        // Built from this checkout: the commit is HEAD's.
+        Ok(head) if head.status.success() => {
+            let head = String::from_utf8_lossy(&head.stdout);
+            assert!(
+                commit.len() >= 7 && head.trim().starts_with(commit),
+                "version says {commit}, HEAD is {head}"
+            );
+        }
+        // Not a git checkout: the build could not know the commit.
+        _ => assert_eq!(commit, "unknown"),
+    }
+}
