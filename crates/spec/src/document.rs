@@ -59,7 +59,11 @@ pub struct AccountDoc {
     #[serde(skip_serializing_if = "std::ops::Not::not", default)]
     pub prune: bool,
     /// Glob patterns of budget names that budgetctl never touches or prunes.
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        default,
+        serialize_with = "inline"
+    )]
     #[schemars(with = "OneOrMany<String>")]
     pub ignore: Vec<String>,
 }
@@ -84,7 +88,7 @@ pub struct BudgetDoc {
     /// Amount per period: keys `YYYY-MM` (monthly) or `YYYY-Qn` (quarterly).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub planned: Option<BTreeMap<String, LimitDoc>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "inline_map")]
     pub auto_adjust: Option<AutoAdjustDoc>,
     /// YYYY-MM-DD.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -92,15 +96,23 @@ pub struct BudgetDoc {
     /// YYYY-MM-DD, at the latest 2087-06-15.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "inline_map")]
     pub cost_types: Option<CostTypesDoc>,
     /// CostFilters: filter name → values.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    #[serde(
+        skip_serializing_if = "BTreeMap::is_empty",
+        default,
+        serialize_with = "inline_values"
+    )]
     #[schemars(with = "BTreeMap<String, OneOrMany<String>>")]
     pub filters: BTreeMap<String, Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub filter_expression: Option<ExpressionDoc>,
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        default,
+        serialize_with = "inline"
+    )]
     #[schemars(with = "OneOrMany<Metric>")]
     pub metrics: Vec<Metric>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -109,9 +121,54 @@ pub struct BudgetDoc {
     #[schemars(length(max = 10))]
     pub notifications: Vec<NotificationDoc>,
     /// Left out: tags are not managed. `{}`: the budget has no tags.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "inline_if_short"
+    )]
     #[schemars(with = "Option<BTreeMap<String, TagValue>>")]
     pub tags: Option<BTreeMap<String, String>>,
+}
+
+/// Write a list or mapping on one line (`[a, b]`, `{k: v}`), as people do
+/// for short ones.
+fn inline<T: Serialize, S: serde::Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
+    // FlowSeq and FlowMap only mark the next collection; either serves both.
+    serde_saphyr::FlowSeq(value).serialize(s)
+}
+
+/// An optional mapping on one line (fields are skipped when `None`).
+fn inline_map<T: Serialize, S: serde::Serializer>(
+    value: &Option<T>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) => serde_saphyr::FlowMap(v).serialize(s),
+        None => s.serialize_none(),
+    }
+}
+
+/// A mapping of lists, each list on one line.
+fn inline_values<S: serde::Serializer>(
+    map: &BTreeMap<String, Vec<String>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_map(map.iter().map(|(k, v)| (k, serde_saphyr::FlowSeq(v))))
+}
+
+/// Tags on one line while they fit there, one per line beyond that.
+fn inline_if_short<S: serde::Serializer>(
+    tags: &Option<BTreeMap<String, String>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    let width: usize = tags
+        .iter()
+        .flatten()
+        .map(|(k, v)| k.len() + v.len() + 4)
+        .sum();
+    match tags {
+        Some(t) if width <= 60 => serde_saphyr::FlowMap(t).serialize(s),
+        _ => tags.serialize(s),
+    }
 }
 
 /// Schema only: a single value stands for a list of one, as `decode` reads it.
@@ -262,9 +319,14 @@ pub enum ExpressionDoc {
 #[serde(deny_unknown_fields)]
 pub struct DimensionsDoc {
     pub key: Dimension,
+    #[serde(serialize_with = "inline")]
     #[schemars(with = "OneOrMany<String>")]
     pub values: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        default,
+        serialize_with = "inline"
+    )]
     #[schemars(with = "OneOrMany<MatchOption>")]
     pub match_options: Vec<MatchOption>,
 }
@@ -274,10 +336,18 @@ pub struct DimensionsDoc {
 pub struct KeyValuesDoc {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        default,
+        serialize_with = "inline"
+    )]
     #[schemars(with = "OneOrMany<String>")]
     pub values: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        default,
+        serialize_with = "inline"
+    )]
     #[schemars(with = "OneOrMany<MatchOption>")]
     pub match_options: Vec<MatchOption>,
 }
@@ -289,6 +359,7 @@ pub enum NotificationDoc {
     Compact {
         /// `actual|forecasted  >|<|=  N%|N UNIT`, e.g. `actual > 80%`.
         on: String,
+        #[serde(serialize_with = "inline")]
         #[schemars(with = "OneOrMany<SubscriberDoc>")]
         to: Vec<SubscriberDoc>,
     },
@@ -299,6 +370,7 @@ pub enum NotificationDoc {
         threshold: AmountDoc,
         #[serde(skip_serializing_if = "Option::is_none")]
         threshold_type: Option<ThresholdType>,
+        #[serde(serialize_with = "inline")]
         #[schemars(with = "OneOrMany<SubscriberDoc>")]
         subscribers: Vec<SubscriberDoc>,
     },

@@ -409,6 +409,6 @@ fn a_hand_written_model_round_trips_with_defaults_factored_out() {
     let yaml = to_yaml(&config);
     assert_eq!(
         yaml,
-        "version: 1\ndefaults:\n  account: \"111122223333\"\n  unit: USD\nbudgets:\n  - name: total-monthly\n    limit: 1000.5\n    notifications:\n      - on: actual > 80%\n        to:\n          - finops@example.com\n"
+        "version: 1\ndefaults:\n  account: \"111122223333\"\n  unit: USD\nbudgets:\n  - name: total-monthly\n    limit: 1000.5\n    notifications:\n      - on: actual > 80%\n        to: [finops@example.com]\n"
     );
 }
