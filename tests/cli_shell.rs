@@ -65,7 +65,14 @@ fn bash_completions_load_in_bash_and_complete_every_command() {
         .unwrap();
     assert!(loaded.status.success());
     assert!(stdout(&loaded).contains("budgetctl"), "{}", stdout(&loaded));
-    for command in ["validate", "plan", "apply", "schema", "completions"] {
+    for command in [
+        "validate",
+        "plan",
+        "apply",
+        "import",
+        "schema",
+        "completions",
+    ] {
         assert!(script.contains(command), "no completion for {command}");
     }
     assert!(script.contains("--detailed-exitcode"));

@@ -39,6 +39,7 @@ async fn plan(c: &aws_sdk_budgets::Client, desired: &Config) -> Plan {
         managed: names().collect(),
         tagged: names().collect(),
         only: None,
+        everything: false,
     };
     let live = read_account(c, &account, &scope, 8).await.unwrap();
     diff(desired, &live, &[account], chrono::Utc::now().date_naive())

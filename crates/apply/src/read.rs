@@ -85,6 +85,8 @@ pub struct ReadScope {
     pub tagged: BTreeSet<String>,
     /// When set, only these budgets are returned (`--target`).
     pub only: Option<BTreeSet<String>>,
+    /// Read subscribers and tags of every budget, declared or not (import).
+    pub everything: bool,
 }
 
 /// Every budget of an account, converted, with subscribers and tags where the scope asks.
@@ -138,7 +140,7 @@ pub async fn read_account(
     for (index, b) in budgets.iter().enumerate() {
         let mut budget = convert::budget_from_sdk(b)?;
         let name = budget.name.clone();
-        let managed = scope.managed.contains(&name);
+        let managed = scope.everything || scope.managed.contains(&name);
         for n in notifications.remove(&name).unwrap_or_default() {
             let key = convert::notification_key_from_sdk(&n)?;
             budget.notifications.push(Notification {
@@ -164,7 +166,7 @@ pub async fn read_account(
                 });
             }
         }
-        if scope.tagged.contains(&name) {
+        if scope.everything || scope.tagged.contains(&name) {
             let (client, account, limit, name) = (
                 client.clone(),
                 account.clone(),

@@ -2,6 +2,7 @@
 //! results. Nothing below this crate prints.
 
 mod apply;
+mod import;
 mod local;
 mod plan;
 mod render;
@@ -85,6 +86,31 @@ enum Command {
         /// `json`: one machine-readable result per change on stdout.
         #[arg(long, value_enum, default_value_t = apply::ApplyFormat::Text)]
         format: apply::ApplyFormat,
+        /// Say what is being read.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Write the budgets an account already has as a budget file that plans
+    /// with no changes.
+    Import {
+        /// The account to read; repeatable.
+        #[arg(long = "account", value_name = "ID", required = true)]
+        accounts: Vec<String>,
+        /// A file, or a directory for one `<account>.yaml` per account
+        /// (an existing directory, or a path ending in `/`). Default: stdout.
+        #[arg(long, value_name = "FILE|DIR")]
+        out: Option<PathBuf>,
+        /// Only budgets whose name matches this glob, e.g. `team-*`; repeatable.
+        #[arg(long = "match", value_name = "GLOB")]
+        patterns: Vec<String>,
+        /// Overwrite files that exist.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        connect: plan::ConnectArgs,
+        /// Concurrent requests when reading subscribers and tags.
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+        parallelism: u16,
         /// Say what is being read.
         #[arg(short, long)]
         verbose: bool,
@@ -212,6 +238,26 @@ fn main() -> ExitCode {
                 verbose,
             },
             out_color,
+        ),
+        Command::Import {
+            accounts,
+            out,
+            patterns,
+            force,
+            connect,
+            parallelism,
+            verbose,
+        } => import::run(
+            import::ImportArgs {
+                accounts,
+                out,
+                patterns,
+                force,
+                connect,
+                parallelism: usize::from(parallelism),
+                verbose,
+            },
+            color,
         ),
         Command::Completions { shell } => {
             // Into a buffer first: clap_complete panics on a closed pipe (`| head`).

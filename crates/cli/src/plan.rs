@@ -215,6 +215,7 @@ pub async fn compute(
                 .collect(),
             only: (!scope_args.targets.is_empty())
                 .then(|| scope_args.targets.iter().cloned().collect()),
+            everything: false,
         };
         if verbose {
             eprintln!("reading account {account}");

@@ -21,8 +21,10 @@
 //! ```
 
 mod compare;
+mod import;
 pub mod plan;
 
 pub use budgetctl_spec as spec;
 pub use compare::{LiveBudget, LiveSpend, compare_budget, diff, fingerprint, period_start};
+pub use import::{accounts_of, declare};
 pub use plan::*;

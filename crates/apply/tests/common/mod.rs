@@ -64,6 +64,7 @@ pub async fn plan(env: &Env, config: &Config) -> Plan {
             .map(|d| d.budget.name.clone())
             .collect(),
         only: None,
+        everything: false,
     };
     let live = read_account(&env.client, &account, &scope, 8)
         .await

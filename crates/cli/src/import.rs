@@ -1,0 +1,271 @@
+//! `budgetctl import`: write the budgets an account already has as a budget
+//! file that `budgetctl plan` finds unchanged.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use budgetctl_apply::{ReadScope, read_account};
+use budgetctl_diff::{LiveBudget, accounts_of, declare};
+use budgetctl_spec::{AccountId, Config, load_str, to_yaml};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+use crate::plan::{ConnectArgs, Endpoint, explain, runtime};
+
+pub struct ImportArgs {
+    pub accounts: Vec<String>,
+    pub out: Option<PathBuf>,
+    pub patterns: Vec<String>,
+    pub force: bool,
+    pub connect: ConnectArgs,
+    pub parallelism: usize,
+    pub verbose: bool,
+}
+
+/// Where the YAML goes.
+enum Destination {
+    Stdout,
+    File(PathBuf),
+    /// One `<account>.yaml` per account.
+    Directory(PathBuf),
+}
+
+/// One file to write (or stdout), with what it declares.
+struct Document {
+    path: Option<PathBuf>,
+    config: Config,
+}
+
+pub fn run(args: ImportArgs, color: bool) -> ExitCode {
+    match runtime().and_then(|rt| rt.block_on(import(&args, color))) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn import(args: &ImportArgs, color: bool) -> Result<ExitCode, String> {
+    // Everything that can be wrong with the arguments is found before any request.
+    let accounts: Vec<AccountId> = args
+        .accounts
+        .iter()
+        .map(|a| {
+            AccountId::parse(a).ok_or_else(|| {
+                format!(
+                    "--account {a} is not an account id: write its 12 digits, e.g. 111122223333"
+                )
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let filter = globs(&args.patterns)?;
+    let destination = match &args.out {
+        None => Destination::Stdout,
+        Some(p) if p.is_dir() || p.as_os_str().to_string_lossy().ends_with('/') => {
+            Destination::Directory(p.clone())
+        }
+        Some(p) => Destination::File(p.clone()),
+    };
+    let planned_paths: Vec<PathBuf> = match &destination {
+        Destination::Stdout => vec![],
+        Destination::File(p) => vec![p.clone()],
+        Destination::Directory(dir) => accounts.iter().map(|a| file_in(dir, a)).collect(),
+    };
+    if !args.force
+        && let Some(existing) = planned_paths.iter().find(|p| p.exists())
+    {
+        return Err(format!(
+            "{} exists; import never overwrites a file unless given --force",
+            existing.display()
+        ));
+    }
+
+    let endpoint = Endpoint::open(&args.connect).await?;
+    let read = read_all(&endpoint, &accounts, &filter, args).await;
+    endpoint.close().await?;
+    let live = read?;
+    if live.is_empty() {
+        let which = if args.patterns.is_empty() {
+            String::new()
+        } else {
+            format!(" matching {}", args.patterns.join(", "))
+        };
+        return Err(format!(
+            "nothing to import: no budgets{which} in {}",
+            list(&accounts)
+        ));
+    }
+
+    let today = chrono::Utc::now().date_naive();
+    let documents: Vec<Document> = match &destination {
+        Destination::Stdout => vec![Document {
+            path: None,
+            config: declare(&live, "<stdout>", today),
+        }],
+        Destination::File(p) => vec![Document {
+            path: Some(p.clone()),
+            config: declare(&live, &p.display().to_string(), today),
+        }],
+        Destination::Directory(dir) => accounts
+            .iter()
+            .filter_map(|account| {
+                let path = file_in(dir, account);
+                let mine: Vec<LiveBudget> = live
+                    .iter()
+                    .filter(|l| &l.account == account)
+                    .cloned()
+                    .collect();
+                (!mine.is_empty()).then(|| Document {
+                    config: declare(&mine, &path.display().to_string(), today),
+                    path: Some(path),
+                })
+            })
+            .collect(),
+    };
+
+    // Render and re-read every document before writing any: a file import
+    // writes must validate and mean exactly the live budgets.
+    let mut rendered = Vec::new();
+    for doc in &documents {
+        let text = render(&doc.config, today);
+        check_round_trip(doc, &text, color)?;
+        rendered.push(text);
+    }
+
+    for (doc, text) in documents.iter().zip(&rendered) {
+        match &doc.path {
+            None => {
+                let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            }
+            Some(path) => write_file(path, text)?,
+        }
+    }
+    for doc in &documents {
+        let count = doc.config.budgets.len();
+        let target = doc
+            .path
+            .as_ref()
+            .map(|p| format!(" into {}", p.display()))
+            .unwrap_or_default();
+        eprintln!(
+            "Imported {count} budget{} from {}{target}.",
+            if count == 1 { "" } else { "s" },
+            list(&accounts_of(&doc.config)),
+        );
+    }
+    if let Some(path) = documents.iter().find_map(|d| d.path.as_ref()) {
+        let shown = match &destination {
+            Destination::Directory(dir) => dir.display().to_string(),
+            _ => path.display().to_string(),
+        };
+        eprintln!("Check it with `budgetctl plan -f {shown}`: it should report no changes.");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn read_all(
+    endpoint: &Endpoint,
+    accounts: &[AccountId],
+    filter: &Option<GlobSet>,
+    args: &ImportArgs,
+) -> Result<Vec<LiveBudget>, String> {
+    let scope = ReadScope {
+        everything: true,
+        ..ReadScope::default()
+    };
+    let mut live = Vec::new();
+    for account in accounts {
+        if args.verbose {
+            eprintln!("reading account {account}");
+        }
+        let mut budgets = read_account(&endpoint.client, account, &scope, args.parallelism)
+            .await
+            .map_err(|e| explain(&e))?;
+        if let Some(set) = filter {
+            budgets.retain(|b| set.is_match(&b.budget.name));
+        }
+        live.extend(budgets);
+    }
+    Ok(live)
+}
+
+fn globs(patterns: &[String]) -> Result<Option<GlobSet>, String> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut set = GlobSetBuilder::new();
+    for p in patterns {
+        let glob = Glob::new(p).map_err(|e| {
+            format!("--match {p} is not a glob ({e}); e.g. `team-*` or `prod-?-monthly`")
+        })?;
+        set.add(glob);
+    }
+    set.build().map(Some).map_err(|e| format!("--match: {e}"))
+}
+
+fn file_in(dir: &Path, account: &AccountId) -> PathBuf {
+    dir.join(format!("{account}.yaml"))
+}
+
+fn list(accounts: &[AccountId]) -> String {
+    let ids: Vec<&str> = accounts.iter().map(AccountId::as_str).collect();
+    match ids.len() {
+        1 => format!("account {}", ids[0]),
+        _ => format!("accounts {}", ids.join(", ")),
+    }
+}
+
+fn render(config: &Config, today: chrono::NaiveDate) -> String {
+    let accounts = list(&accounts_of(config));
+    format!(
+        "# Budgets of {accounts}, imported by `budgetctl import` on {today}.\n\
+         # `budgetctl plan` on this file reports no changes until the budgets or\n\
+         # the file change. Reference: `budgetctl schema`, README.md.\n\n{}",
+        to_yaml(config)
+    )
+}
+
+/// Read `text` back as budgetctl would and insist it declares exactly what
+/// was imported. A budget that AWS accepts but the budget file format cannot
+/// express stops the import with the validator's diagnostics.
+fn check_round_trip(doc: &Document, text: &str, color: bool) -> Result<(), String> {
+    let name = doc
+        .path
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "<stdout>".to_owned());
+    let loaded = load_str(&name, text);
+    if loaded.has_errors() {
+        crate::print_diagnostics(&loaded, color);
+        return Err(format!(
+            "the budgets read cannot be written as a valid budget file ({} error(s) above); nothing was written",
+            loaded.errors().count()
+        ));
+    }
+    let expected = doc.config.budgets.iter().map(|b| (&b.account, &b.budget));
+    let got = loaded
+        .config
+        .budgets
+        .iter()
+        .map(|b| (&b.account, &b.budget));
+    if let Some(((account, wanted), _)) = expected.zip(got).find(|(e, g)| e != g) {
+        return Err(format!(
+            "budget {account}/{} would not read back as it is in AWS; nothing was written (please report this)",
+            wanted.name
+        ));
+    }
+    if loaded.config.budgets.len() != doc.config.budgets.len() {
+        return Err("the written file would not declare every budget read; nothing was written (please report this)".into());
+    }
+    crate::print_diagnostics(&loaded, color);
+    Ok(())
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), String> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    }
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
