@@ -219,6 +219,106 @@ fn markdown_escapes_every_user_string() {
 }
 
 #[test]
+fn markdown_labels_deletions_and_limits_below_spend() {
+    let dir = tempfile::tempdir().unwrap();
+    let before = budgetctl_spec::load_str(
+        "before.yaml",
+        "version: 1\ndefaults: { account: \"111122223333\" }\nbudgets:\n  - { name: \"cost | of @team\", limit: 500 }\n  - { name: \"<img src=x onerror=alert(1)>\", limit: 10 }\n  - { name: steady, limit: 50 }\n",
+    );
+    assert!(!before.has_errors());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let server = budgetctl_local::LocalServer::start(budgetctl_local::LocalOptions {
+            state: Some(dir.path().join(".budgetctl/local.json")),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let client = budgetctl_apply::client(&budgetctl_apply::Connection {
+            endpoint_url: Some(server.url()),
+            local: true,
+            ..Default::default()
+        })
+        .await;
+        for d in &before.config.budgets {
+            budgetctl_apply::create_budget(&client, &d.account, &d.budget)
+                .await
+                .unwrap();
+        }
+        for (name, actual, forecasted) in
+            [("cost | of @team", "300", "450"), ("steady", "20", "30")]
+        {
+            server
+                .service()
+                .seed_spend(&budgetctl_local::SpendRequest {
+                    account_id: "111122223333".into(),
+                    budget_name: name.into(),
+                    actual_spend: Some(actual.into()),
+                    forecasted_spend: Some(forecasted.into()),
+                    history: vec![],
+                })
+                .unwrap();
+        }
+        server.shutdown().await.unwrap();
+    });
+    std::fs::write(
+        dir.path().join("after.yaml"),
+        "version: 1\ndefaults: { account: \"111122223333\" }\naccounts: { \"111122223333\": { prune: true } }\nbudgets:\n  - { name: \"cost | of @team\", limit: 100 }\n  - { name: steady, limit: 60 }\n  - { name: \"new **one**\", limit: 5 }\n",
+    )
+    .unwrap();
+    let out = budgetctl_in(
+        dir.path(),
+        &[
+            "plan",
+            "--local",
+            "--format",
+            "markdown",
+            "-f",
+            "after.yaml",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let md = stdout(&out);
+    assert!(
+        md.starts_with(
+            "<!-- budgetctl-plan -->\n**budgetctl: 1 to create, 2 to update, 1 to delete**\n"
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains("> **1 budget(s) will be deleted:** <code>111122223333/&lt;img src=x onerror=alert(1)&gt;</code>"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| 🗑️ **delete** | <code>111122223333/&lt;img src=x onerror=alert(1)&gt;</code> | **the budget and its alerts** |"),
+        "{md}"
+    );
+    let row = |name: &str| {
+        md.lines()
+            .find(|l| l.starts_with("| ") && l.contains(name))
+            .unwrap_or_else(|| panic!("no row for {name}:\n{md}"))
+            .to_owned()
+    };
+    assert!(
+        row("cost &#124; of &#64;team").contains("⚠️ **limit below spend**"),
+        "{md}"
+    );
+    assert!(!row("steady").contains("below spend"), "{md}");
+    assert!(
+        md.contains(
+            "is below this period's actual spend 300 USD: alerts on actual spend fire at once"
+        ),
+        "{md}"
+    );
+    for raw in ["<img", "@team", "**one**", "cost | of"] {
+        assert!(!md.contains(raw), "unescaped {raw:?} in:\n{md}");
+    }
+    for row in md.lines().filter(|l| l.starts_with("| ")) {
+        assert_eq!(row.matches('|').count(), 4, "{row}");
+    }
+}
+
+#[test]
 fn target_and_account_narrow_the_plan() {
     let dir = workspace_with(&["budgets.example.yaml"]);
     let out = budgetctl_in(

@@ -259,7 +259,7 @@ pub fn markdown(plan: &Plan) -> String {
                 Action::Delete => "🗑️",
             };
             let what = match c.action {
-                Action::Delete => "the budget and its alerts".to_owned(),
+                Action::Delete => "**the budget and its alerts**".to_owned(),
                 _ => {
                     let fields: Vec<String> =
                         c.fields.iter().map(|f| escape_markdown(&f.field)).collect();
@@ -275,6 +275,20 @@ pub fn markdown(plan: &Plan) -> String {
                     }
                     parts.join("; ")
                 }
+            };
+            // Deletions and limits under current spend stand out in the table too.
+            let word = match c.action {
+                Action::Delete => format!("**{word}**"),
+                _ => word.to_owned(),
+            };
+            let below_spend = plan
+                .warnings
+                .iter()
+                .any(|w| w.budget == c.budget && w.kind.is_below_spend());
+            let what = if below_spend {
+                format!("⚠️ **limit below spend**; {what}")
+            } else {
+                what
             };
             let _ = writeln!(
                 out,

@@ -16,7 +16,7 @@ use xxhash_rust::xxh3::Xxh3;
 
 use crate::plan::{
     Action, BudgetRef, Change, FieldDiff, Fingerprint, NotificationChange, PLAN_FORMAT_VERSION,
-    Plan, Summary, TagChange, Warning,
+    Plan, Summary, TagChange, Warning, WarningKind,
 };
 
 /// A budget as read from AWS, converted to the model.
@@ -100,6 +100,7 @@ pub fn diff(
         if ignored(&d.account, &d.budget.name) {
             plan.warnings.push(Warning {
                 budget: r(),
+                kind: WarningKind::Ignored,
                 message:
                     "declared in a file but matched by the account's ignore globs: left untouched"
                         .into(),
@@ -531,9 +532,10 @@ fn spend_warnings(
     live: Option<&LiveBudget>,
     today: NaiveDate,
 ) {
-    let mut warn = |message: String| {
+    let mut warn = |kind: WarningKind, message: String| {
         warnings.push(Warning {
             budget: r(),
+            kind,
             message,
         })
     };
@@ -546,19 +548,25 @@ fn spend_warnings(
             if let Some(first) = first
                 && first > current_start
             {
-                warn(format!(
-                    "planned limits start at {} but the current period is {}: AWS needs the current period first; add it or move the schedule",
-                    format_period(first, desired.time_unit),
-                    format_period(current_start, desired.time_unit)
-                ));
+                warn(
+                    WarningKind::PlannedNotCurrent,
+                    format!(
+                        "planned limits start at {} but the current period is {}: AWS needs the current period first; add it or move the schedule",
+                        format_period(first, desired.time_unit),
+                        format_period(current_start, desired.time_unit)
+                    ),
+                );
             }
             if let Some(last) = last
                 && last < current_start
             {
-                warn(format!(
-                    "planned limits ended at {}; the file has aged out and AWS keeps using the last amount: extend the schedule",
-                    format_period(last, desired.time_unit)
-                ));
+                warn(
+                    WarningKind::PlannedAgedOut,
+                    format!(
+                        "planned limits ended at {}; the file has aged out and AWS keeps using the last amount: extend the schedule",
+                        format_period(last, desired.time_unit)
+                    ),
+                );
             }
             p.range(..=current_start)
                 .next_back()
@@ -570,21 +578,27 @@ fn spend_warnings(
         && spend.unit == limit.unit
     {
         if spend.actual > limit.amount {
-            warn(format!(
-                "the limit {} is below this period's actual spend {} {}: alerts on actual spend fire at once",
-                spend_text(&limit),
-                to_aws_string(spend.actual),
-                spend.unit
-            ));
+            warn(
+                WarningKind::BelowActualSpend,
+                format!(
+                    "the limit {} is below this period's actual spend {} {}: alerts on actual spend fire at once",
+                    spend_text(&limit),
+                    to_aws_string(spend.actual),
+                    spend.unit
+                ),
+            );
         } else if let Some(f) = spend.forecasted
             && f > limit.amount
         {
-            warn(format!(
-                "the limit {} is below this period's forecasted spend {} {}: alerts on forecasted spend fire at once",
-                spend_text(&limit),
-                to_aws_string(f),
-                spend.unit
-            ));
+            warn(
+                WarningKind::BelowForecastedSpend,
+                format!(
+                    "the limit {} is below this period's forecasted spend {} {}: alerts on forecasted spend fire at once",
+                    spend_text(&limit),
+                    to_aws_string(f),
+                    spend.unit
+                ),
+            );
         }
     }
 }

@@ -134,7 +134,38 @@ pub struct TagChange {
 pub struct Warning {
     #[serde(flatten)]
     pub budget: BudgetRef,
+    /// What the warning is about, for tools and for labels in PR comments.
+    #[serde(default)]
+    pub kind: WarningKind,
     pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningKind {
+    /// Declared, but matched by the account's ignore globs.
+    Ignored,
+    /// Planned limits that do not start at the current period.
+    PlannedNotCurrent,
+    /// Planned limits that ended before the current period.
+    PlannedAgedOut,
+    /// The new limit is below this period's actual spend.
+    BelowActualSpend,
+    /// The new limit is below this period's forecasted spend.
+    BelowForecastedSpend,
+    /// Anything else (and plans saved before warnings had kinds).
+    #[default]
+    Other,
+}
+
+impl WarningKind {
+    /// The new limit is under what is being spent: its alerts fire at once.
+    pub fn is_below_spend(self) -> bool {
+        matches!(
+            self,
+            WarningKind::BelowActualSpend | WarningKind::BelowForecastedSpend
+        )
+    }
 }
 
 /// What a live budget looked like when planned: its LastUpdatedTime and a
