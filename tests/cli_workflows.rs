@@ -1,0 +1,392 @@
+//! The GitHub Actions workflows of examples/github-actions: they parse, they
+//! hold to what the README promises (OIDC roles, no stored keys, one apply at
+//! a time), and the shell steps they run work, run here as a runner runs
+//! them, against budgetctl-local. The comment script runs under Node.js
+//! against an in-memory pull request where Node.js is installed.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use budgetctl_local::{LocalOptions, LocalServer};
+use serde_json::Value;
+use support::repo_root;
+
+const WORKFLOWS: &str = "examples/github-actions/workflows";
+
+fn workflow(name: &str) -> Value {
+    let path = repo_root().join(WORKFLOWS).join(name);
+    let text = std::fs::read_to_string(&path).unwrap();
+    serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn steps<'a>(workflow: &'a Value, job: &str) -> &'a Vec<Value> {
+    workflow["jobs"][job]["steps"]
+        .as_array()
+        .unwrap_or_else(|| panic!("job {job} has steps"))
+}
+
+fn step_using<'a>(workflow: &'a Value, job: &str, action: &str) -> &'a Value {
+    steps(workflow, job)
+        .iter()
+        .find(|s| s["uses"].as_str().is_some_and(|u| u.starts_with(action)))
+        .unwrap_or_else(|| panic!("job {job} uses {action}"))
+}
+
+#[test]
+fn every_workflow_parses_and_assumes_a_role_through_oidc() {
+    let names: Vec<String> = std::fs::read_dir(repo_root().join(WORKFLOWS))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    for name in names {
+        let text = std::fs::read_to_string(repo_root().join(WORKFLOWS).join(&name)).unwrap();
+        assert!(text.starts_with("# "), "{name} begins with a comment");
+        let w = workflow(&name);
+        assert!(w["name"].is_string() && w["on"].is_object(), "{name}");
+        assert_eq!(w["permissions"]["id-token"], "write", "{name}: OIDC");
+        let job = w["jobs"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .next()
+            .unwrap()
+            .clone();
+        let creds = step_using(&w, &job, "aws-actions/configure-aws-credentials@v");
+        assert!(
+            creds["with"]["role-to-assume"]
+                .as_str()
+                .is_some_and(|r| r.contains("vars.BUDGETCTL_")),
+            "{name}"
+        );
+        assert_eq!(creds["with"]["aws-region"], "us-east-1", "{name}");
+        for key in ["aws-access-key-id", "aws-secret-access-key", "secrets."] {
+            assert!(!text.contains(key), "{name}: no long-lived keys ({key})");
+        }
+        for step in steps(&w, &job) {
+            if let Some(uses) = step["uses"].as_str() {
+                assert!(uses.contains("@v"), "{name}: {uses} pinned to a version");
+            }
+        }
+    }
+}
+
+#[test]
+fn each_workflow_runs_when_it_should() {
+    let plan = workflow("budgetctl-plan.yml");
+    assert!(plan["on"]["pull_request"].is_object());
+    assert_eq!(plan["permissions"]["pull-requests"], "write");
+    let script = step_using(&plan, "plan", "actions/github-script@v")["with"]["script"]
+        .as_str()
+        .unwrap();
+    assert!(script.contains("require('./.github/budgetctl/plan-comment.js')"));
+
+    let apply = workflow("budgetctl-apply.yml");
+    assert_eq!(apply["on"]["push"]["branches"][0], "main");
+    assert_eq!(apply["concurrency"]["group"], "budgetctl-apply");
+    assert_eq!(
+        apply["concurrency"]["cancel-in-progress"], false,
+        "a running apply is never cancelled"
+    );
+
+    let drift = workflow("budgetctl-drift.yml");
+    let cron = drift["on"]["schedule"][0]["cron"].as_str().unwrap();
+    assert_eq!(cron.split_whitespace().count(), 5, "{cron}");
+}
+
+/// What a job run left behind.
+struct JobRun {
+    /// The exit status of the step that failed the job, if one did.
+    failed: Option<(String, i32)>,
+    /// `GITHUB_OUTPUT` per step id.
+    outputs: BTreeMap<String, BTreeMap<String, String>>,
+    summary: String,
+    log: String,
+}
+
+/// Evaluate the `if:` expressions the example workflows use:
+/// `steps.ID.outputs.NAME == 'v'` (or `!=`), `always()`, joined by `&&` and `||`.
+fn condition(expr: &str, outputs: &BTreeMap<String, BTreeMap<String, String>>) -> bool {
+    expr.split("||").any(|all| {
+        all.split("&&").all(|atom| {
+            let atom = atom.trim();
+            if atom == "always()" {
+                return true;
+            }
+            let (lhs, rhs, equal) = match atom.split_once("==") {
+                Some((l, r)) => (l, r, true),
+                None => {
+                    let (l, r) = atom
+                        .split_once("!=")
+                        .unwrap_or_else(|| panic!("unsupported condition {atom}"));
+                    (l, r, false)
+                }
+            };
+            let path: Vec<&str> = lhs.trim().split('.').collect();
+            let ["steps", id, "outputs", name] = path[..] else {
+                panic!("unsupported condition {atom}");
+            };
+            let value = outputs
+                .get(id)
+                .and_then(|o| o.get(name))
+                .map(String::as_str)
+                .unwrap_or("");
+            (value == rhs.trim().trim_matches('\'')) == equal
+        })
+    })
+}
+
+/// Run a job's shell steps in `dir` the way a runner does (`bash -eo
+/// pipefail`, `GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY`, step conditions),
+/// with `budgetctl` on the PATH and AWS pointed at `endpoint`. Steps that
+/// use actions, and the install step, are the runner's business and skipped.
+fn run_job(workflow: &Value, job: &str, dir: &Path, endpoint: &str) -> JobRun {
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_budgetctl"));
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let summary_file = dir.join("step-summary.md");
+    std::fs::write(&summary_file, "").unwrap();
+    let mut run = JobRun {
+        failed: None,
+        outputs: BTreeMap::new(),
+        summary: String::new(),
+        log: String::new(),
+    };
+    for (i, step) in steps(workflow, job).iter().enumerate() {
+        let Some(script) = step["run"].as_str() else {
+            continue;
+        };
+        if script.contains("cargo install") {
+            continue;
+        }
+        if let Some(expr) = step["if"].as_str()
+            && !condition(expr, &run.outputs)
+        {
+            continue;
+        }
+        assert!(
+            !script.contains("${{"),
+            "scripts take values through env, never ${{{{ }}}} inlined: {script}"
+        );
+        let id = step["id"]
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or(i.to_string());
+        let output_file = dir.join(format!("output-{id}"));
+        std::fs::write(&output_file, "").unwrap();
+        let script_file = dir.join(format!("step-{id}.sh"));
+        std::fs::write(&script_file, script).unwrap();
+        let mut command = Command::new("bash");
+        command
+            .args(["--noprofile", "--norc", "-eo", "pipefail"])
+            .arg(&script_file)
+            .current_dir(dir)
+            .env("PATH", &path)
+            .env("NO_COLOR", "1")
+            .env("GITHUB_OUTPUT", &output_file)
+            .env("GITHUB_STEP_SUMMARY", &summary_file)
+            .env("AWS_ENDPOINT_URL", endpoint)
+            .env("AWS_ACCESS_KEY_ID", "ASIALOCAL")
+            .env("AWS_SECRET_ACCESS_KEY", "x")
+            .env("AWS_SESSION_TOKEN", "from-oidc")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env_remove("AWS_PROFILE")
+            .stdin(Stdio::null());
+        for (k, v) in workflow["env"].as_object().into_iter().flatten() {
+            command.env(k, v.as_str().unwrap());
+        }
+        let out: Output = command.output().unwrap();
+        run.log.push_str(&String::from_utf8_lossy(&out.stdout));
+        run.log.push_str(&String::from_utf8_lossy(&out.stderr));
+        let outputs: BTreeMap<String, String> = std::fs::read_to_string(&output_file)
+            .unwrap()
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        run.outputs.insert(id.clone(), outputs);
+        if !out.status.success() {
+            run.failed = Some((id, out.status.code().unwrap_or(-1)));
+            break;
+        }
+    }
+    run.summary = std::fs::read_to_string(&summary_file).unwrap();
+    run
+}
+
+fn output<'a>(run: &'a JobRun, step: &str, name: &str) -> &'a str {
+    run.outputs
+        .get(step)
+        .and_then(|o| o.get(name))
+        .map(String::as_str)
+        .unwrap_or("")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_workflow_steps_plan_apply_and_catch_drift_against_budgetctl_local() {
+    let server = LocalServer::start(LocalOptions::default()).await.unwrap();
+    let url = server.url();
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join("budgets")).unwrap();
+    std::fs::copy(
+        repo_root().join("budgets.example.yaml"),
+        repo.path().join("budgets/main.yaml"),
+    )
+    .unwrap();
+    let dir = repo.path().to_owned();
+    let job = move |file: &'static str, job: &'static str| {
+        let (dir, url) = (dir.clone(), url.clone());
+        tokio::task::spawn_blocking(move || run_job(&workflow(file), job, &dir, &url))
+    };
+
+    // A pull request adds the budgets: the plan shows them and exits 2,
+    // which the step reports instead of failing on.
+    let pr = job("budgetctl-plan.yml", "plan").await.unwrap();
+    assert_eq!(pr.failed, None, "{}", pr.log);
+    assert_eq!(output(&pr, "plan", "exitcode"), "2");
+    assert_eq!(
+        output(&pr, "plan", "summary"),
+        "budgetctl: 13 to create, 0 to update, 0 to delete"
+    );
+    let md = std::fs::read_to_string(repo.path().join("plan.md")).unwrap();
+    assert!(md.starts_with("<!-- budgetctl-plan -->\n"), "{md}");
+    assert!(
+        pr.summary
+            .contains("| ➕ create | <code>111122223333/total-monthly</code>")
+    );
+    assert!(repo.path().join("plan.json").exists());
+
+    // Merged: apply carries it out.
+    let merged = job("budgetctl-apply.yml", "apply").await.unwrap();
+    assert_eq!(merged.failed, None, "{}", merged.log);
+    assert_eq!(output(&merged, "plan", "exitcode"), "2");
+    assert!(
+        merged
+            .summary
+            .contains("Apply complete: 13 created, 0 updated, 0 deleted"),
+        "{}",
+        merged.summary
+    );
+
+    // Afterwards: the next plan has nothing to say, apply skips, no drift.
+    let pr = job("budgetctl-plan.yml", "plan").await.unwrap();
+    assert_eq!(pr.failed, None, "{}", pr.log);
+    assert_eq!(output(&pr, "plan", "exitcode"), "0");
+    assert_eq!(
+        output(&pr, "plan", "summary"),
+        "budgetctl: 0 to create, 0 to update, 0 to delete"
+    );
+    let again = job("budgetctl-apply.yml", "apply").await.unwrap();
+    assert_eq!(again.failed, None, "{}", again.log);
+    assert!(!again.log.contains("Apply complete"), "{}", again.log);
+    let nightly = job("budgetctl-drift.yml", "drift").await.unwrap();
+    assert_eq!(nightly.failed, None, "{}", nightly.log);
+
+    // Someone deletes a budget in the console: the nightly check fails
+    // with exit 2 and says what drifted.
+    let client = budgetctl_apply::client(&budgetctl_apply::Connection {
+        endpoint_url: Some(server.url()),
+        local: true,
+        ..Default::default()
+    })
+    .await;
+    client
+        .delete_budget()
+        .account_id("111122223333")
+        .budget_name("total-monthly")
+        .send()
+        .await
+        .unwrap();
+    let nightly = job("budgetctl-drift.yml", "drift").await.unwrap();
+    let (step, code) = nightly.failed.clone().expect("drift fails the job");
+    assert_eq!(code, 2, "step {step}: {}", nightly.log);
+    assert!(
+        nightly.log.contains("::error title=Budgets drifted::"),
+        "{}",
+        nightly.log
+    );
+    assert!(
+        nightly
+            .summary
+            .contains("**budgetctl: 1 to create, 0 to update, 0 to delete**"),
+        "{}",
+        nightly.summary
+    );
+    server.shutdown().await.unwrap();
+}
+
+#[test]
+fn a_failing_plan_fails_the_pull_request_check() {
+    // An invalid file: validate fails the job before AWS is asked anything.
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join("budgets")).unwrap();
+    std::fs::write(
+        repo.path().join("budgets/main.yaml"),
+        "version: 1\nbudgets: [{name: x, peroid: monthly}]\n",
+    )
+    .unwrap();
+    let run = run_job(
+        &workflow("budgetctl-plan.yml"),
+        "plan",
+        repo.path(),
+        "http://127.0.0.1:9",
+    );
+    let (_, code) = run.failed.expect("the job fails");
+    assert_eq!(code, 1);
+    assert!(run.log.contains("did you mean `period`?"), "{}", run.log);
+}
+
+#[test]
+fn the_comment_script_keeps_one_comment_per_pull_request() {
+    let node = Command::new("node").arg("--version").output();
+    if !node.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: Node.js is not installed");
+        return;
+    }
+    // Real plans to post: one with changes, one without.
+    let dir = tempfile::tempdir().unwrap();
+    let plan = |file: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_budgetctl"))
+            .args(["plan", "--local", "--format", "markdown", "-f", file])
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    std::fs::copy(
+        repo_root().join("budgets.example.yaml"),
+        dir.path().join("budgets.yaml"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("empty.yaml"), "version: 1\nbudgets: []\n").unwrap();
+    std::fs::write(dir.path().join("changes.md"), plan("budgets.yaml")).unwrap();
+    std::fs::write(dir.path().join("none.md"), plan("empty.yaml")).unwrap();
+    let out = Command::new("node")
+        .arg(repo_root().join("tests/fixtures/workflows/plan-comment-check.js"))
+        .arg(dir.path().join("changes.md"))
+        .arg(dir.path().join("none.md"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("plan comment: ok"));
+}
