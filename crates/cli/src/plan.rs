@@ -206,6 +206,13 @@ pub async fn compute(
 
     let mut live: Vec<LiveBudget> = Vec::new();
     for account in &accounts {
+        if let Some(role) = config.accounts.get(account).and_then(|s| s.role.as_ref()) {
+            // Said every run until roles are assumed: a user who wrote one
+            // must not believe the calls went through it.
+            eprintln!(
+                "warning: accounts.{account}.role ({role}) is not assumed by this budgetctl; account {account} is read with the credentials budgetctl runs with"
+            );
+        }
         let declared = config.budgets.iter().filter(|b| &b.account == account);
         let scope = ReadScope {
             managed: declared.clone().map(|b| b.budget.name.clone()).collect(),
