@@ -35,6 +35,7 @@ pub mod server;
 pub mod service;
 pub mod shapes;
 pub mod store;
+pub mod sts;
 
 pub use error::{ApiError, ErrorKind};
 pub use server::{LocalError, LocalOptions, LocalServer};

@@ -236,6 +236,17 @@ async fn aws_protocol(
         .strip_prefix(crate::TARGET_PREFIX)
         .unwrap_or(target)
         .to_owned();
+    // STS (awsQuery: a form, no X-Amz-Target) for per-account roles.
+    if target.is_empty() && crate::sts::is_query(&body) {
+        let response = sts_query(&shared, &headers, &body);
+        tracing::info!(
+            operation = "sts:AssumeRole",
+            status = response.status().as_u16(),
+            ms = started.elapsed().as_millis() as u64,
+            "request"
+        );
+        return response;
+    }
     let response = handle(&shared, &headers, &operation, &body).await;
     tracing::info!(
         operation = %operation,
@@ -246,18 +257,50 @@ async fn aws_protocol(
     response
 }
 
-async fn handle(shared: &Shared, headers: &HeaderMap, operation: &str, body: &[u8]) -> Response {
-    // Any SigV4 signature is accepted, but a request must carry one.
-    let signed = headers
+/// The SigV4 `Authorization` header, if the request is signed.
+fn signature(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("AWS4-HMAC-SHA256"));
-    if !signed {
+        .filter(|v| v.starts_with("AWS4-HMAC-SHA256"))
+}
+
+fn sts_query(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
+    let request_id = request_id();
+    shared.service.count("sts:AssumeRole");
+    let result = match signature(headers) {
+        Some(_) => shared.service.sessions().query(body),
+        None => Err(crate::sts::StsError {
+            status: 403,
+            code: "MissingAuthenticationToken",
+            message: "Request is missing Authentication Token".into(),
+        }),
+    };
+    let (status, xml) = match result {
+        Ok(xml) => (StatusCode::OK, xml),
+        Err(e) => (
+            StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
+            e.to_xml(&request_id),
+        ),
+    };
+    let mut response = (status, xml).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
+    if let Ok(id) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-amzn-requestid", id);
+    }
+    response
+}
+
+async fn handle(shared: &Shared, headers: &HeaderMap, operation: &str, body: &[u8]) -> Response {
+    // Any SigV4 signature is accepted, but a request must carry one.
+    let Some(authorization) = signature(headers) else {
         return error_response(&ApiError::new(
             ErrorKind::MissingAuthenticationToken,
             "Missing Authentication Token",
         ));
-    }
+    };
     if operation.is_empty() || !crate::shapes::MODEL.has_operation(operation) {
         return error_response(&ApiError::new(
             ErrorKind::UnknownOperation,
@@ -295,6 +338,9 @@ async fn handle(shared: &Shared, headers: &HeaderMap, operation: &str, body: &[u
             }
         }
     };
+    if let Err(e) = service.authorize(authorization, operation, &input) {
+        return error_response(&e);
+    }
     let result = service.call(operation, &input);
     if result.is_ok() {
         shared.changed.notify_one();
@@ -313,7 +359,9 @@ async fn requests(State(shared): State<Arc<Shared>>) -> Response {
     let counts = shared.service.request_counts();
     let total: u64 = counts.values().sum();
     let applied = shared.service.applied_counts();
-    axum::Json(json!({ "counts": counts, "total": total, "applied": applied })).into_response()
+    let callers = shared.service.sessions().callers();
+    axum::Json(json!({ "counts": counts, "total": total, "applied": applied, "callers": callers }))
+        .into_response()
 }
 
 async fn reset_requests(State(shared): State<Arc<Shared>>) -> StatusCode {

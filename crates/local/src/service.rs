@@ -118,6 +118,8 @@ pub struct Service {
     /// Keys the hash that signs pagination tokens, so forged ones are refused.
     token_key: std::hash::RandomState,
     dirty: AtomicBool,
+    /// Credentials issued by STS AssumeRole, and who called which account.
+    sessions: crate::sts::Sessions,
 }
 
 type Result<T> = std::result::Result<T, ApiError>;
@@ -137,6 +139,7 @@ impl Service {
                 rng: StdRng::seed_from_u64(0),
             }),
             token_key: std::hash::RandomState::new(),
+            sessions: crate::sts::Sessions::default(),
             dirty: AtomicBool::new(false),
         }
     }
@@ -183,7 +186,20 @@ impl Service {
             .clone()
     }
 
+    /// Role sessions issued by STS AssumeRole, and who called which account.
+    pub fn sessions(&self) -> &crate::sts::Sessions {
+        &self.sessions
+    }
+
+    /// Refuse a call signed with a role session of another account, and
+    /// count who called: see [`crate::sts`].
+    pub fn authorize(&self, authorization: &str, operation: &str, input: &Value) -> Result<()> {
+        self.sessions
+            .authorize(authorization, iam_action(operation), &account_of(input))
+    }
+
     pub fn reset_counts(&self) {
+        self.sessions.reset_callers();
         self.counts
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -908,12 +924,7 @@ impl Service {
         if denied.is_empty() {
             return Ok(());
         }
-        let account = match input["AccountId"].as_str() {
-            Some(a) => a.to_owned(),
-            None => parse_budget_arn(s(&input["ResourceARN"]))
-                .map(|(a, _)| a)
-                .unwrap_or_default(),
-        };
+        let account = account_of(input);
         if !denied.contains(&account) {
             return Ok(());
         }
@@ -1057,6 +1068,16 @@ impl Service {
 }
 
 /// The IAM action a Budgets operation needs.
+/// The account a call is for: its AccountId, or the account of its ResourceARN.
+fn account_of(input: &Value) -> String {
+    match input["AccountId"].as_str() {
+        Some(a) => a.to_owned(),
+        None => parse_budget_arn(s(&input["ResourceARN"]))
+            .map(|(a, _)| a)
+            .unwrap_or_default(),
+    }
+}
+
 fn iam_action(operation: &str) -> &'static str {
     match operation {
         "TagResource" => "budgets:TagResource",
