@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use budgetctl_apply::{
-    ApplyOptions, Connection, Quiet, ReadScope, apply_plan, client, read_account,
+    ApplyOptions, Clients, Connection, Quiet, ReadScope, apply_plan, client, read_account,
 };
 use budgetctl_diff::{Plan, diff};
 use budgetctl_local::{LocalOptions, LocalServer};
@@ -68,7 +68,7 @@ async fn main() {
         let p = plan(&c, &desired).await;
         server.service().reset_counts();
         let started = Instant::now();
-        let report = apply_plan(&c, &p, &options, Arc::new(Quiet)).await;
+        let report = apply_plan(&Clients::from(c.clone()), &p, &options, Arc::new(Quiet)).await;
         let elapsed = started.elapsed();
         assert_eq!(report.failures().count(), 0);
         assert_eq!(report.results.len(), n);

@@ -1,8 +1,13 @@
 //! The Budgets client: credentials and endpoint from the standard AWS chain,
 //! signed for us-east-1, with the SDK's adaptive retries.
 
-use aws_config::BehaviorVersion;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
+
+use aws_config::sts::AssumeRoleProvider;
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_budgets::config::SharedCredentialsProvider;
+use budgetctl_spec::AccountId;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -53,6 +58,63 @@ const RETRY_QUOTA: usize = 10_000;
 
 /// A client from the standard chain (environment, profiles, SSO, IMDS).
 pub async fn client(connection: &Connection) -> Client {
+    budgets_client(&sdk_config(connection).await, None)
+}
+
+/// Budgets clients per account: where an account has a role
+/// (`accounts.<id>.role`), its calls are signed with that role's session
+/// credentials, obtained through STS AssumeRole with the base credentials
+/// (and refreshed before they expire); other accounts use the base client.
+#[derive(Debug, Clone)]
+pub struct Clients {
+    base: Client,
+    by_account: HashMap<String, Client>,
+}
+
+impl From<Client> for Clients {
+    /// One client for every account.
+    fn from(base: Client) -> Self {
+        Clients {
+            base,
+            by_account: HashMap::new(),
+        }
+    }
+}
+
+impl Clients {
+    /// The base client, and one per role in `roles` (account id → role ARN).
+    /// Nothing is called yet: each role is assumed on its client's first call.
+    pub async fn new(connection: &Connection, roles: &BTreeMap<AccountId, String>) -> Clients {
+        let sdk = sdk_config(connection).await;
+        let mut by_account = HashMap::new();
+        for (account, role) in roles {
+            let provider = AssumeRoleProvider::builder(role)
+                .session_name(ROLE_SESSION_NAME)
+                .configure(&sdk)
+                .build()
+                .await;
+            by_account.insert(
+                account.as_str().to_owned(),
+                budgets_client(&sdk, Some(SharedCredentialsProvider::new(provider))),
+            );
+        }
+        Clients {
+            base: budgets_client(&sdk, None),
+            by_account,
+        }
+    }
+
+    /// The client that reaches `account`.
+    pub fn for_account(&self, account: impl AsRef<str>) -> &Client {
+        self.by_account.get(account.as_ref()).unwrap_or(&self.base)
+    }
+}
+
+/// The session name roles are assumed with; CloudTrail shows it.
+pub const ROLE_SESSION_NAME: &str = "budgetctl";
+
+/// The SDK configuration every client of a run is built from.
+async fn sdk_config(connection: &Connection) -> SdkConfig {
     let retry = if connection.standard_retries {
         RetryConfig::standard()
     } else {
@@ -90,12 +152,17 @@ pub async fn client(connection: &Connection) -> Client {
             "budgetctl-local",
         ));
     }
-    let config = aws_sdk_budgets::config::Builder::from(&loader.load().await)
-        .retry_partition(
-            RetryPartition::custom("budgetctl")
-                .token_bucket(TokenBucket::new(RETRY_QUOTA))
-                .build(),
-        )
-        .build();
-    Client::from_conf(config)
+    loader.load().await
+}
+
+fn budgets_client(sdk: &SdkConfig, credentials: Option<SharedCredentialsProvider>) -> Client {
+    let mut config = aws_sdk_budgets::config::Builder::from(sdk).retry_partition(
+        RetryPartition::custom("budgetctl")
+            .token_bucket(TokenBucket::new(RETRY_QUOTA))
+            .build(),
+    );
+    if let Some(credentials) = credentials {
+        config = config.credentials_provider(credentials);
+    }
+    Client::from_conf(config.build())
 }

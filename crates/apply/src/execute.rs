@@ -17,7 +17,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aws_sdk_budgets::Client;
+use crate::client::Clients;
 use aws_sdk_budgets::config::http::HttpResponse;
 use aws_sdk_budgets::error::{ProvideErrorMetadata, SdkError};
 use budgetctl_diff::{Action, BudgetRef, Change, NotificationChange, Plan, compare_budget};
@@ -120,14 +120,14 @@ impl Progress for Quiet {}
 /// then deletions. A change that fails stops that budget's remaining steps
 /// and is reported; the other budgets go on.
 pub async fn apply_plan(
-    client: &Client,
+    clients: &Clients,
     plan: &Plan,
     options: &ApplyOptions,
     progress: Arc<dyn Progress>,
 ) -> ApplyReport {
     let started = Instant::now();
     let writer = Arc::new(Writer {
-        client: client.clone(),
+        clients: clients.clone(),
         limiter: options
             .max_requests_per_second
             .map(|rps| RateLimiter::direct(Quota::per_second(rps))),
@@ -225,7 +225,7 @@ fn already_done<T>(result: Result<T, Failed>, done: Failure) -> Result<(), Write
 }
 
 struct Writer {
-    client: Client,
+    clients: Clients,
     limiter: Option<DefaultDirectRateLimiter>,
 }
 
@@ -281,7 +281,8 @@ impl Writer {
         let desired = Self::desired(change, "CreateBudget")?;
         let account = &change.budget.account;
         let request = self
-            .client
+            .clients
+            .for_account(account)
             .create_budget()
             .account_id(account.as_str())
             .budget(convert::budget_to_sdk(desired))
@@ -298,15 +299,20 @@ impl Writer {
         // The budget may exist because an earlier attempt of this very call
         // went through before its answer was lost: read it back and accept it
         // only if it is the budget declared.
-        let live = read_budget(&self.client, account, &desired.name, desired.tags.is_some())
-            .await
-            .map_err(|e| WriteError {
-                operation: "CreateBudget",
-                message: format!(
-                    "{}; reading the budget back to settle it failed: {e}",
-                    f.error.message
-                ),
-            })?;
+        let live = read_budget(
+            self.clients.for_account(account),
+            account,
+            &desired.name,
+            desired.tags.is_some(),
+        )
+        .await
+        .map_err(|e| WriteError {
+            operation: "CreateBudget",
+            message: format!(
+                "{}; reading the budget back to settle it failed: {e}",
+                f.error.message
+            ),
+        })?;
         match live {
             Some(live) if compare_budget(change.budget.clone(), desired, &live).is_none() => Ok(()),
             Some(_) => Err(WriteError {
@@ -330,7 +336,8 @@ impl Writer {
                 });
             }
             let request = self
-                .client
+                .clients
+                .for_account(account)
                 .update_budget()
                 .account_id(account.as_str())
                 .new_budget(convert::budget_to_sdk(&new_budget(
@@ -367,7 +374,8 @@ impl Writer {
                 .filter_map(|t| Some((t.key.clone(), t.after.clone()?)))
                 .collect();
             let request = self
-                .client
+                .clients
+                .for_account(account)
                 .tag_resource()
                 .resource_arn(budget_arn(account, name))
                 .set_resource_tags(Some(convert::tags_to_sdk(&tags)))
@@ -378,7 +386,8 @@ impl Writer {
         }
         if !unset.is_empty() {
             let request = self
-                .client
+                .clients
+                .for_account(account)
                 .untag_resource()
                 .resource_arn(budget_arn(account, name))
                 .set_resource_tag_keys(Some(unset.iter().map(|t| t.key.clone()).collect()))
@@ -400,7 +409,8 @@ impl Writer {
         match n {
             NotificationChange::Remove { notification } => {
                 let request = self
-                    .client
+                    .clients
+                    .for_account(account)
                     .delete_notification()
                     .account_id(account)
                     .budget_name(name)
@@ -413,7 +423,8 @@ impl Writer {
             }
             NotificationChange::Change { from, to } => {
                 let request = self
-                    .client
+                    .clients
+                    .for_account(account)
                     .update_notification()
                     .account_id(account)
                     .budget_name(name)
@@ -441,7 +452,8 @@ impl Writer {
             } => {
                 for s in add {
                     let request = self
-                        .client
+                        .clients
+                        .for_account(account)
                         .create_subscriber()
                         .account_id(account)
                         .budget_name(name)
@@ -455,7 +467,8 @@ impl Writer {
                 }
                 for s in remove {
                     let request = self
-                        .client
+                        .clients
+                        .for_account(account)
                         .delete_subscriber()
                         .account_id(account)
                         .budget_name(name)
@@ -474,7 +487,8 @@ impl Writer {
                 subscribers,
             } => {
                 let request = self
-                    .client
+                    .clients
+                    .for_account(account)
                     .create_notification()
                     .account_id(account)
                     .budget_name(name)
@@ -499,12 +513,17 @@ impl Writer {
         absent: &NotificationKey,
     ) -> Result<bool, WriteError> {
         let r = &steps.change.budget;
-        let live = read_budget(&self.client, &r.account, &r.name, false)
-            .await
-            .map_err(|e| WriteError {
-                operation: "UpdateNotification",
-                message: format!("reading the notifications back failed: {e}"),
-            })?;
+        let live = read_budget(
+            self.clients.for_account(&r.account),
+            &r.account,
+            &r.name,
+            false,
+        )
+        .await
+        .map_err(|e| WriteError {
+            operation: "UpdateNotification",
+            message: format!("reading the notifications back failed: {e}"),
+        })?;
         Ok(live.is_some_and(|l| {
             let keys: Vec<&NotificationKey> =
                 l.budget.notifications.iter().map(|n| &n.key).collect();
@@ -515,7 +534,8 @@ impl Writer {
     async fn delete(&self, steps: &mut Steps<'_>) -> Result<(), WriteError> {
         let r = &steps.change.budget;
         let request = self
-            .client
+            .clients
+            .for_account(&r.account)
             .delete_budget()
             .account_id(r.account.as_str())
             .budget_name(&r.name)

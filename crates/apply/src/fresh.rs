@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use aws_sdk_budgets::Client;
+use crate::client::Clients;
 use budgetctl_diff::{Action, Plan, fingerprint};
 use budgetctl_spec::AccountId;
 
@@ -42,7 +42,7 @@ fn list(stale: &[StaleBudget]) -> String {
 /// Read every budget `plan` changes again and compare it with the plan's
 /// fingerprints. Costs what plan's read of those budgets cost.
 pub async fn check_fresh(
-    client: &Client,
+    clients: &Clients,
     plan: &Plan,
     parallelism: usize,
 ) -> Result<(), StaleError> {
@@ -64,7 +64,7 @@ pub async fn check_fresh(
     }
     let mut stale = Vec::new();
     for (account, scope) in scopes {
-        let live = read_account(client, account, &scope, parallelism).await?;
+        let live = read_account(clients.for_account(account), account, &scope, parallelism).await?;
         let live: HashMap<&str, _> = live.iter().map(|l| (l.budget.name.as_str(), l)).collect();
         for c in plan.changes.iter().filter(|c| &c.budget.account == account) {
             let address = c.budget.address();

@@ -37,8 +37,31 @@ pub enum AwsError {
         operation: &'static str,
         message: String,
     },
+    /// No credentials for the account: the role could not be assumed, or
+    /// the base credentials could not be found.
+    #[error("cannot get credentials for account {account} ({operation}): {message}")]
+    Credentials {
+        account: AccountId,
+        operation: &'static str,
+        message: String,
+    },
     #[error(transparent)]
     Convert(#[from] convert::ConvertError),
+}
+
+/// Each error of a chain once, outermost first, without the Debug dump the
+/// SDK's own context printer appends.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(e);
+    while let Some(err) = next {
+        let text = err.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = err.source();
+    }
+    parts.join(": ")
 }
 
 impl AwsError {
@@ -51,6 +74,18 @@ impl AwsError {
         e: SdkError<E, R>,
     ) -> Self {
         let account = account.clone();
+        if let SdkError::DispatchFailure(failure) = &e
+            && let Some(connector) = failure.as_connector_error()
+        {
+            let message = error_chain(connector);
+            if message.contains("credentials") {
+                return AwsError::Credentials {
+                    account,
+                    operation,
+                    message,
+                };
+            }
+        }
         let code = e.code().unwrap_or_default().to_owned();
         let message = match e.message() {
             Some(m) => m.to_owned(),

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use budgetctl_apply::{
-    ApplyOptions, ApplyReport, Quiet, ReadScope, StaleError, apply_plan, check_fresh, read_account,
+    ApplyOptions, ApplyReport, Clients, Quiet, ReadScope, StaleError, apply_plan, check_fresh,
+    read_account,
 };
 use budgetctl_local::Faults;
 use budgetctl_spec::{AccountId, Config};
@@ -39,7 +40,13 @@ fn fast() -> ApplyOptions {
 
 async fn apply(env: &Env, config: &Config) -> ApplyReport {
     let p = plan(env, config).await;
-    apply_plan(&env.client, &p, &fast(), Arc::new(Quiet)).await
+    apply_plan(
+        &Clients::from(env.client.clone()),
+        &p,
+        &fast(),
+        Arc::new(Quiet),
+    )
+    .await
 }
 
 /// Write operations carried out since the counters were last reset.
@@ -244,7 +251,13 @@ async fn prune_deletes_only_undeclared_budgets_outside_ignore() {
     ));
     let p = plan(&env, &pruning).await;
     assert_eq!(p.ignored.len(), 1);
-    let report = apply_plan(&env.client, &p, &fast(), Arc::new(Quiet)).await;
+    let report = apply_plan(
+        &Clients::from(env.client.clone()),
+        &p,
+        &fast(),
+        Arc::new(Quiet),
+    )
+    .await;
     assert_succeeded(&report);
     assert_eq!(writes(&env), calls(&[("DeleteBudget", 1)]));
     let names: Vec<String> = read_account(
@@ -327,7 +340,13 @@ async fn apply_converges_under_throttling_server_errors_and_lost_answers() {
         seed: 11,
         ..Faults::default()
     });
-    let mut report = apply_plan(&env.client, &p, &fast(), Arc::new(Quiet)).await;
+    let mut report = apply_plan(
+        &Clients::from(env.client.clone()),
+        &p,
+        &fast(),
+        Arc::new(Quiet),
+    )
+    .await;
     let mut rounds = 1;
     // What still failed after every retry is left for the next apply, which
     // plans afresh and finishes.
@@ -466,12 +485,12 @@ async fn a_stale_plan_is_refused_and_names_what_changed() {
         let env = crate::env().await;
         assert_succeeded(&apply(&env, &c).await);
         let p = plan(&env, &wanted).await;
-        check_fresh(&env.client, &p, 4)
+        check_fresh(&Clients::from(env.client.clone()), &p, 4)
             .await
             .unwrap_or_else(|e| panic!("fresh before {what} changed: {e}"));
         meddle(&env.client).await;
         env.server.service().reset_counts();
-        match check_fresh(&env.client, &p, 4).await {
+        match check_fresh(&Clients::from(env.client.clone()), &p, 4).await {
             Err(StaleError::Changed(stale)) => {
                 assert_eq!(stale.len(), 1, "{what}: {stale:?}");
                 assert_eq!(stale[0].address, format!("{ACCOUNT}/b"), "{what}");
@@ -484,8 +503,16 @@ async fn a_stale_plan_is_refused_and_names_what_changed() {
     // A budget created by someone else after the plan meant to create it.
     let env = crate::env().await;
     let p = plan(&env, &c).await;
-    assert_succeeded(&apply_plan(&env.client, &p, &fast(), Arc::new(Quiet)).await);
-    match check_fresh(&env.client, &p, 4).await {
+    assert_succeeded(
+        &apply_plan(
+            &Clients::from(env.client.clone()),
+            &p,
+            &fast(),
+            Arc::new(Quiet),
+        )
+        .await,
+    );
+    match check_fresh(&Clients::from(env.client.clone()), &p, 4).await {
         Err(StaleError::Changed(stale)) => {
             assert!(stale[0].reason.contains("created since"), "{stale:?}")
         }

@@ -14,7 +14,7 @@ use budgetctl_diff::{Action, BudgetRef, PLAN_FORMAT_VERSION, Plan};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
-use crate::plan::{ConnectArgs, Endpoint, ScopeArgs, compute, file_digest, runtime};
+use crate::plan::{ConnectArgs, Endpoint, ScopeArgs, compute, file_digest, roles_of, runtime};
 use crate::render;
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -69,7 +69,8 @@ async fn apply(args: &ApplyArgs, color: bool) -> Result<ExitCode, String> {
     let (plan, endpoint) = match &args.plan_file {
         Some(path) => {
             let plan = read_saved(path)?;
-            let endpoint = Endpoint::open(&args.connect).await?;
+            // A saved plan is applied through the roles it was read with.
+            let endpoint = Endpoint::open(&args.connect, &plan.roles).await?;
             (plan, endpoint)
         }
         None => {
@@ -78,11 +79,11 @@ async fn apply(args: &ApplyArgs, color: bool) -> Result<ExitCode, String> {
             if loaded.has_errors() {
                 return Ok(ExitCode::FAILURE);
             }
-            let endpoint = Endpoint::open(&args.connect).await?;
+            let endpoint = Endpoint::open(&args.connect, &roles_of(&loaded.config)).await?;
             let plan = match compute(
                 &args.scope,
                 &loaded,
-                &endpoint.client,
+                &endpoint.clients,
                 args.parallelism,
                 args.verbose,
             )
@@ -140,7 +141,7 @@ async fn carry_out(
     // A saved plan, or one that waited for a person, may describe a world
     // that has moved on: read what it touches again before any write.
     if !fresh || !args.auto_approve {
-        match check_fresh(&endpoint.client, plan, args.parallelism).await {
+        match check_fresh(&endpoint.clients, plan, args.parallelism).await {
             Ok(()) => {}
             Err(StaleError::Aws(e)) => return Err(crate::plan::explain(&e)),
             Err(stale) => return Err(stale.to_string()),
@@ -158,7 +159,7 @@ async fn carry_out(
     } else {
         Arc::new(Lines)
     };
-    let report = apply_plan(&endpoint.client, plan, &options, Arc::clone(&progress)).await;
+    let report = apply_plan(&endpoint.clients, plan, &options, Arc::clone(&progress)).await;
     drop(progress);
     if json {
         print_json(&report);

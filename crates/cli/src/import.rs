@@ -81,7 +81,7 @@ async fn import(args: &ImportArgs, color: bool) -> Result<ExitCode, String> {
         ));
     }
 
-    let endpoint = Endpoint::open(&args.connect).await?;
+    let endpoint = Endpoint::open(&args.connect, &Default::default()).await?;
     let read = read_all(&endpoint, &accounts, &filter, args).await;
     endpoint.close().await?;
     let live = read?;
@@ -179,9 +179,14 @@ async fn read_all(
         if args.verbose {
             eprintln!("reading account {account}");
         }
-        let mut budgets = read_account(&endpoint.client, account, &scope, args.parallelism)
-            .await
-            .map_err(|e| explain(&e))?;
+        let mut budgets = read_account(
+            endpoint.clients.for_account(account),
+            account,
+            &scope,
+            args.parallelism,
+        )
+        .await
+        .map_err(|e| explain(&e))?;
         if let Some(set) = filter {
             budgets.retain(|b| set.is_match(&b.budget.name));
         }

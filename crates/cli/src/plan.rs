@@ -1,12 +1,12 @@
 //! `budgetctl plan`: load the files, read live state, diff, render. The
 //! pieces apply shares (scope, endpoint, computing a plan) live here too.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use budgetctl_apply::{AwsError, Connection, ReadScope, client, read_account};
+use budgetctl_apply::{AwsError, Clients, Connection, ReadScope, read_account};
 use budgetctl_diff::{LiveBudget, Plan, diff};
 use budgetctl_local::{LocalOptions, LocalServer};
 use budgetctl_spec::{AccountId, Config, Loaded};
@@ -67,14 +67,29 @@ pub struct PlanArgs {
 /// The state file `--local` keeps, relative to the working directory.
 pub const LOCAL_STATE: &str = ".budgetctl/local.json";
 
-/// A Budgets client, and the budgetctl-local started for it under `--local`.
+/// Budgets clients (one per account role), and the budgetctl-local started
+/// for them under `--local`.
 pub struct Endpoint {
     server: Option<LocalServer>,
-    pub client: budgetctl_apply::Client,
+    pub clients: Clients,
+}
+
+/// The role of every account that has one, as the files declare them.
+pub fn roles_of(config: &Config) -> BTreeMap<AccountId, String> {
+    config
+        .accounts
+        .iter()
+        .filter_map(|(a, s)| Some((a.clone(), s.role.clone()?)))
+        .collect()
 }
 
 impl Endpoint {
-    pub async fn open(connect: &ConnectArgs) -> Result<Endpoint, String> {
+    /// Connect as `connect` says; accounts in `roles` are reached through
+    /// their role.
+    pub async fn open(
+        connect: &ConnectArgs,
+        roles: &BTreeMap<AccountId, String>,
+    ) -> Result<Endpoint, String> {
         // --local runs the same code path against an endpoint started here.
         let server = if connect.local {
             Some(
@@ -98,8 +113,8 @@ impl Endpoint {
             region: connect.region.clone(),
             ..Connection::default()
         };
-        let client = client(&connection).await;
-        Ok(Endpoint { server, client })
+        let clients = Clients::new(&connection, roles).await;
+        Ok(Endpoint { server, clients })
     }
 
     /// Stop the embedded endpoint, saving its state.
@@ -127,11 +142,11 @@ pub fn run(args: PlanArgs, color: bool) -> ExitCode {
     }
     let result = runtime().and_then(|rt| {
         rt.block_on(async {
-            let endpoint = Endpoint::open(&args.connect).await?;
+            let endpoint = Endpoint::open(&args.connect, &roles_of(&loaded.config)).await?;
             let plan = compute(
                 &args.scope,
                 &loaded,
-                &endpoint.client,
+                &endpoint.clients,
                 args.parallelism,
                 args.verbose,
             )
@@ -184,7 +199,7 @@ pub fn file_digest(text: &str) -> String {
 pub async fn compute(
     scope_args: &ScopeArgs,
     loaded: &Loaded,
-    client: &budgetctl_apply::Client,
+    clients: &Clients,
     parallelism: usize,
     verbose: bool,
 ) -> Result<Plan, String> {
@@ -206,13 +221,6 @@ pub async fn compute(
 
     let mut live: Vec<LiveBudget> = Vec::new();
     for account in &accounts {
-        if let Some(role) = config.accounts.get(account).and_then(|s| s.role.as_ref()) {
-            // Said every run until roles are assumed: a user who wrote one
-            // must not believe the calls went through it.
-            eprintln!(
-                "warning: accounts.{account}.role ({role}) is not assumed by this budgetctl; account {account} is read with the credentials budgetctl runs with"
-            );
-        }
         let declared = config.budgets.iter().filter(|b| &b.account == account);
         let scope = ReadScope {
             managed: declared.clone().map(|b| b.budget.name.clone()).collect(),
@@ -225,9 +233,12 @@ pub async fn compute(
             everything: false,
         };
         if verbose {
-            eprintln!("reading account {account}");
+            match config.accounts.get(account).and_then(|s| s.role.as_ref()) {
+                Some(role) => eprintln!("reading account {account} as {role}"),
+                None => eprintln!("reading account {account}"),
+            }
         }
-        let budgets = read_account(client, account, &scope, parallelism)
+        let budgets = read_account(clients.for_account(account), account, &scope, parallelism)
             .await
             .map_err(|e| explain(&e))?;
         live.extend(budgets);
@@ -271,6 +282,9 @@ pub fn explain(e: &AwsError) -> String {
         AwsError::Throttled { .. } => {
             format!("{e}\n  hint: lower --parallelism, or run again later")
         }
+        AwsError::Credentials { .. } => format!(
+            "{e}\n  hint: where the account has `role:`, check that the role exists, trusts the credentials budgetctl runs with, and that they may sts:AssumeRole it; otherwise set AWS credentials (environment, --profile, SSO login) or use --local"
+        ),
         AwsError::Api { message, .. }
             if message.contains("credentials") || message.contains("Credentials") =>
         {

@@ -56,6 +56,13 @@ pub fn diff(
         warnings: Vec::new(),
         fingerprints: BTreeMap::new(),
         inputs: BTreeMap::new(),
+        roles: accounts
+            .iter()
+            .filter_map(|a| {
+                let role = desired.accounts.get(a)?.role.clone()?;
+                Some((a.clone(), role))
+            })
+            .collect(),
     };
     let live_by_key: HashMap<(&AccountId, &str), &LiveBudget> = live
         .iter()

@@ -27,6 +27,10 @@ pub struct Plan {
     /// so that a saved plan is not applied over other YAML.
     #[serde(default)]
     pub inputs: BTreeMap<String, String>,
+    /// The role assumed for each account read that has one
+    /// (`accounts.<id>.role`), so that a saved plan is applied as it was read.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub roles: BTreeMap<AccountId, String>,
 }
 
 impl Plan {

@@ -136,12 +136,14 @@ pub fn role_arn(arn: &str) -> Result<(), Problem> {
         Regex::new(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+$")
             .expect("valid regex")
     });
-    if arn.len() <= 2048 && ROLE.is_match(arn) {
+    // IAM role names are at most 64 characters; a path may precede the name.
+    let name_fits = arn.rsplit('/').next().is_some_and(|n| n.len() <= 64);
+    if arn.len() <= 2048 && ROLE.is_match(arn) && name_fits {
         Ok(())
     } else {
         Err(
             Problem::new(Code::RoleArn, format!("`{arn}` is not an IAM role ARN"))
-                .help("write arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME"),
+                .help("write arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME (a role name has at most 64 characters)"),
         )
     }
 }
@@ -232,6 +234,25 @@ mod tests {
             Code::NameLength
         );
         assert!(budget_name(&"é".repeat(100)).is_ok());
+    }
+
+    #[test]
+    fn role_arns_name_an_iam_role_of_at_most_64_characters() {
+        assert!(role_arn("arn:aws:iam::111122223333:role/budgetctl").is_ok());
+        assert!(role_arn("arn:aws:iam::111122223333:role/ci/budgetctl").is_ok());
+        assert!(
+            role_arn(&format!(
+                "arn:aws:iam::111122223333:role/{}",
+                "r".repeat(64)
+            ))
+            .is_ok()
+        );
+        let long = format!("arn:aws:iam::111122223333:role/{}", "r".repeat(65));
+        assert_eq!(role_arn(&long).unwrap_err().code, Code::RoleArn);
+        assert_eq!(
+            role_arn("arn:aws:iam::1111:role/x").unwrap_err().code,
+            Code::RoleArn
+        );
     }
 
     #[test]
