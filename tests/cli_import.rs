@@ -4,9 +4,9 @@
 
 #![allow(deprecated)] // CostTypes and CostFilters are deprecated in the SDK but still part of the API.
 
+mod support;
+
 use std::collections::HashMap;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
 
 use aws_sdk_budgets::Client;
 use aws_sdk_budgets::types::{
@@ -19,6 +19,7 @@ use aws_smithy_types::DateTime;
 use budgetctl_apply::{Connection, client};
 use budgetctl_local::{LocalOptions, LocalServer};
 use chrono::{Datelike, Months, NaiveDate, Utc};
+use support::{budgetctl_against, text};
 
 const ACCOUNT: &str = "111122223333";
 const OTHER: &str = "444455556666";
@@ -30,35 +31,6 @@ async fn budgets_client(server: &LocalServer) -> Client {
         ..Connection::default()
     })
     .await
-}
-
-/// budgetctl in `dir` against `url`, as CI runs it.
-async fn budgetctl(dir: &Path, url: &str, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_budgetctl"));
-    command
-        .args(args)
-        .args(["--endpoint-url", url])
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("AWS_ACCESS_KEY_ID", "AKIDLOCAL")
-        .env("AWS_SECRET_ACCESS_KEY", "x")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("AWS_PROFILE")
-        .stdin(Stdio::null());
-    tokio::task::spawn_blocking(move || command.output().expect("budgetctl runs"))
-        .await
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 fn spend(amount: &str, unit: &str) -> Spend {
@@ -413,7 +385,7 @@ async fn import_then_plan_reports_no_changes_for_every_feature() {
     let dir = tempfile::tempdir().unwrap();
     let url = server.url();
 
-    let out = budgetctl(
+    let out = budgetctl_against(
         dir.path(),
         &url,
         &["import", "--account", ACCOUNT, "--out", "budgets.yaml"],
@@ -471,7 +443,7 @@ async fn import_then_plan_reports_no_changes_for_every_feature() {
         assert!(!yaml.contains(absent), "{absent:?} in:\n{yaml}");
     }
 
-    let plan = budgetctl(
+    let plan = budgetctl_against(
         dir.path(),
         &url,
         &["plan", "-f", "budgets.yaml", "--detailed-exitcode"],
@@ -491,7 +463,7 @@ async fn import_then_plan_reports_no_changes_for_every_feature() {
         counts
     };
     let before = writes(&server);
-    let apply = budgetctl(
+    let apply = budgetctl_against(
         dir.path(),
         &url,
         &["apply", "-f", "budgets.yaml", "--auto-approve"],
@@ -537,7 +509,7 @@ async fn match_and_a_directory_write_one_file_per_account_and_never_overwrite() 
         "--out",
         "budgets/",
     ];
-    let out = budgetctl(dir.path(), &url, &args).await;
+    let out = budgetctl_against(dir.path(), &url, &args).await;
     assert!(out.status.success(), "{}", text(&out));
     let first = std::fs::read_to_string(dir.path().join("budgets/111122223333.yaml")).unwrap();
     let second = std::fs::read_to_string(dir.path().join("budgets/444455556666.yaml")).unwrap();
@@ -552,7 +524,7 @@ async fn match_and_a_directory_write_one_file_per_account_and_never_overwrite() 
     assert!(second.contains("name: team-c"), "{second}");
 
     // The directory plans clean; the unmatched budget shows as unmanaged.
-    let plan = budgetctl(
+    let plan = budgetctl_against(
         dir.path(),
         &url,
         &["plan", "-f", "budgets", "--detailed-exitcode"],
@@ -563,14 +535,14 @@ async fn match_and_a_directory_write_one_file_per_account_and_never_overwrite() 
 
     // A second import refuses to overwrite, and changes nothing.
     std::fs::write(dir.path().join("budgets/111122223333.yaml"), "# edited\n").unwrap();
-    let again = budgetctl(dir.path(), &url, &args).await;
+    let again = budgetctl_against(dir.path(), &url, &args).await;
     assert_eq!(again.status.code(), Some(1), "{}", text(&again));
     assert!(text(&again).contains("--force"), "{}", text(&again));
     assert_eq!(
         std::fs::read_to_string(dir.path().join("budgets/111122223333.yaml")).unwrap(),
         "# edited\n"
     );
-    let forced = budgetctl(dir.path(), &url, &[&args[..], &["--force"]].concat()).await;
+    let forced = budgetctl_against(dir.path(), &url, &[&args[..], &["--force"]].concat()).await;
     assert!(forced.status.success(), "{}", text(&forced));
     assert_eq!(
         std::fs::read_to_string(dir.path().join("budgets/111122223333.yaml")).unwrap(),
@@ -594,14 +566,14 @@ async fn bad_arguments_stop_import_before_any_request() {
             "--match team-[a is not a glob",
         ),
     ] {
-        let out = budgetctl(dir.path(), &url, &args).await;
+        let out = budgetctl_against(dir.path(), &url, &args).await;
         assert_eq!(out.status.code(), Some(1), "{}", text(&out));
         assert!(text(&out).contains(says), "{}", text(&out));
     }
     assert!(server.service().request_counts().is_empty());
 
     // An account without budgets: nothing to write, said plainly.
-    let out = budgetctl(
+    let out = budgetctl_against(
         dir.path(),
         &url,
         &["import", "--account", ACCOUNT, "--out", "b.yaml"],

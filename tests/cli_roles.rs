@@ -2,45 +2,17 @@
 //! account through its role, assumed with STS against budgetctl-local, and
 //! a saved plan is applied through the roles it was read with.
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+mod support;
 
 use budgetctl_local::sts::BASE_CREDENTIALS;
 use budgetctl_local::{LocalOptions, LocalServer};
+use support::{budgetctl_against, text};
 
 const A: &str = "111122223333";
 const B: &str = "444455556666";
 
 fn role(account: &str) -> String {
     format!("arn:aws:iam::{account}:role/budgetctl")
-}
-
-async fn budgetctl(dir: &Path, url: &str, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_budgetctl"));
-    command
-        .args(args)
-        .args(["--endpoint-url", url])
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("AWS_ACCESS_KEY_ID", "AKIDRUNNER")
-        .env("AWS_SECRET_ACCESS_KEY", "x")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("AWS_PROFILE")
-        .stdin(Stdio::null());
-    tokio::task::spawn_blocking(move || command.output().expect("budgetctl runs"))
-        .await
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 fn file(roles: [(&str, String); 2]) -> String {
@@ -61,7 +33,7 @@ async fn plan_and_apply_reach_each_account_through_its_role() {
     )
     .unwrap();
 
-    let plan = budgetctl(dir.path(), &url, &["plan", "--out", "plan.json", "-v"]).await;
+    let plan = budgetctl_against(dir.path(), &url, &["plan", "--out", "plan.json", "-v"]).await;
     assert!(plan.status.success(), "{}", text(&plan));
     assert!(
         text(&plan).contains(&format!("reading account {A} as {}", role(A))),
@@ -73,7 +45,7 @@ async fn plan_and_apply_reach_each_account_through_its_role() {
     assert_eq!(saved["roles"][A], role(A));
     assert_eq!(saved["roles"][B], role(B));
 
-    let apply = budgetctl(dir.path(), &url, &["apply", "plan.json"]).await;
+    let apply = budgetctl_against(dir.path(), &url, &["apply", "plan.json"]).await;
     assert!(apply.status.success(), "{}", text(&apply));
     assert!(
         text(&apply).contains("Apply complete: 2 created"),
@@ -93,7 +65,7 @@ async fn plan_and_apply_reach_each_account_through_its_role() {
     // One AssumeRole per role and process (plan, then apply).
     assert_eq!(server.service().request_counts()["sts:AssumeRole"], 4);
 
-    let again = budgetctl(dir.path(), &url, &["plan", "--detailed-exitcode"]).await;
+    let again = budgetctl_against(dir.path(), &url, &["plan", "--detailed-exitcode"]).await;
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));
     server.shutdown().await.unwrap();
 }
@@ -112,7 +84,7 @@ async fn a_role_of_another_account_is_refused_with_the_principal_and_the_action(
         ]),
     )
     .unwrap();
-    let plan = budgetctl(dir.path(), &url, &["plan"]).await;
+    let plan = budgetctl_against(dir.path(), &url, &["plan"]).await;
     assert_eq!(plan.status.code(), Some(1), "{}", text(&plan));
     let out = text(&plan);
     assert!(

@@ -24,6 +24,41 @@ pub fn budgetctl(args: &[&str]) -> Output {
         .expect("budgetctl runs")
 }
 
+/// Run budgetctl in `dir` against the endpoint at `url` as a CI job does:
+/// off a terminal, with static credentials and no profile or endpoint from
+/// the environment. Runs on a blocking thread so an in-process
+/// budgetctl-local keeps serving meanwhile.
+#[allow(dead_code)]
+pub async fn budgetctl_against(dir: &Path, url: &str, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_budgetctl"));
+    command
+        .args(args)
+        .args(["--endpoint-url", url])
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("AWS_ACCESS_KEY_ID", "AKIDRUNNER")
+        .env("AWS_SECRET_ACCESS_KEY", "x")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_PROFILE")
+        .stdin(Stdio::null());
+    tokio::task::spawn_blocking(move || command.output().expect("budgetctl runs"))
+        .await
+        .unwrap()
+}
+
+/// stdout then stderr, for assertion messages and searches.
+#[allow(dead_code)]
+pub fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
 /// A `budgetctl local serve` process on a free port, killed when dropped.
 pub struct Served {
     child: Child,
