@@ -100,6 +100,16 @@ fn no_changes_says_so_and_exits_0_with_detailed_exitcode() {
 /// Create the file's budgets in `dir/.budgetctl/local.json` through a local
 /// server, the way apply will.
 fn seed_local_state(dir: &Path, file: &str) -> std::path::PathBuf {
+    seed_local_state_with_spend(dir, file, &[])
+}
+
+/// [`seed_local_state`], then this period's spend of some budgets of
+/// account 111122223333: `(name, actual, forecasted)`.
+fn seed_local_state_with_spend(
+    dir: &Path,
+    file: &str,
+    spend: &[(&str, &str, &str)],
+) -> std::path::PathBuf {
     let state = dir.join(".budgetctl/local.json");
     let loaded = budgetctl_spec::load_paths(&[dir.join(file)]);
     assert!(!loaded.has_errors());
@@ -122,9 +132,42 @@ fn seed_local_state(dir: &Path, file: &str) -> std::path::PathBuf {
                 .await
                 .unwrap();
         }
+        for (name, actual, forecasted) in spend {
+            server
+                .service()
+                .seed_spend(&budgetctl_local::SpendRequest {
+                    account_id: "111122223333".into(),
+                    budget_name: (*name).into(),
+                    actual_spend: Some((*actual).into()),
+                    forecasted_spend: Some((*forecasted).into()),
+                    history: vec![],
+                })
+                .unwrap();
+        }
         server.shutdown().await.unwrap();
     });
     state
+}
+
+/// `plan --local --format markdown -f file` in `dir`, which must succeed.
+fn markdown_plan(dir: &Path, file: &str) -> String {
+    let out = budgetctl_in(
+        dir,
+        &["plan", "--local", "--format", "markdown", "-f", file],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out)
+}
+
+/// None of `raw` survives unescaped, and no table cell was broken open
+/// (every row keeps exactly four pipes).
+fn assert_escaped(md: &str, raw: &[&str]) {
+    for r in raw {
+        assert!(!md.contains(r), "unescaped {r:?} in:\n{md}");
+    }
+    for row in md.lines().filter(|l| l.starts_with("| ")) {
+        assert_eq!(row.matches('|').count(), 4, "{row}");
+    }
 }
 
 #[test]
@@ -177,108 +220,51 @@ fn out_saves_the_plan_that_stdout_shows() {
 #[test]
 fn markdown_escapes_every_user_string() {
     let dir = workspace_with(&["tests/fixtures/plan/hostile.yaml"]);
-    let out = budgetctl_in(
-        dir.path(),
-        &[
-            "plan",
-            "--local",
-            "--format",
-            "markdown",
-            "-f",
-            "hostile.yaml",
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let md = stdout(&out);
+    let md = markdown_plan(dir.path(), "hostile.yaml");
     assert!(
         md.starts_with(
             "<!-- budgetctl-plan -->\n**budgetctl: 3 to create, 0 to update, 0 to delete**"
         ),
         "{md}"
     );
-    for raw in [
-        "<img",
-        "@team",
-        "@platform-team",
-        "@ops",
-        "<b>",
-        "```",
-        "`rm",
-        "**bold**",
-        "[link]",
-        "cost | of",
-    ] {
-        assert!(!md.contains(raw), "unescaped {raw:?} in:\n{md}");
-    }
+    assert_escaped(
+        &md,
+        &[
+            "<img",
+            "@team",
+            "@platform-team",
+            "@ops",
+            "<b>",
+            "```",
+            "`rm",
+            "**bold**",
+            "[link]",
+            "cost | of",
+        ],
+    );
     assert!(md.contains("&lt;img src=x onerror=alert(1)&gt;"), "{md}");
     assert!(md.contains("cost &#124; of &#64;team"), "{md}");
-    // Every table row still has exactly four pipes: no cell was broken open.
-    for row in md.lines().filter(|l| l.starts_with("| ")) {
-        assert_eq!(row.matches('|').count(), 4, "{row}");
-    }
 }
 
 #[test]
 fn markdown_labels_deletions_and_limits_below_spend() {
     let dir = tempfile::tempdir().unwrap();
-    let before = budgetctl_spec::load_str(
-        "before.yaml",
+    std::fs::write(
+        dir.path().join("before.yaml"),
         "version: 1\ndefaults: { account: \"111122223333\" }\nbudgets:\n  - { name: \"cost | of @team\", limit: 500 }\n  - { name: \"<img src=x onerror=alert(1)>\", limit: 10 }\n  - { name: steady, limit: 50 }\n",
+    )
+    .unwrap();
+    seed_local_state_with_spend(
+        dir.path(),
+        "before.yaml",
+        &[("cost | of @team", "300", "450"), ("steady", "20", "30")],
     );
-    assert!(!before.has_errors());
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(async {
-        let server = budgetctl_local::LocalServer::start(budgetctl_local::LocalOptions {
-            state: Some(dir.path().join(".budgetctl/local.json")),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-        let client = budgetctl_apply::client(&budgetctl_apply::Connection {
-            endpoint_url: Some(server.url()),
-            local: true,
-            ..Default::default()
-        })
-        .await;
-        for d in &before.config.budgets {
-            budgetctl_apply::create_budget(&client, &d.account, &d.budget)
-                .await
-                .unwrap();
-        }
-        for (name, actual, forecasted) in
-            [("cost | of @team", "300", "450"), ("steady", "20", "30")]
-        {
-            server
-                .service()
-                .seed_spend(&budgetctl_local::SpendRequest {
-                    account_id: "111122223333".into(),
-                    budget_name: name.into(),
-                    actual_spend: Some(actual.into()),
-                    forecasted_spend: Some(forecasted.into()),
-                    history: vec![],
-                })
-                .unwrap();
-        }
-        server.shutdown().await.unwrap();
-    });
     std::fs::write(
         dir.path().join("after.yaml"),
         "version: 1\ndefaults: { account: \"111122223333\" }\naccounts: { \"111122223333\": { prune: true } }\nbudgets:\n  - { name: \"cost | of @team\", limit: 100 }\n  - { name: steady, limit: 60 }\n  - { name: \"new **one**\", limit: 5 }\n",
     )
     .unwrap();
-    let out = budgetctl_in(
-        dir.path(),
-        &[
-            "plan",
-            "--local",
-            "--format",
-            "markdown",
-            "-f",
-            "after.yaml",
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let md = stdout(&out);
+    let md = markdown_plan(dir.path(), "after.yaml");
     assert!(
         md.starts_with(
             "<!-- budgetctl-plan -->\n**budgetctl: 1 to create, 2 to update, 1 to delete**\n"
@@ -310,12 +296,7 @@ fn markdown_labels_deletions_and_limits_below_spend() {
         ),
         "{md}"
     );
-    for raw in ["<img", "@team", "**one**", "cost | of"] {
-        assert!(!md.contains(raw), "unescaped {raw:?} in:\n{md}");
-    }
-    for row in md.lines().filter(|l| l.starts_with("| ")) {
-        assert_eq!(row.matches('|').count(), 4, "{row}");
-    }
+    assert_escaped(&md, &["<img", "@team", "**one**", "cost | of"]);
 }
 
 #[test]
