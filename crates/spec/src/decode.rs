@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
 use chrono::{Datelike, NaiveDate};
+use rayon::prelude::*;
 use regex::Regex;
 use rust_decimal::Decimal;
 
@@ -385,16 +386,40 @@ impl<'a> Decoder<'a> {
                 },
             ) => {
                 let _ = node;
-                for item in items {
-                    if let Some(b) = self.budget(item, &defaults) {
-                        out.budgets.push(b);
-                    }
-                }
+                self.budgets(items, &defaults, &mut out);
             }
             Some(other) => self.wrong_type(other, "`budgets`", "a list of budgets"),
         }
         out.invalid_budget_names = std::mem::take(&mut self.invalid_budget_names);
         out
+    }
+
+    /// Decode a file's budgets, in parallel slices for long lists: each slice
+    /// has its own decoder, and the results join in file order.
+    fn budgets(&mut self, items: &[Node], defaults: &FileDefaults, out: &mut DecodedFile) {
+        /// Budgets per slice: enough work to outweigh handing it to a thread.
+        const SLICE: usize = 256;
+        let file = self.file;
+        let slices: Vec<_> = items
+            .par_chunks(SLICE)
+            .map(|slice| {
+                let mut diagnostics = Vec::new();
+                let mut decoder = Decoder::new(file, &mut diagnostics);
+                let budgets: Vec<DecodedBudget> = slice
+                    .iter()
+                    .filter_map(|item| decoder.budget(item, defaults))
+                    .collect();
+                let invalid = std::mem::take(&mut decoder.invalid_budget_names);
+                (budgets, invalid, diagnostics)
+            })
+            .collect();
+        for (budgets, invalid, diagnostics) in slices {
+            out.budgets.extend(budgets);
+            self.invalid_budget_names.extend(invalid);
+            for d in diagnostics {
+                self.push(d);
+            }
+        }
     }
 
     fn defaults(&mut self, node: &Node) -> FileDefaults {
