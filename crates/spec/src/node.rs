@@ -257,7 +257,7 @@ pub fn parse(file: &Arc<SourceFile>) -> Result<Node, Diagnostic> {
             value: Value::Null,
         });
     }
-    match fast::compose(text) {
+    match fast::compose_parallel(text, fast::SLICE) {
         Some(node) => Ok(node),
         None => parse_with_serde_saphyr(file),
     }
@@ -433,8 +433,97 @@ mod tests {
         assert!(fast::compose("a: 2026-11\nb: 1.5e3\nc: no\n").is_some());
     }
 
+    fn assert_same_in_slices(text: &str, slice: usize) {
+        assert_eq!(
+            format!("{:?}", fast::compose_parallel(text, slice)),
+            format!("{:?}", fast::compose(text)),
+            "slices of {slice} build another tree for:\n{text}"
+        );
+    }
+
+    #[test]
+    fn sliced_parse_builds_the_same_tree_for_every_fixture() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut files = vec![root.join("budgets.example.yaml")];
+        for dir in [
+            "tests/fixtures/valid",
+            "tests/fixtures/invalid",
+            "tests/fixtures/multi",
+        ] {
+            files.extend(
+                std::fs::read_dir(root.join(dir))
+                    .unwrap()
+                    .map(|e| e.unwrap().path()),
+            );
+        }
+        for path in &files {
+            let text = std::fs::read_to_string(path).unwrap();
+            for slice in [1, 2, 3] {
+                assert_same_in_slices(&text, slice);
+            }
+        }
+    }
+
+    #[test]
+    fn sliced_parse_cuts_the_budget_list() {
+        let mut text = String::from("version: 1\nbudgets: # all of them\n\n");
+        for i in 0..10 {
+            text.push_str(&format!("  - name: b{i}\n    limit: {i}\n  # between\n"));
+        }
+        text.push_str("accounts: {}\n");
+        // Sliced or not, the tree is the same, and it is the file's tree.
+        assert_same_in_slices(&text, 3);
+        assert_same_tree(&text);
+        assert!(fast::compose_parallel(&text, 3).is_some());
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2_000))]
+
+        /// Budget lists with lines that look like items but are not (inside
+        /// block scalars, flow collections, quoted strings), comments,
+        /// dedented lines, keys after the list, markers and tabs: slicing
+        /// never changes the tree.
+        #[test]
+        fn sliced_parse_agrees_with_the_whole_parse(
+            lines in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "  - name: a\n    limit: 1\n",
+                    "  - name: b\n",
+                    "  -\n    name: c\n",
+                    "- name: d\n",
+                    "    note: |\n      - not an item\n  - x\n",
+                    "    tags: {a: 1,\n  - b: 2}\n",
+                    "    tags: [a,\n  - b]\n",
+                    "    note: \"two\n  - lines\"\n",
+                    "    note: 'two\n  - lines'\n",
+                    "    plain\n  - text\n",
+                    "  # comment\n",
+                    "# comment\n",
+                    "\n",
+                    "  \n",
+                    "accounts: {}\n",
+                    "budgets:\n",
+                    "budgets: # c\n",
+                    "version: 1\n",
+                    "---\n",
+                    "\t- tab\n",
+                    "  - &a x\n  - *a\n",
+                    "   - deeper\n",
+                    "    note: |+\n      kept\n\n",
+                    "  - |\n    text\n",
+                    "  - >\n    folded\n\n",
+                    "    note: >-\n      folded\n    more: 1\n",
+                    " - shallower\n",
+                ]),
+                0..30,
+            ),
+            slice in 1usize..4,
+        ) {
+            let text = format!("version: 1\nbudgets:\n{}", lines.concat());
+            assert_same_in_slices(&text, slice);
+            assert_same_tree(&text);
+        }
 
         /// Scalars of every shape the resolution cares about, in block and
         /// flow collections: the fast path builds serde-saphyr's tree or none.

@@ -12,6 +12,7 @@
 //! A property test holds the two paths to the same tree.
 
 use granit_parser::{Event, Marker, Parser, ScalarStyle, Span as ParserSpan};
+use rayon::prelude::*;
 
 use super::{Node, Value};
 use crate::diagnostic::Pos;
@@ -20,6 +21,195 @@ use crate::diagnostic::Pos;
 const MAX_DEPTH: usize = 64;
 /// Most parser events accepted, as serde-saphyr's `max_events`.
 const MAX_EVENTS: usize = 20_000_000;
+
+/// Budgets per parallel slice of a long `budgets:` list.
+pub(super) const SLICE: usize = 512;
+
+/// [`compose`], parsing a long top-level `budgets:` block list in parallel
+/// slices of `slice` items. YAML cannot be parsed from the middle in
+/// general, so the list is cut only where a line starts a new item at the
+/// list's indentation; the rest of the file (the skeleton) is parsed on its
+/// own. Any doubt (a document marker or directive, a tab, a slice or a
+/// skeleton that does not parse as what it must be) falls back to
+/// [`compose`] of the whole text, so the result is always the tree
+/// [`compose`] would build.
+pub(super) fn compose_parallel(text: &str, slice: usize) -> Option<Node> {
+    let Some(region) = budgets_region(text).filter(|r| r.items.len() > slice) else {
+        return compose(text);
+    };
+    parallel(text, &region, slice).or_else(|| compose(text))
+}
+
+fn parallel(text: &str, region: &Region, slice: usize) -> Option<Node> {
+    // Slices: text from one cut to the next, each starting a line.
+    let cuts: Vec<(usize, u32)> = region.items.iter().step_by(slice.max(1)).copied().collect();
+    let ranges: Vec<(usize, usize, u32)> = cuts
+        .iter()
+        .enumerate()
+        .map(|(i, &(start, line))| {
+            let end = cuts.get(i + 1).map_or(region.end, |&(next, _)| next);
+            // Up to the next line's first non-space, as a block scalar at the
+            // end of a slice ends there in the whole file too.
+            let end = end + text[end..].bytes().take_while(|&b| b == b' ').count();
+            (start, end, line)
+        })
+        .collect();
+    let mut slices: Vec<Option<Vec<Node>>> = ranges
+        .par_iter()
+        .map(|&(start, end, line)| {
+            let base = Base {
+                lines: line - 1,
+                offset: start,
+            };
+            match compose_at(&text[start..end], base)? {
+                Node {
+                    value: Value::Seq(items),
+                    pos,
+                } => Some((pos, items)),
+                _ => None,
+            }
+            .map(|(pos, items)| {
+                let mut all = Vec::with_capacity(items.len() + 1);
+                // The first slice's list position is the list's own.
+                all.push(Node {
+                    pos,
+                    value: Value::Null,
+                });
+                all.extend(items);
+                all
+            })
+        })
+        .collect();
+    let mut items = Vec::with_capacity(region.items.len());
+    let mut list_pos = None;
+    for slice in slices.iter_mut() {
+        let mut nodes = slice.take()?.into_iter();
+        let head = nodes.next()?;
+        list_pos.get_or_insert(head.pos);
+        items.extend(nodes);
+    }
+    if items.len() != region.items.len() {
+        return None;
+    }
+
+    // The skeleton: the file without the list, positions as in the file.
+    let mut skeleton = String::with_capacity(text.len() - (region.end - region.start));
+    skeleton.push_str(&text[..region.start]);
+    skeleton.push_str(&text[region.end..]);
+    let mut root = compose(&skeleton)?;
+    let shift_lines = u32::try_from(text[region.start..region.end].matches('\n').count()).ok()?;
+    shift(
+        &mut root,
+        region.start,
+        region.end - region.start,
+        shift_lines,
+    );
+    let Value::Map(entries) = &mut root.value else {
+        return None;
+    };
+    let (_, list) = entries
+        .iter_mut()
+        .find(|(k, _)| k.scalar_text() == Some("budgets"))?;
+    if !matches!(list.value, Value::Null) {
+        return None;
+    }
+    *list = Node {
+        pos: list_pos?,
+        value: Value::Seq(items),
+    };
+    Some(root)
+}
+
+/// Move nodes at or after `from` in the skeleton to where they are in the file.
+fn shift(node: &mut Node, from: usize, bytes: usize, lines: u32) {
+    if node.pos.offset >= from {
+        node.pos.offset += bytes;
+        node.pos.line = node.pos.line.saturating_add(lines);
+    }
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|n| shift(n, from, bytes, lines)),
+        Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+            shift(k, from, bytes, lines);
+            shift(v, from, bytes, lines);
+        }),
+        _ => {}
+    }
+}
+
+/// The items of a top-level `budgets:` block list.
+struct Region {
+    /// Where the list's first line starts, and where the line after it does.
+    start: usize,
+    end: usize,
+    /// Byte offset and line number of each line starting an item.
+    items: Vec<(usize, u32)>,
+}
+
+/// Find the top-level `budgets:` block list by its lines, or `None` when
+/// the text holds anything that makes cutting it at item lines unsafe.
+fn budgets_region(text: &str) -> Option<Region> {
+    enum State {
+        Before,
+        /// After `budgets:`, before its first item.
+        Open,
+        Items(usize),
+        After,
+    }
+    let mut state = State::Before;
+    let (mut start, mut end) = (0, text.len());
+    let mut items = Vec::new();
+    let mut offset = 0;
+    for (line, raw) in (1u32..).zip(text.split_inclusive('\n')) {
+        let content = raw.trim_end_matches(['\n', '\r']);
+        let trimmed = content.trim_start_matches(' ');
+        let indent = content.len() - trimmed.len();
+        if content.starts_with("---")
+            || content.starts_with("...")
+            || content.starts_with('%')
+            || trimmed.starts_with('\t')
+        {
+            return None;
+        }
+        let blank = trimmed.is_empty() || trimmed.starts_with('#');
+        let item = trimmed == "-" || trimmed.starts_with("- ");
+        match state {
+            State::Before => {
+                if is_budgets_key(content) {
+                    state = State::Open;
+                    start = offset + raw.len();
+                }
+            }
+            State::Open if blank => {}
+            State::Open if item => {
+                state = State::Items(indent);
+                items.push((offset, line));
+            }
+            State::Open => return None,
+            State::Items(_) if blank => {}
+            State::Items(at) if indent == at && item => items.push((offset, line)),
+            State::Items(at) if indent > at => {}
+            State::Items(_) => {
+                end = offset;
+                state = State::After;
+            }
+            State::After => {}
+        }
+        offset += raw.len();
+    }
+    if items.is_empty() {
+        return None;
+    }
+    let start = items[0].0.max(start);
+    Some(Region { start, end, items })
+}
+
+/// `budgets:` at the start of a line, with nothing after it but a comment.
+fn is_budgets_key(line: &str) -> bool {
+    line.strip_prefix("budgets:").is_some_and(|rest| {
+        rest.trim_start_matches(' ').is_empty()
+            || (rest.starts_with(' ') && rest.trim_start_matches(' ').starts_with('#'))
+    })
+}
 
 /// A collection being built.
 enum Open {
@@ -30,6 +220,19 @@ enum Open {
 
 /// The tree of `text`, or `None` when serde-saphyr must decide.
 pub(super) fn compose(text: &str) -> Option<Node> {
+    compose_at(text, Base::default())
+}
+
+/// Where a piece of text sits in its file: the line before its first line,
+/// and its byte offset.
+#[derive(Clone, Copy, Default)]
+struct Base {
+    lines: u32,
+    offset: usize,
+}
+
+/// [`compose`] of a piece of a file, with positions in the whole file.
+fn compose_at(text: &str, base: Base) -> Option<Node> {
     // serde-saphyr's parser settings, less the comments neither path keeps.
     let options = granit_parser::options! { emit_comments: false };
     let mut parser = Parser::new_from_str_with_options(text, options);
@@ -57,7 +260,7 @@ pub(super) fn compose(text: &str) -> Option<Node> {
                 if anchor != 0 || tag.is_some() {
                     return None;
                 }
-                let pos = pos(text, &span);
+                let pos = pos(text, &span, base);
                 if let Some(Open::Map(_, entries, key @ None)) = stack.last_mut() {
                     // Keys are strings (serde-saphyr reads them as `String`).
                     let text = key_text(value.as_ref(), style)?;
@@ -82,7 +285,7 @@ pub(super) fn compose(text: &str) -> Option<Node> {
                 if matches!(stack.last(), Some(Open::Map(_, _, None))) {
                     return None; // a collection as a key
                 }
-                let pos = pos(text, &span);
+                let pos = pos(text, &span, base);
                 stack.push(if matches!(event, Event::SequenceStart(..)) {
                     Open::Seq(pos, Vec::new())
                 } else {
@@ -118,13 +321,15 @@ pub(super) fn compose(text: &str) -> Option<Node> {
 }
 
 /// Where a node starts and how many bytes it spans.
-fn pos(text: &str, span: &ParserSpan) -> Pos {
+fn pos(text: &str, span: &ParserSpan, base: Base) -> Pos {
     let offset = byte_offset(text, span.start);
     let end = byte_offset(text, span.end).max(offset);
     Pos {
-        line: u32::try_from(span.start.line()).unwrap_or(u32::MAX),
+        line: u32::try_from(span.start.line())
+            .unwrap_or(u32::MAX)
+            .saturating_add(base.lines),
         column: u32::try_from(span.start.col() + 1).unwrap_or(u32::MAX),
-        offset,
+        offset: offset + base.offset,
         len: end - offset,
     }
 }
