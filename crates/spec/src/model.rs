@@ -15,10 +15,18 @@ use serde::{Deserialize, Serialize};
 /// Squash a spelling for comparison: case, `-` and `_` do not matter, so
 /// `greater-than`, `greater_than` and `GREATER_THAN` all read the same.
 pub(crate) fn squash(s: &str) -> String {
+    squashed(s).collect()
+}
+
+fn squashed(s: &str) -> impl Iterator<Item = char> + '_ {
     s.chars()
         .filter(|c| *c != '-' && *c != '_' && *c != ' ')
         .map(|c| c.to_ascii_lowercase())
-        .collect()
+}
+
+/// Whether two spellings read the same once squashed, without allocating.
+pub(crate) fn same_spelling(a: &str, b: &str) -> bool {
+    squashed(a).eq(squashed(b))
 }
 
 /// A JSON Schema (ECMA-262) pattern that matches the spellings `squash` equates.
@@ -76,10 +84,9 @@ macro_rules! aws_enum {
             /// Read any accepted spelling: ours, AWS's, or an alias; case, `-`
             /// and `_` do not matter.
             pub fn parse(text: &str) -> Option<Self> {
-                let wanted = squash(text);
                 $(
-                    if wanted == squash($friendly) || wanted == squash($aws)
-                        $(|| wanted == squash($alias))* {
+                    if same_spelling(text, $friendly) || same_spelling(text, $aws)
+                        $(|| same_spelling(text, $alias))* {
                         return Some($name::$variant);
                     }
                 )*
@@ -376,9 +383,8 @@ macro_rules! cost_types {
             /// Set a flag by its file key or AWS name. Returns the flag's file
             /// key, or `None` when no flag has that name.
             pub fn set(&mut self, key: &str, value: bool) -> Option<&'static str> {
-                let wanted = squash(key);
                 $(
-                    if wanted == squash($key) || wanted == squash($aws) {
+                    if same_spelling(key, $key) || same_spelling(key, $aws) {
                         self.$field = value;
                         return Some($key);
                     }

@@ -387,6 +387,11 @@ fn plain_kind(s: &str) -> Kind {
         "false" | "False" | "FALSE" => return Kind::Bool(false),
         _ => {}
     }
+    // Every numeric spelling starts with a digit, a sign or a dot: most
+    // scalars, words, are strings at the first byte.
+    if !matches!(s.as_bytes()[0], b'0'..=b'9' | b'+' | b'-' | b'.') {
+        return Kind::String;
+    }
     if is_decimal(s) {
         // Long digit strings and large exponents can overflow a float, which
         // serde-saphyr refuses; leave those to it.
@@ -397,7 +402,6 @@ fn plain_kind(s: &str) -> Kind {
         };
     }
     let bytes = s.as_bytes();
-    let numeral_start = matches!(bytes[0], b'0'..=b'9' | b'+' | b'-' | b'.');
     let numeral_chars = bytes
         .iter()
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.' | b'_'));
@@ -406,7 +410,7 @@ fn plain_kind(s: &str) -> Kind {
     let inner_sign = bytes
         .windows(2)
         .any(|w| matches!(w[1], b'+' | b'-') && !matches!(w[0], b'e' | b'E'));
-    if numeral_start && numeral_chars && !inner_sign {
+    if numeral_chars && !inner_sign {
         Kind::Unsure
     } else {
         Kind::String
