@@ -217,7 +217,7 @@ impl<'a> Decoder<'a> {
 
     fn string(&mut self, node: &Node, what: &str) -> Option<String> {
         match &node.value {
-            Value::String(s) | Value::Number(s) => Some(s.clone()),
+            Value::String(s) | Value::Number(s) => Some(s.to_string()),
             _ => {
                 self.wrong_type(node, what, "a string");
                 None
@@ -323,7 +323,7 @@ impl<'a> Decoder<'a> {
                 }
                 ok.then_some(out)
             }
-            Value::String(s) | Value::Number(s) => Some(vec![(s.clone(), node.pos)]),
+            Value::String(s) | Value::Number(s) => Some(vec![(s.to_string(), node.pos)]),
             _ => {
                 self.wrong_type(node, what, "a list of strings");
                 None
@@ -1263,7 +1263,7 @@ impl<'a> Decoder<'a> {
         for (text, pos) in items {
             let n = Node {
                 pos,
-                value: Value::String(text),
+                value: Value::String(text.into()),
             };
             out.push(self.enum_value(
                 &n,
@@ -1294,7 +1294,7 @@ impl<'a> Decoder<'a> {
             .filter_map(|(text, pos)| {
                 let n = Node {
                     pos,
-                    value: Value::String(text),
+                    value: Value::String(text.into()),
                 };
                 self.enum_value(&n, "metric", Metric::parse, Metric::ALL, Metric::as_str)
             })
@@ -1655,7 +1655,7 @@ impl<'a> Decoder<'a> {
                 continue;
             }
             let value = match &v.value {
-                Value::String(s) | Value::Number(s) => s.clone(),
+                Value::String(s) | Value::Number(s) => s.to_string(),
                 Value::Bool(b) => b.to_string(),
                 Value::Null => String::new(),
                 _ => {

@@ -185,8 +185,11 @@ pub fn load_sources(sources: Vec<SourceFile>) -> Loaded {
         .par_iter()
         .map(|file| {
             let mut diagnostics = Vec::new();
-            let decoded = node::parse(file)
-                .map(|root| decode::Decoder::new(file, &mut diagnostics).file(&root));
+            let decoded = node::parse(file).map(|root| {
+                let decoded = decode::Decoder::new(file, &mut diagnostics).file(&root);
+                root.drop_in_parallel();
+                decoded
+            });
             (decoded, diagnostics)
         })
         .collect();

@@ -8,6 +8,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use compact_str::CompactString;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
@@ -32,8 +33,8 @@ pub enum Value {
     Bool(bool),
     /// A plain scalar that YAML reads as a number, kept as written so that
     /// amounts and account ids never pass through a float.
-    Number(String),
-    String(String),
+    Number(CompactString),
+    String(CompactString),
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
 }
@@ -48,6 +49,21 @@ impl Node {
             Value::String(_) => "a string",
             Value::Seq(_) => "a list",
             Value::Map(_) => "a mapping",
+        }
+    }
+
+    /// Free a file's tree on all threads: ten thousand budgets are hundreds
+    /// of thousands of nodes, slow to free on one. Long lists under the top
+    /// mapping (the budgets) are freed item by item in parallel.
+    pub fn drop_in_parallel(self) {
+        use rayon::prelude::*;
+        let Value::Map(entries) = self.value else {
+            return;
+        };
+        for (_, value) in entries {
+            if let Value::Seq(items) = value.value {
+                items.into_par_iter().with_min_len(64).for_each(drop);
+            }
         }
     }
 
@@ -107,7 +123,7 @@ impl<'de> Deserialize<'de> for Node {
                     let at = pos_of(&defined, text);
                     let written = text.get(at.offset..at.offset + at.len).unwrap_or("");
                     if !written.is_empty() && !written.starts_with(['*', '&', '!']) {
-                        Value::Number(written.trim().to_owned())
+                        Value::Number(written.trim().into())
                     } else {
                         Value::Number(rendered)
                     }
@@ -141,25 +157,25 @@ impl<'de> Deserialize<'de> for Value {
             // Numbers keep their digits; `Node::deserialize` replaces this
             // rendering with the text as written.
             fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-                Ok(Value::Number(v.to_string()))
+                Ok(Value::Number(v.to_string().into()))
             }
             fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-                Ok(Value::Number(v.to_string()))
+                Ok(Value::Number(v.to_string().into()))
             }
             fn visit_i128<E>(self, v: i128) -> Result<Value, E> {
-                Ok(Value::Number(v.to_string()))
+                Ok(Value::Number(v.to_string().into()))
             }
             fn visit_u128<E>(self, v: u128) -> Result<Value, E> {
-                Ok(Value::Number(v.to_string()))
+                Ok(Value::Number(v.to_string().into()))
             }
             fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-                Ok(Value::Number(v.to_string()))
+                Ok(Value::Number(v.to_string().into()))
             }
             fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-                Ok(Value::String(v.to_owned()))
+                Ok(Value::String(v.into()))
             }
             fn visit_string<E>(self, v: String) -> Result<Value, E> {
-                Ok(Value::String(v))
+                Ok(Value::String(v.into()))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
                 let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
@@ -175,7 +191,7 @@ impl<'de> Deserialize<'de> for Value {
                     let pos = with_source(|text| pos_of(&key.referenced, text));
                     let key = Node {
                         pos,
-                        value: Value::String(key.value),
+                        value: Value::String(key.value.into()),
                     };
                     entries.push((key, value));
                 }

@@ -269,13 +269,13 @@ fn compose_at(text: &str, base: Base) -> Option<Node> {
                     }
                     *key = Some(Node {
                         pos,
-                        value: Value::String(text.to_owned()),
+                        value: Value::String(text.into()),
                     });
                     continue;
                 }
                 Node {
                     pos,
-                    value: resolve(value.into_owned(), style)?,
+                    value: resolve(&value, style)?,
                 }
             }
             Event::SequenceStart(_, anchor, ref tag) | Event::MappingStart(_, anchor, ref tag) => {
@@ -354,15 +354,15 @@ fn key_text(value: &str, style: ScalarStyle) -> Option<&str> {
 }
 
 /// A scalar's value as serde-saphyr's untyped resolution would give it.
-fn resolve(value: String, style: ScalarStyle) -> Option<Value> {
+fn resolve(value: &str, style: ScalarStyle) -> Option<Value> {
     if style != ScalarStyle::Plain {
-        return Some(Value::String(value));
+        return Some(Value::String(value.into()));
     }
-    Some(match plain_kind(&value) {
+    Some(match plain_kind(value) {
         Kind::Null => Value::Null,
         Kind::Bool(b) => Value::Bool(b),
-        Kind::Number => Value::Number(value),
-        Kind::String => Value::String(value),
+        Kind::Number => Value::Number(value.into()),
+        Kind::String => Value::String(value.into()),
         Kind::Unsure => return None,
     })
 }
