@@ -35,7 +35,8 @@ pub mod model;
 pub mod node;
 pub mod rules;
 
-use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -177,7 +178,8 @@ pub fn load_str(path: impl Into<PathBuf>, text: &str) -> Loaded {
 pub fn load_sources(sources: Vec<SourceFile>) -> Loaded {
     let mut loaded = Loaded::default();
     let mut accounts: BTreeMap<AccountId, (AccountSettings, Span)> = BTreeMap::new();
-    let mut names: BTreeMap<(AccountId, String), Span> = BTreeMap::new();
+    // Only looked up, never listed: a hash map, one probe per budget.
+    let mut names: HashMap<(AccountId, String), Span> = HashMap::new();
 
     // Files parse and decode independently, in parallel; merging is in order.
     let files: Vec<Arc<SourceFile>> = sources.into_iter().map(Arc::new).collect();
@@ -258,21 +260,24 @@ pub fn load_sources(sources: Vec<SourceFile>) -> Loaded {
             .collect();
         identities.sort_by_key(|(_, _, span, _)| span.pos.offset);
         for (account, name, span, desired) in identities {
-            let key = (account, name);
-            if let Some(first) = names.get(&key) {
-                file_diagnostics.push(
-                    Diagnostic::error(
-                        Code::DuplicateBudget,
-                        span,
-                        format!("budget `{}` is declared twice for account {}", key.1, key.0),
-                    )
-                    .with_help("budget names are unique per account: rename or remove one")
-                    .with_related(first.clone(), "first declared here"),
-                );
-                continue;
+            match names.entry((account, name)) {
+                Entry::Occupied(first) => {
+                    let (account, name) = first.key();
+                    file_diagnostics.push(
+                        Diagnostic::error(
+                            Code::DuplicateBudget,
+                            span,
+                            format!("budget `{name}` is declared twice for account {account}"),
+                        )
+                        .with_help("budget names are unique per account: rename or remove one")
+                        .with_related(first.get().clone(), "first declared here"),
+                    );
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert(span);
+                    loaded.config.budgets.extend(desired);
+                }
             }
-            names.insert(key, span);
-            loaded.config.budgets.extend(desired);
         }
 
         file_diagnostics.sort_by_key(|d| (d.span.pos.line, d.span.pos.column));

@@ -97,7 +97,8 @@ fn parallel(text: &str, region: &Region, slice: usize) -> Option<Node> {
     skeleton.push_str(&text[..region.start]);
     skeleton.push_str(&text[region.end..]);
     let mut root = compose(&skeleton)?;
-    let shift_lines = u32::try_from(text[region.start..region.end].matches('\n').count()).ok()?;
+    let newlines = memchr::memchr_iter(b'\n', &text.as_bytes()[region.start..region.end]).count();
+    let shift_lines = u32::try_from(newlines).ok()?;
     shift(
         &mut root,
         region.start,
@@ -159,7 +160,12 @@ fn budgets_region(text: &str) -> Option<Region> {
     let (mut start, mut end) = (0, text.len());
     let mut items = Vec::new();
     let mut offset = 0;
-    for (line, raw) in (1u32..).zip(text.split_inclusive('\n')) {
+    let mut line = 0u32;
+    while offset < text.len() {
+        line += 1;
+        let next = memchr::memchr(b'\n', &text.as_bytes()[offset..])
+            .map_or(text.len(), |at| offset + at + 1);
+        let raw = &text[offset..next];
         let content = raw.trim_end_matches(['\n', '\r']);
         let trimmed = content.trim_start_matches(' ');
         let indent = content.len() - trimmed.len();
@@ -192,9 +198,9 @@ fn budgets_region(text: &str) -> Option<Region> {
                 end = offset;
                 state = State::After;
             }
-            State::After => {}
+            State::After => break,
         }
-        offset += raw.len();
+        offset = next;
     }
     if items.is_empty() {
         return None;
