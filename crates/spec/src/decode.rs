@@ -20,7 +20,7 @@ use crate::model::{
     Notification, NotificationKey, NotificationType, Origin, Spend, Subscriber, ThresholdType,
     TimeUnit,
 };
-use crate::node::{Node, Value};
+use crate::node::{Node, Sliced, Value};
 use crate::rules::{self, Problem};
 
 /// The latest end date AWS accepts for a budget (TimePeriod end).
@@ -86,6 +86,13 @@ pub(crate) struct DecodedFile {
     /// duplicate name is still reported alongside them.
     pub invalid_budget_names: Vec<(AccountId, String, Span)>,
 }
+
+/// A slice's budgets, the names of its budgets left out, its diagnostics.
+type SliceResult = (
+    Vec<DecodedBudget>,
+    Vec<(AccountId, String, Span)>,
+    Vec<Diagnostic>,
+);
 
 #[derive(Default)]
 struct FileDefaults {
@@ -332,6 +339,18 @@ impl<'a> Decoder<'a> {
     }
 
     pub fn file(&mut self, root: &Node) -> DecodedFile {
+        self.file_with(root, None)
+            .expect("without slices there is nothing left to parse")
+    }
+
+    /// [`Self::file`] of a file cut into slices: the skeleton decoded here,
+    /// then each slice parsed, decoded and freed on its own thread. `None`
+    /// when a slice does not parse on its own: then decode the whole tree.
+    pub fn sliced_file(&mut self, sliced: &Sliced) -> Option<DecodedFile> {
+        self.file_with(&sliced.skeleton, Some(sliced))
+    }
+
+    fn file_with(&mut self, root: &Node, sliced: Option<&Sliced>) -> Option<DecodedFile> {
         let mut out = DecodedFile::default();
         if matches!(root.value, Value::Null) {
             self.error_help(
@@ -340,10 +359,10 @@ impl<'a> Decoder<'a> {
                 "the file is empty",
                 "start the file with `version: 1` and a `budgets:` list",
             );
-            return out;
+            return Some(out);
         }
         let Some(top) = self.fields(root, "the file", TOP_KEYS) else {
-            return out;
+            return Some(out);
         };
 
         match top.get("version") {
@@ -378,20 +397,69 @@ impl<'a> Decoder<'a> {
             None => {}
             Some(Node {
                 value: Value::Null, ..
-            }) => {}
-            Some(
-                node @ Node {
-                    value: Value::Seq(items),
-                    ..
-                },
-            ) => {
-                let _ = node;
+            }) => {
+                if let Some(sliced) = sliced {
+                    self.sliced_budgets(sliced, &defaults, &mut out)?;
+                }
+            }
+            Some(Node {
+                value: Value::Seq(items),
+                ..
+            }) => {
                 self.budgets(items, &defaults, &mut out);
             }
             Some(other) => self.wrong_type(other, "`budgets`", "a list of budgets"),
         }
         out.invalid_budget_names = std::mem::take(&mut self.invalid_budget_names);
-        out
+        Some(out)
+    }
+
+    /// Parse, decode and free each slice of a cut budgets list on its own
+    /// thread; `None` when a slice does not parse on its own.
+    fn sliced_budgets(
+        &mut self,
+        sliced: &Sliced,
+        defaults: &FileDefaults,
+        out: &mut DecodedFile,
+    ) -> Option<()> {
+        let file = self.file;
+        let slices: Vec<Option<SliceResult>> = (0..sliced.len())
+            .into_par_iter()
+            .map(|i| {
+                let (_, items) = sliced.slice(i)?;
+                Some(Decoder::decode_slice(file, &items, defaults))
+            })
+            .collect();
+        let slices: Vec<SliceResult> = slices.into_iter().collect::<Option<_>>()?;
+        self.join(slices, out);
+        Some(())
+    }
+
+    /// Decode one slice of budgets with a decoder of its own.
+    fn decode_slice(
+        file: &Arc<SourceFile>,
+        items: &[Node],
+        defaults: &FileDefaults,
+    ) -> SliceResult {
+        let mut diagnostics = Vec::new();
+        let mut decoder = Decoder::new(file, &mut diagnostics);
+        let budgets: Vec<DecodedBudget> = items
+            .iter()
+            .filter_map(|item| decoder.budget(item, defaults))
+            .collect();
+        let invalid = std::mem::take(&mut decoder.invalid_budget_names);
+        (budgets, invalid, diagnostics)
+    }
+
+    /// Add slices' results, in file order.
+    fn join(&mut self, slices: Vec<SliceResult>, out: &mut DecodedFile) {
+        for (budgets, invalid, diagnostics) in slices {
+            out.budgets.extend(budgets);
+            self.invalid_budget_names.extend(invalid);
+            for d in diagnostics {
+                self.push(d);
+            }
+        }
     }
 
     /// Decode a file's budgets, in parallel slices for long lists: each slice
@@ -400,26 +468,11 @@ impl<'a> Decoder<'a> {
         /// Budgets per slice: enough work to outweigh handing it to a thread.
         const SLICE: usize = 256;
         let file = self.file;
-        let slices: Vec<_> = items
+        let slices: Vec<SliceResult> = items
             .par_chunks(SLICE)
-            .map(|slice| {
-                let mut diagnostics = Vec::new();
-                let mut decoder = Decoder::new(file, &mut diagnostics);
-                let budgets: Vec<DecodedBudget> = slice
-                    .iter()
-                    .filter_map(|item| decoder.budget(item, defaults))
-                    .collect();
-                let invalid = std::mem::take(&mut decoder.invalid_budget_names);
-                (budgets, invalid, diagnostics)
-            })
+            .map(|slice| Decoder::decode_slice(file, slice, defaults))
             .collect();
-        for (budgets, invalid, diagnostics) in slices {
-            out.budgets.extend(budgets);
-            self.invalid_budget_names.extend(invalid);
-            for d in diagnostics {
-                self.push(d);
-            }
-        }
+        self.join(slices, out);
     }
 
     fn defaults(&mut self, node: &Node) -> FileDefaults {
@@ -1716,6 +1769,110 @@ pub fn format_period(date: NaiveDate, time_unit: TimeUnit) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::node;
+
+    /// A long file with a mistake every few budgets: unknown keys, bad
+    /// amounts, missing names, duplicates across slices, defaults used.
+    fn long_file(budgets: usize) -> Arc<SourceFile> {
+        let mut text = String::from(
+            "version: 1\ndefaults:\n  account: \"111122223333\"\n  unit: USD\nbudgets:\n",
+        );
+        for i in 0..budgets {
+            let name = if i % 97 == 5 { 3 } else { i };
+            match i % 7 {
+                0 => text.push_str(&format!("  - name: b-{name}\n    limit: {i}.5\n")),
+                1 => text.push_str(&format!("  - name: b-{name}\n    limmit: 10\n")),
+                2 => text.push_str(&format!("  - name: b-{name}\n    limit: 10 EUR ZZ\n")),
+                3 => text.push_str("  - limit: 5\n"),
+                _ => text.push_str(&format!(
+                    "  - name: b-{name}\n    limit: {i}\n    notifications:\n      - on: actual > 80%\n        to: [a{i}@example.com]\n"
+                )),
+            }
+        }
+        text.push_str("accounts:\n  \"111122223333\": { prune: true }\n");
+        Arc::new(SourceFile {
+            path: "long.yaml".into(),
+            text,
+        })
+    }
+
+    fn sorted(mut diagnostics: Vec<Diagnostic>) -> Vec<String> {
+        diagnostics.sort_by_key(|d| (d.span.pos.line, d.span.pos.column));
+        diagnostics
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}:{} {:?} {}",
+                    d.span.pos.line, d.span.pos.column, d.code, d.message
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sliced_decoding_finds_what_whole_decoding_finds() {
+        let file = long_file(3 * node::fast::SLICE + 17);
+        let sliced = node::sliced(&file).expect("a long budgets list is cut");
+        assert!(sliced.len() > 2);
+        let mut in_slices = Vec::new();
+        let by_slice = Decoder::new(&file, &mut in_slices)
+            .sliced_file(&sliced)
+            .expect("every slice parses");
+
+        let mut whole = Vec::new();
+        let root = node::parse(&file).unwrap();
+        let by_whole = Decoder::new(&file, &mut whole).file(&root);
+
+        assert!(!whole.is_empty());
+        assert_eq!(sorted(in_slices), sorted(whole));
+        let budgets = |d: &DecodedFile| {
+            d.budgets
+                .iter()
+                .map(|b| (b.account.clone(), b.budget.clone(), b.name_span.pos))
+                .collect::<Vec<_>>()
+        };
+        assert!(by_whole.budgets.len() > node::fast::SLICE);
+        assert!(budgets(&by_slice) == budgets(&by_whole));
+        let invalid = |d: &DecodedFile| {
+            d.invalid_budget_names
+                .iter()
+                .map(|(a, n, s)| (a.clone(), n.clone(), s.pos))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(invalid(&by_slice), invalid(&by_whole));
+        assert_eq!(by_slice.accounts.len(), by_whole.accounts.len());
+    }
+
+    #[test]
+    fn a_slice_that_does_not_parse_gives_way_to_the_whole_file() {
+        let file = long_file(2 * node::fast::SLICE + 1);
+        // An unclosed flow list in the second slice: that slice fails.
+        let broken = file.text.replacen(
+            "  - name: b-600\n    limit: 600\n",
+            "  - name: b-600\n    tags: [a,\n",
+            1,
+        );
+        assert_ne!(broken, file.text);
+        let file = Arc::new(SourceFile {
+            path: "broken.yaml".into(),
+            text: broken,
+        });
+        let sliced = node::sliced(&file).expect("the lines still cut");
+        let mut diagnostics = Vec::new();
+        assert!(
+            Decoder::new(&file, &mut diagnostics)
+                .sliced_file(&sliced)
+                .is_none()
+        );
+        let loaded = crate::load_sources(vec![SourceFile {
+            path: file.path.clone(),
+            text: file.text.clone(),
+        }]);
+        // Reported once, as the whole file's parse reports it.
+        let syntax: Vec<_> = loaded.errors().filter(|d| d.code == Code::Syntax).collect();
+        assert_eq!(syntax.len(), 1, "{:?}", loaded.diagnostics);
+        assert_eq!(loaded.diagnostics.len(), 1);
+    }
 
     #[test]
     fn period_keys_name_period_starts() {

@@ -14,7 +14,9 @@ use serde_saphyr::Spanned;
 
 use crate::diagnostic::{Code, Diagnostic, Pos, SourceFile, Span};
 
-mod fast;
+pub(crate) mod fast;
+
+pub(crate) use fast::Sliced;
 
 /// Largest budget file accepted, in bytes. Ten thousand budgets with alerts
 /// take about 3 MB; this leaves room without letting a stray file exhaust memory.
@@ -277,6 +279,15 @@ pub fn parse(file: &Arc<SourceFile>) -> Result<Node, Diagnostic> {
         Some(node) => Ok(node),
         None => parse_with_serde_saphyr(file),
     }
+}
+
+/// A long file cut into slices to parse, decode and free in parallel, or
+/// `None` when the file is short or cannot be cut safely (then [`parse`]).
+pub(crate) fn sliced(file: &SourceFile) -> Option<Sliced<'_>> {
+    if file.text.len() > MAX_FILE_BYTES {
+        return None;
+    }
+    Sliced::new(&file.text, fast::SLICE)
 }
 
 /// The full path: serde-saphyr with budgetctl's limits, for everything the

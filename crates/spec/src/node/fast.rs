@@ -23,102 +23,129 @@ const MAX_DEPTH: usize = 64;
 const MAX_EVENTS: usize = 20_000_000;
 
 /// Budgets per parallel slice of a long `budgets:` list.
-pub(super) const SLICE: usize = 512;
+pub const SLICE: usize = 512;
 
 /// [`compose`], parsing a long top-level `budgets:` block list in parallel
-/// slices of `slice` items. YAML cannot be parsed from the middle in
-/// general, so the list is cut only where a line starts a new item at the
-/// list's indentation; the rest of the file (the skeleton) is parsed on its
-/// own. Any doubt (a document marker or directive, a tab, a slice or a
-/// skeleton that does not parse as what it must be) falls back to
+/// slices of `slice` items (see [`Sliced`]). Any doubt falls back to
 /// [`compose`] of the whole text, so the result is always the tree
 /// [`compose`] would build.
 pub(super) fn compose_parallel(text: &str, slice: usize) -> Option<Node> {
-    let Some(region) = budgets_region(text).filter(|r| r.items.len() > slice) else {
+    let Some(sliced) = Sliced::new(text, slice) else {
         return compose(text);
     };
-    parallel(text, &region, slice).or_else(|| compose(text))
+    sliced.into_tree().or_else(|| compose(text))
 }
 
-fn parallel(text: &str, region: &Region, slice: usize) -> Option<Node> {
-    // Slices: text from one cut to the next, each starting a line.
-    let cuts: Vec<(usize, u32)> = region.items.iter().step_by(slice.max(1)).copied().collect();
-    let ranges: Vec<(usize, usize, u32)> = cuts
-        .iter()
-        .enumerate()
-        .map(|(i, &(start, line))| {
-            let end = cuts.get(i + 1).map_or(region.end, |&(next, _)| next);
-            // Up to the next line's first non-space, as a block scalar at the
-            // end of a slice ends there in the whole file too.
-            let end = end + text[end..].bytes().take_while(|&b| b == b' ').count();
-            (start, end, line)
-        })
-        .collect();
-    let mut slices: Vec<Option<Vec<Node>>> = ranges
-        .par_iter()
-        .map(|&(start, end, line)| {
-            let base = Base {
-                lines: line - 1,
-                offset: start,
-            };
-            match compose_at(&text[start..end], base)? {
-                Node {
-                    value: Value::Seq(items),
-                    pos,
-                } => Some((pos, items)),
-                _ => None,
-            }
-            .map(|(pos, items)| {
-                let mut all = Vec::with_capacity(items.len() + 1);
-                // The first slice's list position is the list's own.
-                all.push(Node {
-                    pos,
-                    value: Value::Null,
-                });
-                all.extend(items);
-                all
+/// A file whose top-level `budgets:` block list is cut into slices that
+/// parse on their own, so that each can be parsed (and decoded, and freed)
+/// on any thread. YAML cannot be parsed from the middle in general, so the
+/// list is cut only where a line starts a new item at the list's
+/// indentation, and the rest of the file, the skeleton, is parsed apart
+/// with positions as in the file. Anything that makes a cut unsafe (a
+/// document marker or directive, a tab) gives no `Sliced`; a slice that
+/// does not parse as a list of exactly its items gives `None` from
+/// [`Sliced::slice`], and the caller then parses the whole text instead.
+pub struct Sliced<'t> {
+    text: &'t str,
+    /// The file without the list; its `budgets` is null.
+    pub skeleton: Node,
+    /// Each slice's byte range, the line before it, and its item count.
+    ranges: Vec<(usize, usize, u32, usize)>,
+}
+
+impl<'t> Sliced<'t> {
+    /// Cut `text`'s budgets list into slices of `slice` items, or `None`
+    /// when it has no list longer than one slice or cannot be cut safely.
+    pub fn new(text: &'t str, slice: usize) -> Option<Self> {
+        let slice = slice.max(1);
+        let region = budgets_region(text).filter(|r| r.items.len() > slice)?;
+        let cuts: Vec<(usize, u32)> = region.items.iter().step_by(slice).copied().collect();
+        let ranges = cuts
+            .iter()
+            .enumerate()
+            .map(|(i, &(start, line))| {
+                let end = cuts.get(i + 1).map_or(region.end, |&(next, _)| next);
+                // Up to the next line's first non-space, as a block scalar at
+                // the end of a slice ends there in the whole file too.
+                let end = end + text[end..].bytes().take_while(|&b| b == b' ').count();
+                let items = slice.min(region.items.len() - i * slice);
+                (start, end, line - 1, items)
             })
+            .collect();
+
+        let mut skeleton = String::with_capacity(text.len() - (region.end - region.start));
+        skeleton.push_str(&text[..region.start]);
+        skeleton.push_str(&text[region.end..]);
+        let mut root = compose(&skeleton)?;
+        let newlines =
+            memchr::memchr_iter(b'\n', &text.as_bytes()[region.start..region.end]).count();
+        let lines = u32::try_from(newlines).ok()?;
+        shift(&mut root, region.start, region.end - region.start, lines);
+        let Value::Map(entries) = &root.value else {
+            return None;
+        };
+        let (_, list) = entries
+            .iter()
+            .find(|(k, _)| k.scalar_text() == Some("budgets"))?;
+        if !matches!(list.value, Value::Null) {
+            return None;
+        }
+        Some(Sliced {
+            text,
+            skeleton: root,
+            ranges,
         })
-        .collect();
-    let mut items = Vec::with_capacity(region.items.len());
-    let mut list_pos = None;
-    for slice in slices.iter_mut() {
-        let mut nodes = slice.take()?.into_iter();
-        let head = nodes.next()?;
-        list_pos.get_or_insert(head.pos);
-        items.extend(nodes);
-    }
-    if items.len() != region.items.len() {
-        return None;
     }
 
-    // The skeleton: the file without the list, positions as in the file.
-    let mut skeleton = String::with_capacity(text.len() - (region.end - region.start));
-    skeleton.push_str(&text[..region.start]);
-    skeleton.push_str(&text[region.end..]);
-    let mut root = compose(&skeleton)?;
-    let newlines = memchr::memchr_iter(b'\n', &text.as_bytes()[region.start..region.end]).count();
-    let shift_lines = u32::try_from(newlines).ok()?;
-    shift(
-        &mut root,
-        region.start,
-        region.end - region.start,
-        shift_lines,
-    );
-    let Value::Map(entries) = &mut root.value else {
-        return None;
-    };
-    let (_, list) = entries
-        .iter_mut()
-        .find(|(k, _)| k.scalar_text() == Some("budgets"))?;
-    if !matches!(list.value, Value::Null) {
-        return None;
+    /// How many slices there are.
+    pub fn len(&self) -> usize {
+        self.ranges.len()
     }
-    *list = Node {
-        pos: list_pos?,
-        value: Value::Seq(items),
-    };
-    Some(root)
+
+    /// Parse slice `i`: the list's position as this slice sees it, and its
+    /// items, or `None` when the slice is not a list of exactly its items.
+    pub fn slice(&self, i: usize) -> Option<(Pos, Vec<Node>)> {
+        let &(start, end, lines, count) = self.ranges.get(i)?;
+        let base = Base {
+            lines,
+            offset: start,
+        };
+        match compose_at(&self.text[start..end], base)? {
+            Node {
+                pos,
+                value: Value::Seq(items),
+            } if items.len() == count => Some((pos, items)),
+            _ => None,
+        }
+    }
+
+    /// The whole tree: every slice parsed in parallel, in the skeleton.
+    fn into_tree(self) -> Option<Node> {
+        let slices: Vec<Option<(Pos, Vec<Node>)>> = (0..self.len())
+            .into_par_iter()
+            .map(|i| self.slice(i))
+            .collect();
+        let mut items = Vec::with_capacity(self.ranges.iter().map(|r| r.3).sum());
+        let mut list_pos = None;
+        for slice in slices {
+            let (pos, nodes) = slice?;
+            // The first slice's list position is the list's own.
+            list_pos.get_or_insert(pos);
+            items.extend(nodes);
+        }
+        let mut root = self.skeleton;
+        let Value::Map(entries) = &mut root.value else {
+            return None;
+        };
+        let (_, list) = entries
+            .iter_mut()
+            .find(|(k, _)| k.scalar_text() == Some("budgets"))?;
+        *list = Node {
+            pos: list_pos?,
+            value: Value::Seq(items),
+        };
+        Some(root)
+    }
 }
 
 /// Move nodes at or after `from` in the skeleton to where they are in the file.
