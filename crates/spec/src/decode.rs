@@ -1843,6 +1843,56 @@ mod tests {
         assert_eq!(by_slice.accounts.len(), by_whole.accounts.len());
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+
+        /// Budget lists of valid, invalid and broken items, cut into slices of
+        /// one to four: where the sliced decoding goes through, it finds
+        /// exactly the budgets and diagnostics of the whole-tree decoding.
+        #[test]
+        fn sliced_decoding_agrees_with_whole_decoding(
+            items in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "  - name: a\n    limit: 1\n",
+                    "  - name: a\n    limit: 2 USD\n",
+                    "  - name: b\n    limit: x\n",
+                    "  - name: c\n    lim: 1\n",
+                    "  - limit: 1\n",
+                    "  - name: d\n    limit: 5\n    notifications:\n      - on: actual > 80%\n        to: [a@example.com]\n",
+                    "  - name: e\n    limit: 5\n    notifications:\n      - on: actual >= 80%\n        to: [nobody]\n",
+                    "  - name: f\n    limit: 5\n    note: |\n      - not an item\n",
+                    "  - name: g\n    tags: {a: 1,\n",
+                    "  - name: h\n    limit: &x 1\n",
+                    "  - [1, 2]\n",
+                    "  - plain\n",
+                    "  # comment\n",
+                    "\n",
+                ]),
+                2..24,
+            ),
+            slice in 1usize..5,
+        ) {
+            let mut text = String::from("version: 1\ndefaults: {account: \"111122223333\"}\nbudgets:\n");
+            text.push_str(&items.concat());
+            let file = Arc::new(SourceFile { path: "p.yaml".into(), text });
+            let Some(sliced) = node::Sliced::new(&file.text, slice) else {
+                return Ok(());
+            };
+            let mut in_slices = Vec::new();
+            let Some(by_slice) = Decoder::new(&file, &mut in_slices).sliced_file(&sliced) else {
+                return Ok(());
+            };
+            let root = node::parse(&file).expect("slices parsed, so the whole file parses");
+            let mut whole = Vec::new();
+            let by_whole = Decoder::new(&file, &mut whole).file(&root);
+            proptest::prop_assert_eq!(sorted(in_slices), sorted(whole));
+            let names = |d: &DecodedFile| {
+                d.budgets.iter().map(|b| (b.budget.clone(), b.name_span.pos)).collect::<Vec<_>>()
+            };
+            proptest::prop_assert!(names(&by_slice) == names(&by_whole));
+        }
+    }
+
     #[test]
     fn a_slice_that_does_not_parse_gives_way_to_the_whole_file() {
         let file = long_file(2 * node::fast::SLICE + 1);
