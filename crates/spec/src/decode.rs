@@ -423,14 +423,13 @@ impl<'a> Decoder<'a> {
         out: &mut DecodedFile,
     ) -> Option<()> {
         let file = self.file;
-        let slices: Vec<Option<SliceResult>> = (0..sliced.len())
+        let slices: Vec<SliceResult> = (0..sliced.len())
             .into_par_iter()
             .map(|i| {
                 let (_, items) = sliced.slice(i)?;
                 Some(Decoder::decode_slice(file, &items, defaults))
             })
-            .collect();
-        let slices: Vec<SliceResult> = slices.into_iter().collect::<Option<_>>()?;
+            .collect::<Option<_>>()?;
         self.join(slices, out);
         Some(())
     }

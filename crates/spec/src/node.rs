@@ -406,8 +406,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn fast_path_builds_the_serde_saphyr_tree_for_every_fixture() {
+    /// The example, every fixture and the multi-account example, sorted.
+    fn every_budget_file() -> Vec<std::path::PathBuf> {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let mut files = vec![root.join("budgets.example.yaml")];
         for dir in [
@@ -424,6 +424,12 @@ mod tests {
             found.sort();
             files.extend(found);
         }
+        files
+    }
+
+    #[test]
+    fn fast_path_builds_the_serde_saphyr_tree_for_every_fixture() {
+        let files = every_budget_file();
         let mut taken = 0;
         for path in &files {
             let text = std::fs::read_to_string(path).unwrap();
@@ -470,19 +476,7 @@ mod tests {
 
     #[test]
     fn sliced_parse_builds_the_same_tree_for_every_fixture() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let mut files = vec![root.join("budgets.example.yaml")];
-        for dir in [
-            "tests/fixtures/valid",
-            "tests/fixtures/invalid",
-            "tests/fixtures/multi",
-        ] {
-            files.extend(
-                std::fs::read_dir(root.join(dir))
-                    .unwrap()
-                    .map(|e| e.unwrap().path()),
-            );
-        }
+        let files = every_budget_file();
         for path in &files {
             let text = std::fs::read_to_string(path).unwrap();
             for slice in [1, 2, 3] {
