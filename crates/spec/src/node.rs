@@ -275,7 +275,9 @@ pub fn parse(file: &Arc<SourceFile>) -> Result<Node, Diagnostic> {
             value: Value::Null,
         });
     }
-    match fast::compose_parallel(text, fast::SLICE) {
+    // Whole, never sliced: `load_sources` tries the slices first (`sliced`)
+    // and comes here only when they could not be used.
+    match fast::compose(text) {
         Some(node) => Ok(node),
         None => parse_with_serde_saphyr(file),
     }

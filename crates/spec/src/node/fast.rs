@@ -12,7 +12,6 @@
 //! A property test holds the two paths to the same tree.
 
 use granit_parser::{Event, Marker, Parser, ScalarStyle, Span as ParserSpan};
-use rayon::prelude::*;
 
 use super::{Node, Value};
 use crate::diagnostic::Pos;
@@ -28,7 +27,10 @@ pub const SLICE: usize = 512;
 /// [`compose`], parsing a long top-level `budgets:` block list in parallel
 /// slices of `slice` items (see [`Sliced`]). Any doubt falls back to
 /// [`compose`] of the whole text, so the result is always the tree
-/// [`compose`] would build.
+/// [`compose`] would build. Production slices through
+/// [`Sliced::slice`] while decoding; this whole-tree form is what the tests
+/// hold against [`compose`].
+#[cfg(test)]
 pub(super) fn compose_parallel(text: &str, slice: usize) -> Option<Node> {
     let Some(sliced) = Sliced::new(text, slice) else {
         return compose(text);
@@ -120,7 +122,9 @@ impl<'t> Sliced<'t> {
     }
 
     /// The whole tree: every slice parsed in parallel, in the skeleton.
+    #[cfg(test)]
     fn into_tree(self) -> Option<Node> {
+        use rayon::prelude::*;
         let slices: Vec<Option<(Pos, Vec<Node>)>> = (0..self.len())
             .into_par_iter()
             .map(|i| self.slice(i))
