@@ -20,7 +20,7 @@ use crate::model::{
     Notification, NotificationKey, NotificationType, Origin, Spend, Subscriber, ThresholdType,
     TimeUnit,
 };
-use crate::node::{Node, Sliced, Value};
+use crate::node::{Node, Value};
 use crate::rules::{self, Problem};
 
 /// The latest end date AWS accepts for a budget (TimePeriod end).
@@ -339,18 +339,6 @@ impl<'a> Decoder<'a> {
     }
 
     pub fn file(&mut self, root: &Node) -> DecodedFile {
-        self.file_with(root, None)
-            .expect("without slices there is nothing left to parse")
-    }
-
-    /// [`Self::file`] of a file cut into slices: the skeleton decoded here,
-    /// then each slice parsed, decoded and freed on its own thread. `None`
-    /// when a slice does not parse on its own: then decode the whole tree.
-    pub fn sliced_file(&mut self, sliced: &Sliced) -> Option<DecodedFile> {
-        self.file_with(&sliced.skeleton, Some(sliced))
-    }
-
-    fn file_with(&mut self, root: &Node, sliced: Option<&Sliced>) -> Option<DecodedFile> {
         let mut out = DecodedFile::default();
         if matches!(root.value, Value::Null) {
             self.error_help(
@@ -359,10 +347,10 @@ impl<'a> Decoder<'a> {
                 "the file is empty",
                 "start the file with `version: 1` and a `budgets:` list",
             );
-            return Some(out);
+            return out;
         }
         let Some(top) = self.fields(root, "the file", TOP_KEYS) else {
-            return Some(out);
+            return out;
         };
 
         match top.get("version") {
@@ -394,14 +382,10 @@ impl<'a> Decoder<'a> {
         }
 
         match top.get("budgets") {
-            None => {}
-            Some(Node {
+            None
+            | Some(Node {
                 value: Value::Null, ..
-            }) => {
-                if let Some(sliced) = sliced {
-                    self.sliced_budgets(sliced, &defaults, &mut out)?;
-                }
-            }
+            }) => {}
             Some(Node {
                 value: Value::Seq(items),
                 ..
@@ -411,27 +395,7 @@ impl<'a> Decoder<'a> {
             Some(other) => self.wrong_type(other, "`budgets`", "a list of budgets"),
         }
         out.invalid_budget_names = std::mem::take(&mut self.invalid_budget_names);
-        Some(out)
-    }
-
-    /// Parse, decode and free each slice of a cut budgets list on its own
-    /// thread; `None` when a slice does not parse on its own.
-    fn sliced_budgets(
-        &mut self,
-        sliced: &Sliced,
-        defaults: &FileDefaults,
-        out: &mut DecodedFile,
-    ) -> Option<()> {
-        let file = self.file;
-        let slices: Vec<SliceResult> = (0..sliced.len())
-            .into_par_iter()
-            .map(|i| {
-                let (_, items) = sliced.slice(i)?;
-                Some(Decoder::decode_slice(file, &items, defaults))
-            })
-            .collect::<Option<_>>()?;
-        self.join(slices, out);
-        Some(())
+        out
     }
 
     /// Decode one slice of budgets with a decoder of its own.
@@ -1768,160 +1732,6 @@ pub fn format_period(date: NaiveDate, time_unit: TimeUnit) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::node;
-
-    /// A long file with a mistake every few budgets: unknown keys, bad
-    /// amounts, missing names, duplicates across slices, defaults used.
-    fn long_file(budgets: usize) -> Arc<SourceFile> {
-        let mut text = String::from(
-            "version: 1\ndefaults:\n  account: \"111122223333\"\n  unit: USD\nbudgets:\n",
-        );
-        for i in 0..budgets {
-            let name = if i % 97 == 5 { 3 } else { i };
-            match i % 7 {
-                0 => text.push_str(&format!("  - name: b-{name}\n    limit: {i}.5\n")),
-                1 => text.push_str(&format!("  - name: b-{name}\n    limmit: 10\n")),
-                2 => text.push_str(&format!("  - name: b-{name}\n    limit: 10 EUR ZZ\n")),
-                3 => text.push_str("  - limit: 5\n"),
-                _ => text.push_str(&format!(
-                    "  - name: b-{name}\n    limit: {i}\n    notifications:\n      - on: actual > 80%\n        to: [a{i}@example.com]\n"
-                )),
-            }
-        }
-        text.push_str("accounts:\n  \"111122223333\": { prune: true }\n");
-        Arc::new(SourceFile {
-            path: "long.yaml".into(),
-            text,
-        })
-    }
-
-    fn sorted(mut diagnostics: Vec<Diagnostic>) -> Vec<String> {
-        diagnostics.sort_by_key(|d| (d.span.pos.line, d.span.pos.column));
-        diagnostics
-            .iter()
-            .map(|d| {
-                format!(
-                    "{}:{} {:?} {}",
-                    d.span.pos.line, d.span.pos.column, d.code, d.message
-                )
-            })
-            .collect()
-    }
-
-    #[test]
-    fn sliced_decoding_finds_what_whole_decoding_finds() {
-        let file = long_file(3 * node::fast::SLICE + 17);
-        let sliced = node::sliced(&file).expect("a long budgets list is cut");
-        assert!(sliced.len() > 2);
-        let mut in_slices = Vec::new();
-        let by_slice = Decoder::new(&file, &mut in_slices)
-            .sliced_file(&sliced)
-            .expect("every slice parses");
-
-        let mut whole = Vec::new();
-        let root = node::parse(&file).unwrap();
-        let by_whole = Decoder::new(&file, &mut whole).file(&root);
-
-        assert!(!whole.is_empty());
-        assert_eq!(sorted(in_slices), sorted(whole));
-        let budgets = |d: &DecodedFile| {
-            d.budgets
-                .iter()
-                .map(|b| (b.account.clone(), b.budget.clone(), b.name_span.pos))
-                .collect::<Vec<_>>()
-        };
-        assert!(by_whole.budgets.len() > node::fast::SLICE);
-        assert!(budgets(&by_slice) == budgets(&by_whole));
-        let invalid = |d: &DecodedFile| {
-            d.invalid_budget_names
-                .iter()
-                .map(|(a, n, s)| (a.clone(), n.clone(), s.pos))
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(invalid(&by_slice), invalid(&by_whole));
-        assert_eq!(by_slice.accounts.len(), by_whole.accounts.len());
-    }
-
-    proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
-
-        /// Budget lists of valid, invalid and broken items, cut into slices of
-        /// one to four: where the sliced decoding goes through, it finds
-        /// exactly the budgets and diagnostics of the whole-tree decoding.
-        #[test]
-        fn sliced_decoding_agrees_with_whole_decoding(
-            items in proptest::collection::vec(
-                proptest::sample::select(vec![
-                    "  - name: a\n    limit: 1\n",
-                    "  - name: a\n    limit: 2 USD\n",
-                    "  - name: b\n    limit: x\n",
-                    "  - name: c\n    lim: 1\n",
-                    "  - limit: 1\n",
-                    "  - name: d\n    limit: 5\n    notifications:\n      - on: actual > 80%\n        to: [a@example.com]\n",
-                    "  - name: e\n    limit: 5\n    notifications:\n      - on: actual >= 80%\n        to: [nobody]\n",
-                    "  - name: f\n    limit: 5\n    note: |\n      - not an item\n",
-                    "  - name: g\n    tags: {a: 1,\n",
-                    "  - name: h\n    limit: &x 1\n",
-                    "  - [1, 2]\n",
-                    "  - plain\n",
-                    "  # comment\n",
-                    "\n",
-                ]),
-                2..24,
-            ),
-            slice in 1usize..5,
-        ) {
-            let mut text = String::from("version: 1\ndefaults: {account: \"111122223333\"}\nbudgets:\n");
-            text.push_str(&items.concat());
-            let file = Arc::new(SourceFile { path: "p.yaml".into(), text });
-            let Some(sliced) = node::Sliced::new(&file.text, slice) else {
-                return Ok(());
-            };
-            let mut in_slices = Vec::new();
-            let Some(by_slice) = Decoder::new(&file, &mut in_slices).sliced_file(&sliced) else {
-                return Ok(());
-            };
-            let root = node::parse(&file).expect("slices parsed, so the whole file parses");
-            let mut whole = Vec::new();
-            let by_whole = Decoder::new(&file, &mut whole).file(&root);
-            proptest::prop_assert_eq!(sorted(in_slices), sorted(whole));
-            let names = |d: &DecodedFile| {
-                d.budgets.iter().map(|b| (b.budget.clone(), b.name_span.pos)).collect::<Vec<_>>()
-            };
-            proptest::prop_assert!(names(&by_slice) == names(&by_whole));
-        }
-    }
-
-    #[test]
-    fn a_slice_that_does_not_parse_gives_way_to_the_whole_file() {
-        let file = long_file(2 * node::fast::SLICE + 1);
-        // An unclosed flow list in the second slice: that slice fails.
-        let broken = file.text.replacen(
-            "  - name: b-600\n    limit: 600\n",
-            "  - name: b-600\n    tags: [a,\n",
-            1,
-        );
-        assert_ne!(broken, file.text);
-        let file = Arc::new(SourceFile {
-            path: "broken.yaml".into(),
-            text: broken,
-        });
-        let sliced = node::sliced(&file).expect("the lines still cut");
-        let mut diagnostics = Vec::new();
-        assert!(
-            Decoder::new(&file, &mut diagnostics)
-                .sliced_file(&sliced)
-                .is_none()
-        );
-        let loaded = crate::load_sources(vec![SourceFile {
-            path: file.path.clone(),
-            text: file.text.clone(),
-        }]);
-        // Reported once, as the whole file's parse reports it.
-        let syntax: Vec<_> = loaded.errors().filter(|d| d.code == Code::Syntax).collect();
-        assert_eq!(syntax.len(), 1, "{:?}", loaded.diagnostics);
-        assert_eq!(loaded.diagnostics.len(), 1);
-    }
 
     #[test]
     fn period_keys_name_period_starts() {

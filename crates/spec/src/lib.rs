@@ -187,22 +187,11 @@ pub fn load_sources(sources: Vec<SourceFile>) -> Loaded {
         .par_iter()
         .map(|file| {
             let mut diagnostics = Vec::new();
-            // A long file is parsed, decoded and freed slice by slice on
-            // all threads; a short one, or one that cannot be cut, whole.
-            let sliced = node::sliced(file).and_then(|sliced| {
-                decode::Decoder::new(file, &mut diagnostics).sliced_file(&sliced)
+            let decoded = node::parse(file).map(|root| {
+                let decoded = decode::Decoder::new(file, &mut diagnostics).file(&root);
+                root.drop_in_parallel();
+                decoded
             });
-            let decoded = match sliced {
-                Some(decoded) => Ok(decoded),
-                None => {
-                    diagnostics.clear();
-                    node::parse(file).map(|root| {
-                        let decoded = decode::Decoder::new(file, &mut diagnostics).file(&root);
-                        root.drop_in_parallel();
-                        decoded
-                    })
-                }
-            };
             (decoded, diagnostics)
         })
         .collect();

@@ -14,10 +14,6 @@ use serde_saphyr::Spanned;
 
 use crate::diagnostic::{Code, Diagnostic, Pos, SourceFile, Span};
 
-pub(crate) mod fast;
-
-pub(crate) use fast::Sliced;
-
 /// Largest budget file accepted, in bytes. Ten thousand budgets with alerts
 /// take about 3 MB; this leaves room without letting a stray file exhaust memory.
 pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
@@ -275,26 +271,6 @@ pub fn parse(file: &Arc<SourceFile>) -> Result<Node, Diagnostic> {
             value: Value::Null,
         });
     }
-    // Whole, never sliced: `load_sources` tries the slices first (`sliced`)
-    // and comes here only when they could not be used.
-    match fast::compose(text) {
-        Some(node) => Ok(node),
-        None => parse_with_serde_saphyr(file),
-    }
-}
-
-/// A long file cut into slices to parse, decode and free in parallel, or
-/// `None` when the file is short or cannot be cut safely (then [`parse`]).
-pub(crate) fn sliced(file: &SourceFile) -> Option<Sliced<'_>> {
-    if file.text.len() > MAX_FILE_BYTES {
-        return None;
-    }
-    Sliced::new(&file.text, fast::SLICE)
-}
-
-/// The full path: serde-saphyr with budgetctl's limits, for everything the
-/// fast path leaves to it and for located syntax errors.
-fn parse_with_serde_saphyr(file: &Arc<SourceFile>) -> Result<Node, Diagnostic> {
     let _source = SourceGuard::set(file);
     match serde_saphyr::from_str_with_options::<Node>(&file.text, options()) {
         Ok(node) => Ok(node),
@@ -349,8 +325,6 @@ fn syntax_diagnostic(file: &Arc<SourceFile>, err: &serde_saphyr::Error) -> Diagn
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
 
     fn source(text: &str) -> Arc<SourceFile> {
@@ -387,193 +361,6 @@ mod tests {
         let err = parse(&source("a: 1\na: 2\n")).unwrap_err();
         assert_eq!((err.span.pos.line, err.span.pos.column), (2, 1));
         assert!(err.message.contains("`a` appears twice"), "{}", err.message);
-    }
-
-    /// Both paths on `text`: the fast one where it takes the text (`None`
-    /// where it leaves it to serde-saphyr) and serde-saphyr's.
-    fn both(text: &str) -> (Option<Node>, Result<Node, Diagnostic>) {
-        (fast::compose(text), parse_with_serde_saphyr(&source(text)))
-    }
-
-    fn assert_same_tree(text: &str) {
-        if let (Some(fast), slow) = both(text) {
-            let slow = slow.unwrap_or_else(|e| {
-                panic!("the fast path took text serde-saphyr refuses ({e}):\n{text}")
-            });
-            assert_eq!(
-                format!("{fast:?}"),
-                format!("{slow:?}"),
-                "the two paths build different trees for:\n{text}"
-            );
-        }
-    }
-
-    /// The example, every fixture and the multi-account example, sorted.
-    fn every_budget_file() -> Vec<std::path::PathBuf> {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let mut files = vec![root.join("budgets.example.yaml")];
-        for dir in [
-            "tests/fixtures/valid",
-            "tests/fixtures/invalid",
-            "tests/fixtures/multi",
-            "tests/fixtures/plan",
-            "examples/multi-account/budgets",
-        ] {
-            let mut found: Vec<_> = std::fs::read_dir(root.join(dir))
-                .unwrap()
-                .map(|e| e.unwrap().path())
-                .collect();
-            found.sort();
-            files.extend(found);
-        }
-        files
-    }
-
-    #[test]
-    fn fast_path_builds_the_serde_saphyr_tree_for_every_fixture() {
-        let files = every_budget_file();
-        let mut taken = 0;
-        for path in &files {
-            let text = std::fs::read_to_string(path).unwrap();
-            assert_same_tree(&text);
-            taken += usize::from(fast::compose(&text).is_some());
-        }
-        // The fast path must actually carry ordinary files, not leave them all.
-        assert!(
-            taken * 10 >= files.len() * 8,
-            "fast path took {taken} of {} files",
-            files.len()
-        );
-    }
-
-    #[test]
-    fn fast_path_leaves_what_it_cannot_build_exactly() {
-        for text in [
-            "a: &x 1\nb: *x\n",
-            "a: !!str 1\n",
-            "<<: {a: 1}\n",
-            "a: 1\na: 2\n",
-            "? [a]\n: 1\n",
-            "a: 0x1F\n",
-            "a: 1_000\n",
-            "a: .inf\n",
-            "a: 1e400\n",
-            "--- 1\n--- 2\n",
-            "a: [1, 2\n",
-            "~: 1\n",
-        ] {
-            assert!(fast::compose(text).is_none(), "fast path took {text:?}");
-            assert_same_tree(text);
-        }
-        assert!(fast::compose("a: 2026-11\nb: 1.5e3\nc: no\n").is_some());
-    }
-
-    fn assert_same_in_slices(text: &str, slice: usize) {
-        assert_eq!(
-            format!("{:?}", fast::compose_parallel(text, slice)),
-            format!("{:?}", fast::compose(text)),
-            "slices of {slice} build another tree for:\n{text}"
-        );
-    }
-
-    #[test]
-    fn sliced_parse_builds_the_same_tree_for_every_fixture() {
-        let files = every_budget_file();
-        for path in &files {
-            let text = std::fs::read_to_string(path).unwrap();
-            for slice in [1, 2, 3] {
-                assert_same_in_slices(&text, slice);
-            }
-        }
-    }
-
-    #[test]
-    fn sliced_parse_cuts_the_budget_list() {
-        let mut text = String::from("version: 1\nbudgets: # all of them\n\n");
-        for i in 0..10 {
-            text.push_str(&format!("  - name: b{i}\n    limit: {i}\n  # between\n"));
-        }
-        text.push_str("accounts: {}\n");
-        // Sliced or not, the tree is the same, and it is the file's tree.
-        assert_same_in_slices(&text, 3);
-        assert_same_tree(&text);
-        assert!(fast::compose_parallel(&text, 3).is_some());
-    }
-
-    proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2_000))]
-
-        /// Budget lists with lines that look like items but are not (inside
-        /// block scalars, flow collections, quoted strings), comments,
-        /// dedented lines, keys after the list, markers and tabs: slicing
-        /// never changes the tree.
-        #[test]
-        fn sliced_parse_agrees_with_the_whole_parse(
-            lines in proptest::collection::vec(
-                proptest::sample::select(vec![
-                    "  - name: a\n    limit: 1\n",
-                    "  - name: b\n",
-                    "  -\n    name: c\n",
-                    "- name: d\n",
-                    "    note: |\n      - not an item\n  - x\n",
-                    "    tags: {a: 1,\n  - b: 2}\n",
-                    "    tags: [a,\n  - b]\n",
-                    "    note: \"two\n  - lines\"\n",
-                    "    note: 'two\n  - lines'\n",
-                    "    plain\n  - text\n",
-                    "  # comment\n",
-                    "# comment\n",
-                    "\n",
-                    "  \n",
-                    "accounts: {}\n",
-                    "budgets:\n",
-                    "budgets: # c\n",
-                    "version: 1\n",
-                    "---\n",
-                    "\t- tab\n",
-                    "  - &a x\n  - *a\n",
-                    "   - deeper\n",
-                    "    note: |+\n      kept\n\n",
-                    "  - |\n    text\n",
-                    "  - >\n    folded\n\n",
-                    "    note: >-\n      folded\n    more: 1\n",
-                    " - shallower\n",
-                ]),
-                0..30,
-            ),
-            slice in 1usize..4,
-        ) {
-            let text = format!("version: 1\nbudgets:\n{}", lines.concat());
-            assert_same_in_slices(&text, slice);
-            assert_same_tree(&text);
-        }
-
-        /// Scalars of every shape the resolution cares about, in block and
-        /// flow collections: the fast path builds serde-saphyr's tree or none.
-        #[test]
-        fn fast_path_agrees_with_serde_saphyr_on_scalars(
-            scalars in proptest::collection::vec(
-                "[-+._0-9eExXoObBfinaINAQ:~ ]{0,6}|(true|false|null|no|yes|Null|TRUE|[0-9]{1,30})",
-                1..6,
-            ),
-            quoted in proptest::collection::vec(proptest::bool::ANY, 6),
-        ) {
-            let mut text = String::new();
-            for (i, s) in scalars.iter().enumerate() {
-                let s = if quoted[i] { format!("\"{s}\"") } else { s.clone() };
-                text.push_str(&format!("k{i}: {s}\n{s}: v{i}\nl{i}: [{s}, x]\n"));
-            }
-            assert_same_tree(&text);
-        }
-
-        /// Arbitrary text made of YAML's punctuation: whatever the fast path
-        /// takes, serde-saphyr takes too, giving the same tree.
-        #[test]
-        fn fast_path_agrees_with_serde_saphyr_on_any_text(
-            text in "([a-c0-9 ]|: |- |\n  |\n|#|\\[|\\]|\\{|\\}|, |\"|'|&a |\\*a|!|\\?|\\||>|---\n){0,40}",
-        ) {
-            assert_same_tree(&text);
-        }
     }
 
     #[test]
