@@ -404,3 +404,47 @@ async fn access_denied_names_the_account_and_the_permission() {
     );
     assert!(err.contains("budgets:ViewBudget"), "{err}");
 }
+
+#[test]
+fn an_sns_topic_swap_plans_as_one_swap_and_applies() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("budgets.yaml");
+    let with_topic = |topic: &str| {
+        format!(
+            "version: 1\ndefaults: {{account: \"111122223333\"}}\nbudgets:\n  - name: alerts\n    limit: 100\n    notifications:\n      - on: actual > 80%\n        to: [\"arn:aws:sns:us-east-1:111122223333:{topic}\"]\n"
+        )
+    };
+    std::fs::write(&file, with_topic("a")).unwrap();
+    let apply = ["apply", "--local", "--auto-approve", "-f", "budgets.yaml"];
+    let first = budgetctl_in(dir.path(), &apply);
+    assert!(first.status.success(), "{}", stderr(&first));
+
+    std::fs::write(&file, with_topic("b")).unwrap();
+    let plan = budgetctl_in(dir.path(), &["plan", "--local", "-f", "budgets.yaml"]);
+    assert!(plan.status.success(), "{}", stderr(&plan));
+    let text = stdout(&plan);
+    assert!(
+        text.contains(
+            "~ subscriber arn:aws:sns:us-east-1:111122223333:a → arn:aws:sns:us-east-1:111122223333:b on actual > 80%"
+        ),
+        "{text}"
+    );
+    let second = budgetctl_in(dir.path(), &apply);
+    assert!(
+        second.status.success(),
+        "{}{}",
+        stdout(&second),
+        stderr(&second)
+    );
+    let again = budgetctl_in(
+        dir.path(),
+        &[
+            "plan",
+            "--local",
+            "--detailed-exitcode",
+            "-f",
+            "budgets.yaml",
+        ],
+    );
+    assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
+}

@@ -20,8 +20,10 @@ use std::time::{Duration, Instant};
 use crate::client::Clients;
 use aws_sdk_budgets::config::http::HttpResponse;
 use aws_sdk_budgets::error::{ProvideErrorMetadata, SdkError};
-use budgetctl_diff::{Action, BudgetRef, Change, NotificationChange, Plan, compare_budget};
-use budgetctl_spec::{Budget, NotificationKey, max_end_date};
+use budgetctl_diff::{
+    Action, BudgetRef, Change, NotificationChange, Plan, SubscriberSwap, compare_budget,
+};
+use budgetctl_spec::{Budget, NotificationKey, Subscriber, max_end_date};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde::Serialize;
 use tokio::sync::Semaphore;
@@ -447,9 +449,42 @@ impl Writer {
             }
             NotificationChange::Subscribers {
                 notification,
+                swap,
                 add,
                 remove,
             } => {
+                // Swaps first (each one call, at any subscriber count), then
+                // additions before removals, so the notification never loses
+                // its last subscriber (AWS would delete it with that one).
+                for SubscriberSwap { from, to } in swap {
+                    let request = self
+                        .clients
+                        .for_account(account)
+                        .update_subscriber()
+                        .account_id(account)
+                        .budget_name(name)
+                        .notification(convert::notification_to_sdk(notification))
+                        .old_subscriber(convert::subscriber_to_sdk(from))
+                        .new_subscriber(convert::subscriber_to_sdk(to))
+                        .send();
+                    match self.call(steps, "UpdateSubscriber", request).await {
+                        Ok(_) => {}
+                        // A lost answer, or a retry of a swap that went
+                        // through (finding `from` gone or `to` present): done
+                        // if the notification now has `to` and not `from`.
+                        Err(f)
+                            if matches!(
+                                f.failure,
+                                Failure::NotFound | Failure::Duplicate | Failure::Ambiguous
+                            ) =>
+                        {
+                            if !self.has_subscribers(steps, notification, to, from).await? {
+                                return Err(f.error);
+                            }
+                        }
+                        Err(f) => return Err(f.error),
+                    }
+                }
                 for s in add {
                     let request = self
                         .clients
@@ -503,6 +538,35 @@ impl Writer {
                 )
             }
         }
+    }
+
+    /// Whether `notification` has subscriber `present` and not `absent`.
+    async fn has_subscribers(
+        &self,
+        steps: &Steps<'_>,
+        notification: &NotificationKey,
+        present: &Subscriber,
+        absent: &Subscriber,
+    ) -> Result<bool, WriteError> {
+        let r = &steps.change.budget;
+        let live = read_budget(
+            self.clients.for_account(&r.account),
+            &r.account,
+            &r.name,
+            false,
+        )
+        .await
+        .map_err(|e| WriteError {
+            operation: "UpdateSubscriber",
+            message: format!("reading the subscribers back failed: {e}"),
+        })?;
+        Ok(live.is_some_and(|l| {
+            l.budget
+                .notifications
+                .iter()
+                .find(|n| &n.key == notification)
+                .is_some_and(|n| n.subscribers.contains(present) && !n.subscribers.contains(absent))
+        }))
     }
 
     /// Whether the budget has notification `present` and not `absent`.

@@ -177,22 +177,22 @@ async fn added_and_removed_notifications_are_one_call_each() {
 }
 
 #[tokio::test]
-async fn replacing_one_subscriber_is_one_create_and_one_delete_subscriber() {
+async fn replacing_one_email_is_one_update_subscriber() {
     assert_applies(
         BASE,
         &base_with(
             "[a@example.com, b@example.com]",
             "[a@example.com, c@example.com]",
         ),
-        &[("CreateSubscriber", 1), ("DeleteSubscriber", 1)],
+        &[("UpdateSubscriber", 1)],
     )
     .await;
 }
 
 #[tokio::test]
 async fn replacing_a_notifications_only_subscriber_keeps_the_notification() {
-    // Adding before removing: deleting the last subscriber would delete the
-    // notification with it.
+    // Another kind: adding before removing, as deleting the last subscriber
+    // would delete the notification with it.
     assert_applies(
         BASE,
         &base_with(
@@ -202,6 +202,102 @@ async fn replacing_a_notifications_only_subscriber_keeps_the_notification() {
         &[("CreateSubscriber", 1), ("DeleteSubscriber", 1)],
     )
     .await;
+}
+
+const SNS_A: &str = "arn:aws:sns:us-east-1:111122223333:a";
+const SNS_B: &str = "arn:aws:sns:us-east-1:111122223333:b";
+
+/// A budget whose one alert goes to `to` (a YAML list's items).
+fn alerting(to: &[String]) -> String {
+    format!(
+        "budgets:\n  - name: b\n    limit: 100\n    notifications:\n      - on: actual > 80%\n        to: [{}]\n",
+        to.iter()
+            .map(|t| format!("\"{t}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+fn emails(range: std::ops::Range<usize>) -> Vec<String> {
+    range.map(|i| format!("e{i}@example.com")).collect()
+}
+
+#[tokio::test]
+async fn swapping_the_sns_topic_is_one_update_subscriber() {
+    // A notification holds one SNS topic: adding `b` before removing `a`
+    // is refused by AWS, every time.
+    assert_applies(
+        &alerting(&[SNS_A.into()]),
+        &alerting(&[SNS_B.into()]),
+        &[("UpdateSubscriber", 1)],
+    )
+    .await;
+    let mut both = emails(0..10);
+    both.push(SNS_A.into());
+    let mut after = emails(0..10);
+    after.push(SNS_B.into());
+    assert_applies(
+        &alerting(&both),
+        &alerting(&after),
+        &[("UpdateSubscriber", 1)],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn replacing_three_of_ten_emails_is_three_update_subscribers() {
+    let mut after = emails(0..7);
+    after.extend(emails(20..23));
+    assert_applies(
+        &alerting(&emails(0..10)),
+        &alerting(&after),
+        &[("UpdateSubscriber", 3)],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_email_becomes_the_sns_topic_on_a_full_notification() {
+    let mut after = emails(0..9);
+    after.push(SNS_A.into());
+    assert_applies(
+        &alerting(&emails(0..10)),
+        &alerting(&after),
+        &[("CreateSubscriber", 1), ("DeleteSubscriber", 1)],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_swap_whose_answer_was_lost_settles_by_reading_back() {
+    let env = env().await;
+    assert_succeeded(&apply(&env, &config(&alerting(&[SNS_A.into()]))).await);
+    let wanted = config(&alerting(&[SNS_B.into()]));
+    let p = plan(&env, &wanted).await;
+    env.server.service().reset_counts();
+    // Every UpdateSubscriber answer lost after the service acted: the retry
+    // finds `a` gone, and the read back shows `b` in its place.
+    env.server.service().set_faults(Faults {
+        lost: 1.0,
+        operations: vec!["UpdateSubscriber".into()],
+        ..Faults::default()
+    });
+    let report = apply_plan(
+        &Clients::from(env.client.clone()),
+        &p,
+        &fast(),
+        Arc::new(Quiet),
+    )
+    .await;
+    env.server.service().set_faults(Faults::default());
+    assert_succeeded(&report);
+    assert_eq!(
+        writes(&env),
+        calls(&[("UpdateSubscriber", 1)]),
+        "{report:#?}"
+    );
+    assert!(env.server.service().request_counts()["UpdateSubscriber"] > 1);
+    assert!(!plan(&env, &wanted).await.has_changes());
 }
 
 #[tokio::test]
@@ -361,11 +457,10 @@ async fn apply_converges_under_throttling_server_errors_and_lost_answers() {
     let applied = env.server.service().applied_counts();
     // Every change made once: a create, subscriber add or removal retried
     // after a lost answer meets DuplicateRecord or NotFound and is settled,
-    // not carried out again. (UpdateBudget and TagResource set a value, so a
+    // not carried out again; so is a subscriber swap. (UpdateBudget and TagResource set a value, so a
     // retry after a lost answer may carry them out twice to the same effect.)
     assert_eq!(applied["CreateBudget"], 250, "no budget created twice");
-    assert_eq!(applied["CreateSubscriber"], 250, "{applied:?}");
-    assert_eq!(applied["DeleteSubscriber"], 250, "{applied:?}");
+    assert_eq!(applied["UpdateSubscriber"], 250, "{applied:?}");
     assert!(applied["UpdateBudget"] >= 250, "{applied:?}");
     let requests = env.server.service().request_counts();
     assert!(

@@ -222,16 +222,43 @@ async fn notification_changes_are_add_change_and_remove() {
 }
 
 #[tokio::test]
-async fn subscriber_changes_are_adds_and_removes() {
+async fn a_replaced_subscriber_of_the_same_kind_is_a_swap() {
     let c = change_of(
         "budgets:\n  - name: a\n    limit: 100\n    notifications:\n      - {on: actual > 80%, to: [a@example.com]}\n",
         "budgets:\n  - name: a\n    limit: 100\n    notifications:\n      - {on: actual > 80%, to: [b@example.com]}\n",
     )
     .await;
     match &c.notifications[..] {
-        [NotificationChange::Subscribers { add, remove, .. }] => {
-            assert_eq!(add[0].address(), "b@example.com");
-            assert_eq!(remove[0].address(), "a@example.com");
+        [
+            NotificationChange::Subscribers {
+                swap, add, remove, ..
+            },
+        ] => {
+            assert_eq!(swap.len(), 1, "{swap:?}");
+            assert_eq!(swap[0].from.address(), "a@example.com");
+            assert_eq!(swap[0].to.address(), "b@example.com");
+            assert!(add.is_empty() && remove.is_empty(), "{add:?} {remove:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn subscribers_of_another_kind_are_added_and_removed() {
+    let c = change_of(
+        "budgets:\n  - name: a\n    limit: 100\n    notifications:\n      - {on: actual > 80%, to: [a@example.com, b@example.com]}\n",
+        "budgets:\n  - name: a\n    limit: 100\n    notifications:\n      - {on: actual > 80%, to: [a@example.com, \"arn:aws:sns:us-east-1:111122223333:t\"]}\n",
+    )
+    .await;
+    match &c.notifications[..] {
+        [
+            NotificationChange::Subscribers {
+                swap, add, remove, ..
+            },
+        ] => {
+            assert!(swap.is_empty(), "{swap:?}");
+            assert_eq!(add[0].address(), "arn:aws:sns:us-east-1:111122223333:t");
+            assert_eq!(remove[0].address(), "b@example.com");
         }
         other => panic!("{other:?}"),
     }

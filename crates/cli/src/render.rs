@@ -46,9 +46,20 @@ fn change_lines(c: &Change) -> Vec<(char, String)> {
             NotificationChange::Change { from, to } => ('~', format!("notification {from} → {to}")),
             NotificationChange::Subscribers {
                 notification,
+                swap,
                 add,
                 remove,
             } => {
+                for w in swap {
+                    lines.push((
+                        '~',
+                        format!(
+                            "subscriber {} → {} on {notification}",
+                            w.from.address(),
+                            w.to.address()
+                        ),
+                    ));
+                }
                 for s in add {
                     lines.push(('+', format!("subscriber {} on {notification}", s.address())));
                 }

@@ -16,7 +16,7 @@ use xxhash_rust::xxh3::Xxh3;
 
 use crate::plan::{
     Action, BudgetRef, Change, FieldDiff, Fingerprint, NotificationChange, PLAN_FORMAT_VERSION,
-    Plan, Summary, TagChange, Warning, WarningKind,
+    Plan, SubscriberSwap, Summary, TagChange, Warning, WarningKind,
 };
 
 /// A budget as read from AWS, converted to the model.
@@ -497,8 +497,10 @@ fn notification_changes(desired: &Budget, live: &Budget) -> Vec<NotificationChan
                 .cloned()
                 .collect();
             if !add.is_empty() || !remove.is_empty() {
+                let (swap, add, remove) = pair_swaps(add, remove);
                 changes.push(NotificationChange::Subscribers {
                     notification: want.key.clone(),
+                    swap,
                     add,
                     remove,
                 });
@@ -511,6 +513,36 @@ fn notification_changes(desired: &Budget, live: &Budget) -> Vec<NotificationChan
         });
     }
     changes
+}
+
+/// Pair each removed subscriber with an added one of the same kind, in file
+/// order, into a swap (one UpdateSubscriber). A notification holds at most
+/// ten emails and one SNS topic, so at its limit add-before-remove cannot
+/// work, and remove-before-add would delete the notification with its last
+/// subscriber. What stays unpaired is of a kind that is only added or only
+/// removed, so adding it first never passes a limit the file keeps.
+fn pair_swaps(
+    add: Vec<Subscriber>,
+    mut remove: Vec<Subscriber>,
+) -> (Vec<SubscriberSwap>, Vec<Subscriber>, Vec<Subscriber>) {
+    let same_kind = |a: &Subscriber, b: &Subscriber| {
+        matches!(
+            (a, b),
+            (Subscriber::Email(_), Subscriber::Email(_)) | (Subscriber::Sns(_), Subscriber::Sns(_))
+        )
+    };
+    let mut swap = Vec::new();
+    let mut unpaired = Vec::new();
+    for to in add {
+        match remove.iter().position(|from| same_kind(from, &to)) {
+            Some(i) => swap.push(SubscriberSwap {
+                from: remove.remove(i),
+                to,
+            }),
+            None => unpaired.push(to),
+        }
+    }
+    (swap, unpaired, remove)
 }
 
 fn tag_changes(desired: &Budget, live: &Budget) -> Vec<TagChange> {

@@ -119,12 +119,24 @@ pub enum NotificationChange {
         from: NotificationKey,
         to: NotificationKey,
     },
-    /// CreateSubscriber for each added, then DeleteSubscriber for each removed.
+    /// UpdateSubscriber for each swap (a removed and an added subscriber of
+    /// the same kind, paired so that a notification at its limit of ten
+    /// emails or one SNS topic can still change), then CreateSubscriber for
+    /// each added, then DeleteSubscriber for each removed.
     Subscribers {
         notification: NotificationKey,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        swap: Vec<SubscriberSwap>,
         add: Vec<Subscriber>,
         remove: Vec<Subscriber>,
     },
+}
+
+/// One subscriber replaced by another of the same kind, in place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscriberSwap {
+    pub from: Subscriber,
+    pub to: Subscriber,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -309,7 +309,7 @@ async fn handle(shared: &Shared, headers: &HeaderMap, operation: &str, body: &[u
     }
     let service = &shared.service;
     service.count(operation);
-    let (fault, latency_ms) = service.draw_fault();
+    let (fault, latency_ms) = service.draw_fault(operation);
     if latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(latency_ms)).await;
     }

@@ -67,6 +67,10 @@ pub struct Faults {
     /// older ones are ExpiredNextTokenException.
     #[serde(default)]
     pub token_ttl_ms: Option<u64>,
+    /// Operations the faults above apply to (empty: every operation), so a
+    /// test can lose the answer of one write while its read-back goes through.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub operations: Vec<String>,
     #[serde(default)]
     pub seed: u64,
 }
@@ -233,9 +237,12 @@ impl Service {
     }
 
     /// Draw the fault (if any) for the next request, and the latency to add.
-    pub fn draw_fault(&self) -> (Fault, u64) {
+    pub fn draw_fault(&self, operation: &str) -> (Fault, u64) {
         let mut state = self.faults.lock().unwrap_or_else(|e| e.into_inner());
         let FaultState { faults, rng } = &mut *state;
+        if !faults.operations.is_empty() && !faults.operations.iter().any(|o| o == operation) {
+            return (Fault::None, faults.latency_ms);
+        }
         let roll: f64 = rng.random();
         let fault = if roll < faults.throttle {
             Fault::Throttle

@@ -438,7 +438,7 @@ async fn injected_faults_reach_the_sdk_and_repeat_with_the_seed() {
             ..Default::default()
         });
         (0..20)
-            .map(|_| server.service().draw_fault().0)
+            .map(|_| server.service().draw_fault("DescribeBudgets").0)
             .collect::<Vec<_>>()
     };
     assert_eq!(draws(42), draws(42));
