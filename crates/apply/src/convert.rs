@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_budgets::types as sdk;
 use aws_smithy_types::DateTime;
-use budgetctl_spec::amount::{parse_amount, to_aws_string};
+use budgetctl_spec::amount::{parse_amount, threshold_from_f64, threshold_to_f64, to_aws_string};
 use budgetctl_spec::{
     AutoAdjust, Budget, BudgetLimit, BudgetType, ComparisonOperator, CostTypes, Dimension,
     DimensionValues, Expression, KeyValues, MatchOption, Metric, Notification, NotificationKey,
@@ -15,16 +15,27 @@ use budgetctl_spec::{
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-/// A value from AWS that the model has no place for.
+/// A value from AWS that the model has no place for, naming the budget
+/// and the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("AWS returned {what} `{value}`, which this budgetctl does not know")]
+#[error("budget `{budget}`: AWS returned {what} `{value}`, which this budgetctl cannot read")]
 pub struct ConvertError {
+    pub budget: String,
     pub what: &'static str,
     pub value: String,
 }
 
+impl ConvertError {
+    /// The same error, naming the budget it was found in.
+    pub fn in_budget(mut self, name: &str) -> Self {
+        self.budget = name.to_owned();
+        self
+    }
+}
+
 fn unknown(what: &'static str, value: &str) -> ConvertError {
     ConvertError {
+        budget: String::new(),
         what,
         value: value.to_owned(),
     }
@@ -38,28 +49,29 @@ fn spend(s: &sdk::Spend) -> Result<Spend, ConvertError> {
     Ok(Spend::new(amount(s.amount())?, s.unit()))
 }
 
-fn date(t: &DateTime) -> NaiveDate {
+fn date(what: &'static str, t: &DateTime) -> Result<NaiveDate, ConvertError> {
     chrono::DateTime::from_timestamp(t.secs(), 0)
         .map(|d| d.date_naive())
-        .unwrap_or_default()
+        .ok_or_else(|| unknown(what, &t.secs().to_string()))
 }
 
 fn timestamp(d: NaiveDate) -> DateTime {
-    DateTime::from_secs(
-        d.and_hms_opt(0, 0, 0)
-            .map(|t| t.and_utc().timestamp())
-            .unwrap_or(0),
-    )
+    DateTime::from_secs(d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp())
 }
 
 /// A threshold as AWS keeps it (a double) to the decimal people wrote:
 /// the shortest text that reads back as the same double.
-pub fn threshold_decimal(value: f64) -> Decimal {
-    parse_amount(&value.to_string()).unwrap_or_default()
+pub fn threshold_decimal(value: f64) -> Result<Decimal, ConvertError> {
+    threshold_from_f64(value).ok_or_else(|| unknown("the threshold", &value.to_string()))
 }
 
-/// A budget from DescribeBudgets, without notifications and tags (read separately).
+/// A budget from DescribeBudgets, without notifications and tags (read
+/// separately); an error names the budget and the field.
 pub fn budget_from_sdk(b: &sdk::Budget) -> Result<Budget, ConvertError> {
+    budget_fields_from_sdk(b).map_err(|e| e.in_budget(b.budget_name()))
+}
+
+fn budget_fields_from_sdk(b: &sdk::Budget) -> Result<Budget, ConvertError> {
     let budget_type = BudgetType::from_aws(b.budget_type().as_str())
         .ok_or_else(|| unknown("the budget type", b.budget_type().as_str()))?;
     let time_unit = TimeUnit::from_aws(b.time_unit().as_str())
@@ -73,17 +85,27 @@ pub fn budget_from_sdk(b: &sdk::Budget) -> Result<Budget, ConvertError> {
                 .parse::<f64>()
                 .map(|f| f as i64)
                 .map_err(|_| unknown("the planned limit key", key))?;
-            out.insert(date(&DateTime::from_secs(secs)), spend(s)?);
+            out.insert(
+                date("the planned limit key", &DateTime::from_secs(secs))?,
+                spend(s)?,
+            );
         }
         BudgetLimit::Planned(out)
     } else if let Some(auto) = b.auto_adjust_data() {
         match auto.auto_adjust_type() {
-            sdk::AutoAdjustType::Historical => BudgetLimit::AutoAdjust(AutoAdjust::Historical {
-                periods: auto
+            sdk::AutoAdjustType::Historical => {
+                let period = auto
                     .historical_options()
-                    .map(|h| h.budget_adjustment_period().max(1) as u32)
-                    .unwrap_or(1),
-            }),
+                    .map(|h| h.budget_adjustment_period())
+                    .ok_or_else(|| {
+                        unknown("a historical auto-adjust without", "HistoricalOptions")
+                    })?;
+                let periods = u32::try_from(period)
+                    .ok()
+                    .filter(|p| *p >= 1)
+                    .ok_or_else(|| unknown("the adjustment period", &period.to_string()))?;
+                BudgetLimit::AutoAdjust(AutoAdjust::Historical { periods })
+            }
             sdk::AutoAdjustType::Forecast => BudgetLimit::AutoAdjust(AutoAdjust::Forecast),
             other => return Err(unknown("the auto-adjust type", other.as_str())),
         }
@@ -129,13 +151,22 @@ pub fn budget_from_sdk(b: &sdk::Budget) -> Result<Budget, ConvertError> {
         budget_type,
         time_unit,
         limit,
-        start: b.time_period().and_then(|p| p.start()).map(date),
-        end: b.time_period().and_then(|p| p.end()).map(date),
+        start: b
+            .time_period()
+            .and_then(|p| p.start())
+            .map(|t| date("the start", t))
+            .transpose()?,
+        end: b
+            .time_period()
+            .and_then(|p| p.end())
+            .map(|t| date("the end", t))
+            .transpose()?,
         cost_types,
-        cost_filters: b
-            .cost_filters()
-            .map(|f| f.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-            .unwrap_or_default(),
+        // No CostFilters member and an empty one mean the same: no filters.
+        cost_filters: match b.cost_filters() {
+            Some(f) => f.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            None => BTreeMap::new(),
+        },
         filter_expression: b.filter_expression().map(expression_from_sdk).transpose()?,
         metrics,
         billing_view_arn: b.billing_view_arn().map(str::to_owned),
@@ -204,7 +235,7 @@ pub fn notification_key_from_sdk(n: &sdk::Notification) -> Result<NotificationKe
             .ok_or_else(|| unknown("the notification type", n.notification_type().as_str()))?,
         comparison: ComparisonOperator::from_aws(n.comparison_operator().as_str())
             .ok_or_else(|| unknown("the comparison", n.comparison_operator().as_str()))?,
-        threshold: threshold_decimal(n.threshold()),
+        threshold: threshold_decimal(n.threshold())?,
         // Left out means PERCENTAGE.
         threshold_type: match n.threshold_type() {
             None => ThresholdType::Percentage,
@@ -214,10 +245,11 @@ pub fn notification_key_from_sdk(n: &sdk::Notification) -> Result<NotificationKe
     })
 }
 
-pub fn subscriber_from_sdk(s: &sdk::Subscriber) -> Subscriber {
+pub fn subscriber_from_sdk(s: &sdk::Subscriber) -> Result<Subscriber, ConvertError> {
     match s.subscription_type() {
-        sdk::SubscriptionType::Sns => Subscriber::Sns(s.address().to_owned()),
-        _ => Subscriber::Email(s.address().to_owned()),
+        sdk::SubscriptionType::Sns => Ok(Subscriber::Sns(s.address().to_owned())),
+        sdk::SubscriptionType::Email => Ok(Subscriber::Email(s.address().to_owned())),
+        other => Err(unknown("the subscription type", other.as_str())),
     }
 }
 
@@ -363,7 +395,7 @@ pub fn notification_to_sdk(k: &NotificationKey) -> sdk::Notification {
     sdk::Notification::builder()
         .notification_type(sdk::NotificationType::from(k.notification_type.aws_name()))
         .comparison_operator(sdk::ComparisonOperator::from(k.comparison.aws_name()))
-        .threshold(k.threshold.to_string().parse::<f64>().unwrap_or(0.0))
+        .threshold(threshold_to_f64(k.threshold))
         .threshold_type(sdk::ThresholdType::from(k.threshold_type.aws_name()))
         .build()
         .expect("type, comparison and threshold are set")
@@ -414,11 +446,34 @@ mod tests {
 
     #[test]
     fn thresholds_read_back_as_written() {
-        assert_eq!(threshold_decimal(80.0), Decimal::from(80));
-        assert_eq!(threshold_decimal(0.1).to_string(), "0.1");
+        assert_eq!(threshold_decimal(80.0), Ok(Decimal::from(80)));
+        assert_eq!(threshold_decimal(0.1).unwrap().to_string(), "0.1");
         assert_eq!(
             threshold_decimal(15_000_000_000_000.0),
-            Decimal::from(15_000_000_000_000_i64)
+            Ok(Decimal::from(15_000_000_000_000_i64))
         );
+    }
+
+    #[test]
+    fn values_that_do_not_convert_are_errors_naming_budget_and_field() {
+        let e = threshold_decimal(f64::NAN).unwrap_err();
+        assert_eq!(e.what, "the threshold");
+        let e = threshold_decimal(-1.0).unwrap_err();
+        assert_eq!(e.what, "the threshold");
+        let b = sdk::Budget::builder()
+            .budget_name("far-future")
+            .budget_type(sdk::BudgetType::Cost)
+            .time_unit(sdk::TimeUnit::Monthly)
+            .budget_limit(sdk_spend(&Spend::new(Decimal::ONE, "USD")))
+            .time_period(
+                sdk::TimePeriod::builder()
+                    .end(DateTime::from_secs(i64::MAX / 2))
+                    .build(),
+            )
+            .build()
+            .unwrap();
+        let e = budget_from_sdk(&b).unwrap_err();
+        assert_eq!((e.budget.as_str(), e.what), ("far-future", "the end"));
+        assert!(e.to_string().contains("far-future"), "{e}");
     }
 }

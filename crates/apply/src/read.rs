@@ -177,7 +177,7 @@ pub async fn read_account(
         let name = budget.name.clone();
         let managed = scope.everything || scope.managed.contains(&name);
         for n in notifications.remove(&name).unwrap_or_default() {
-            let key = convert::notification_key_from_sdk(&n)?;
+            let key = convert::notification_key_from_sdk(&n).map_err(|e| e.in_budget(&name))?;
             budget.notifications.push(Notification {
                 key,
                 subscribers: Vec::new(),
@@ -308,7 +308,7 @@ pub async fn read_budget(
         notifications.extend(page.notifications.unwrap_or_default());
     }
     for n in notifications {
-        let key = convert::notification_key_from_sdk(&n)?;
+        let key = convert::notification_key_from_sdk(&n).map_err(|e| e.in_budget(name))?;
         let subscribers = subscribers_of(client, account, name, n).await?;
         budget.notifications.push(Notification { key, subscribers });
     }
@@ -355,12 +355,9 @@ async fn subscribers_of(
     while let Some(page) = pages.next().await {
         let page =
             page.map_err(|e| AwsError::from_sdk(account, "DescribeSubscribersForNotification", e))?;
-        subscribers.extend(
-            page.subscribers
-                .unwrap_or_default()
-                .iter()
-                .map(convert::subscriber_from_sdk),
-        );
+        for s in page.subscribers.unwrap_or_default() {
+            subscribers.push(convert::subscriber_from_sdk(&s).map_err(|e| e.in_budget(name))?);
+        }
     }
     Ok(subscribers)
 }

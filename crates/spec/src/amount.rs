@@ -65,6 +65,30 @@ pub fn to_aws_string(value: Decimal) -> String {
     canonical(value).to_string()
 }
 
+/// A threshold as AWS keeps it: a double, the nearest to the decimal.
+pub fn threshold_to_f64(value: Decimal) -> f64 {
+    // A Decimal's text is always a valid float literal; parsing it rounds
+    // correctly, where arithmetic conversion may be off by one ulp.
+    // (NaN, never reached, would fail `threshold_is_exact` and validation.)
+    canonical(value).to_string().parse().unwrap_or(f64::NAN)
+}
+
+/// A threshold read from AWS (a double) as the decimal people wrote: the
+/// shortest text that reads back as the same double. `None` for a value no
+/// decimal amount can be (NaN, infinite, negative, out of range).
+pub fn threshold_from_f64(value: f64) -> Option<Decimal> {
+    if !value.is_finite() {
+        return None;
+    }
+    parse_amount(&value.to_string()).ok()
+}
+
+/// Whether a threshold survives the trip through a double unchanged: one
+/// that does not would read back as another number and diff forever.
+pub fn threshold_is_exact(value: Decimal) -> bool {
+    threshold_from_f64(threshold_to_f64(value)) == Some(canonical(value))
+}
+
 /// Two amounts are the same when their values are, whatever their spelling.
 pub fn same_amount(a: &str, b: &str) -> bool {
     match (parse_amount(a), parse_amount(b)) {

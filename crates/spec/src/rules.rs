@@ -161,6 +161,17 @@ pub fn threshold(value: Decimal) -> Result<(), Problem> {
             format!("threshold {value} is outside 0 to 15,000,000,000,000"),
         )
         .help("use a threshold between 0 and 15000000000000"))
+    } else if !crate::amount::threshold_is_exact(value) {
+        let kept = crate::amount::threshold_to_f64(value);
+        Err(Problem::new(
+            Code::Threshold,
+            format!(
+                "threshold {value} cannot be stored exactly: AWS keeps thresholds as doubles, which hold about 15 significant digits, so it would read back as {kept} and show as changed in every plan"
+            ),
+        )
+        .help(format!(
+            "write the threshold with at most 15 significant digits, e.g. {kept}"
+        )))
     } else {
         Ok(())
     }
