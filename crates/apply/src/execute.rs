@@ -620,6 +620,14 @@ pub fn new_budget(desired: &Budget, live: Option<&Budget>) -> Budget {
     if budget.start.is_none() {
         budget.start = live.and_then(|l| l.start);
     }
+    // Undeclared cost types are left as they are: sent back only where they
+    // differ from AWS's defaults (which an UpdateBudget without them would
+    // restore), and never beside a filter expression.
+    if budget.cost_types.is_none() && budget.filter_expression.is_none() {
+        budget.cost_types = live
+            .and_then(|l| l.cost_types)
+            .filter(|c| *c != budgetctl_spec::CostTypes::default());
+    }
     if budget.end.is_none() {
         budget.end = Some(max_end_date());
     }

@@ -50,6 +50,11 @@ fn declared(live: &Budget, today: NaiveDate) -> Budget {
         .filter(|s| start_is_deliberate(live.time_unit, *s, today));
     b.end = live.end.filter(|e| *e != max_end_date());
     b.tags = live.tags.clone().filter(|t| !t.is_empty());
+    // Cost types AWS filled in (its defaults, or beside a filter expression,
+    // which never takes them) are AWS's, not the file's.
+    if b.filter_expression.is_some() || b.cost_types == Some(Default::default()) {
+        b.cost_types = None;
+    }
     for n in &mut b.notifications {
         n.subscribers.sort();
         n.subscribers.dedup();

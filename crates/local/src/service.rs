@@ -1226,6 +1226,22 @@ fn normalize_budget(input: &Value, previous: Option<&Value>) -> Result<Value> {
             "You can't use PlannedBudgetLimits with AutoAdjustData: set one of them",
         ));
     }
+    // "Use either FilterExpression and Metrics, or CostFilters and
+    // CostTypes, not both" (CreateBudget / UpdateBudget in the model).
+    let present = |key: &str| match obj.get(key) {
+        None | Some(Value::Null) => false,
+        Some(Value::Object(m)) => !m.is_empty() || key == "CostTypes",
+        Some(_) => true,
+    };
+    if present("FilterExpression") {
+        for legacy in ["CostFilters", "CostTypes"] {
+            if present(legacy) {
+                return Err(ApiError::invalid(format!(
+                    "FilterExpression cannot be used with {legacy}: use either FilterExpression and Metrics, or CostFilters and CostTypes"
+                )));
+            }
+        }
+    }
     let ri_or_sp = !matches!(budget_type.as_str(), "COST" | "USAGE");
     if ri_or_sp {
         if has_planned || has_auto {

@@ -313,6 +313,58 @@ async fn filter_expression_and_metrics_come_back_only_when_asked() {
 }
 
 #[tokio::test]
+async fn filter_expression_with_cost_filters_or_cost_types_is_refused() {
+    let server = server().await;
+    let c = client(&server);
+    let expression = || {
+        Expression::builder()
+            .dimensions(
+                ExpressionDimensionValues::builder()
+                    .key(Dimension::Region)
+                    .values("us-east-1")
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    };
+    let mut with_types = cost_budget("with-types", "100");
+    with_types.filter_expression = Some(expression());
+    with_types.metrics = Some(vec![Metric::UnblendedCost]);
+    with_types.cost_types = Some(
+        aws_sdk_budgets::types::CostTypes::builder()
+            .include_tax(false)
+            .build(),
+    );
+    let mut with_filters = cost_budget("with-filters", "100");
+    with_filters.filter_expression = Some(expression());
+    with_filters.metrics = Some(vec![Metric::UnblendedCost]);
+    with_filters.cost_filters = Some([("Region".to_owned(), vec!["us-east-1".to_owned()])].into());
+    for budget in [with_types, with_filters] {
+        let refused = c
+            .create_budget()
+            .account_id(ACCOUNT)
+            .budget(budget.clone())
+            .send()
+            .await;
+        assert_eq!(code(refused), "InvalidParameterException");
+        // An existing budget cannot be updated into the combination either.
+        c.create_budget()
+            .account_id(ACCOUNT)
+            .budget(cost_budget(budget.budget_name(), "100"))
+            .send()
+            .await
+            .unwrap();
+        let refused = c
+            .update_budget()
+            .account_id(ACCOUNT)
+            .new_budget(budget)
+            .send()
+            .await;
+        assert_eq!(code(refused), "InvalidParameterException");
+    }
+}
+
+#[tokio::test]
 async fn create_with_notifications_and_tags_is_one_call() {
     let server = server().await;
     let c = client(&server);

@@ -579,9 +579,9 @@ impl<'a> Decoder<'a> {
             _ => None,
         };
 
+        // Undeclared cost types are AWS's defaults: neither sent nor compared.
         let cost_types = match (budget_type, f.get("cost_types")) {
             (Some(BudgetType::Cost), Some(n)) => self.cost_types(n),
-            (Some(BudgetType::Cost), None) => Some(CostTypes::default()),
             (Some(bt), Some(_)) => {
                 self.error_help(
                     Code::CostTypesNotCost,
@@ -603,15 +603,13 @@ impl<'a> Decoder<'a> {
             .get("metrics")
             .map(|n| self.metrics(n))
             .unwrap_or_default();
-        if filter_expression.is_some() && metrics.is_empty() {
-            let d = Diagnostic::warning(
-                Code::FilterExpressionWithoutMetrics,
-                self.span(f.key_pos("filter_expression").unwrap_or(node.pos)),
-                "filter_expression without metrics: AWS stores the budget, but the console cannot show it",
-            )
-            .with_help("add `metrics: [unblended-cost]` (or the metric the budget should track)");
-            self.push(d);
-        }
+        self.filter_forms(
+            &f,
+            node,
+            filter_expression.is_some(),
+            metrics.is_empty(),
+            budget_type,
+        );
         let billing_view_arn = f.get("billing_view_arn").and_then(|n| {
             let arn = self.string(n, "billing_view_arn")?;
             match rules::billing_view_arn(&arn) {
@@ -666,6 +664,124 @@ impl<'a> Decoder<'a> {
             },
             name_span: self.span(name_node.pos),
         })
+    }
+
+    /// AWS takes FilterExpression + Metrics or CostFilters + CostTypes, never
+    /// both; the latter pair is deprecated (2025-04-18), and a
+    /// FilterExpression without Metrics makes a budget whose console chart
+    /// fails ("Selected metrics cannot be null").
+    fn filter_forms(
+        &mut self,
+        f: &Fields<'_>,
+        node: &Node,
+        has_expression: bool,
+        no_metrics: bool,
+        budget_type: Option<BudgetType>,
+    ) {
+        let legacy: Vec<&str> = ["filters", "cost_types"]
+            .into_iter()
+            .filter(|k| f.has(k))
+            .collect();
+        if has_expression {
+            for key in &legacy {
+                self.error_help(
+                    Code::FilterExpressionWithCostFilters,
+                    f.key_pos(key).unwrap_or(node.pos),
+                    format!("`{key}` beside `filter_expression`: AWS takes a filter expression with metrics, or filters with cost types, never both"),
+                    "move the filters into `filter_expression` and the cost types into `metrics`, then remove this key",
+                );
+            }
+            if no_metrics {
+                self.error_help(
+                    Code::FilterExpressionWithoutMetrics,
+                    f.key_pos("filter_expression").unwrap_or(node.pos),
+                    "filter_expression without metrics: AWS stores the budget, but its console chart fails (\"Selected metrics cannot be null\")",
+                    "add `metrics: [unblended-cost]` (or amortized-cost, blended-cost, … : the metric the budget tracks)",
+                );
+            }
+            return;
+        }
+        // RI and Savings Plans budgets have no documented expression form.
+        if matches!(budget_type, Some(bt) if bt.is_ri_or_sp()) {
+            return;
+        }
+        if let Some(filters) = f.get("filters") {
+            let equivalent = self.expression_equivalent(filters);
+            let d = Diagnostic::warning(
+                Code::DeprecatedCostFilters,
+                self.span(f.key_pos("filters").unwrap_or(node.pos)),
+                "`filters` (CostFilters) are deprecated by AWS since 2025-04-18 and lack newer dimensions",
+            )
+            .with_help(match equivalent {
+                Some(e) => format!("write `filter_expression: {e}` with `metrics: [unblended-cost]` instead"),
+                None => "write the filters as a `filter_expression` with `metrics` instead".to_owned(),
+            });
+            self.push(d);
+        }
+        if let (Some(BudgetType::Cost), Some(n)) = (budget_type, f.get("cost_types")) {
+            let amortized = self.flag_set(n, &["amortized", "UseAmortized"]);
+            let blended = self.flag_set(n, &["blended", "UseBlended"]);
+            let metric = if amortized {
+                "amortized-cost"
+            } else if blended {
+                "blended-cost"
+            } else {
+                "unblended-cost"
+            };
+            let d = Diagnostic::warning(
+                Code::DeprecatedCostFilters,
+                self.span(f.key_pos("cost_types").unwrap_or(node.pos)),
+                "`cost_types` (CostTypes) are deprecated by AWS since 2025-04-18",
+            )
+            .with_help(format!(
+                "write `metrics: [{metric}]` instead, and exclude charges such as tax with `filter_expression: {{not: {{dimensions: {{key: record-type, values: [Tax]}}}}}}`"
+            ));
+            self.push(d);
+        }
+    }
+
+    /// Whether a cost_types mapping sets one of `names` to true.
+    fn flag_set(&self, node: &Node, names: &[&str]) -> bool {
+        let Value::Map(entries) = &node.value else {
+            return false;
+        };
+        entries.iter().any(|(k, v)| {
+            k.scalar_text().is_some_and(|k| names.contains(&k))
+                && matches!(v.value, Value::Bool(true))
+        })
+    }
+
+    /// The `filter_expression` that says what legacy `filters` say, in flow
+    /// YAML, where every key has one.
+    fn expression_equivalent(&self, node: &Node) -> Option<String> {
+        let Value::Map(entries) = &node.value else {
+            return None;
+        };
+        let mut parts = Vec::new();
+        for (k, v) in entries {
+            let key = k.scalar_text()?;
+            let dimension = rules::cost_filter_keys()
+                .iter()
+                .find(|(name, _)| name == key)
+                .and_then(|(_, d)| *d)?;
+            let values: Vec<String> = match &v.value {
+                Value::Seq(items) => items
+                    .iter()
+                    .map(|i| i.scalar_text().map(|t| format!("\"{t}\"")))
+                    .collect::<Option<_>>()?,
+                _ => vec![format!("\"{}\"", v.scalar_text()?)],
+            };
+            parts.push(format!(
+                "{{dimensions: {{key: {}, values: [{}]}}}}",
+                dimension.as_str(),
+                values.join(", ")
+            ));
+        }
+        match parts.len() {
+            0 => None,
+            1 => parts.pop(),
+            _ => Some(format!("{{and: [{}]}}", parts.join(", "))),
+        }
     }
 
     fn period_dates(
@@ -1102,6 +1218,20 @@ impl<'a> Decoder<'a> {
                     "a filter name is empty",
                     "name the filter, e.g. Service",
                 );
+                continue;
+            }
+            if !rules::cost_filter_keys()
+                .iter()
+                .any(|(name, _)| *name == key)
+            {
+                let names = rules::cost_filter_keys().iter().map(|(n, _)| n.as_str());
+                let help = match did_you_mean(&key, names.clone()) {
+                    Some(close) => format!(
+                        "did you mean `{close}`? Filter names are AWS's, e.g. Service, Region, LinkedAccount, TagKeyValue"
+                    ),
+                    None => format!("filter names are: {}", names.collect::<Vec<_>>().join(", ")),
+                };
+                self.error_help(Code::Filter, k.pos, format!("unknown filter `{key}`"), help);
                 continue;
             }
             let Some(values) = self.string_list(v, &format!("filter `{key}`")) else {

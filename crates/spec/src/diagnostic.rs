@@ -74,6 +74,8 @@ codes! {
     Filter => "filter",
     FilterExpression => "filter-expression",
     FilterExpressionWithoutMetrics => "filter-expression-without-metrics",
+    FilterExpressionWithCostFilters => "filter-expression-with-cost-filters",
+    DeprecatedCostFilters => "deprecated-cost-filters",
     Metrics => "metrics",
     BillingViewArn => "billing-view-arn",
     NotificationCount => "notification-count",

@@ -221,6 +221,41 @@ pub const MAX_SNS_SUBSCRIBERS: usize = 1;
 /// Longest filter value (Value max).
 pub const MAX_FILTER_VALUE_CHARS: usize = 1024;
 
+/// The CostFilters keys the Budgets API accepts. The model documents the
+/// map's values as `DimensionValues` and names `Region`, `Service`,
+/// `LinkedAccount`, `Tag` and `CostCategory` (Budget.CostFilters in
+/// budgets-2016-10-20.service.json); the keys are the Cost Explorer
+/// dimensions of the model's `Dimension` enum in AWS's CamelCase spelling
+/// (`SERVICE` → `Service`, `AZ` → `AZ`), plus `TagKeyValue` (values
+/// `user:KEY$VALUE`) and `CostCategory`.
+pub fn cost_filter_keys() -> &'static [(String, Option<crate::model::Dimension>)] {
+    static KEYS: LazyLock<Vec<(String, Option<crate::model::Dimension>)>> = LazyLock::new(|| {
+        let mut keys: Vec<_> = crate::model::Dimension::ALL
+            .iter()
+            .map(|d| (camel_case(d.aws_name()), Some(*d)))
+            .collect();
+        keys.push(("TagKeyValue".to_owned(), None));
+        keys.push(("CostCategory".to_owned(), None));
+        keys
+    });
+    &KEYS
+}
+
+fn camel_case(aws: &str) -> String {
+    if aws == "AZ" {
+        return aws.to_owned();
+    }
+    aws.split('_')
+        .map(|word| {
+            let mut chars = word.chars();
+            match chars.next() {
+                Some(first) => first.to_string() + &chars.as_str().to_ascii_lowercase(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
