@@ -272,9 +272,19 @@ fn markdown_labels_deletions_and_limits_below_spend() {
         "{md}"
     );
     assert!(
-        md.contains("> **1 budget(s) will be deleted:** <code>111122223333/&lt;img src=x onerror=alert(1)&gt;</code>"),
+        md.contains("> - **1 budget will be deleted:** <code>111122223333/&lt;img src=x onerror=alert(1)&gt;</code>"),
         "{md}"
     );
+    // One warning per list item: consecutive `>` lines would merge into one
+    // paragraph wherever GitHub's alert box is not rendered.
+    let block: Vec<&str> = md
+        .lines()
+        .skip_while(|l| *l != "> [!WARNING]")
+        .skip(1)
+        .take_while(|l| l.starts_with('>'))
+        .collect();
+    assert!(block.len() >= 2, "{md}");
+    assert!(block.iter().all(|l| l.starts_with("> - ")), "{md}");
     assert!(
         md.contains("| 🗑️ **delete** | <code>111122223333/&lt;img src=x onerror=alert(1)&gt;</code> | **the budget and its alerts** |"),
         "{md}"
@@ -447,4 +457,61 @@ fn an_sns_topic_swap_plans_as_one_swap_and_applies() {
         ],
     );
     assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
+}
+
+#[test]
+fn a_type_change_is_an_error_in_every_format_and_nothing_is_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("budgets.yaml");
+    let typed = |t: &str, limit: &str| {
+        format!(
+            "version: 1\ndefaults: {{account: \"111122223333\"}}\nbudgets:\n  - name: typed\n    type: {t}\n    limit: \"{limit}\"\n  - name: other\n    limit: 10\n"
+        )
+    };
+    std::fs::write(&file, typed("cost", "5 USD")).unwrap();
+    let first = budgetctl_in(
+        dir.path(),
+        &["apply", "--local", "--auto-approve", "-f", "budgets.yaml"],
+    );
+    assert!(first.status.success(), "{}", stderr(&first));
+    std::fs::write(
+        &file,
+        typed("usage", "5 GB").replace("limit: 10", "limit: 20"),
+    )
+    .unwrap();
+    for format in ["text", "markdown", "json"] {
+        let out = budgetctl_in(
+            dir.path(),
+            &["plan", "--local", "--format", format, "-f", "budgets.yaml"],
+        );
+        assert_eq!(out.status.code(), Some(1), "{format}: {}", stdout(&out));
+        assert!(
+            stdout(&out).contains("type cannot change in place"),
+            "{format}: {}",
+            stdout(&out)
+        );
+        assert!(
+            stderr(&out).contains("111122223333/typed"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    let applied = budgetctl_in(
+        dir.path(),
+        &["apply", "--local", "--auto-approve", "-f", "budgets.yaml"],
+    );
+    assert_eq!(applied.status.code(), Some(1), "{}", stdout(&applied));
+    // Nothing was sent: the other budget's limit did not change either.
+    std::fs::write(&file, typed("cost", "5 USD")).unwrap();
+    let clean = budgetctl_in(
+        dir.path(),
+        &[
+            "plan",
+            "--local",
+            "--detailed-exitcode",
+            "-f",
+            "budgets.yaml",
+        ],
+    );
+    assert_eq!(clean.status.code(), Some(0), "{}", stdout(&clean));
 }

@@ -331,12 +331,6 @@ impl Writer {
         let name = change.budget.name.as_str();
         if change.updates_budget_fields() {
             let desired = Self::desired(change, "UpdateBudget")?;
-            if change.fields.iter().any(|f| f.field == "type") {
-                return Err(WriteError {
-                    operation: "UpdateBudget",
-                    message: "AWS cannot change a budget's type in place: declare a new budget under another name (and let prune delete the old one)".into(),
-                });
-            }
             let request = self
                 .clients
                 .for_account(account)

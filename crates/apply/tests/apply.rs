@@ -382,24 +382,22 @@ async fn a_second_apply_makes_no_write_calls() {
 }
 
 #[tokio::test]
-async fn a_type_change_is_refused_with_a_way_forward() {
+async fn a_type_change_is_a_plan_error_not_an_update() {
     let env = env().await;
     assert_succeeded(&apply(&env, &config("budgets:\n  - {name: t, limit: 5}\n")).await);
     env.server.service().reset_counts();
-    let report = apply(
+    let p = plan(
         &env,
         &config("budgets:\n  - {name: t, type: usage, limit: \"5 GB\"}\n"),
     )
     .await;
-    let failure = report.failures().next().expect("the change fails");
+    assert!(p.changes.is_empty(), "{:#?}", p.changes);
+    assert_eq!(p.errors.len(), 1, "{:#?}", p.errors);
     assert!(
-        failure
-            .error
-            .as_ref()
-            .unwrap()
-            .message
-            .contains("another name"),
-        "{failure:?}"
+        p.errors[0].message.contains("type cannot change in place")
+            && p.errors[0].message.contains("new name"),
+        "{:?}",
+        p.errors
     );
     assert_eq!(writes(&env), calls(&[]));
 }

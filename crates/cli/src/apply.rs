@@ -116,6 +116,17 @@ async fn carry_out(
             .lock()
             .write_all(render::text(plan, color).as_bytes());
     }
+    if plan.has_errors() {
+        let errors: Vec<String> = plan
+            .errors
+            .iter()
+            .map(|e| format!("{}: {}", e.budget.address(), e.message))
+            .collect();
+        return Err(format!(
+            "the plan has changes AWS cannot make; nothing was applied:\n  {}",
+            errors.join("\n  ")
+        ));
+    }
     if !plan.has_changes() {
         if json {
             print_json(&ApplyReport {

@@ -163,6 +163,7 @@ pub fn run(args: PlanArgs, color: bool) -> ExitCode {
         }
     };
     if let Some(path) = &args.out
+        && !plan.has_errors()
         && let Err(message) = save(&plan, path)
     {
         eprintln!("error: {message}");
@@ -174,6 +175,12 @@ pub fn run(args: PlanArgs, color: bool) -> ExitCode {
         PlanFormat::Json => serde_json::to_string_pretty(&plan).unwrap_or_default() + "\n",
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    if plan.has_errors() {
+        for e in &plan.errors {
+            eprintln!("error: {}: {}", e.budget.address(), e.message);
+        }
+        return ExitCode::FAILURE;
+    }
     if args.detailed_exitcode && plan.has_changes() {
         ExitCode::from(2)
     } else {

@@ -144,6 +144,14 @@ fn action_word(a: Action) -> (char, &'static str) {
 /// warnings, and the summary line.
 pub fn text(plan: &Plan, color: bool) -> String {
     let mut out = String::new();
+    if plan.has_errors() {
+        let st = style('-', color);
+        let _ = writeln!(out, "{st}Errors (nothing will be applied):{st:#}");
+        for e in &plan.errors {
+            let _ = writeln!(out, "  {st}✗{st:#} {}: {}", e.budget.address(), e.message);
+        }
+        out.push('\n');
+    }
     for c in &plan.changes {
         let (sign, word) = action_word(c.action);
         let st = style(sign, color);
@@ -221,6 +229,15 @@ pub fn escape_markdown(text: &str) -> String {
     out
 }
 
+/// `1 budget`, `2 budgets`.
+pub fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
 /// The hidden marker by which a CI job finds its own PR comment to update.
 pub const MARKDOWN_MARKER: &str = "<!-- budgetctl-plan -->";
 
@@ -230,6 +247,20 @@ pub fn markdown(plan: &Plan) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{MARKDOWN_MARKER}");
     let _ = writeln!(out, "**budgetctl: {}**\n", summary(plan));
+    if plan.has_errors() {
+        let _ = writeln!(out, "> [!CAUTION]");
+        let _ = writeln!(out, "> **This plan cannot be applied:**");
+        let _ = writeln!(out, ">");
+        for e in &plan.errors {
+            let _ = writeln!(
+                out,
+                "> - <code>{}</code>: {}",
+                escape_markdown(&e.budget.address()),
+                escape_markdown(&e.message)
+            );
+        }
+        out.push('\n');
+    }
     let deletes: Vec<&Change> = plan
         .changes
         .iter()
@@ -244,15 +275,15 @@ pub fn markdown(plan: &Plan) -> String {
                 .collect();
             let _ = writeln!(
                 out,
-                "> **{} budget(s) will be deleted:** {}",
-                deletes.len(),
+                "> - **{} will be deleted:** {}",
+                plural(deletes.len(), "budget"),
                 names.join(", ")
             );
         }
         for w in &plan.warnings {
             let _ = writeln!(
                 out,
-                "> <code>{}</code>: {}",
+                "> - <code>{}</code>: {}",
                 escape_markdown(&w.budget.address()),
                 escape_markdown(&w.message)
             );
@@ -279,10 +310,10 @@ pub fn markdown(plan: &Plan) -> String {
                         parts.push(fields.join(", "));
                     }
                     if !c.notifications.is_empty() {
-                        parts.push(format!("{} alert change(s)", c.notifications.len()));
+                        parts.push(plural(c.notifications.len(), "alert change"));
                     }
                     if !c.tags.is_empty() {
-                        parts.push(format!("{} tag change(s)", c.tags.len()));
+                        parts.push(plural(c.tags.len(), "tag change"));
                     }
                     parts.join("; ")
                 }

@@ -16,7 +16,7 @@ use xxhash_rust::xxh3::Xxh3;
 
 use crate::plan::{
     Action, BudgetRef, Change, FieldDiff, Fingerprint, NotificationChange, PLAN_FORMAT_VERSION,
-    Plan, SubscriberSwap, Summary, TagChange, Warning, WarningKind,
+    Plan, PlanError, SubscriberSwap, Summary, TagChange, Warning, WarningKind,
 };
 
 /// A budget as read from AWS, converted to the model.
@@ -54,6 +54,7 @@ pub fn diff(
         unmanaged: Vec::new(),
         ignored: Vec::new(),
         warnings: Vec::new(),
+        errors: Vec::new(),
         fingerprints: BTreeMap::new(),
         inputs: BTreeMap::new(),
         roles: accounts
@@ -121,6 +122,17 @@ pub fn diff(
         spend_warnings(&mut plan.warnings, &r, &d.budget, current, today);
         match current {
             None => plan.changes.push(create(r(), &d.budget)),
+            // AWS cannot change a budget's type in place: decided here, so
+            // that no plan ever shows it as an update that apply refuses.
+            Some(l) if l.budget.budget_type != d.budget.budget_type => {
+                plan.errors.push(PlanError {
+                    budget: r(),
+                    message: format!(
+                        "type cannot change in place ({} → {}): declare the budget under a new name (the old one is deleted only with prune: true)",
+                        l.budget.budget_type, d.budget.budget_type
+                    ),
+                });
+            }
             Some(l) => match update(&r, &d.budget, l) {
                 Some(change) => plan.changes.push(change),
                 None => plan.summary.unchanged += 1,

@@ -21,6 +21,10 @@ pub struct Plan {
     /// Budgets matching an account's `ignore` globs: never touched.
     pub ignored: Vec<BudgetRef>,
     pub warnings: Vec<Warning>,
+    /// Changes the files ask for that AWS cannot make (a budget's type).
+    /// A plan with errors is not applied: `budgetctl plan` exits 1.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<PlanError>,
     /// What every live budget the plan read looked like, for apply's staleness check.
     pub fingerprints: BTreeMap<String, Fingerprint>,
     /// The budget files the plan was made from: path → SHA-256 of the content,
@@ -37,6 +41,18 @@ impl Plan {
     pub fn has_changes(&self) -> bool {
         !self.changes.is_empty()
     }
+
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+}
+
+/// A declared change that cannot be made, and what to do instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanError {
+    #[serde(flatten)]
+    pub budget: BudgetRef,
+    pub message: String,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
