@@ -69,12 +69,16 @@ impl Loaded {
 
 /// Expand paths into the budget files they name: a file is itself; a directory
 /// is every `*.yaml` and `*.yml` directly in it, sorted by name.
-pub fn expand_paths(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
+/// A listing error names the directory that could not be listed.
+pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, (PathBuf, std::io::Error)> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(path)?
-                .filter_map(|entry| entry.ok().map(|e| e.path()))
+            let entries = std::fs::read_dir(path).map_err(|e| (path.clone(), e))?;
+            let mut found: Vec<PathBuf> = entries
+                .map(|entry| entry.map(|e| e.path()).map_err(|e| (path.clone(), e)))
+                .collect::<Result<Vec<_>, _>>()?
+                .into_iter()
                 .filter(|p| {
                     p.is_file()
                         && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
@@ -94,17 +98,20 @@ pub fn load_paths(paths: &[PathBuf]) -> Loaded {
     let mut loaded = Loaded::default();
     let files = match expand_paths(paths) {
         Ok(files) => files,
-        Err(e) => {
-            let path = paths.first().cloned().unwrap_or_default();
+        Err((dir, e)) => {
             let file = Arc::new(SourceFile {
-                path,
+                path: dir,
                 text: String::new(),
             });
-            loaded.diagnostics.push(Diagnostic::error(
-                Code::Io,
-                Span::file_start(&file),
-                format!("cannot list budget files: {e}"),
-            ));
+            loaded.diagnostics.push(
+                Diagnostic::error(
+                    Code::Io,
+                    Span::file_start(&file),
+                    format!("cannot list budget files in {}: {e}", file.path.display()),
+                )
+                .with_help("check the directory and its permissions"),
+            );
+            loaded.files.push(file);
             return loaded;
         }
     };
@@ -137,11 +144,17 @@ pub fn load_paths(paths: &[PathBuf]) -> Loaded {
                     Diagnostic::error(Code::Io, Span::file_start(&file), message)
                         .with_help("check the path and its permissions"),
                 );
+                loaded.files.push(file);
             }
         }
     }
     let mut rest = load_sources(sources);
     rest.diagnostics.splice(0..0, loaded.diagnostics);
+    rest.files.extend(loaded.files);
+    // Any error of any kind, an unreadable file too, means no budgets.
+    if rest.has_errors() {
+        rest.config.budgets.clear();
+    }
     rest
 }
 

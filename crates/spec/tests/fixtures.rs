@@ -110,3 +110,43 @@ fn each_valid_fixture_validates_without_errors() {
         );
     }
 }
+
+#[test]
+fn an_unreadable_file_means_no_budgets_and_is_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.yaml");
+    std::fs::write(
+        &good,
+        "version: 1\ndefaults: {account: \"111122223333\"}\nbudgets: [{name: a, limit: 1}]\n",
+    )
+    .unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, [0xff, 0xfe, b'\n']).unwrap();
+    let loaded = load_paths(&[good.clone(), bad.clone()]);
+    assert!(loaded.has_errors());
+    assert!(
+        loaded.config.budgets.is_empty(),
+        "{:?}",
+        loaded.config.budgets
+    );
+    let listed: Vec<&Path> = loaded.files.iter().map(|f| f.path.as_path()).collect();
+    assert!(listed.contains(&bad.as_path()), "{listed:?}");
+    assert!(
+        loaded
+            .errors()
+            .any(|d| d.span.file.path == bad && d.message.contains("bad.yaml")),
+        "{:?}",
+        loaded.diagnostics
+    );
+}
+
+#[test]
+fn a_missing_second_path_is_named_not_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.yaml");
+    std::fs::write(&first, "version: 1\nbudgets: []\n").unwrap();
+    let gone = dir.path().join("gone");
+    let loaded = load_paths(&[first, gone.clone()]);
+    let error = loaded.errors().next().expect("an error");
+    assert_eq!(error.span.file.path, gone, "{error}");
+}
