@@ -350,6 +350,6 @@ fn print_json(report: &ApplyReport) {
         elapsed_ms: report.elapsed_ms,
         results: &report.results,
     };
-    let text = serde_json::to_string_pretty(&result).unwrap_or_default();
+    let text = crate::output::json(&result).unwrap_or_else(|e| format!("{{\"error\": {e:?}}}"));
     let _ = writeln!(std::io::stdout().lock(), "{text}");
 }

@@ -268,9 +268,5 @@ fn check_round_trip(doc: &Document, text: &str, color: bool) -> Result<(), Strin
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), String> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-    }
-    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    crate::output::write_atomically(path, text)
 }

@@ -4,6 +4,7 @@
 mod apply;
 mod import;
 mod local;
+mod output;
 mod plan;
 mod render;
 mod report;
@@ -319,7 +320,7 @@ fn validate(files: Vec<PathBuf>, format: Format, color: bool) -> ExitCode {
                 "budgets": loaded.config.budgets.len(),
                 "diagnostics": records,
             });
-            let text = serde_json::to_string_pretty(&out).unwrap_or_default();
+            let text = format!("{out:#}");
             // A closed pipe (`| head`) is not an error worth a panic.
             let _ = writeln!(std::io::stdout().lock(), "{text}");
         }

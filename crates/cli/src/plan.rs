@@ -172,7 +172,13 @@ pub fn run(args: PlanArgs, color: bool) -> ExitCode {
     let text = match args.format {
         PlanFormat::Text => render::text(&plan, color),
         PlanFormat::Markdown => render::markdown(&plan),
-        PlanFormat::Json => serde_json::to_string_pretty(&plan).unwrap_or_default() + "\n",
+        PlanFormat::Json => match crate::output::json(&plan) {
+            Ok(json) => json + "\n",
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::FAILURE;
+            }
+        },
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
     if plan.has_errors() {
@@ -189,9 +195,9 @@ pub fn run(args: PlanArgs, color: bool) -> ExitCode {
 }
 
 fn save(plan: &Plan, path: &std::path::Path) -> Result<(), String> {
-    let json = serde_json::to_string_pretty(plan).unwrap_or_default();
-    std::fs::write(path, json + "\n")
-        .map_err(|e| format!("cannot write the plan to {}: {e}", path.display()))
+    let json = crate::output::json(plan)?;
+    crate::output::write_atomically(path, &(json + "\n"))
+        .map_err(|e| format!("cannot save the plan: {e}"))
 }
 
 /// The SHA-256 of a budget file's text, as a saved plan records it.
