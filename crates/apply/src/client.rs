@@ -15,7 +15,7 @@ use aws_sdk_budgets::Client;
 use aws_sdk_budgets::config::retry::{RetryPartition, TokenBucket};
 use aws_sdk_budgets::config::{Credentials, Region};
 
-/// Budgets is a global service: requests are signed for us-east-1 (DESIGN rule 11).
+/// Budgets is a global service: requests are signed for us-east-1 (ARCHITECTURE.md, reconciler rule 11).
 pub const BUDGETS_SIGNING_REGION: &str = "us-east-1";
 
 /// Where to reach Budgets and as whom.

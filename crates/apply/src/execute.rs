@@ -1,7 +1,9 @@
-//! Carrying out a Plan with the fewest write calls (DESIGN.md rules 4–6, 9):
+//! Carrying out a Plan with the fewest write calls (ARCHITECTURE.md,
+//! reconciler rules 4–6, 9):
 //! one CreateBudget per new budget with its notifications, subscribers and
 //! tags; UpdateBudget only when a budget field changed; notifications changed
-//! in place; subscribers added before any are removed; DeleteBudget last.
+//! in place; subscribers swapped in place, the rest added before any are
+//! removed; DeleteBudget last.
 //!
 //! Each budget's steps run in order, budgets in parallel up to a bound, every
 //! call behind a client-side rate limit and the SDK's adaptive retries. A

@@ -1,4 +1,4 @@
-//! The staleness check (DESIGN.md rule 10): before a saved or confirmed plan
+//! The staleness check (ARCHITECTURE.md, reconciler rule 10): before a saved or confirmed plan
 //! is carried out, the budgets it touches are read again, the same way plan
 //! read them, and their fingerprints compared with those the plan recorded.
 //! Any difference means the plan no longer describes the world: apply

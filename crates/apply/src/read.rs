@@ -1,5 +1,5 @@
-//! Reading live state with the fewest requests the API allows (DESIGN.md
-//! rule 8): DescribeBudgets and DescribeBudgetNotificationsForAccount by
+//! Reading live state with the fewest requests the API allows (ARCHITECTURE.md,
+//! reconciler rule 8): DescribeBudgets and DescribeBudgetNotificationsForAccount by
 //! 1,000 per page, DescribeSubscribersForNotification only for the budgets
 //! the files manage (there is no bulk call), concurrently with a bound, and
 //! ListTagsForResource only where the files manage tags.

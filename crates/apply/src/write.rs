@@ -1,5 +1,5 @@
 //! Writing budgets. A budget is created in one call, with its notifications,
-//! subscribers and tags, so it never exists half-made (DESIGN.md rule 6).
+//! subscribers and tags, so it never exists half-made (ARCHITECTURE.md, reconciler rule 6).
 
 use aws_sdk_budgets::Client;
 use budgetctl_spec::{AccountId, Budget};

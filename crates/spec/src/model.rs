@@ -337,7 +337,7 @@ impl fmt::Display for Spend {
     }
 }
 
-/// How the budget's limit is set: exactly one of these (DESIGN rule 3).
+/// How the budget's limit is set: exactly one of these (ARCHITECTURE.md, reconciler rule 3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BudgetLimit {
@@ -462,7 +462,7 @@ impl Subscriber {
 }
 
 /// What identifies a notification: AWS addresses notifications by these four
-/// fields, so two notifications of one budget may not share them (DESIGN rule 4).
+/// fields, so two notifications of one budget may not share them (ARCHITECTURE.md, reconciler rule 4).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct NotificationKey {
     pub notification_type: NotificationType,
