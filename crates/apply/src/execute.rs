@@ -536,14 +536,13 @@ impl Writer {
         }
     }
 
-    /// Whether `notification` has subscriber `present` and not `absent`.
-    async fn has_subscribers(
+    /// The budget's notifications and subscribers as they are now, to settle
+    /// what a call of `operation` whose answer was lost did.
+    async fn read_back(
         &self,
         steps: &Steps<'_>,
-        notification: &NotificationKey,
-        present: &Subscriber,
-        absent: &Subscriber,
-    ) -> Result<bool, WriteError> {
+        operation: &'static str,
+    ) -> Result<Vec<budgetctl_spec::Notification>, WriteError> {
         let r = &steps.change.budget;
         let live = read_budget(
             self.clients.for_account(&r.account),
@@ -553,16 +552,25 @@ impl Writer {
         )
         .await
         .map_err(|e| WriteError {
-            operation: "UpdateSubscriber",
-            message: format!("reading the subscribers back failed: {e}"),
+            operation,
+            message: format!("reading the notifications back failed: {e}"),
         })?;
-        Ok(live.is_some_and(|l| {
-            l.budget
-                .notifications
-                .iter()
-                .find(|n| &n.key == notification)
-                .is_some_and(|n| n.subscribers.contains(present) && !n.subscribers.contains(absent))
-        }))
+        Ok(live.map(|l| l.budget.notifications).unwrap_or_default())
+    }
+
+    /// Whether `notification` has subscriber `present` and not `absent`.
+    async fn has_subscribers(
+        &self,
+        steps: &Steps<'_>,
+        notification: &NotificationKey,
+        present: &Subscriber,
+        absent: &Subscriber,
+    ) -> Result<bool, WriteError> {
+        let notifications = self.read_back(steps, "UpdateSubscriber").await?;
+        Ok(notifications
+            .iter()
+            .find(|n| &n.key == notification)
+            .is_some_and(|n| n.subscribers.contains(present) && !n.subscribers.contains(absent)))
     }
 
     /// Whether the budget has notification `present` and not `absent`.
@@ -572,23 +580,9 @@ impl Writer {
         present: &NotificationKey,
         absent: &NotificationKey,
     ) -> Result<bool, WriteError> {
-        let r = &steps.change.budget;
-        let live = read_budget(
-            self.clients.for_account(&r.account),
-            &r.account,
-            &r.name,
-            false,
-        )
-        .await
-        .map_err(|e| WriteError {
-            operation: "UpdateNotification",
-            message: format!("reading the notifications back failed: {e}"),
-        })?;
-        Ok(live.is_some_and(|l| {
-            let keys: Vec<&NotificationKey> =
-                l.budget.notifications.iter().map(|n| &n.key).collect();
-            keys.contains(&present) && !keys.contains(&absent)
-        }))
+        let notifications = self.read_back(steps, "UpdateNotification").await?;
+        let has = |k: &NotificationKey| notifications.iter().any(|n| &n.key == k);
+        Ok(has(present) && !has(absent))
     }
 
     async fn delete(&self, steps: &mut Steps<'_>) -> Result<(), WriteError> {
