@@ -446,16 +446,7 @@ fn an_sns_topic_swap_plans_as_one_swap_and_applies() {
         stdout(&second),
         stderr(&second)
     );
-    let again = budgetctl_in(
-        dir.path(),
-        &[
-            "plan",
-            "--local",
-            "--detailed-exitcode",
-            "-f",
-            "budgets.yaml",
-        ],
-    );
+    let again = drift_check(dir.path());
     assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
 }
 
@@ -503,8 +494,14 @@ fn a_type_change_is_an_error_in_every_format_and_nothing_is_applied() {
     assert_eq!(applied.status.code(), Some(1), "{}", stdout(&applied));
     // Nothing was sent: the other budget's limit did not change either.
     std::fs::write(&file, typed("cost", "5 USD")).unwrap();
-    let clean = budgetctl_in(
-        dir.path(),
+    let clean = drift_check(dir.path());
+    assert_eq!(clean.status.code(), Some(0), "{}", stdout(&clean));
+}
+
+/// `plan --local --detailed-exitcode` on `budgets.yaml`: exit 0 means clean.
+fn drift_check(dir: &Path) -> Output {
+    budgetctl_in(
+        dir,
         &[
             "plan",
             "--local",
@@ -512,6 +509,5 @@ fn a_type_change_is_an_error_in_every_format_and_nothing_is_applied() {
             "-f",
             "budgets.yaml",
         ],
-    );
-    assert_eq!(clean.status.code(), Some(0), "{}", stdout(&clean));
+    )
 }
