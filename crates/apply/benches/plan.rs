@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use budgetctl_apply::{Connection, ReadScope, client, create_budget, read_account};
-use budgetctl_diff::{LiveBudget, diff};
+use budgetctl_diff::{Live, LiveBudget, diff};
 use budgetctl_local::{LocalOptions, LocalServer};
 use budgetctl_spec::{AccountId, Config, load_str};
 
@@ -93,16 +93,19 @@ async fn main() {
     // 2. The pure diff of 10,000 budgets.
     let n = if quick { 500 } else { 10_000 };
     let desired = config(n);
-    let live: Vec<LiveBudget> = desired
-        .budgets
-        .iter()
-        .map(|d| LiveBudget {
-            account: d.account.clone(),
-            budget: d.budget.clone(),
-            last_updated: Some("2026-11-22T00:00:00Z".into()),
-            spend: None,
-        })
-        .collect();
+    let live = Live {
+        budgets: desired
+            .budgets
+            .iter()
+            .map(|d| LiveBudget {
+                account: d.account.clone(),
+                budget: d.budget.clone(),
+                last_updated: Some("2026-11-22T00:00:00Z".into()),
+                spend: None,
+            })
+            .collect(),
+        unreadable: Vec::new(),
+    };
     let mut times = Vec::new();
     for _ in 0..if quick { 1 } else { 20 } {
         let started = Instant::now();

@@ -31,6 +31,12 @@ impl ConvertError {
         self.budget = name.to_owned();
         self
     }
+
+    /// What AWS returned, without the budget's name: "AWS returned the time
+    /// unit `WEEKLY`".
+    pub fn reason(&self) -> String {
+        format!("AWS returned {} `{}`", self.what, self.value)
+    }
 }
 
 fn unknown(what: &'static str, value: &str) -> ConvertError {

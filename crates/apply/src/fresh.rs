@@ -65,11 +65,27 @@ pub async fn check_fresh(
     let mut stale = Vec::new();
     for (account, scope) in scopes {
         let live = read_account(clients.for_account(account), account, &scope, parallelism).await?;
-        let live: HashMap<&str, _> = live.iter().map(|l| (l.budget.name.as_str(), l)).collect();
+        let unreadable: HashMap<&str, _> = live
+            .unreadable
+            .iter()
+            .map(|u| (u.name.as_str(), u))
+            .collect();
+        let live: HashMap<&str, _> = live
+            .budgets
+            .iter()
+            .map(|l| (l.budget.name.as_str(), l))
+            .collect();
         for c in plan.changes.iter().filter(|c| &c.budget.account == account) {
             let address = c.budget.address();
             let now = live.get(c.budget.name.as_str());
+            let unreadable_now = unreadable.get(c.budget.name.as_str());
             let reason = match (c.action, now) {
+                (_, None) if unreadable_now.is_some() => unreadable_now.map(|u| {
+                    format!(
+                        "it can no longer be read: {}, which this budgetctl cannot read",
+                        u.reason
+                    )
+                }),
                 (Action::Create, None) => None,
                 (Action::Create, Some(_)) => Some("created since the plan".to_owned()),
                 (_, None) => Some("deleted since the plan".to_owned()),

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use aws_sdk_budgets::Client;
 use aws_sdk_budgets::error::{ProvideErrorMetadata, SdkError};
-use budgetctl_diff::{LiveBudget, LiveSpend};
+use budgetctl_diff::{Live, LiveBudget, LiveSpend, Unreadable};
 use budgetctl_spec::amount::parse_amount;
 use budgetctl_spec::{AccountId, Notification};
 use tokio::sync::Semaphore;
@@ -124,13 +124,16 @@ pub struct ReadScope {
     pub everything: bool,
 }
 
-/// Every budget of an account, converted, with subscribers and tags where the scope asks.
+/// Every budget of an account, converted, with subscribers and tags where
+/// the scope asks. A budget holding a value the model has no place for is
+/// returned as [`Unreadable`] rather than failing the account
+/// (ARCHITECTURE.md, reconciler rule 14).
 pub async fn read_account(
     client: &Client,
     account: &AccountId,
     scope: &ReadScope,
     parallelism: usize,
-) -> Result<Vec<LiveBudget>, AwsError> {
+) -> Result<Live, AwsError> {
     let id = account.as_str();
     let mut budgets = Vec::new();
     let mut pages = client
@@ -171,13 +174,40 @@ pub async fn read_account(
 
     let limit = Arc::new(Semaphore::new(parallelism.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
-    let mut live = Vec::with_capacity(budgets.len());
-    for (index, b) in budgets.iter().enumerate() {
-        let mut budget = convert::budget_from_sdk(b)?;
+    let mut live: Vec<Option<LiveBudget>> = Vec::with_capacity(budgets.len());
+    let mut unreadable = Vec::new();
+    let mut cannot_read = |name: &str, e: convert::ConvertError| {
+        unreadable.push(Unreadable {
+            account: account.clone(),
+            name: name.to_owned(),
+            reason: e.reason(),
+        });
+    };
+    for b in &budgets {
+        let index = live.len();
+        let mut budget = match convert::budget_from_sdk(b) {
+            Ok(budget) => budget,
+            Err(e) => {
+                cannot_read(b.budget_name(), e);
+                continue;
+            }
+        };
         let name = budget.name.clone();
+        let keys: Result<Vec<_>, _> = notifications
+            .remove(&name)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|n| Ok((convert::notification_key_from_sdk(&n)?, n)))
+            .collect();
+        let keys = match keys {
+            Ok(keys) => keys,
+            Err(e) => {
+                cannot_read(&name, e);
+                continue;
+            }
+        };
         let managed = scope.everything || scope.managed.contains(&name);
-        for n in notifications.remove(&name).unwrap_or_default() {
-            let key = convert::notification_key_from_sdk(&n).map_err(|e| e.in_budget(&name))?;
+        for (key, n) in keys {
             budget.notifications.push(Notification {
                 key,
                 subscribers: Vec::new(),
@@ -235,26 +265,45 @@ pub async fn read_account(
                 unit: actual.unit().to_owned(),
             })
         });
-        live.push(LiveBudget {
+        live.push(Some(LiveBudget {
             account: account.clone(),
             budget,
             last_updated: b.last_updated_time().map(|t| t.to_string()),
             spend,
-        });
+        }));
     }
     while let Some(done) = tasks.join_next().await {
-        match done.expect("read task does not panic")? {
-            Fetched::Subscribers {
+        match done.expect("read task does not panic") {
+            Ok(Fetched::Subscribers {
                 index,
                 slot,
                 subscribers,
-            } => {
-                live[index].budget.notifications[slot].subscribers = subscribers;
+            }) => {
+                if let Some(l) = &mut live[index] {
+                    l.budget.notifications[slot].subscribers = subscribers;
+                }
             }
-            Fetched::Tags { index, tags } => live[index].budget.tags = Some(tags),
+            Ok(Fetched::Tags { index, tags }) => {
+                if let Some(l) = &mut live[index] {
+                    l.budget.tags = Some(tags);
+                }
+            }
+            Err(AwsError::Convert(e)) => {
+                if let Some(i) = live
+                    .iter()
+                    .position(|l| l.as_ref().is_some_and(|l| l.budget.name == e.budget))
+                    && let Some(l) = live[i].take()
+                {
+                    cannot_read(&l.budget.name, e);
+                }
+            }
+            Err(e) => return Err(e),
         }
     }
-    Ok(live)
+    Ok(Live {
+        budgets: live.into_iter().flatten().collect(),
+        unreadable,
+    })
 }
 
 enum Fetched {

@@ -10,6 +10,7 @@ use budgetctl_apply::{
     ApplyOptions, ApplyReport, Clients, Quiet, ReadScope, StaleError, apply_plan, check_fresh,
     read_account,
 };
+use budgetctl_diff::{Action, WarningKind};
 use budgetctl_local::Faults;
 use budgetctl_spec::{AccountId, Config};
 
@@ -364,6 +365,7 @@ async fn prune_deletes_only_undeclared_budgets_outside_ignore() {
     )
     .await
     .unwrap()
+    .budgets
     .into_iter()
     .map(|l| l.budget.name)
     .collect();
@@ -615,4 +617,86 @@ async fn a_stale_plan_is_refused_and_names_what_changed() {
 
 mod futures_like {
     pub type BoxFuture<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>;
+}
+
+/// ARCHITECTURE.md, reconciler rule 14: a live budget with a value this
+/// budgetctl does not know (here a newer time unit and budget type) is
+/// skipped with a warning naming it and the value; it is neither updated
+/// nor pruned, and the rest of the account plans and applies.
+#[tokio::test]
+async fn a_budget_with_values_this_version_cannot_read_is_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = env().await;
+    let files = "accounts:\n  \"111122223333\": {prune: true, ignore: [\"legacy-*\"]}\nbudgets:\n  - {name: keep, limit: 1}\n  - {name: odd-alert, limit: 5}\n  - {name: odd-declared, limit: 5}\n";
+    let before = config(
+        "budgets:\n  - {name: keep, limit: 1}\n  - {name: odd-alert, limit: 1, notifications: [{on: actual > 80%, to: [a@example.com]}]}\n  - {name: odd-declared, limit: 1}\n  - {name: odd-stray, limit: 1}\n  - {name: legacy-odd, limit: 1}\n",
+    );
+    assert_succeeded(&apply(&env, &before).await);
+    let env = common::reopened(env, dir.path(), |state| {
+        let budgets = &mut state["accounts"][ACCOUNT]["budgets"];
+        budgets["odd-declared"]["budget"]["TimeUnit"] = "WEEKLY".into();
+        budgets["odd-stray"]["budget"]["BudgetType"] = "CARBON".into();
+        budgets["legacy-odd"]["budget"]["TimeUnit"] = "WEEKLY".into();
+        budgets["odd-alert"]["notifications"][0]["notification"]["NotificationType"] =
+            "FUTURE".into();
+    })
+    .await;
+
+    let after = config(&files.replace("limit: 1}", "limit: 2}"));
+    let p = plan(&env, &after).await;
+    assert!(p.errors.is_empty(), "{:#?}", p.errors);
+    let actions: Vec<(Action, &str)> = p
+        .changes
+        .iter()
+        .map(|c| (c.action, c.budget.name.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        [(Action::Update, "keep")],
+        "never pruned or updated"
+    );
+    let unreadable: Vec<(&str, &str)> = p
+        .warnings
+        .iter()
+        .filter(|w| w.kind == WarningKind::Unreadable)
+        .map(|w| (w.budget.name.as_str(), w.message.as_str()))
+        .collect();
+    assert_eq!(unreadable.len(), 3, "{unreadable:#?}");
+    assert_eq!(unreadable[0].0, "odd-alert");
+    assert!(
+        unreadable[0].1.contains("notification type `FUTURE`"),
+        "{unreadable:?}"
+    );
+    assert_eq!(unreadable[1].0, "odd-declared");
+    assert!(
+        unreadable[1].1.contains("time unit `WEEKLY`"),
+        "{unreadable:?}"
+    );
+    assert_eq!(unreadable[2].0, "odd-stray");
+    assert!(
+        unreadable[2].1.contains("budget type `CARBON`"),
+        "{unreadable:?}"
+    );
+    assert_eq!(
+        p.ignored
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect::<Vec<_>>(),
+        ["legacy-odd"],
+        "an ignored budget stays ignored, without a warning"
+    );
+
+    check_fresh(&Clients::from(env.client.clone()), &p, 4)
+        .await
+        .unwrap();
+    env.server.service().reset_counts();
+    let report = apply_plan(
+        &Clients::from(env.client.clone()),
+        &p,
+        &fast(),
+        Arc::new(Quiet),
+    )
+    .await;
+    assert_succeeded(&report);
+    assert_eq!(writes(&env), calls(&[("UpdateBudget", 1)]));
 }

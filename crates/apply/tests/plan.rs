@@ -437,7 +437,7 @@ async fn limits_below_spend_are_warned_about() {
         p.warnings
     );
     let aged = config("budgets: [{name: old, planned: {2020-01: 5}}]");
-    let p = diff(&aged, &[], &[], today());
+    let p = diff(&aged, &budgetctl_diff::Live::default(), &[], today());
     assert!(
         p.warnings.iter().any(|w| w.message.contains("aged out")),
         "{:?}",

@@ -188,9 +188,16 @@ async fn read_all(
         .await
         .map_err(|e| explain(&e))?;
         if let Some(set) = filter {
-            budgets.retain(|b| set.is_match(&b.budget.name));
+            budgets.budgets.retain(|b| set.is_match(&b.budget.name));
+            budgets.unreadable.retain(|u| set.is_match(&u.name));
         }
-        live.extend(budgets);
+        for u in &budgets.unreadable {
+            eprintln!(
+                "warning: {account}/{}: skipped: {}, which this budgetctl cannot read",
+                u.name, u.reason
+            );
+        }
+        live.extend(budgets.budgets);
     }
     Ok(live)
 }

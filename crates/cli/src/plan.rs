@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use budgetctl_apply::{AwsError, Clients, Connection, ReadScope, read_account};
-use budgetctl_diff::{LiveBudget, Plan, diff};
+use budgetctl_diff::{Live, Plan, diff};
 use budgetctl_local::{LocalOptions, LocalServer};
 use budgetctl_spec::{AccountId, Config, Loaded};
 use sha2::{Digest, Sha256};
@@ -232,7 +232,7 @@ pub async fn compute(
             .collect::<Result<_, _>>()?
     };
 
-    let mut live: Vec<LiveBudget> = Vec::new();
+    let mut live = Live::default();
     for account in &accounts {
         let declared = config.budgets.iter().filter(|b| &b.account == account);
         let scope = ReadScope {

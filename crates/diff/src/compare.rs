@@ -31,6 +31,33 @@ pub struct LiveBudget {
     pub spend: Option<LiveSpend>,
 }
 
+/// A live budget holding a value this budgetctl does not know (a newer API
+/// value, or one another tool wrote): it is skipped with a warning, and never
+/// updated or deleted (ARCHITECTURE.md, reconciler rule 14).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unreadable {
+    pub account: AccountId,
+    pub name: String,
+    /// What could not be read, e.g. "AWS returned the time unit `WEEKLY`".
+    pub reason: String,
+}
+
+/// What was read of the accounts: the budgets converted to the model, and
+/// those that could not be.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Live {
+    pub budgets: Vec<LiveBudget>,
+    pub unreadable: Vec<Unreadable>,
+}
+
+impl Live {
+    /// Add what was read of another account.
+    pub fn extend(&mut self, other: Live) {
+        self.budgets.extend(other.budgets);
+        self.unreadable.extend(other.unreadable);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LiveSpend {
     pub actual: Decimal,
@@ -41,12 +68,9 @@ pub struct LiveSpend {
 /// Compare the configuration with live state. `accounts` are the accounts
 /// read (unmanaged and pruned budgets are looked for there); `today` decides
 /// which planned period is current.
-pub fn diff(
-    desired: &Config,
-    live: &[LiveBudget],
-    accounts: &[AccountId],
-    today: NaiveDate,
-) -> Plan {
+pub fn diff(desired: &Config, live: &Live, accounts: &[AccountId], today: NaiveDate) -> Plan {
+    let unreadable = &live.unreadable;
+    let live = &live.budgets;
     let mut plan = Plan {
         format_version: PLAN_FORMAT_VERSION,
         summary: Summary::default(),
@@ -68,6 +92,10 @@ pub fn diff(
     let live_by_key: HashMap<(&AccountId, &str), &LiveBudget> = live
         .iter()
         .map(|l| ((&l.account, l.budget.name.as_str()), l))
+        .collect();
+    let unreadable_by_key: HashMap<(&AccountId, &str), &Unreadable> = unreadable
+        .iter()
+        .map(|u| ((&u.account, u.name.as_str()), u))
         .collect();
     let default_settings = AccountSettings::default();
     let ignore_sets: HashMap<&AccountId, globset::GlobSet> = desired
@@ -114,6 +142,10 @@ pub fn diff(
                         .into(),
             });
             plan.ignored.push(r());
+            continue;
+        }
+        if let Some(u) = unreadable_by_key.get(&(&d.account, d.budget.name.as_str())) {
+            plan.warnings.push(unreadable_warning(r(), u));
             continue;
         }
         let current = live_by_key
@@ -167,6 +199,22 @@ pub fn diff(
         }
     }
 
+    // Neither pruned nor listed as unmanaged: budgetctl cannot say what they are.
+    for u in unreadable {
+        if !accounts.contains(&u.account) || declared.contains(&(&u.account, u.name.as_str())) {
+            continue;
+        }
+        let r = BudgetRef {
+            account: u.account.clone(),
+            name: u.name.clone(),
+        };
+        if ignored(&u.account, &u.name) {
+            plan.ignored.push(r);
+        } else {
+            plan.warnings.push(unreadable_warning(r, u));
+        }
+    }
+
     plan.changes
         .sort_by(|a, b| (&a.budget, a.action).cmp(&(&b.budget, b.action)));
     plan.unmanaged.sort();
@@ -179,6 +227,17 @@ pub fn diff(
         }
     }
     plan
+}
+
+fn unreadable_warning(budget: BudgetRef, u: &Unreadable) -> Warning {
+    Warning {
+        budget,
+        kind: WarningKind::Unreadable,
+        message: format!(
+            "{}, which this budgetctl cannot read: the budget is left untouched (never updated or deleted); a newer budgetctl may read it",
+            u.reason
+        ),
+    }
 }
 
 fn create(r: BudgetRef, desired: &Budget) -> Change {

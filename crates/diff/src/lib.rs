@@ -9,14 +9,14 @@
 //! "today" is a parameter.
 //!
 //! ```
-//! use budgetctl_diff::diff;
+//! use budgetctl_diff::{Live, diff};
 //! let config = budgetctl_spec::load_str(
 //!     "b.yaml",
 //!     "version: 1\ndefaults: {account: \"111122223333\"}\nbudgets: [{name: a, limit: 10}]\n",
 //! )
 //! .config;
 //! let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
-//! let plan = diff(&config, &[], &[], today);
+//! let plan = diff(&config, &Live::default(), &[], today);
 //! assert_eq!(plan.summary.create, 1);
 //! ```
 
@@ -25,6 +25,8 @@ mod import;
 pub mod plan;
 
 pub use budgetctl_spec as spec;
-pub use compare::{LiveBudget, LiveSpend, compare_budget, diff, fingerprint, period_start};
+pub use compare::{
+    Live, LiveBudget, LiveSpend, Unreadable, compare_budget, diff, fingerprint, period_start,
+};
 pub use import::{accounts_of, declare};
 pub use plan::*;

@@ -185,6 +185,8 @@ pub enum WarningKind {
     BelowActualSpend,
     /// The new limit is below this period's forecasted spend.
     BelowForecastedSpend,
+    /// A live budget with a value this budgetctl does not know: left alone.
+    Unreadable,
     /// Anything else (and plans saved before warnings had kinds).
     #[default]
     Other,

@@ -41,7 +41,11 @@ pub struct Env {
 /// rate limiter would sink to its floor and these tests would measure only
 /// the wait (`Connection::standard_retries`).
 pub async fn env() -> Env {
-    let server = LocalServer::start(LocalOptions::default()).await.unwrap();
+    serve(LocalOptions::default()).await
+}
+
+async fn serve(options: LocalOptions) -> Env {
+    let server = LocalServer::start(options).await.unwrap();
     let client = client(&Connection {
         endpoint_url: Some(server.url()),
         local: true,
@@ -70,4 +74,24 @@ pub async fn plan(env: &Env, config: &Config) -> Plan {
         .await
         .unwrap();
     diff(config, &live, &[account], today())
+}
+
+/// The same state served again after `edit` changed the stored budgets'
+/// JSON, as when another tool (or a newer API) wrote values this budgetctl
+/// does not know. The state file lives in `dir`.
+pub async fn reopened(
+    env: Env,
+    dir: &std::path::Path,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> Env {
+    let mut state = serde_json::to_value(env.server.service().snapshot()).unwrap();
+    env.server.shutdown().await.unwrap();
+    edit(&mut state);
+    let path = dir.join("state.json");
+    std::fs::write(&path, serde_json::to_vec(&state).unwrap()).unwrap();
+    serve(LocalOptions {
+        state: Some(path),
+        ..LocalOptions::default()
+    })
+    .await
 }
