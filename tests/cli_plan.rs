@@ -511,3 +511,35 @@ fn drift_check(dir: &Path) -> Output {
         ],
     )
 }
+
+#[test]
+fn a_china_region_reads_and_writes_tags_on_aws_cn_arns() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("budgets.yaml");
+    let tagged = |owner: &str| {
+        format!(
+            "version: 1\ndefaults: {{account: \"111122223333\"}}\nbudgets:\n  - name: cn\n    limit: 100\n    tags: {{owner: {owner}}}\n"
+        )
+    };
+    let china = |command: &str| {
+        let mut args = vec![command, "--local", "--region", "cn-northwest-1"];
+        if command == "apply" {
+            args.push("--auto-approve");
+        } else {
+            args.push("--detailed-exitcode");
+        }
+        args.extend(["-f", "budgets.yaml"]);
+        budgetctl_in(dir.path(), &args)
+    };
+    std::fs::write(&file, tagged("finops")).unwrap();
+    let first = china("apply");
+    assert!(first.status.success(), "{}", stderr(&first));
+    std::fs::write(&file, tagged("platform")).unwrap();
+    let plan = china("plan");
+    assert_eq!(plan.status.code(), Some(2), "{}", stderr(&plan));
+    assert!(stdout(&plan).contains("owner"), "{}", stdout(&plan));
+    let second = china("apply");
+    assert!(second.status.success(), "{}", stderr(&second));
+    let clean = china("plan");
+    assert_eq!(clean.status.code(), Some(0), "{}", stdout(&clean));
+}

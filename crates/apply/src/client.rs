@@ -18,6 +18,39 @@ use aws_sdk_budgets::config::{Credentials, Region};
 /// Budgets is a global service: requests are signed for us-east-1 (ARCHITECTURE.md, reconciler rule 11).
 pub const BUDGETS_SIGNING_REGION: &str = "us-east-1";
 
+/// The partition a region belongs to (`aws`, `aws-cn`, `aws-us-gov`, …), as
+/// the SDK's endpoint resolution decides it: the `regionRegex` of each
+/// partition in the partitions table the SDK embeds (aws-sdk-budgets
+/// `endpoint_lib`), plus each partition's global pseudo-region. The one
+/// place budgetctl knows partitions; budget ARNs are built from it.
+pub fn partition(region: &str) -> &'static str {
+    const PREFIXES: [(&str, &str); 7] = [
+        ("cn-", "aws-cn"),
+        ("us-gov-", "aws-us-gov"),
+        ("us-iso-", "aws-iso"),
+        ("us-isob-", "aws-iso-b"),
+        ("us-isof-", "aws-iso-f"),
+        ("eu-isoe-", "aws-iso-e"),
+        ("eusc-", "aws-eusc"),
+    ];
+    for (prefix, partition) in PREFIXES {
+        if region.starts_with(prefix) || region == format!("{partition}-global") {
+            return partition;
+        }
+    }
+    "aws"
+}
+
+/// The partition a client's calls go to, from the region it signs for.
+pub fn client_partition(client: &Client) -> &'static str {
+    partition(
+        client
+            .config()
+            .region()
+            .map_or(BUDGETS_SIGNING_REGION, |r| r.as_ref()),
+    )
+}
+
 /// Where to reach Budgets and as whom.
 #[derive(Debug, Clone, Default)]
 pub struct Connection {
@@ -165,4 +198,49 @@ fn budgets_client(sdk: &SdkConfig, credentials: Option<SharedCredentialsProvider
         config = config.credentials_provider(credentials);
     }
     Client::from_conf(config.build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::partition;
+    use aws_sdk_budgets::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
+
+    #[test]
+    fn partitions_follow_the_regions_prefix() {
+        for (region, expected) in [
+            ("us-east-1", "aws"),
+            ("eu-west-1", "aws"),
+            ("aws-global", "aws"),
+            ("cn-northwest-1", "aws-cn"),
+            ("cn-north-1", "aws-cn"),
+            ("aws-cn-global", "aws-cn"),
+            ("us-gov-west-1", "aws-us-gov"),
+            ("us-iso-east-1", "aws-iso"),
+            ("us-isob-east-1", "aws-iso-b"),
+            ("us-isof-south-1", "aws-iso-f"),
+            ("eu-isoe-west-1", "aws-iso-e"),
+            ("eusc-de-east-1", "aws-eusc"),
+        ] {
+            assert_eq!(partition(region), expected, "{region}");
+        }
+    }
+
+    /// The SDK resolves China regions to the aws-cn endpoint: the same
+    /// decision `partition` makes.
+    #[tokio::test]
+    async fn the_sdk_sends_china_regions_to_the_china_endpoint() {
+        async fn resolve(region: &str) -> String {
+            let params = Params::builder().region(region).build().unwrap();
+            let resolver = DefaultResolver::new();
+            let endpoint = ResolveEndpoint::resolve_endpoint(&resolver, &params).await;
+            endpoint.unwrap().url().to_owned()
+        }
+        assert_eq!(
+            resolve("cn-northwest-1").await,
+            "https://budgets.amazonaws.com.cn"
+        );
+        assert_eq!(partition("cn-northwest-1"), "aws-cn");
+        assert_eq!(resolve("us-east-1").await, "https://budgets.amazonaws.com");
+        assert_eq!(partition("us-east-1"), "aws");
+    }
 }

@@ -371,11 +371,10 @@ impl Writer {
                 .iter()
                 .filter_map(|t| Some((t.key.clone(), t.after.clone()?)))
                 .collect();
-            let request = self
-                .clients
-                .for_account(account)
+            let client = self.clients.for_account(account);
+            let request = client
                 .tag_resource()
-                .resource_arn(budget_arn(account, name))
+                .resource_arn(budget_arn(client, account, name))
                 .set_resource_tags(Some(convert::tags_to_sdk(&tags)))
                 .send();
             self.call(steps, "TagResource", request)
@@ -383,11 +382,10 @@ impl Writer {
                 .map_err(|f| f.error)?;
         }
         if !unset.is_empty() {
-            let request = self
-                .clients
-                .for_account(account)
+            let client = self.clients.for_account(account);
+            let request = client
                 .untag_resource()
-                .resource_arn(budget_arn(account, name))
+                .resource_arn(budget_arn(client, account, name))
                 .set_resource_tag_keys(Some(unset.iter().map(|t| t.key.clone()).collect()))
                 .send();
             self.call(steps, "UntagResource", request)

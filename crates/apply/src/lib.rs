@@ -23,7 +23,10 @@ mod write;
 
 pub use aws_sdk_budgets::Client;
 pub use budgetctl_diff as diff;
-pub use client::{BUDGETS_SIGNING_REGION, Clients, Connection, ROLE_SESSION_NAME, client};
+pub use client::{
+    BUDGETS_SIGNING_REGION, Clients, Connection, ROLE_SESSION_NAME, client, client_partition,
+    partition,
+};
 pub use execute::{
     ApplyOptions, ApplyReport, ChangeResult, DEFAULT_MAX_REQUESTS_PER_SECOND, Progress, Quiet,
     WriteError, apply_plan, new_budget,

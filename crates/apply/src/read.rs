@@ -242,7 +242,7 @@ pub async fn read_account(
                 let _permit = limit.acquire_owned().await;
                 let tags = client
                     .list_tags_for_resource()
-                    .resource_arn(budget_arn(&account, &name))
+                    .resource_arn(budget_arn(&client, &account, &name))
                     .send()
                     .await
                     .map_err(|e| AwsError::from_sdk(&account, "ListTagsForResource", e))?;
@@ -364,7 +364,7 @@ pub async fn read_budget(
     if tags {
         let listed = client
             .list_tags_for_resource()
-            .resource_arn(budget_arn(account, name))
+            .resource_arn(budget_arn(client, account, name))
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(account, "ListTagsForResource", e))?;
@@ -411,7 +411,9 @@ async fn subscribers_of(
     Ok(subscribers)
 }
 
-/// The ARN that tags are read and written on.
-pub fn budget_arn(account: &AccountId, name: &str) -> String {
-    format!("arn:aws:budgets::{account}:budget/{name}")
+/// The ARN that tags are read and written on, in the partition of the
+/// region `client` signs for (`arn:aws-cn:budgets::…` in China).
+pub fn budget_arn(client: &Client, account: &AccountId, name: &str) -> String {
+    let partition = crate::client::client_partition(client);
+    format!("arn:{partition}:budgets::{account}:budget/{name}")
 }

@@ -72,17 +72,20 @@ fn assert_succeeded(report: &ApplyReport) {
 /// From `before` (applied first), apply `after` and check the write calls,
 /// then that a new plan shows no changes.
 async fn assert_applies(before: &str, after: &str, expected: &[(&str, u64)]) {
-    let env = env().await;
+    assert_applies_with(&env().await, before, after, expected).await;
+}
+
+async fn assert_applies_with(env: &Env, before: &str, after: &str, expected: &[(&str, u64)]) {
     let before = config(before);
-    assert_succeeded(&apply(&env, &before).await);
+    assert_succeeded(&apply(env, &before).await);
     env.server.service().reset_counts();
 
     let after = config(after);
-    let report = apply(&env, &after).await;
+    let report = apply(env, &after).await;
     assert_succeeded(&report);
-    assert_eq!(writes(&env), calls(expected), "{report:#?}");
+    assert_eq!(writes(env), calls(expected), "{report:#?}");
 
-    let again = plan(&env, &after).await;
+    let again = plan(env, &after).await;
     assert!(!again.has_changes(), "{:#?}", again.changes);
 }
 
@@ -699,4 +702,45 @@ async fn a_budget_with_values_this_version_cannot_read_is_left_alone() {
     .await;
     assert_succeeded(&report);
     assert_eq!(writes(&env), calls(&[("UpdateBudget", 1)]));
+}
+
+/// Tags live on the budget's ARN, whose partition follows the region: in
+/// China it is `arn:aws-cn:budgets::…`, and an endpoint serving aws-cn
+/// refuses `arn:aws:…` as AWS would.
+#[tokio::test]
+async fn tags_are_read_and_written_on_the_china_partitions_arn() {
+    let env = common::env_in("aws-cn", "cn-northwest-1").await;
+    assert_eq!(
+        budgetctl_apply::budget_arn(&env.client, &AccountId::parse(ACCOUNT).unwrap(), "b"),
+        format!("arn:aws-cn:budgets::{ACCOUNT}:budget/b")
+    );
+    assert_applies_with(
+        &env,
+        "budgets:\n  - {name: b, limit: 1, tags: {owner: finops, team: platform}}\n",
+        "budgets:\n  - {name: b, limit: 1, tags: {owner: platform, cost-center: cc-1}}\n",
+        &[("TagResource", 1), ("UntagResource", 1)],
+    )
+    .await;
+
+    // A client signing for us-east-1 builds arn:aws:… ARNs, which an aws-cn
+    // endpoint does not know: the read fails and names the partition.
+    let wrong = budgetctl_apply::client(&budgetctl_apply::Connection {
+        endpoint_url: Some(env.server.url()),
+        local: true,
+        max_attempts: Some(1),
+        ..budgetctl_apply::Connection::default()
+    })
+    .await;
+    let scope = ReadScope {
+        everything: true,
+        ..ReadScope::default()
+    };
+    let err = read_account(&wrong, &AccountId::parse(ACCOUNT).unwrap(), &scope, 1)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("in partition aws, but this endpoint serves aws-cn"),
+        "{err}"
+    );
 }

@@ -148,6 +148,10 @@ enum LocalCommand {
         /// Keep state in memory only.
         #[arg(long, conflicts_with = "state")]
         ephemeral: bool,
+        /// The partition to serve: budget ARNs must be `arn:PARTITION:budgets::…`
+        /// (aws-cn for a client with --region cn-northwest-1).
+        #[arg(long, default_value = "aws", value_name = "PARTITION", value_parser = ["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"])]
+        partition: String,
     },
 }
 
@@ -192,11 +196,13 @@ fn main() -> ExitCode {
                     host,
                     state,
                     ephemeral,
+                    partition,
                 },
         } => local::serve(budgetctl_local::LocalOptions {
             host,
             port,
             state: (!ephemeral).then_some(state),
+            partition,
         }),
         Command::Plan {
             scope,

@@ -95,6 +95,15 @@ impl Endpoint {
             Some(
                 LocalServer::start(LocalOptions {
                     state: Some(PathBuf::from(LOCAL_STATE)),
+                    // The in-process endpoint serves the partition of the
+                    // region asked for, as AWS would.
+                    partition: budgetctl_apply::partition(
+                        connect
+                            .region
+                            .as_deref()
+                            .unwrap_or(budgetctl_apply::BUDGETS_SIGNING_REGION),
+                    )
+                    .to_owned(),
                     ..LocalOptions::default()
                 })
                 .await

@@ -29,6 +29,9 @@ pub struct LocalOptions {
     pub port: u16,
     /// JSON file to load state from and save it to; `None` keeps it in memory.
     pub state: Option<PathBuf>,
+    /// The partition served (`aws`, `aws-cn`, `aws-us-gov`, …): resource ARNs
+    /// must name it, as they must on AWS.
+    pub partition: String,
 }
 
 impl Default for LocalOptions {
@@ -37,6 +40,7 @@ impl Default for LocalOptions {
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
             state: None,
+            partition: crate::service::DEFAULT_PARTITION.to_owned(),
         }
     }
 }
@@ -78,7 +82,7 @@ impl LocalServer {
             None => Store::default(),
         };
         let shared = Arc::new(Shared {
-            service: Arc::new(Service::new(store)),
+            service: Arc::new(Service::new(store).in_partition(&options.partition)),
             state_path: options.state.clone(),
             changed: Notify::new(),
         });

@@ -24,6 +24,9 @@ use crate::store::{
     PeriodSpend, Settle, SpendSeed, Store, StoredAction, StoredBudget, StoredNotification,
 };
 
+/// The partition served unless told otherwise.
+pub const DEFAULT_PARTITION: &str = "aws";
+
 /// How long a pagination token stays valid.
 pub const TOKEN_TTL_MS: u64 = 60 * 60 * 1000;
 
@@ -124,6 +127,8 @@ pub struct Service {
     dirty: AtomicBool,
     /// Credentials issued by STS AssumeRole, and who called which account.
     sessions: crate::sts::Sessions,
+    /// The partition served (`aws`, `aws-cn`, …): budget ARNs of another are refused.
+    partition: String,
 }
 
 type Result<T> = std::result::Result<T, ApiError>;
@@ -145,7 +150,14 @@ impl Service {
             token_key: std::hash::RandomState::new(),
             sessions: crate::sts::Sessions::default(),
             dirty: AtomicBool::new(false),
+            partition: DEFAULT_PARTITION.to_owned(),
         }
+    }
+
+    /// The same service, answering for `partition` (`aws-cn` for China).
+    pub fn in_partition(mut self, partition: &str) -> Self {
+        partition.clone_into(&mut self.partition);
+        self
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Store> {
@@ -198,8 +210,11 @@ impl Service {
     /// Refuse a call signed with a role session of another account, and
     /// count who called: see [`crate::sts`].
     pub fn authorize(&self, authorization: &str, operation: &str, input: &Value) -> Result<()> {
-        self.sessions
-            .authorize(authorization, iam_action(operation), &account_of(input))
+        self.sessions.authorize(
+            authorization,
+            iam_action(operation),
+            &account_of(input, &self.partition),
+        )
     }
 
     pub fn reset_counts(&self) {
@@ -626,10 +641,10 @@ impl Service {
     // ----- tags -----
 
     fn tag_resource(&self, input: &Value) -> Result<Value> {
-        let (account, name) = parse_budget_arn(s(&input["ResourceARN"]))?;
+        let (account, name) = parse_budget_arn(s(&input["ResourceARN"]), &self.partition)?;
         let add = tag_map(&input["ResourceTags"])?;
         let mut store = self.lock();
-        let b = budget_by_arn(&mut store, &account, &name)?;
+        let b = budget_by_arn(&mut store, &self.partition, &account, &name)?;
         let mut after = b.tags.clone();
         after.extend(add);
         if after.len() > MAX_TAGS {
@@ -643,9 +658,9 @@ impl Service {
     }
 
     fn untag_resource(&self, input: &Value) -> Result<Value> {
-        let (account, name) = parse_budget_arn(s(&input["ResourceARN"]))?;
+        let (account, name) = parse_budget_arn(s(&input["ResourceARN"]), &self.partition)?;
         let mut store = self.lock();
-        let b = budget_by_arn(&mut store, &account, &name)?;
+        let b = budget_by_arn(&mut store, &self.partition, &account, &name)?;
         for key in input["ResourceTagKeys"].as_array().into_iter().flatten() {
             b.tags.remove(s(key));
         }
@@ -653,9 +668,9 @@ impl Service {
     }
 
     fn list_tags(&self, input: &Value) -> Result<Value> {
-        let (account, name) = parse_budget_arn(s(&input["ResourceARN"]))?;
+        let (account, name) = parse_budget_arn(s(&input["ResourceARN"]), &self.partition)?;
         let mut store = self.lock();
-        let b = budget_by_arn(&mut store, &account, &name)?;
+        let b = budget_by_arn(&mut store, &self.partition, &account, &name)?;
         let tags: Vec<Value> = b
             .tags
             .iter()
@@ -931,7 +946,7 @@ impl Service {
         if denied.is_empty() {
             return Ok(());
         }
-        let account = account_of(input);
+        let account = account_of(input, &self.partition);
         if !denied.contains(&account) {
             return Ok(());
         }
@@ -939,7 +954,8 @@ impl Service {
         Err(ApiError::new(
             ErrorKind::AccessDenied,
             format!(
-                "User: arn:aws:iam::{account}:user/budgetctl-local is not authorized to perform: {action} on resource: arn:aws:budgets::{account}:budget/*"
+                "User: arn:{p}:iam::{account}:user/budgetctl-local is not authorized to perform: {action} on resource: arn:{p}:budgets::{account}:budget/*",
+                p = self.partition
             ),
         ))
     }
@@ -1076,10 +1092,10 @@ impl Service {
 
 /// The IAM action a Budgets operation needs.
 /// The account a call is for: its AccountId, or the account of its ResourceARN.
-fn account_of(input: &Value) -> String {
+fn account_of(input: &Value, partition: &str) -> String {
     match input["AccountId"].as_str() {
         Some(a) => a.to_owned(),
-        None => parse_budget_arn(s(&input["ResourceARN"]))
+        None => parse_budget_arn(s(&input["ResourceARN"]), partition)
             .map(|(a, _)| a)
             .unwrap_or_default(),
     }
@@ -1144,6 +1160,7 @@ fn find_budget_mut<'s>(store: &'s mut Store, input: &Value) -> Result<&'s mut St
 
 fn budget_by_arn<'s>(
     store: &'s mut Store,
+    partition: &str,
     account: &str,
     name: &str,
 ) -> Result<&'s mut StoredBudget> {
@@ -1153,16 +1170,17 @@ fn budget_by_arn<'s>(
         .and_then(|a| a.budgets.get_mut(name))
         .ok_or_else(|| {
             ApiError::not_found(format!(
-                "Resource arn:aws:budgets::{account}:budget/{name} doesn't exist."
+                "Resource arn:{partition}:budgets::{account}:budget/{name} doesn't exist."
             ))
         })
 }
 
-/// `arn:aws:budgets::ACCOUNT:budget/NAME` → (account, name).
-fn parse_budget_arn(arn: &str) -> Result<(String, String)> {
+/// `arn:PARTITION:budgets::ACCOUNT:budget/NAME` → (account, name), for the
+/// partition served: a budget ARN of another partition names nothing here.
+fn parse_budget_arn(arn: &str, serves: &str) -> Result<(String, String)> {
     let invalid = || {
         ApiError::invalid(format!(
-            "{arn} is not a budget ARN (arn:aws:budgets::ACCOUNT_ID:budget/NAME)"
+            "{arn} is not a budget ARN (arn:{serves}:budgets::ACCOUNT_ID:budget/NAME)"
         ))
     };
     let mut parts = arn.splitn(6, ':');
@@ -1176,10 +1194,12 @@ fn parse_budget_arn(arn: &str) -> Result<(String, String)> {
     ) else {
         return Err(invalid());
     };
-    if !partition.starts_with("aws")
-        || account.len() != 12
-        || !account.bytes().all(|b| b.is_ascii_digit())
-    {
+    if partition != serves && partition.starts_with("aws") {
+        return Err(ApiError::invalid(format!(
+            "{arn} is in partition {partition}, but this endpoint serves {serves}: budget ARNs here start arn:{serves}:budgets::"
+        )));
+    }
+    if partition != serves || account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
         return Err(invalid());
     }
     let name = resource.strip_prefix("budget/").ok_or_else(invalid)?;

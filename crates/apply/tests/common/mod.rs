@@ -44,10 +44,27 @@ pub async fn env() -> Env {
     serve(LocalOptions::default()).await
 }
 
+/// An endpoint serving `partition`, and a client signing for `region`.
+pub async fn env_in(partition: &str, region: &str) -> Env {
+    serve_for(
+        LocalOptions {
+            partition: partition.to_owned(),
+            ..LocalOptions::default()
+        },
+        Some(region),
+    )
+    .await
+}
+
 async fn serve(options: LocalOptions) -> Env {
+    serve_for(options, None).await
+}
+
+async fn serve_for(options: LocalOptions, region: Option<&str>) -> Env {
     let server = LocalServer::start(options).await.unwrap();
     let client = client(&Connection {
         endpoint_url: Some(server.url()),
+        region: region.map(str::to_owned),
         local: true,
         max_attempts: Some(10),
         initial_backoff: Some(Duration::from_millis(5)),
