@@ -543,3 +543,36 @@ fn a_china_region_reads_and_writes_tags_on_aws_cn_arns() {
     let clean = china("plan");
     assert_eq!(clean.status.code(), Some(0), "{}", stdout(&clean));
 }
+
+/// The example must not age: on any date it plans without an error or a
+/// planned-limit warning (ARCHITECTURE.md, reconciler rule 15).
+#[test]
+fn the_example_plans_cleanly_on_any_date() {
+    let loaded = budgetctl_spec::load_paths(&[repo_root().join("budgets.example.yaml")]);
+    assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+    let live = budgetctl_diff::Live::default();
+    for (y, m, d) in [
+        (2026, 12, 1),
+        (2027, 2, 28),
+        (2027, 7, 15),
+        (2031, 1, 31),
+        (2040, 10, 1),
+    ] {
+        let today = chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let plan = budgetctl_diff::diff(&loaded.config, &live, &[], today);
+        assert!(plan.errors.is_empty(), "{today}: {:?}", plan.errors);
+        let planned_warnings: Vec<_> = plan
+            .warnings
+            .iter()
+            .filter(|w| {
+                matches!(
+                    w.kind,
+                    budgetctl_diff::WarningKind::PlannedAgedOut
+                        | budgetctl_diff::WarningKind::PlannedNotCurrent
+                )
+            })
+            .collect();
+        assert!(planned_warnings.is_empty(), "{today}: {planned_warnings:?}");
+        assert_eq!(plan.summary.create, loaded.config.budgets.len(), "{today}");
+    }
+}

@@ -269,6 +269,16 @@ fn sdk_spend(s: &Spend) -> sdk::Spend {
         .expect("amount and unit are set")
 }
 
+fn planned_to_sdk(
+    mut builder: sdk::builders::BudgetBuilder,
+    planned: &BTreeMap<NaiveDate, Spend>,
+) -> sdk::builders::BudgetBuilder {
+    for (d, s) in planned {
+        builder = builder.planned_budget_limits(timestamp(*d).secs().to_string(), sdk_spend(s));
+    }
+    builder
+}
+
 /// The Budget shape for CreateBudget and UpdateBudget.
 pub fn budget_to_sdk(b: &Budget) -> sdk::Budget {
     let mut builder = sdk::Budget::builder()
@@ -277,13 +287,14 @@ pub fn budget_to_sdk(b: &Budget) -> sdk::Budget {
         .time_unit(sdk::TimeUnit::from(b.time_unit.aws_name()));
     builder = match &b.limit {
         BudgetLimit::Fixed(s) => builder.budget_limit(sdk_spend(s)),
-        BudgetLimit::Planned(p) => {
-            let mut builder = builder;
-            for (d, s) in p {
-                builder =
-                    builder.planned_budget_limits(timestamp(*d).secs().to_string(), sdk_spend(s));
+        BudgetLimit::Planned(p) => planned_to_sdk(builder, p),
+        // A plan's budgets arrive windowed (diff expands schedules for the
+        // plan's day); a schedule handed over directly is expanded for today.
+        BudgetLimit::Schedule(_) => {
+            match budgetctl_spec::planned::planned_window(b, chrono::Utc::now().date_naive()) {
+                Some(Ok(p)) => planned_to_sdk(builder, &p),
+                _ => builder,
             }
-            builder
         }
         BudgetLimit::AutoAdjust(a) => builder.auto_adjust_data(auto_adjust_to_sdk(a)),
     };

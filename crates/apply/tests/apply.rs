@@ -13,6 +13,7 @@ use budgetctl_apply::{
 use budgetctl_diff::{Action, WarningKind};
 use budgetctl_local::Faults;
 use budgetctl_spec::{AccountId, Config};
+use chrono::Datelike;
 
 mod common;
 
@@ -742,5 +743,30 @@ async fn tags_are_read_and_written_on_the_china_partitions_arn() {
         err.to_string()
             .contains("in partition aws, but this endpoint serves aws-cn"),
         "{err}"
+    );
+}
+
+/// ARCHITECTURE.md, reconciler rule 15: a file with a past planned period
+/// and a schedule apply against an endpoint that enforces AWS's window rule
+/// (past periods would be refused), then plan clean.
+#[tokio::test]
+async fn planned_history_and_schedules_apply_the_current_window() {
+    let env = env().await;
+    let last_month = {
+        let first = common::today().with_day(1).unwrap() - chrono::Months::new(1);
+        format!("{}-{:02}", first.year(), first.month())
+    };
+    let files = config(&format!(
+        "budgets:\n  - name: explicit\n    planned: {{{last_month}: 1, {}: 2, {}: 3}}\n  - name: schedule\n    planned: {{every: 100, grow: 1%, from: 2026-01, {}: 250}}\n  - name: quarterly\n    period: quarterly\n    planned: {{every: 3000}}\n",
+        month(0),
+        month(1),
+        month(3),
+    ));
+    assert_succeeded(&apply(&env, &files).await);
+    let again = plan(&env, &files).await;
+    assert!(!again.has_changes(), "{:#?}", again.changes);
+    assert!(
+        again.errors.is_empty() && again.warnings.is_empty(),
+        "{again:#?}"
     );
 }

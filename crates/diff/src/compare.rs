@@ -5,9 +5,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 
 use budgetctl_spec::amount::{canonical as canonical_amount, to_aws_string};
+use budgetctl_spec::planned::{WindowGap, first_planned_period, windowed};
 use budgetctl_spec::{
-    AccountId, AccountSettings, AutoAdjust, Budget, BudgetLimit, Config, CostTypes,
-    NotificationKey, Spend, Subscriber, expression_to_yaml, format_period, max_end_date,
+    AccountId, AccountSettings, AutoAdjust, Budget, BudgetLimit, Config, CostTypes, DesiredBudget,
+    NotificationKey, Spend, Subscriber, TimeUnit, expression_to_yaml, format_period, max_end_date,
 };
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
@@ -151,6 +152,43 @@ pub fn diff(desired: &Config, live: &Live, accounts: &[AccountId], today: NaiveD
         let current = live_by_key
             .get(&(&d.account, d.budget.name.as_str()))
             .copied();
+        // What AWS takes today: planned limits from the current period on
+        // (ARCHITECTURE.md, reconciler rule 15); past periods on either side
+        // are history.
+        let current = current.map(|l| without_past_periods(l, &d.budget, today));
+        let current = current.as_ref();
+        let desired = match windowed(&d.budget, today) {
+            Ok(b) => b,
+            Err(gap) => match current {
+                None => {
+                    plan.errors.push(PlanError {
+                        budget: r(),
+                        message: gap_message(gap, d.budget.time_unit, true),
+                    });
+                    continue;
+                }
+                Some(l) => {
+                    plan.warnings.push(Warning {
+                        budget: r(),
+                        kind: match gap {
+                            WindowGap::AgedOut { .. } => WarningKind::PlannedAgedOut,
+                            WindowGap::NotCurrent { .. } => WarningKind::PlannedNotCurrent,
+                        },
+                        message: gap_message(gap, d.budget.time_unit, false),
+                    });
+                    // The live planned limits stay as they are.
+                    let mut b = d.budget.clone();
+                    b.limit = l.budget.limit.clone();
+                    b
+                }
+            },
+        };
+        let d = DesiredBudget {
+            account: d.account.clone(),
+            budget: desired,
+            origin: d.origin.clone(),
+        };
+        let d = &d;
         spend_warnings(&mut plan.warnings, &r, &d.budget, current, today);
         match current {
             None => plan.changes.push(create(r(), &d.budget)),
@@ -166,6 +204,17 @@ pub fn diff(desired: &Config, live: &Live, accounts: &[AccountId], today: NaiveD
                 });
             }
             Some(l) => match update(&r, &d.budget, l) {
+                // Planned limits the file cannot give and the live budget no
+                // longer has: an UpdateBudget would have none to send.
+                Some(change)
+                    if !change.fields.is_empty()
+                        && matches!(&d.budget.limit, BudgetLimit::Planned(p) if p.is_empty()) =>
+                {
+                    plan.errors.push(PlanError {
+                        budget: r(),
+                        message: "the budget's other fields changed, but UpdateBudget needs planned limits from the current period on, which neither the file nor the live budget has: add the current period to `planned`".into(),
+                    });
+                }
                 Some(change) => plan.changes.push(change),
                 None => plan.summary.unchanged += 1,
             },
@@ -227,6 +276,56 @@ pub fn diff(desired: &Config, live: &Live, accounts: &[AccountId], today: NaiveD
         }
     }
     plan
+}
+
+/// What a file whose planned limits give AWS nothing today means, worded
+/// as what happens: a create cannot be made; an existing budget keeps the
+/// planned limits it has.
+fn gap_message(gap: WindowGap, time_unit: TimeUnit, create: bool) -> String {
+    let period = |d| format_period(d, time_unit);
+    let problem = match gap {
+        WindowGap::AgedOut { last, current } => format!(
+            "planned limits end at {}, before the current period {}",
+            period(last),
+            period(current)
+        ),
+        WindowGap::NotCurrent { first, current } => format!(
+            "planned limits start at {}, after the current period {}",
+            period(first),
+            period(current)
+        ),
+    };
+    let consequence = match (create, gap) {
+        (true, _) => {
+            "AWS takes planned limits only from the current period on, so the budget cannot be created"
+        }
+        (false, WindowGap::AgedOut { .. }) => {
+            "nothing is sent for them, and once its planned periods are used AWS keeps using the last one as a fixed limit"
+        }
+        (false, WindowGap::NotCurrent { .. }) => {
+            "AWS takes planned limits only from the current period on, so nothing is sent for them and the live budget keeps the planned limits it has"
+        }
+    };
+    let current = match gap {
+        WindowGap::AgedOut { current, .. } | WindowGap::NotCurrent { current, .. } => current,
+    };
+    format!(
+        "{problem}: {consequence}. Add {} to the file, or write a schedule that does not age: `planned: {{every: 1000}}`",
+        period(current)
+    )
+}
+
+/// `live` without the planned periods before the window of `today`: AWS may
+/// return them, and they are history.
+fn without_past_periods(live: &LiveBudget, desired: &Budget, today: NaiveDate) -> LiveBudget {
+    let mut l = live.clone();
+    let mut dated = desired.clone();
+    dated.start = desired.start.or(live.budget.start);
+    let first = first_planned_period(&dated, today);
+    if let BudgetLimit::Planned(p) = &mut l.budget.limit {
+        p.retain(|d, _| *d >= first);
+    }
+    l
 }
 
 fn unreadable_warning(budget: BudgetRef, u: &Unreadable) -> Warning {
@@ -339,18 +438,56 @@ fn spend_text(s: &Spend) -> String {
 fn limit_text(limit: &BudgetLimit, time_unit: budgetctl_spec::TimeUnit) -> (String, String) {
     match limit {
         BudgetLimit::Fixed(s) => ("limit".into(), spend_text(s)),
-        BudgetLimit::Planned(p) => (
-            "planned".into(),
-            p.iter()
-                .map(|(d, s)| format!("{}: {}", format_period(*d, time_unit), spend_text(s)))
-                .collect::<Vec<_>>()
-                .join(", "),
-        ),
+        BudgetLimit::Planned(p) => ("planned".into(), planned_text(p, time_unit)),
+        BudgetLimit::Schedule(sc) => {
+            let mut text = format!("every: {}", spend_text(&sc.every));
+            if let (Some(grow), Some(from)) = (sc.grow, sc.from) {
+                let _ = write!(
+                    text,
+                    ", grow: {}%, from: {}",
+                    grow.normalize(),
+                    format_period(from, time_unit)
+                );
+            }
+            if !sc.overrides.is_empty() {
+                let _ = write!(text, ", {}", planned_text(&sc.overrides, time_unit));
+            }
+            ("planned".into(), text)
+        }
         BudgetLimit::AutoAdjust(AutoAdjust::Historical { periods }) => {
             ("auto_adjust".into(), format!("historical: {periods}"))
         }
         BudgetLimit::AutoAdjust(AutoAdjust::Forecast) => ("auto_adjust".into(), "forecast".into()),
     }
+}
+
+/// Periods with their amounts, a run of equal amounts as one range:
+/// `2026-12 to 2027-05: 1000 USD, 2027-06: 1500 USD`.
+fn planned_text(p: &BTreeMap<NaiveDate, Spend>, time_unit: TimeUnit) -> String {
+    let mut runs: Vec<(NaiveDate, NaiveDate, &Spend)> = Vec::new();
+    for (d, s) in p {
+        match runs.last_mut() {
+            Some((_, last, spend)) if spend.amount == s.amount && spend.unit == s.unit => {
+                *last = *d
+            }
+            _ => runs.push((*d, *d, s)),
+        }
+    }
+    runs.iter()
+        .map(|(first, last, s)| {
+            if first == last {
+                format!("{}: {}", format_period(*first, time_unit), spend_text(s))
+            } else {
+                format!(
+                    "{} to {}: {}",
+                    format_period(*first, time_unit),
+                    format_period(*last, time_unit),
+                    spend_text(s)
+                )
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn same_limit(a: &BudgetLimit, b: &BudgetLimit) -> bool {
@@ -634,7 +771,7 @@ fn tag_changes(desired: &Budget, live: &Budget) -> Vec<TagChange> {
 }
 
 /// Warn where a new limit is below what is already spent or forecast (the
-/// alert fires at once), and where planned limits do not cover today.
+/// alert fires at once).
 fn spend_warnings(
     warnings: &mut Vec<Warning>,
     r: &dyn Fn() -> BudgetRef,
@@ -652,36 +789,11 @@ fn spend_warnings(
     let current_start = period_start(desired.time_unit, today);
     let limit_now = match &desired.limit {
         BudgetLimit::Fixed(s) => Some(s.clone()),
-        BudgetLimit::Planned(p) => {
-            let first = p.keys().next().copied();
-            let last = p.keys().next_back().copied();
-            if let Some(first) = first
-                && first > current_start
-            {
-                warn(
-                    WarningKind::PlannedNotCurrent,
-                    format!(
-                        "planned limits start at {} but the current period is {}: AWS needs the current period first; add it or move the schedule",
-                        format_period(first, desired.time_unit),
-                        format_period(current_start, desired.time_unit)
-                    ),
-                );
-            }
-            if let Some(last) = last
-                && last < current_start
-            {
-                warn(
-                    WarningKind::PlannedAgedOut,
-                    format!(
-                        "planned limits ended at {}; the file has aged out and AWS keeps using the last amount: extend the schedule",
-                        format_period(last, desired.time_unit)
-                    ),
-                );
-            }
-            p.range(..=current_start)
-                .next_back()
-                .map(|(_, s)| s.clone())
-        }
+        BudgetLimit::Planned(p) => p
+            .range(..=current_start)
+            .next_back()
+            .map(|(_, s)| s.clone()),
+        BudgetLimit::Schedule(sc) => Some(sc.amount_for(current_start, desired.time_unit)),
         BudgetLimit::AutoAdjust(_) => None,
     };
     if let (Some(limit), Some(spend)) = (limit_now, live.and_then(|l| l.spend.as_ref()))
@@ -713,18 +825,7 @@ fn spend_warnings(
     }
 }
 
-/// The first day of the period containing `day`.
-pub fn period_start(time_unit: budgetctl_spec::TimeUnit, day: NaiveDate) -> NaiveDate {
-    use budgetctl_spec::TimeUnit::*;
-    let (y, m) = (day.year(), day.month());
-    let start = match time_unit {
-        Monthly => NaiveDate::from_ymd_opt(y, m, 1),
-        Quarterly => NaiveDate::from_ymd_opt(y, (m - 1) / 3 * 3 + 1, 1),
-        Annually => NaiveDate::from_ymd_opt(y, 1, 1),
-        Daily | Custom => Some(day),
-    };
-    start.unwrap_or(day)
-}
+pub use budgetctl_spec::planned::period_start;
 
 /// A hash of what apply's staleness check compares besides LastUpdatedTime:
 /// the limit and dates, notifications with their subscribers, and tags, each
@@ -755,6 +856,12 @@ pub fn fingerprint(l: &LiveBudget) -> Fingerprint {
                 field(&amount(s.amount));
                 field(s.unit.as_bytes());
             }
+        }
+        BudgetLimit::Schedule(sc) => {
+            // Never live; hashed for completeness.
+            field(b"schedule");
+            field(&amount(sc.every.amount));
+            field(sc.every.unit.as_bytes());
         }
         BudgetLimit::AutoAdjust(AutoAdjust::Historical { periods }) => {
             field(b"historical");

@@ -7,7 +7,10 @@
 //! Notifications and subscribers are sorted, so importing twice writes the
 //! same file.
 
-use budgetctl_spec::{AccountId, Budget, Config, DesiredBudget, Origin, TimeUnit, max_end_date};
+use budgetctl_spec::planned::first_planned_period;
+use budgetctl_spec::{
+    AccountId, Budget, BudgetLimit, Config, DesiredBudget, Origin, TimeUnit, max_end_date,
+};
 use chrono::NaiveDate;
 
 use crate::compare::{LiveBudget, period_start};
@@ -49,6 +52,13 @@ fn declared(live: &Budget, today: NaiveDate) -> Budget {
         .start
         .filter(|s| start_is_deliberate(live.time_unit, *s, today));
     b.end = live.end.filter(|e| *e != max_end_date());
+    // Past planned periods are history: a file lists the window from now on.
+    let first = first_planned_period(live, today);
+    if let BudgetLimit::Planned(p) = &mut b.limit
+        && p.keys().next_back().is_some_and(|last| *last >= first)
+    {
+        p.retain(|d, _| *d >= first);
+    }
     b.tags = live.tags.clone().filter(|t| !t.is_empty());
     // Cost types AWS filled in (its defaults, or beside a filter expression,
     // which never takes them) are AWS's, not the file's.

@@ -1373,9 +1373,58 @@ fn normalize_budget(input: &Value, previous: Option<&Value>) -> Result<Value> {
             "The TimePeriod end must be on or before 2087-06-15",
         ));
     }
+    if let Some(planned) = obj.get("PlannedBudgetLimits").and_then(Value::as_object) {
+        check_planned_keys(planned, &time_unit, start, now)?;
+    }
     obj.insert("TimePeriod".into(), json!({ "Start": start, "End": end }));
     obj.insert("LastUpdatedTime".into(), json!(now));
     Ok(b)
+}
+
+/// PlannedBudgetLimits as the Budget shape documents them: keyed by the
+/// start of a month (or quarter) in UTC epoch seconds, from the current
+/// period (or the budget's start, when later) on, at most 12 months or 4
+/// quarters.
+fn check_planned_keys(
+    planned: &Map<String, Value>,
+    time_unit: &str,
+    start: f64,
+    now: f64,
+) -> Result<()> {
+    let max = if time_unit == "QUARTERLY" { 4 } else { 12 };
+    if planned.len() > max {
+        return Err(ApiError::invalid(format!(
+            "PlannedBudgetLimits of a {time_unit} budget take at most {max} entries, not {}",
+            planned.len()
+        )));
+    }
+    let current = render::period_start(time_unit, now).max(render::period_start(time_unit, start));
+    let mut has_current = false;
+    for key in planned.keys() {
+        let at = key.parse::<f64>().map_err(|_| {
+            ApiError::invalid(format!(
+                "PlannedBudgetLimits key {key:?} is not a time in epoch seconds"
+            ))
+        })?;
+        if render::period_start(time_unit, at) != at {
+            return Err(ApiError::invalid(format!(
+                "PlannedBudgetLimits key {key} is not the start of a {time_unit} period (UTC)"
+            )));
+        }
+        if at < current {
+            return Err(ApiError::invalid(format!(
+                "PlannedBudgetLimits key {key} lies before the current period: planned limits start from the current period"
+            )));
+        }
+        has_current |= at == current;
+    }
+    if !has_current {
+        return Err(ApiError::invalid(format!(
+            "PlannedBudgetLimits must include the current period (key {})",
+            current as i64
+        )));
+    }
+    Ok(())
 }
 
 const COST_TYPE_DEFAULTS: [(&str, bool); 11] = [

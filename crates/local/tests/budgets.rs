@@ -591,3 +591,107 @@ async fn accounts_are_kept_apart() {
         .unwrap();
     assert!(other.budgets().is_empty());
 }
+
+/// PlannedBudgetLimits as the Budget shape documents them: keys are period
+/// starts in UTC epoch seconds, from the current period on, at most 12
+/// months (4 quarters), and the current period is among them.
+#[tokio::test]
+async fn planned_limits_must_start_at_the_current_period() {
+    let server = server().await;
+    let c = client(&server);
+    let months = |from: i32, count: u32| -> Vec<String> {
+        let start = Utc.timestamp_opt(month_start(), 0).unwrap();
+        (0..count)
+            .map(|i| {
+                let m = if from < 0 {
+                    start.checked_sub_months(chrono::Months::new(from.unsigned_abs()))
+                } else {
+                    start.checked_add_months(chrono::Months::new(from as u32))
+                };
+                m.unwrap()
+                    .checked_add_months(chrono::Months::new(i))
+                    .unwrap()
+                    .timestamp()
+                    .to_string()
+            })
+            .collect()
+    };
+    let create = |name: &'static str, time_unit: TimeUnit, keys: Vec<String>| {
+        let c = c.clone();
+        async move {
+            let mut b = Budget::builder()
+                .budget_name(name)
+                .budget_type(BudgetType::Cost)
+                .time_unit(time_unit);
+            for k in keys {
+                b = b.planned_budget_limits(k, spend("10", "USD"));
+            }
+            c.create_budget()
+                .account_id(ACCOUNT)
+                .budget(b.build().unwrap())
+                .send()
+                .await
+        }
+    };
+    let refused = [
+        ("past", months(-1, 3), "before the current period"),
+        ("later", months(1, 3), "must include the current period"),
+        ("thirteen", months(0, 13), "at most 12 entries"),
+        (
+            "mid-month",
+            vec![(month_start() + 86_400).to_string()],
+            "not the start of a MONTHLY period",
+        ),
+    ];
+    for (name, keys, expected) in refused {
+        let msg = message(create(name, TimeUnit::Monthly, keys).await);
+        assert!(msg.contains(expected), "{name}: {msg}");
+    }
+    create("twelve", TimeUnit::Monthly, months(0, 12))
+        .await
+        .unwrap();
+    let quarter = Utc.timestamp_opt(month_start(), 0).unwrap();
+    let quarter = Utc
+        .with_ymd_and_hms(
+            quarter.year(),
+            (quarter.month() - 1) / 3 * 3 + 1,
+            1,
+            0,
+            0,
+            0,
+        )
+        .unwrap();
+    let quarters = |n: u32| -> Vec<String> {
+        (0..n)
+            .map(|i| {
+                quarter
+                    .checked_add_months(chrono::Months::new(3 * i))
+                    .unwrap()
+                    .timestamp()
+                    .to_string()
+            })
+            .collect()
+    };
+    let msg = message(create("five-quarters", TimeUnit::Quarterly, quarters(5)).await);
+    assert!(msg.contains("at most 4 entries"), "{msg}");
+    create("four-quarters", TimeUnit::Quarterly, quarters(4))
+        .await
+        .unwrap();
+
+    // UpdateBudget holds to the same rule.
+    let mut b = Budget::builder()
+        .budget_name("twelve")
+        .budget_type(BudgetType::Cost)
+        .time_unit(TimeUnit::Monthly);
+    for k in months(-1, 2) {
+        b = b.planned_budget_limits(k, spend("10", "USD"));
+    }
+    let msg = message(
+        c.update_budget()
+            .account_id(ACCOUNT)
+            .new_budget(b.build().unwrap())
+            .send()
+            .await,
+    );
+    assert!(msg.contains("before the current period"), "{msg}");
+}

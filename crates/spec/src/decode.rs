@@ -21,6 +21,7 @@ use crate::model::{
     TimeUnit,
 };
 use crate::node::{Node, Value};
+use crate::planned::PlannedSchedule;
 use crate::rules::{self, Problem};
 
 /// The latest end date AWS accepts for a budget (TimePeriod end).
@@ -50,6 +51,8 @@ pub(crate) const BUDGET_KEYS: &[&str] = &[
     "tags",
 ];
 const LIMIT_KEYS: &[&str] = &["amount", "unit"];
+/// The keys that make `planned:` a schedule rather than a map of periods.
+const SCHEDULE_KEYS: &[&str] = &["every", "grow", "from"];
 const AUTO_ADJUST_KEYS: &[&str] = &["historical", "forecast"];
 const COMPACT_NOTIFICATION_KEYS: &[&str] = &["on", "to"];
 const STRUCTURED_NOTIFICATION_KEYS: &[&str] = &[
@@ -624,6 +627,7 @@ impl<'a> Decoder<'a> {
         let limit_unit = match &limit {
             Some(BudgetLimit::Fixed(s)) => Some(s.unit.clone()),
             Some(BudgetLimit::Planned(p)) => p.values().next().map(|s| s.unit.clone()),
+            Some(BudgetLimit::Schedule(s)) => Some(s.every.unit.clone()),
             _ => defaults.unit.clone(),
         };
         let notifications = f
@@ -864,7 +868,6 @@ impl<'a> Decoder<'a> {
             Some("planned") => {
                 let node = f.get("planned")?;
                 self.planned(node, time_unit, default_unit.as_deref())
-                    .map(BudgetLimit::Planned)
             }
             Some(_) => {
                 let node = f.get("auto_adjust")?;
@@ -983,7 +986,7 @@ impl<'a> Decoder<'a> {
         node: &Node,
         time_unit: TimeUnit,
         default_unit: Option<&str>,
-    ) -> Option<BTreeMap<NaiveDate, Spend>> {
+    ) -> Option<BudgetLimit> {
         let (max, step) = match time_unit {
             TimeUnit::Monthly => (12, 1),
             TimeUnit::Quarterly => (4, 3),
@@ -1005,6 +1008,14 @@ impl<'a> Decoder<'a> {
             );
             return None;
         };
+        if entries
+            .iter()
+            .any(|(k, _)| SCHEDULE_KEYS.contains(&k.scalar_text().unwrap_or("")))
+        {
+            return self
+                .schedule(entries, time_unit, default_unit)
+                .map(BudgetLimit::Schedule);
+        }
         if entries.is_empty() {
             self.error_help(
                 Code::PlannedCount,
@@ -1089,7 +1100,135 @@ impl<'a> Decoder<'a> {
             );
             return None;
         }
-        Some(out)
+        Some(BudgetLimit::Planned(out))
+    }
+
+    /// `planned: { every: 1000, grow: 2%, from: 2026-01, 2027-06: 1500 }`.
+    fn schedule(
+        &mut self,
+        entries: &[(Node, Node)],
+        time_unit: TimeUnit,
+        default_unit: Option<&str>,
+    ) -> Option<PlannedSchedule> {
+        let mut every = None;
+        let mut grow = None;
+        let mut from = None;
+        let mut grow_pos = None;
+        let mut overrides = BTreeMap::new();
+        let mut ok = true;
+        for (k, v) in entries {
+            let key = k.scalar_text().unwrap_or("");
+            match key {
+                "every" => {
+                    every = self.spend(v, "planned amount", default_unit);
+                    ok &= every.is_some();
+                }
+                "grow" => {
+                    grow_pos = Some(k.pos);
+                    grow = self.growth(v);
+                    ok &= grow.is_some();
+                }
+                "from" => {
+                    let text = v.scalar_text().unwrap_or("");
+                    from = period_key(text, time_unit);
+                    if from.is_none() {
+                        self.error_help(
+                            Code::PlannedKey,
+                            v.pos,
+                            format!("`from: {text}` is not the start of a {time_unit} period"),
+                            "write the period growth counts from, e.g. `from: 2026-01`",
+                        );
+                        ok = false;
+                    }
+                }
+                _ => {
+                    let Some(start) = period_key(key, time_unit) else {
+                        self.error_help(
+                            Code::PlannedKey,
+                            k.pos,
+                            format!(
+                                "`{key}` is neither a schedule key (every, grow, from) nor the start of a {time_unit} period"
+                            ),
+                            "override one period with e.g. `2027-06: 1500`",
+                        );
+                        ok = false;
+                        continue;
+                    };
+                    match self.spend(v, "planned limit", default_unit) {
+                        Some(spend) => {
+                            overrides.insert(start, spend);
+                        }
+                        None => ok = false,
+                    }
+                }
+            }
+        }
+        if !ok {
+            return None;
+        }
+        let Some(every) = every else {
+            self.error_help(
+                Code::PlannedSchedule,
+                entries.first().map_or(Pos::default(), |(k, _)| k.pos),
+                "a planned schedule needs `every:`, the amount of each period",
+                "add e.g. `every: 1000`, or key every period by month (`2026-12: 1000`)",
+            );
+            return None;
+        };
+        if grow.is_some() != from.is_some() {
+            let pos = grow_pos.unwrap_or(entries[0].0.pos);
+            self.error_help(
+                Code::PlannedSchedule,
+                pos,
+                "`grow` and `from` go together: growth counts periods from `from`",
+                "write both, e.g. `grow: 2%, from: 2026-01`, or neither",
+            );
+            return None;
+        }
+        if let Some(other) = overrides
+            .values()
+            .map(|s: &Spend| s.unit.as_str())
+            .find(|u| *u != every.unit)
+        {
+            self.error_help(
+                Code::Unit,
+                entries[0].0.pos,
+                format!("planned limits mix units `{}` and `{other}`", every.unit),
+                "use one unit for every period",
+            );
+            return None;
+        }
+        Some(PlannedSchedule {
+            every,
+            grow,
+            from,
+            overrides,
+        })
+    }
+
+    /// `2%`, `-1.5%`: growth per period, above -100%.
+    fn growth(&mut self, v: &Node) -> Option<Decimal> {
+        let text = v.scalar_text().unwrap_or("").trim();
+        let value = text
+            .strip_suffix('%')
+            .and_then(|n| n.trim().parse::<Decimal>().ok());
+        match value {
+            Some(p)
+                if p > Decimal::NEGATIVE_ONE * Decimal::ONE_HUNDRED
+                    && p <= Decimal::ONE_HUNDRED =>
+            {
+                Some(p)
+            }
+            _ => {
+                self.error_help(
+                    Code::PlannedSchedule,
+                    v.pos,
+                    format!("`grow: {text}` is not a growth per period"),
+                    "write a percentage between -100% and 100%, e.g. `grow: 2%`",
+                );
+                None
+            }
+        }
     }
 
     fn auto_adjust(&mut self, node: &Node, time_unit: TimeUnit) -> Option<AutoAdjust> {

@@ -65,6 +65,7 @@ codes! {
     PlannedKey => "planned-key",
     PlannedCount => "planned-count",
     PlannedGap => "planned-gap",
+    PlannedSchedule => "planned-schedule",
     AutoAdjustPeriod => "auto-adjust-period",
     AutoAdjustNotAllowed => "auto-adjust-not-allowed",
     Date => "date",

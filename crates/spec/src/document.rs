@@ -85,9 +85,8 @@ pub struct BudgetDoc {
     pub period: Option<TimeUnit>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<LimitDoc>,
-    /// Amount per period: keys `YYYY-MM` (monthly) or `YYYY-Qn` (quarterly).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub planned: Option<BTreeMap<String, LimitDoc>>,
+    pub planned: Option<PlannedDoc>,
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "inline_map")]
     pub auto_adjust: Option<AutoAdjustDoc>,
     /// YYYY-MM-DD.
@@ -240,6 +239,25 @@ pub enum LimitDoc {
         #[serde(skip_serializing_if = "Option::is_none")]
         unit: Option<String>,
     },
+}
+
+/// Amount per period: keys `YYYY-MM` (monthly) or `YYYY-Qn` (quarterly);
+/// or a schedule that never ages, `{every: 1000, grow: 2%, from: 2026-01}`,
+/// whose period keys override single periods.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PlannedDoc {
+    /// The amount of every period (makes `planned` a schedule).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub every: Option<LimitDoc>,
+    /// Growth per period, compounding, e.g. `2%`; needs `from`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^\s*-?[0-9]+(\.[0-9]+)?\s*%\s*$"))]
+    pub grow: Option<String>,
+    /// The period growth counts from, `YYYY-MM` or `YYYY-Qn`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(flatten)]
+    pub periods: BTreeMap<String, LimitDoc>,
 }
 
 /// `{historical: N}` (periods to average) or `{forecast: true}`.
@@ -471,6 +489,7 @@ fn shared_cost_unit(config: &Config) -> Option<String> {
     let mut units = config.budgets.iter().filter_map(|b| match &b.budget.limit {
         BudgetLimit::Fixed(s) if !b.budget.budget_type.is_ri_or_sp() => Some(s.unit.as_str()),
         BudgetLimit::Planned(p) => p.values().next().map(|s| s.unit.as_str()),
+        BudgetLimit::Schedule(sc) => Some(sc.every.unit.as_str()),
         _ => None,
     });
     let first = units.next()?;
@@ -496,21 +515,37 @@ fn budget_doc(d: &DesiredBudget, write_account: bool, default_unit: Option<&str>
             LimitDoc::WithUnit(format!("{} {unit}", to_aws_string(amount)))
         }
     };
+    let periods_doc = |p: &BTreeMap<chrono::NaiveDate, crate::model::Spend>| {
+        p.iter()
+            .map(|(date, s)| {
+                (
+                    format_period(*date, b.time_unit),
+                    limit_doc(s.amount, &s.unit),
+                )
+            })
+            .collect()
+    };
     let (limit, planned, auto_adjust) = match &b.limit {
         BudgetLimit::Fixed(_) if b.budget_type.is_ri_or_sp() => (None, None, None),
         BudgetLimit::Fixed(s) => (Some(limit_doc(s.amount, &s.unit)), None, None),
         BudgetLimit::Planned(p) => (
             None,
-            Some(
-                p.iter()
-                    .map(|(date, s)| {
-                        (
-                            format_period(*date, b.time_unit),
-                            limit_doc(s.amount, &s.unit),
-                        )
-                    })
-                    .collect(),
-            ),
+            Some(PlannedDoc {
+                every: None,
+                grow: None,
+                from: None,
+                periods: periods_doc(p),
+            }),
+            None,
+        ),
+        BudgetLimit::Schedule(sc) => (
+            None,
+            Some(PlannedDoc {
+                every: Some(limit_doc(sc.every.amount, &sc.every.unit)),
+                grow: sc.grow.map(|g| format!("{}%", g.normalize())),
+                from: sc.from.map(|f| format_period(f, b.time_unit)),
+                periods: periods_doc(&sc.overrides),
+            }),
             None,
         ),
         BudgetLimit::AutoAdjust(AutoAdjust::Historical { periods }) => (
@@ -533,6 +568,7 @@ fn budget_doc(d: &DesiredBudget, write_account: bool, default_unit: Option<&str>
     let notification_unit = match &b.limit {
         BudgetLimit::Fixed(s) => Some(s.unit.as_str()),
         BudgetLimit::Planned(p) => p.values().next().map(|s| s.unit.as_str()),
+        BudgetLimit::Schedule(sc) => Some(sc.every.unit.as_str()),
         BudgetLimit::AutoAdjust(_) => None,
     };
     BudgetDoc {

@@ -33,6 +33,7 @@ pub mod diagnostic;
 pub mod document;
 pub mod model;
 pub mod node;
+pub mod planned;
 pub mod rules;
 
 use std::collections::hash_map::Entry;

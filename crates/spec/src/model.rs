@@ -345,6 +345,9 @@ pub enum BudgetLimit {
     Fixed(Spend),
     /// An amount per period, keyed by the first day of the period.
     Planned(BTreeMap<NaiveDate, Spend>),
+    /// A planned schedule that never ages, expanded into the current window
+    /// at plan time (`crate::planned`).
+    Schedule(crate::planned::PlannedSchedule),
     /// AWS sets the amount from history or forecast.
     AutoAdjust(AutoAdjust),
 }
