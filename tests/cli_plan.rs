@@ -53,6 +53,11 @@ fn plan_local_on_the_example_shows_every_budget_as_a_create() {
         text.contains("+ notification actual > 80% → finops@example.com"),
         "{text}"
     );
+    // An absolute threshold reads as the YAML says it, with its unit.
+    assert!(
+        text.contains("+ notification actual > 400 USD → data-leads@example.com"),
+        "{text}"
+    );
     assert!(
         text.contains("Plan: 13 to create, 0 to update, 0 to delete."),
         "{text}"
@@ -251,7 +256,7 @@ fn markdown_labels_deletions_and_limits_below_spend() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("before.yaml"),
-        "version: 1\ndefaults: { account: \"111122223333\" }\nbudgets:\n  - { name: \"cost | of @team\", limit: 500 }\n  - { name: \"<img src=x onerror=alert(1)>\", limit: 10 }\n  - { name: steady, limit: 50 }\n",
+        "version: 1\ndefaults: { account: \"111122223333\" }\nbudgets:\n  - { name: \"cost | of @team\", limit: 500 }\n  - { name: \"<img src=x onerror=alert(1)>\", limit: 10, notifications: [{ on: actual > 8 USD, to: [ops@example.com] }, { on: forecasted > 90%, to: [ops@example.com] }] }\n  - { name: steady, limit: 50 }\n",
     )
     .unwrap();
     seed_local_state_with_spend(
@@ -285,10 +290,29 @@ fn markdown_labels_deletions_and_limits_below_spend() {
         .collect();
     assert!(block.len() >= 2, "{md}");
     assert!(block.iter().all(|l| l.starts_with("> - ")), "{md}");
+    // Created and deleted rows say what the budget holds, alerts as the
+    // YAML says them; a deletion's details list what goes.
     assert!(
-        md.contains("| 🗑️ **delete** | <code>111122223333/&lt;img src=x onerror=alert(1)&gt;</code> | **the budget and its alerts** |"),
+        md.contains("| 🗑️ **delete** | <code>111122223333/&lt;img src=x onerror=alert(1)&gt;</code> | **deletes** limit 10 USD; alerts actual &gt; 8 USD, forecasted &gt; 90% |"),
         "{md}"
     );
+    assert!(
+        md.contains("| ➕ create | <code>111122223333/new &#42;&#42;one&#42;&#42;</code> | limit 5 USD; no alerts |"),
+        "{md}"
+    );
+    let deleted: String = md
+        .split("<summary>- delete")
+        .nth(1)
+        .and_then(|d| d.split("</details>").next())
+        .unwrap_or_else(|| panic!("no details for the deletion:\n{md}"))
+        .to_owned();
+    for line in [
+        "- limit: 10 USD",
+        "- notification actual &gt; 8 USD\n",
+        "- notification forecasted &gt; 90%\n",
+    ] {
+        assert!(deleted.contains(line), "{line}:\n{deleted}");
+    }
     let row = |name: &str| {
         md.lines()
             .find(|l| l.starts_with("| ") && l.contains(name))

@@ -22,11 +22,38 @@ fn subscriber_list(subs: &[budgetctl_spec::Subscriber]) -> String {
         .join(", ")
 }
 
-/// Human lines for one change, each with its sign (`+`, `-`, `~`).
+/// The unit of a change's budget: absolute alert thresholds are in it.
+fn unit_of(c: &Change) -> Option<&str> {
+    c.desired
+        .as_ref()
+        .or(c.live.as_ref())
+        .and_then(|b| b.limit_unit())
+}
+
+/// Human lines for one change, each with its sign (`+`, `-`, `~`). Alerts
+/// read as the YAML says them (`actual > 80%`, `actual > 400 USD`).
 fn change_lines(c: &Change) -> Vec<(char, String)> {
     let mut lines = Vec::new();
+    let unit = unit_of(c);
+    let alert = |k: &budgetctl_spec::NotificationKey| k.phrase(unit);
     for f in &c.fields {
         lines.extend(field_lines(f));
+    }
+    if c.action == Action::Delete {
+        // Subscribers are read only for declared budgets; an undeclared
+        // one's go with its alerts.
+        for n in c.live.iter().flat_map(|b| &b.notifications) {
+            let line = if n.subscribers.is_empty() {
+                format!("notification {}", alert(&n.key))
+            } else {
+                format!(
+                    "notification {} → {}",
+                    alert(&n.key),
+                    subscriber_list(&n.subscribers)
+                )
+            };
+            lines.push(('-', line));
+        }
     }
     for n in &c.notifications {
         lines.push(match n {
@@ -36,20 +63,24 @@ fn change_lines(c: &Change) -> Vec<(char, String)> {
             } => (
                 '+',
                 format!(
-                    "notification {notification} → {}",
+                    "notification {} → {}",
+                    alert(notification),
                     subscriber_list(subscribers)
                 ),
             ),
             NotificationChange::Remove { notification } => {
-                ('-', format!("notification {notification}"))
+                ('-', format!("notification {}", alert(notification)))
             }
-            NotificationChange::Change { from, to } => ('~', format!("notification {from} → {to}")),
+            NotificationChange::Change { from, to } => {
+                ('~', format!("notification {} → {}", alert(from), alert(to)))
+            }
             NotificationChange::Subscribers {
                 notification,
                 swap,
                 add,
                 remove,
             } => {
+                let notification = alert(notification);
                 for w in swap {
                     lines.push((
                         '~',
@@ -201,6 +232,58 @@ pub fn text(plan: &Plan, color: bool) -> String {
     out
 }
 
+/// What a created or deleted budget holds, for its table row: the limit
+/// and the alerts, e.g. `limit 100 USD; alerts actual > 80%, forecasted >
+/// 100%; 2 tags`. Long planned schedules are cut to their first periods.
+fn contents(c: &Change) -> String {
+    let mut parts = Vec::new();
+    let value = |f: &FieldDiff| f.after.as_ref().or(f.before.as_ref()).cloned();
+    if let Some((field, v)) = c
+        .fields
+        .iter()
+        .filter(|f| matches!(f.field.as_str(), "limit" | "planned" | "auto_adjust"))
+        .find_map(|f| Some((f.field.as_str(), value(f)?)))
+    {
+        let periods: Vec<&str> = v.split(", ").collect();
+        let v = if field == "planned" && periods.len() > 3 {
+            format!(
+                "{}, … ({} more)",
+                periods[..2].join(", "),
+                periods.len() - 2
+            )
+        } else {
+            v
+        };
+        parts.push(format!("{field} {v}"));
+    }
+    let unit = unit_of(c);
+    let alerts: Vec<String> = match c.action {
+        Action::Delete => c
+            .live
+            .iter()
+            .flat_map(|b| &b.notifications)
+            .map(|n| n.key.phrase(unit))
+            .collect(),
+        _ => c
+            .notifications
+            .iter()
+            .filter_map(|n| match n {
+                NotificationChange::Add { notification, .. } => Some(notification.phrase(unit)),
+                _ => None,
+            })
+            .collect(),
+    };
+    match alerts.len() {
+        0 => parts.push("no alerts".to_owned()),
+        1 => parts.push(format!("alert {}", alerts[0])),
+        _ => parts.push(format!("alerts {}", alerts.join(", "))),
+    }
+    if !c.tags.is_empty() {
+        parts.push(plural(c.tags.len(), "tag"));
+    }
+    parts.join("; ")
+}
+
 /// Make user text inert in markdown and HTML: no markup, no mentions, no
 /// table breaks, no code spans.
 pub fn escape_markdown(text: &str) -> String {
@@ -301,8 +384,9 @@ pub fn markdown(plan: &Plan) -> String {
                 Action::Delete => "🗑️",
             };
             let what = match c.action {
-                Action::Delete => "**the budget and its alerts**".to_owned(),
-                _ => {
+                Action::Create => escape_markdown(&contents(c)),
+                Action::Delete => format!("**deletes** {}", escape_markdown(&contents(c))),
+                Action::Update => {
                     let fields: Vec<String> =
                         c.fields.iter().map(|f| escape_markdown(&f.field)).collect();
                     let mut parts = Vec::new();

@@ -234,15 +234,7 @@ pub fn diff(desired: &Config, live: &Live, accounts: &[AccountId], today: NaiveD
         if ignored(&l.account, &l.budget.name) {
             plan.ignored.push(r);
         } else if settings(&l.account).prune {
-            plan.changes.push(Change {
-                action: Action::Delete,
-                budget: r,
-                fields: Vec::new(),
-                notifications: Vec::new(),
-                tags: Vec::new(),
-                desired: None,
-                live: Some(l.budget.clone()),
-            });
+            plan.changes.push(delete(r, &l.budget));
         } else {
             plan.unmanaged.push(r);
         }
@@ -384,6 +376,42 @@ fn create(r: BudgetRef, desired: &Budget) -> Change {
             .collect(),
         desired: Some(desired.clone()),
         live: None,
+    }
+}
+
+/// A deletion shows what goes: the fields a create would show, as before
+/// values. Its alerts are in `live`; apply deletes the budget in one call.
+fn delete(r: BudgetRef, live: &Budget) -> Change {
+    let mut fields = vec![
+        FieldDiff {
+            field: "type".into(),
+            before: Some(live.budget_type.to_string()),
+            after: None,
+        },
+        FieldDiff {
+            field: "period".into(),
+            before: Some(live.time_unit.to_string()),
+            after: None,
+        },
+    ];
+    fields.extend(
+        field_diffs(&blank(live), live)
+            .into_iter()
+            .filter(|f| f.after.is_some())
+            .map(|f| FieldDiff {
+                field: f.field,
+                before: f.after,
+                after: None,
+            }),
+    );
+    Change {
+        action: Action::Delete,
+        budget: r,
+        fields,
+        notifications: Vec::new(),
+        tags: Vec::new(),
+        desired: None,
+        live: Some(live.clone()),
     }
 }
 

@@ -565,12 +565,7 @@ fn budget_doc(d: &DesiredBudget, write_account: bool, default_unit: Option<&str>
             }),
         ),
     };
-    let notification_unit = match &b.limit {
-        BudgetLimit::Fixed(s) => Some(s.unit.as_str()),
-        BudgetLimit::Planned(p) => p.values().next().map(|s| s.unit.as_str()),
-        BudgetLimit::Schedule(sc) => Some(sc.every.unit.as_str()),
-        BudgetLimit::AutoAdjust(_) => None,
-    };
+    let notification_unit = b.limit_unit();
     BudgetDoc {
         name: b.name.clone(),
         account: write_account.then(|| d.account.to_string()),

@@ -491,6 +491,28 @@ impl fmt::Display for NotificationKey {
     }
 }
 
+impl NotificationKey {
+    /// The alert as a budget file says it: `actual > 80%`, `actual > 400 USD`
+    /// (`unit` is the budget's); without a unit an absolute threshold says
+    /// so, `actual > 400 (absolute)`, never the bare number `validate` calls
+    /// ambiguous.
+    pub fn phrase(&self, unit: Option<&str>) -> String {
+        let threshold = crate::amount::to_aws_string(self.threshold);
+        let value = match (self.threshold_type, unit) {
+            (ThresholdType::Percentage, _) => format!("{threshold}%"),
+            (ThresholdType::AbsoluteValue, Some(unit)) if !unit.is_empty() => {
+                format!("{threshold} {unit}")
+            }
+            (ThresholdType::AbsoluteValue, _) => format!("{threshold} (absolute)"),
+        };
+        format!(
+            "{} {} {value}",
+            self.notification_type,
+            self.comparison.symbol()
+        )
+    }
+}
+
 /// An alert and who receives it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notification {
@@ -520,6 +542,19 @@ pub struct Budget {
     /// `None` when the file does not manage this budget's tags; `Some(empty)`
     /// when it declares that the budget has none.
     pub tags: Option<BTreeMap<String, String>>,
+}
+
+impl Budget {
+    /// The unit the limit is in, and so the unit of absolute alert
+    /// thresholds; `None` for auto-adjusting budgets, whose amount is AWS's.
+    pub fn limit_unit(&self) -> Option<&str> {
+        match &self.limit {
+            BudgetLimit::Fixed(s) => Some(&s.unit),
+            BudgetLimit::Planned(p) => p.values().next().map(|s| s.unit.as_str()),
+            BudgetLimit::Schedule(sc) => Some(&sc.every.unit),
+            BudgetLimit::AutoAdjust(_) => None,
+        }
+    }
 }
 
 /// Where something was declared, for messages that point back at the file.
