@@ -323,3 +323,52 @@ fn terraform_applies_plans_clean_updates_and_destroys() {
     );
     assert!(!body.contains("tf-monthly"), "{body}");
 }
+
+/// The request log carries no colour codes with `--no-color`, with
+/// `NO_COLOR`, or when it goes to a file rather than a terminal.
+#[test]
+fn local_serve_logs_without_colour_codes_to_a_file() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    for (flags, no_color_env) in [
+        (&["--no-color"][..], false),
+        (&[][..], true),
+        (&[][..], false),
+    ] {
+        let log = dir.path().join("serve.log");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_budgetctl"));
+        command
+            .args(["local", "serve", "--port", "0", "--ephemeral"])
+            .args(flags)
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).unwrap());
+        if no_color_env {
+            command.env("NO_COLOR", "1");
+        } else {
+            command.env_remove("NO_COLOR");
+        }
+        let mut child = command.spawn().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line.trim().rsplit(' ').next().unwrap().to_owned();
+        let (status, _) = post(
+            &url,
+            "DescribeBudgets",
+            &format!(r#"{{"AccountId":"{ACCOUNT}"}}"#),
+        );
+        assert_eq!(status, 200);
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        assert!(child.wait().unwrap().success());
+        let text = std::fs::read_to_string(&log).unwrap();
+        assert!(text.contains("DescribeBudgets"), "{flags:?}: {text}");
+        assert!(
+            !text.contains('\u{1b}'),
+            "{flags:?} NO_COLOR={no_color_env}: {text:?}"
+        );
+    }
+}

@@ -54,8 +54,8 @@ struct JsonSummary {
     failed: usize,
 }
 
-pub fn run(args: ApplyArgs, color: bool) -> ExitCode {
-    match runtime().and_then(|rt| rt.block_on(apply(&args, color))) {
+pub fn run(args: ApplyArgs, colors: crate::Colors) -> ExitCode {
+    match runtime().and_then(|rt| rt.block_on(apply(&args, colors))) {
         Ok(code) => code,
         Err(message) => {
             eprintln!("error: {message}");
@@ -64,7 +64,7 @@ pub fn run(args: ApplyArgs, color: bool) -> ExitCode {
     }
 }
 
-async fn apply(args: &ApplyArgs, color: bool) -> Result<ExitCode, String> {
+async fn apply(args: &ApplyArgs, colors: crate::Colors) -> Result<ExitCode, String> {
     let json = args.format == ApplyFormat::Json;
     let (plan, endpoint) = match &args.plan_file {
         Some(path) => {
@@ -75,7 +75,7 @@ async fn apply(args: &ApplyArgs, color: bool) -> Result<ExitCode, String> {
         }
         None => {
             let loaded = crate::load(&args.scope.files);
-            crate::print_diagnostics(&loaded, color);
+            crate::print_diagnostics(&loaded, colors.stderr);
             if loaded.has_errors() {
                 return Ok(ExitCode::FAILURE);
             }
@@ -98,7 +98,7 @@ async fn apply(args: &ApplyArgs, color: bool) -> Result<ExitCode, String> {
             (plan, endpoint)
         }
     };
-    let code = carry_out(args, &plan, &endpoint, color, json).await;
+    let code = carry_out(args, &plan, &endpoint, colors.stdout, json).await;
     endpoint.close().await?;
     code
 }

@@ -5,13 +5,15 @@ use std::process::ExitCode;
 
 use budgetctl_local::{LocalOptions, LocalServer};
 
-pub fn serve(options: LocalOptions) -> ExitCode {
+/// `color`: whether the log on stderr may carry colour codes.
+pub fn serve(options: LocalOptions, color: bool) -> ExitCode {
     // One line per request (operation, status, ms) on stderr; RUST_LOG overrides.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("budgetctl_local=info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(color)
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -174,19 +174,28 @@ fn version() -> &'static str {
     })
 }
 
-/// Whether to colour what goes to stdout.
-fn stdout_color(cli: &Cli) -> bool {
-    !cli.no_color
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::io::stdout().is_terminal()
+/// Whether to colour each stream: never with `--no-color` or `NO_COLOR`,
+/// and only where the stream is a terminal (not a file or a pipe).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Colors {
+    pub stdout: bool,
+    pub stderr: bool,
+}
+
+impl Colors {
+    fn decide(no_color: bool) -> Colors {
+        let allowed = !no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        Colors {
+            stdout: allowed && std::io::stdout().is_terminal(),
+            stderr: allowed && std::io::stderr().is_terminal(),
+        }
+    }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let color = !cli.no_color
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::io::stderr().is_terminal();
-    let out_color = stdout_color(&cli);
+    let colors = Colors::decide(cli.no_color);
+    let color = colors.stderr;
     match cli.command {
         Command::Validate { files, format } => validate(files, format, color),
         Command::Local {
@@ -198,12 +207,15 @@ fn main() -> ExitCode {
                     ephemeral,
                     partition,
                 },
-        } => local::serve(budgetctl_local::LocalOptions {
-            host,
-            port,
-            state: (!ephemeral).then_some(state),
-            partition,
-        }),
+        } => local::serve(
+            budgetctl_local::LocalOptions {
+                host,
+                port,
+                state: (!ephemeral).then_some(state),
+                partition,
+            },
+            colors.stderr,
+        ),
         Command::Plan {
             scope,
             connect,
@@ -222,7 +234,7 @@ fn main() -> ExitCode {
                 parallelism: usize::from(parallelism),
                 verbose,
             },
-            out_color,
+            colors,
         ),
         Command::Apply {
             plan_file,
@@ -244,7 +256,7 @@ fn main() -> ExitCode {
                 format,
                 verbose,
             },
-            out_color,
+            colors,
         ),
         Command::Import {
             accounts,

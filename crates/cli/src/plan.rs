@@ -143,9 +143,9 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|e| format!("cannot start the async runtime: {e}"))
 }
 
-pub fn run(args: PlanArgs, color: bool) -> ExitCode {
+pub fn run(args: PlanArgs, colors: crate::Colors) -> ExitCode {
     let loaded = crate::load(&args.scope.files);
-    crate::print_diagnostics(&loaded, color);
+    crate::print_diagnostics(&loaded, colors.stderr);
     if loaded.has_errors() {
         return ExitCode::FAILURE;
     }
@@ -179,7 +179,7 @@ pub fn run(args: PlanArgs, color: bool) -> ExitCode {
         return ExitCode::FAILURE;
     }
     let text = match args.format {
-        PlanFormat::Text => render::text(&plan, color),
+        PlanFormat::Text => render::text(&plan, colors.stdout),
         PlanFormat::Markdown => render::markdown(&plan),
         PlanFormat::Json => match crate::output::json(&plan) {
             Ok(json) => json + "\n",
