@@ -277,3 +277,141 @@ fn apply_killed_midway_finishes_on_the_next_apply() {
     let plan = budgetctl_in(dir.path(), &plan_args);
     assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
 }
+
+/// Writes budgetctl-local carried out, by operation.
+fn writes(served: &Served) -> u64 {
+    [
+        "CreateBudget",
+        "UpdateBudget",
+        "DeleteBudget",
+        "CreateNotification",
+        "UpdateNotification",
+        "DeleteNotification",
+        "CreateSubscriber",
+        "UpdateSubscriber",
+        "DeleteSubscriber",
+        "TagResource",
+        "UntagResource",
+    ]
+    .iter()
+    .map(|op| served.applied(op))
+    .sum()
+}
+
+/// A saved plan is a promise that apply checks, not a script: apply derives
+/// the plan again from the files it names, against live state, and refuses
+/// one whose changes differ, change for change. Each tampering below is
+/// refused with a clear message and nothing written; the honest plan applies.
+#[test]
+fn a_tampered_saved_plan_is_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(&dir.path().join("state.json"));
+    let endpoint = ["--endpoint-url", served.url.as_str()];
+    let run = |args: &[&str]| {
+        let mut a = args.to_vec();
+        a.extend_from_slice(&endpoint);
+        budgetctl_in(dir.path(), &a)
+    };
+    let files = |limit: u32| {
+        format!(
+            "version: 1\ndefaults: {{account: \"{ACCOUNT}\"}}\naccounts:\n  \"{ACCOUNT}\": {{ignore: [\"legacy-*\"]}}\nbudgets:\n  - name: team\n    limit: {limit}\n    notifications:\n      - on: actual > 80%\n        to: [finops@example.com]\n"
+        )
+    };
+    std::fs::create_dir(dir.path().join("legacy")).unwrap();
+    std::fs::write(
+        dir.path().join("legacy/budgets.yaml"),
+        format!("version: 1\ndefaults: {{account: \"{ACCOUNT}\"}}\nbudgets:\n  - {{name: legacy-old, limit: 5}}\n"),
+    )
+    .unwrap();
+    assert!(
+        run(&["apply", "--auto-approve", "-f", "legacy/budgets.yaml"])
+            .status
+            .success()
+    );
+    std::fs::write(dir.path().join("budgets.yaml"), files(500)).unwrap();
+    assert!(run(&["apply", "--auto-approve"]).status.success());
+    std::fs::write(dir.path().join("budgets.yaml"), files(1000)).unwrap();
+    let saved = run(&["plan", "--out", "plan.json"]);
+    assert!(saved.status.success(), "{}", text(&saved));
+    let honest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("plan.json")).unwrap())
+            .unwrap();
+    assert_eq!(honest["changes"].as_array().unwrap().len(), 1, "{honest}");
+
+    type Tamper = Box<dyn Fn(&mut serde_json::Value)>;
+    let tampered: [(&str, Tamper, &str); 5] = [
+        (
+            "a limit and a subscriber the displayed fields do not show",
+            Box::new(|p| {
+                let d = &mut p["changes"][0]["desired"];
+                d["limit"]["fixed"]["amount"] = "999999".into();
+                d["notifications"][0]["subscribers"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(serde_json::json!({"email": "attacker@evil.example"}));
+            }),
+            "does not match what the files say",
+        ),
+        (
+            "a create in an account no file names",
+            Box::new(|p| {
+                let mut c = p["changes"][0].clone();
+                c["action"] = "create".into();
+                c["account"] = "999988887777".into();
+                c["live"] = serde_json::Value::Null;
+                p["changes"].as_array_mut().unwrap().push(c);
+            }),
+            "does not match what the files say",
+        ),
+        (
+            "a delete of an ignored budget in an account without prune",
+            Box::new(|p| {
+                p["changes"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(serde_json::json!({
+                        "action": "delete", "account": ACCOUNT, "name": "legacy-old",
+                        "fields": [], "notifications": [], "tags": [],
+                        "desired": null, "live": null
+                    }));
+            }),
+            "does not match what the files say",
+        ),
+        (
+            "a create under another name than the one it reports",
+            Box::new(|p| {
+                p["changes"][0]["desired"]["name"] = "shadow".into();
+            }),
+            "does not match what the files say",
+        ),
+        (
+            "no inputs, so no file check",
+            Box::new(|p| p["inputs"] = serde_json::json!({})),
+            "names no budget files",
+        ),
+    ];
+    for (what, tamper, expected) in tampered {
+        let mut plan = honest.clone();
+        tamper(&mut plan);
+        std::fs::write(
+            dir.path().join("tampered.json"),
+            serde_json::to_string(&plan).unwrap(),
+        )
+        .unwrap();
+        let before = writes(&served);
+        let out = run(&["apply", "tampered.json"]);
+        assert_eq!(out.status.code(), Some(1), "{what}: {}", text(&out));
+        assert!(text(&out).contains(expected), "{what}: {}", text(&out));
+        assert!(
+            text(&out).contains("nothing was applied"),
+            "{what}: {}",
+            text(&out)
+        );
+        assert_eq!(writes(&served), before, "{what}: nothing written");
+    }
+
+    let applied = run(&["apply", "plan.json"]);
+    assert!(applied.status.success(), "{}", text(&applied));
+    let clean = run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(clean.status.code(), Some(0), "{}", text(&clean));
+}

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::client::Clients;
-use budgetctl_diff::{Action, Plan, fingerprint};
+use budgetctl_diff::{Action, Plan, WarningKind, fingerprint};
 use budgetctl_spec::AccountId;
 
 use crate::read::{AwsError, ReadScope, read_account};
@@ -107,6 +107,47 @@ pub async fn check_fresh(
             if let Some(reason) = reason {
                 stale.push(StaleBudget { address, reason });
             }
+        }
+    }
+    if stale.is_empty() {
+        Ok(())
+    } else {
+        Err(StaleError::Changed(stale))
+    }
+}
+
+/// The same check against a plan derived again from the files (`now`): the
+/// budgets `then` changes, compared by the fingerprints each plan recorded.
+/// No read of its own: `now` read every budget in scope.
+pub fn stale_against(then: &Plan, now: &Plan) -> Result<(), StaleError> {
+    let mut stale = Vec::new();
+    for c in &then.changes {
+        let address = c.budget.address();
+        let unreadable = now
+            .warnings
+            .iter()
+            .any(|w| w.kind == WarningKind::Unreadable && w.budget == c.budget);
+        let reason = match (c.action, now.fingerprints.get(&address)) {
+            (_, None) if unreadable => {
+                Some("it can no longer be read by this budgetctl".to_owned())
+            }
+            (Action::Create, None) => None,
+            (Action::Create, Some(_)) => Some("created since the plan".to_owned()),
+            (_, None) => Some("deleted since the plan".to_owned()),
+            (_, Some(now)) => match then.fingerprints.get(&address) {
+                None => Some("the plan has no fingerprint of it".to_owned()),
+                Some(then) if then.last_updated != now.last_updated => Some(format!(
+                    "updated at {} after the plan read it",
+                    now.last_updated.as_deref().unwrap_or("an unknown time")
+                )),
+                Some(then) if then.hash != now.hash => {
+                    Some("its limit, notifications, subscribers or tags changed".to_owned())
+                }
+                Some(_) => None,
+            },
+        };
+        if let Some(reason) = reason {
+            stale.push(StaleBudget { address, reason });
         }
     }
     if stale.is_empty() {

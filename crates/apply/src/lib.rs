@@ -31,6 +31,6 @@ pub use execute::{
     ApplyOptions, ApplyReport, ChangeResult, DEFAULT_MAX_REQUESTS_PER_SECOND, Progress, Quiet,
     WriteError, apply_plan, new_budget,
 };
-pub use fresh::{StaleBudget, StaleError, check_fresh};
+pub use fresh::{StaleBudget, StaleError, check_fresh, stale_against};
 pub use read::{AwsError, ReadScope, budget_arn, read_account, read_budget};
 pub use write::create_budget;

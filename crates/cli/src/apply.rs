@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use budgetctl_apply::{
     ApplyOptions, ApplyReport, ChangeResult, Progress, StaleError, apply_plan, check_fresh,
+    stale_against,
 };
 use budgetctl_diff::{Action, BudgetRef, PLAN_FORMAT_VERSION, Plan};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -68,10 +69,32 @@ async fn apply(args: &ApplyArgs, colors: crate::Colors) -> Result<ExitCode, Stri
     let json = args.format == ApplyFormat::Json;
     let (plan, endpoint) = match &args.plan_file {
         Some(path) => {
-            let plan = read_saved(path)?;
-            // A saved plan is applied through the roles it was read with.
-            let endpoint = Endpoint::open(&args.connect, &plan.roles).await?;
-            (plan, endpoint)
+            let saved = read_saved(path)?;
+            let (loaded, scope) = saved_inputs(&saved, colors)?;
+            let roles = roles_of(&loaded.config);
+            if roles != saved.roles {
+                return Err(format!(
+                    "{} names other roles than the files it was made from; nothing was applied. Run plan again.",
+                    path.display()
+                ));
+            }
+            let endpoint = Endpoint::open(&args.connect, &roles).await?;
+            let derived = compute(
+                &scope,
+                &loaded,
+                &endpoint.clients,
+                args.parallelism,
+                args.verbose,
+            )
+            .await;
+            let checked = derived.and_then(|now| checked_against(&saved, now, path));
+            match checked {
+                Ok(plan) => (plan, endpoint),
+                Err(e) => {
+                    endpoint.close().await?;
+                    return Err(e);
+                }
+            }
         }
         None => {
             let loaded = crate::load(&args.scope.files);
@@ -149,9 +172,10 @@ async fn carry_out(
             return Ok(ExitCode::FAILURE);
         }
     }
-    // A saved plan, or one that waited for a person, may describe a world
-    // that has moved on: read what it touches again before any write.
-    if !fresh || !args.auto_approve {
+    // A plan that waited for a person may describe a world that has moved
+    // on: read what it touches again before any write. (A saved plan was
+    // derived again from its files, and checked, before it was shown.)
+    if fresh && !args.auto_approve {
         match check_fresh(&endpoint.clients, plan, args.parallelism).await {
             Ok(()) => {}
             Err(StaleError::Aws(e)) => return Err(crate::plan::explain(&e)),
@@ -205,6 +229,12 @@ fn read_saved(path: &std::path::Path) -> Result<Plan, String> {
             path.display()
         )
     })?;
+    if plan.inputs.is_empty() {
+        return Err(format!(
+            "{} names no budget files, so it cannot be checked against them; nothing was applied. Save plans with `budgetctl plan --out`.",
+            path.display()
+        ));
+    }
     let mut changed = Vec::new();
     for (file, digest) in &plan.inputs {
         match std::fs::read_to_string(file) {
@@ -220,6 +250,75 @@ fn read_saved(path: &std::path::Path) -> Result<Plan, String> {
         ));
     }
     Ok(plan)
+}
+
+/// The files a saved plan names, loaded, and the scope it was made in. The
+/// plan is derived again from exactly these files.
+fn saved_inputs(
+    saved: &Plan,
+    colors: crate::Colors,
+) -> Result<(budgetctl_spec::Loaded, ScopeArgs), String> {
+    let scope = ScopeArgs {
+        files: saved.inputs.keys().map(PathBuf::from).collect(),
+        accounts: saved.scope.accounts.clone(),
+        targets: saved.scope.targets.clone(),
+    };
+    let loaded = budgetctl_spec::load_paths(&scope.files);
+    crate::print_diagnostics(&loaded, colors.stderr);
+    if loaded.has_errors() {
+        return Err(
+            "the budget files the plan names do not validate; nothing was applied".to_owned(),
+        );
+    }
+    Ok((loaded, scope))
+}
+
+/// The plan derived again from the files (`now`), when it promises what the
+/// saved one does: the same changes, change for change. A world that moved
+/// on is a stale plan; anything else is a plan that does not say what the
+/// files say, whoever wrote it.
+fn checked_against(saved: &Plan, now: Plan, path: &std::path::Path) -> Result<Plan, String> {
+    stale_against(saved, &now).map_err(|e| e.to_string())?;
+    if now.has_errors() {
+        return Err(format!(
+            "the files the plan was made from now have changes AWS cannot make ({}); nothing was applied. Run plan again.",
+            now.errors
+                .iter()
+                .map(|e| format!("{}: {}", e.budget.address(), e.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
+    if now.changes != saved.changes {
+        let differs = saved
+            .changes
+            .iter()
+            .zip(&now.changes)
+            .position(|(a, b)| a != b)
+            .unwrap_or_else(|| saved.changes.len().min(now.changes.len()));
+        let which = saved
+            .changes
+            .get(differs)
+            .or_else(|| now.changes.get(differs))
+            .map(|c| format!("{} {}", verb_of(c.action), c.budget.address()))
+            .unwrap_or_default();
+        return Err(format!(
+            "{} does not match what the files say against live state: {} saved, {} derived from the files now, the first difference at change {} ({which}); nothing was applied. A saved plan is checked, not trusted: run plan again.",
+            path.display(),
+            render::plural(saved.changes.len(), "change"),
+            render::plural(now.changes.len(), "change"),
+            differs + 1,
+        ));
+    }
+    Ok(now)
+}
+
+fn verb_of(action: Action) -> &'static str {
+    match action {
+        Action::Create => "create",
+        Action::Update => "update",
+        Action::Delete => "delete",
+    }
 }
 
 fn confirmed() -> Result<bool, String> {

@@ -267,6 +267,10 @@ pub async fn compute(
     }
     let today = chrono::Utc::now().date_naive();
     let mut plan = diff(&config, &live, &accounts, today);
+    plan.scope = budgetctl_diff::PlanScope {
+        accounts: scope_args.accounts.clone(),
+        targets: scope_args.targets.clone(),
+    };
     for file in &loaded.files {
         plan.inputs
             .insert(file.path.display().to_string(), file_digest(&file.text));

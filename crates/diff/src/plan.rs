@@ -35,6 +35,25 @@ pub struct Plan {
     /// (`accounts.<id>.role`), so that a saved plan is applied as it was read.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub roles: BTreeMap<AccountId, String>,
+    /// `--account` and `--target` the plan was made with: apply derives a
+    /// saved plan again from its inputs within the same scope.
+    #[serde(default, skip_serializing_if = "PlanScope::is_empty")]
+    pub scope: PlanScope,
+}
+
+/// The narrowing a plan was made with (`--account`, `--target`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanScope {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<String>,
+}
+
+impl PlanScope {
+    pub fn is_empty(&self) -> bool {
+        self.accounts.is_empty() && self.targets.is_empty()
+    }
 }
 
 impl Plan {
