@@ -241,3 +241,42 @@ fn the_schema_rejects_what_validate_rejects_by_shape() {
         assert!(!validator.is_valid(&document), "schema accepted {bad}");
     }
 }
+
+/// An error past column 65,535 (a one-line flow list of 70,000 characters)
+/// is shown without the source line, never as a panic of the renderer.
+#[test]
+fn an_error_far_along_a_long_line_is_shown_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut line = String::from("budgets: [");
+    let mut i = 0;
+    while line.len() < 70_000 {
+        line.push_str(&format!("{{name: b{i}, limit: 1}}, "));
+        i += 1;
+    }
+    line.push_str("{name: last, limt: 2}]");
+    let column = line.find("limt").unwrap() + 1;
+    assert!(column > 70_000);
+    let file = dir.path().join("long.yaml");
+    std::fs::write(
+        &file,
+        format!("version: 1\ndefaults: {{account: \"111122223333\"}}\n{line}\n"),
+    )
+    .unwrap();
+    let out = budgetctl(&["validate", "-f", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("long.yaml:3:{column}")),
+        "{}",
+        &err[..err.len().min(2000)]
+    );
+    assert!(
+        err.contains("unknown key `limt`"),
+        "{}",
+        &err[..err.len().min(2000)]
+    );
+    assert!(
+        err.len() < 10_000,
+        "the 70,000-character line is not printed"
+    );
+}

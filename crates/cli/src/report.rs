@@ -68,10 +68,41 @@ fn source_span(text: &str, pos: &budgetctl_spec::diagnostic::Pos) -> SourceSpan 
     SourceSpan::new(pos.offset.into(), pos.len)
 }
 
+/// Source lines longer than this are not quoted: a caret under column
+/// 70,000 helps no one, and miette's renderer cannot place one past column
+/// 65,535 (it panics).
+const MAX_QUOTED_LINE: usize = 1_000;
+
+/// The length of the line around byte `offset` of `text`.
+fn line_len_at(text: &str, offset: usize) -> usize {
+    let offset = offset.min(text.len());
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    end - start
+}
+
 /// The diagnostic as text: `file:line:col`, the message, the source line with
-/// a caret, and the hint.
+/// a caret, and the hint. Where a line to quote is very long, the location
+/// and message alone.
 pub fn render(d: &Diagnostic, color: bool) -> String {
     let file = &d.span.file;
+    let spans = std::iter::once(&d.span)
+        .chain(d.related.iter().map(|(s, _)| s))
+        .filter(|s| std::sync::Arc::ptr_eq(&s.file, file));
+    let longest = spans
+        .map(|s| line_len_at(&file.text, source_span(&file.text, &s.pos).offset()))
+        .max()
+        .unwrap_or(0);
+    if longest > MAX_QUOTED_LINE {
+        let mut out = format!("{d}\n");
+        for (span, label) in &d.related {
+            out.push_str(&format!("  {label}: {span}\n"));
+        }
+        out.push_str(&format!(
+            "  (the line is {longest} characters long and is not quoted)\n"
+        ));
+        return out;
+    }
     // miette appends line:column to the name itself.
     let name = file.path.display().to_string();
     let mut labels = vec![LabeledSpan::new_primary_with_span(
