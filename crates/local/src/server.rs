@@ -81,6 +81,11 @@ impl LocalServer {
             Some(path) => Store::load(path)?,
             None => Store::default(),
         };
+        Self::serve(store, options).await
+    }
+
+    /// Serve `store` as it is (`start` checked it when it came from a file).
+    async fn serve(store: Store, options: LocalOptions) -> Result<LocalServer, LocalError> {
         let shared = Arc::new(Shared {
             service: Arc::new(Service::new(store).in_partition(&options.partition)),
             state_path: options.state.clone(),
@@ -345,7 +350,18 @@ async fn handle(shared: &Shared, headers: &HeaderMap, operation: &str, body: &[u
     if let Err(e) = service.authorize(authorization, operation, &input) {
         return error_response(&e);
     }
-    let result = service.call(operation, &input);
+    // A panic in an operation is a bug of budgetctl-local; the client gets
+    // an InternalErrorException, never a closed connection.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        service.call(operation, &input)
+    }))
+    .unwrap_or_else(|_| {
+        tracing::error!(operation, "the operation panicked");
+        Err(ApiError::new(
+            ErrorKind::InternalError,
+            format!("budgetctl-local failed on {operation}: this is a bug of budgetctl-local"),
+        ))
+    });
     if result.is_ok() {
         shared.changed.notify_one();
     }
@@ -413,5 +429,43 @@ async fn seed_spend(State(shared): State<Arc<Shared>>, body: Bytes) -> Response 
             StatusCode::NO_CONTENT.into_response()
         }
         Err(e) => error_response(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store the load check would refuse, served anyway: an operation that
+    /// meets it answers InternalErrorException instead of dropping the
+    /// connection.
+    #[tokio::test]
+    async fn a_panicking_operation_answers_internal_error() {
+        let mut store = Store::default();
+        let entry = serde_json::json!({
+            "budget": 5, "notifications": [], "tags": {}
+        });
+        store
+            .accounts
+            .entry("111122223333".into())
+            .or_default()
+            .budgets
+            .insert("b".into(), serde_json::from_value(entry).unwrap());
+        let server = LocalServer::serve(store, LocalOptions::default())
+            .await
+            .unwrap();
+        let response = handle(
+            &server.shared,
+            &HeaderMap::from_iter([(
+                axum::http::header::AUTHORIZATION,
+                "AWS4-HMAC-SHA256 Credential=AKID/20261201/us-east-1/budgets/aws4_request, SignedHeaders=host, Signature=0"
+                    .parse()
+                    .unwrap(),
+            )]),
+            "DescribeBudget",
+            br#"{"AccountId":"111122223333","BudgetName":"b"}"#,
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

@@ -101,6 +101,14 @@ pub enum StateError {
         path: PathBuf,
         source: serde_json::Error,
     },
+    #[error(
+        "state file {path} holds {entry}, which {problem}; it was left untouched: fix or remove that entry, move the file away, or pass another --state"
+    )]
+    Invalid {
+        path: PathBuf,
+        entry: String,
+        problem: String,
+    },
     #[error("cannot write state file {path}: {source}")]
     Write {
         path: PathBuf,
@@ -121,10 +129,93 @@ impl Store {
                 });
             }
         };
-        serde_json::from_str(&text).map_err(|source| StateError::Corrupt {
+        let store: Store = serde_json::from_str(&text).map_err(|source| StateError::Corrupt {
             path: path.to_owned(),
             source,
-        })
+        })?;
+        store
+            .check()
+            .map_err(|(entry, problem)| StateError::Invalid {
+                path: path.to_owned(),
+                entry,
+                problem,
+            })?;
+        Ok(store)
+    }
+
+    /// Every entry in the shape the service reads: the entry's path and
+    /// what is wrong with it otherwise. A state file is JSON anyone can edit;
+    /// the service must never meet a budget that is not an object.
+    pub fn check(&self) -> Result<(), (String, String)> {
+        fn object<'v>(
+            v: &'v Value,
+            entry: &str,
+            strings: &[&str],
+        ) -> Result<&'v serde_json::Map<String, Value>, (String, String)> {
+            let Some(obj) = v.as_object() else {
+                return Err((entry.to_owned(), format!("is {v}, not a JSON object")));
+            };
+            for key in strings {
+                if !obj.get(*key).is_some_and(Value::is_string) {
+                    return Err((
+                        format!("{entry}.{key}"),
+                        "is missing or not a string".into(),
+                    ));
+                }
+            }
+            Ok(obj)
+        }
+        for (id, account) in &self.accounts {
+            if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
+                return Err((
+                    format!("accounts.{id}"),
+                    "is not a 12-digit account id".into(),
+                ));
+            }
+            for (name, b) in &account.budgets {
+                let at = format!("accounts.{id}.budgets.{name}");
+                let budget = object(
+                    &b.budget,
+                    &format!("{at}.budget"),
+                    &["BudgetName", "BudgetType", "TimeUnit"],
+                )?;
+                if budget.get("BudgetName").and_then(Value::as_str) != Some(name.as_str()) {
+                    return Err((
+                        format!("{at}.budget.BudgetName"),
+                        format!("is not {name:?}, the name it is stored under"),
+                    ));
+                }
+                for (i, n) in b.notifications.iter().enumerate() {
+                    let at = format!("{at}.notifications[{i}]");
+                    let notification = object(
+                        &n.notification,
+                        &format!("{at}.notification"),
+                        &["NotificationType", "ComparisonOperator"],
+                    )?;
+                    if !notification.get("Threshold").is_some_and(Value::is_number) {
+                        return Err((
+                            format!("{at}.notification.Threshold"),
+                            "is missing or not a number".into(),
+                        ));
+                    }
+                    for (j, sub) in n.subscribers.iter().enumerate() {
+                        object(
+                            sub,
+                            &format!("{at}.subscribers[{j}]"),
+                            &["SubscriptionType", "Address"],
+                        )?;
+                    }
+                }
+                for (i, a) in b.actions.iter().enumerate() {
+                    object(
+                        &a.action,
+                        &format!("{at}.actions[{i}].action"),
+                        &["ActionId"],
+                    )?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Save atomically: write a temporary file beside the target, then rename.

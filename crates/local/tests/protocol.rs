@@ -378,6 +378,30 @@ async fn a_corrupt_state_file_stops_startup_and_is_left_untouched() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "{ not json");
 }
 
+/// A state file of the right JSON but the wrong shape (`"budget": 5`) is
+/// refused at startup, naming the entry, instead of failing every request.
+#[tokio::test]
+async fn a_state_file_entry_of_the_wrong_shape_stops_startup_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("local.json");
+    let text = r#"{"version":1,"accounts":{"111122223333":{"budgets":{"b":{"budget":5,"notifications":[],"tags":{}}}}}}"#;
+    std::fs::write(&path, text).unwrap();
+    let err = LocalServer::start(LocalOptions {
+        state: Some(path.clone()),
+        ..LocalOptions::default()
+    })
+    .await
+    .err()
+    .expect("startup fails");
+    let message = err.to_string();
+    assert!(
+        message.contains("accounts.111122223333.budgets.b.budget"),
+        "{message}"
+    );
+    assert!(message.contains("not a JSON object"), "{message}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+}
+
 #[tokio::test]
 async fn injected_faults_reach_the_sdk_and_repeat_with_the_seed() {
     let server = server().await;
