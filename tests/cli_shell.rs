@@ -1,5 +1,6 @@
-//! What a shell sees of budgetctl: completion scripts that load, and a
-//! `--version` that names the commit.
+//! What a shell sees of budgetctl: completion scripts that load, a
+//! `--version` that names the commit, and commands that survive a closed
+//! stdout or stderr.
 
 mod support;
 
@@ -128,5 +129,76 @@ fn version_names_the_package_version_and_the_commit_built_from() {
         }
         // Not a git checkout: the build could not know the commit.
         _ => assert_eq!(commit, "unknown"),
+    }
+}
+
+/// Every command whose stdout or stderr is a pipe nobody reads any more (as
+/// `| head -1` or a CI log collector that went away leave it) finishes with
+/// its own exit code, never a panic's 101.
+#[test]
+fn every_command_survives_a_closed_stdout_or_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        repo_root().join("budgets.example.yaml"),
+        dir.path().join("budgets.yaml"),
+    )
+    .unwrap();
+    let commands: [&[&str]; 6] = [
+        &["validate"],
+        &["plan", "--local"],
+        &["apply", "--local", "--auto-approve"],
+        &[
+            "import",
+            "--local",
+            "--account",
+            "111122223333",
+            "--force",
+            "--out",
+            "imported.yaml",
+        ],
+        &["schema"],
+        &["completions", "bash"],
+    ];
+    for (close_out, close_err) in [(false, true), (true, false), (true, true)] {
+        for args in commands {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_budgetctl"))
+                .args(args)
+                .current_dir(dir.path())
+                .env("NO_COLOR", "1")
+                .env_remove("AWS_ENDPOINT_URL")
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            // Close the read ends at once: every write then fails (EPIPE).
+            let out = child.stdout.take().unwrap();
+            let err = child.stderr.take().unwrap();
+            let (keep_out, keep_err) = ((!close_out).then_some(out), (!close_err).then_some(err));
+            let drain = |pipe: Option<std::process::ChildStdout>| {
+                std::thread::spawn(move || {
+                    if let Some(mut p) = pipe {
+                        let _ = std::io::copy(&mut p, &mut std::io::sink());
+                    }
+                })
+            };
+            let out_thread = drain(keep_out);
+            let err_thread = std::thread::spawn(move || {
+                if let Some(mut p) = keep_err {
+                    let _ = std::io::copy(&mut p, &mut std::io::sink());
+                }
+            });
+            let status = child.wait().unwrap();
+            out_thread.join().unwrap();
+            err_thread.join().unwrap();
+            assert_ne!(
+                status.code(),
+                Some(101),
+                "{args:?} (stdout closed: {close_out}, stderr closed: {close_err}): panicked"
+            );
+            if !close_out {
+                assert_eq!(status.code(), Some(0), "{args:?} with stderr closed");
+            }
+        }
     }
 }

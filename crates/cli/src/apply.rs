@@ -59,7 +59,7 @@ pub fn run(args: ApplyArgs, colors: crate::Colors) -> ExitCode {
     match runtime().and_then(|rt| rt.block_on(apply(&args, colors))) {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("error: {message}");
+            note!("error: {message}");
             ExitCode::FAILURE
         }
     }
@@ -168,7 +168,7 @@ async fn carry_out(
             );
         }
         if !confirmed()? {
-            eprintln!("Apply cancelled: nothing was changed.");
+            note!("Apply cancelled: nothing was changed.");
             return Ok(ExitCode::FAILURE);
         }
     }
@@ -393,7 +393,7 @@ struct Lines;
 
 impl Progress for Lines {
     fn finished(&self, result: &ChangeResult) {
-        eprintln!("{}", line(result));
+        note!("{}", line(result));
     }
 }
 

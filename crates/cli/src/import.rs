@@ -40,7 +40,7 @@ pub fn run(args: ImportArgs, color: bool) -> ExitCode {
     match runtime().and_then(|rt| rt.block_on(import(&args, color))) {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("error: {message}");
+            note!("error: {message}");
             ExitCode::FAILURE
         }
     }
@@ -148,7 +148,7 @@ async fn import(args: &ImportArgs, color: bool) -> Result<ExitCode, String> {
             .as_ref()
             .map(|p| format!(" into {}", p.display()))
             .unwrap_or_default();
-        eprintln!(
+        note!(
             "Imported {count} budget{} from {}{target}.",
             if count == 1 { "" } else { "s" },
             list(&accounts_of(&doc.config)),
@@ -159,7 +159,7 @@ async fn import(args: &ImportArgs, color: bool) -> Result<ExitCode, String> {
             Destination::Directory(dir) => dir.display().to_string(),
             _ => path.display().to_string(),
         };
-        eprintln!("Check it with `budgetctl plan -f {shown}`: it should report no changes.");
+        note!("Check it with `budgetctl plan -f {shown}`: it should report no changes.");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -177,7 +177,7 @@ async fn read_all(
     let mut live = Vec::new();
     for account in accounts {
         if args.verbose {
-            eprintln!("reading account {account}");
+            note!("reading account {account}");
         }
         let mut budgets = read_account(
             endpoint.clients.for_account(account),
@@ -192,9 +192,10 @@ async fn read_all(
             budgets.unreadable.retain(|u| set.is_match(&u.name));
         }
         for u in &budgets.unreadable {
-            eprintln!(
+            note!(
                 "warning: {account}/{}: skipped: {}, which this budgetctl cannot read",
-                u.name, u.reason
+                u.name,
+                u.reason
             );
         }
         live.extend(budgets.budgets);

@@ -21,7 +21,7 @@ pub fn serve(options: LocalOptions, color: bool) -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            note!("error: cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -30,7 +30,7 @@ pub fn serve(options: LocalOptions, color: bool) -> ExitCode {
         let mut server = match LocalServer::start(options).await {
             Ok(server) => server,
             Err(e) => {
-                eprintln!("error: {e}");
+                note!("error: {e}");
                 return ExitCode::FAILURE;
             }
         };
@@ -40,8 +40,8 @@ pub fn serve(options: LocalOptions, color: bool) -> ExitCode {
         let _ = out.flush();
         drop(out);
         match &state {
-            Some(path) => eprintln!("state: {}", path.display()),
-            None => eprintln!("state: in memory only"),
+            Some(path) => note!("state: {}", path.display()),
+            None => note!("state: in memory only"),
         }
         let stop = server.stopper();
         tokio::spawn(async move {
@@ -53,7 +53,7 @@ pub fn serve(options: LocalOptions, color: bool) -> ExitCode {
         match server.wait().await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("error: {e}");
+                note!("error: {e}");
                 ExitCode::FAILURE
             }
         }

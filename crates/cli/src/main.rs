@@ -1,6 +1,16 @@
 //! The `budgetctl` binary: wires flags to the library crates and renders their
 //! results. Nothing below this crate prints.
 
+/// A line on stderr, as `eprintln!` writes it, except that a closed or
+/// broken stderr is not worth a panic: the line is dropped and the command
+/// ends with its own exit code.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 mod apply;
 mod import;
 mod local;

@@ -167,7 +167,7 @@ pub fn run(args: PlanArgs, colors: crate::Colors) -> ExitCode {
     let plan = match result {
         Ok(plan) => plan,
         Err(message) => {
-            eprintln!("error: {message}");
+            note!("error: {message}");
             return ExitCode::FAILURE;
         }
     };
@@ -175,7 +175,7 @@ pub fn run(args: PlanArgs, colors: crate::Colors) -> ExitCode {
         && !plan.has_errors()
         && let Err(message) = save(&plan, path)
     {
-        eprintln!("error: {message}");
+        note!("error: {message}");
         return ExitCode::FAILURE;
     }
     let text = match args.format {
@@ -184,7 +184,7 @@ pub fn run(args: PlanArgs, colors: crate::Colors) -> ExitCode {
         PlanFormat::Json => match crate::output::json(&plan) {
             Ok(json) => json + "\n",
             Err(message) => {
-                eprintln!("error: {message}");
+                note!("error: {message}");
                 return ExitCode::FAILURE;
             }
         },
@@ -192,7 +192,7 @@ pub fn run(args: PlanArgs, colors: crate::Colors) -> ExitCode {
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
     if plan.has_errors() {
         for e in &plan.errors {
-            eprintln!("error: {}: {}", e.budget.address(), e.message);
+            note!("error: {}: {}", e.budget.address(), e.message);
         }
         return ExitCode::FAILURE;
     }
@@ -256,8 +256,8 @@ pub async fn compute(
         };
         if verbose {
             match config.accounts.get(account).and_then(|s| s.role.as_ref()) {
-                Some(role) => eprintln!("reading account {account} as {role}"),
-                None => eprintln!("reading account {account}"),
+                Some(role) => note!("reading account {account} as {role}"),
+                None => note!("reading account {account}"),
             }
         }
         let budgets = read_account(clients.for_account(account), account, &scope, parallelism)
