@@ -415,3 +415,44 @@ fn a_tampered_saved_plan_is_refused_and_nothing_is_written() {
     let clean = run(&["plan", "--detailed-exitcode"]);
     assert_eq!(clean.status.code(), Some(0), "{}", text(&clean));
 }
+
+/// Two `--local` applies in one directory at once both land: the second
+/// waits for the first's state file and then plans against it.
+#[test]
+fn two_concurrent_local_applies_keep_both_files_budgets() {
+    let dir = tempfile::tempdir().unwrap();
+    for prefix in ["a", "b"] {
+        let mut yaml = format!("version: 1\ndefaults: {{account: \"{ACCOUNT}\"}}\nbudgets:\n");
+        for i in 0..60 {
+            yaml.push_str(&format!("  - {{name: {prefix}-{i:02}, limit: 10}}\n"));
+        }
+        std::fs::write(dir.path().join(format!("{prefix}.yaml")), yaml).unwrap();
+    }
+    let spawn = |file: &str| {
+        command(
+            dir.path(),
+            &["apply", "--local", "--auto-approve", "-f", file],
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+    };
+    let (a, b) = (spawn("a.yaml"), spawn("b.yaml"));
+    for run in [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()] {
+        assert!(run.status.success(), "{}", text(&run));
+    }
+    let both = budgetctl_in(
+        dir.path(),
+        &[
+            "plan",
+            "--local",
+            "--detailed-exitcode",
+            "-f",
+            "a.yaml",
+            "-f",
+            "b.yaml",
+        ],
+    );
+    assert_eq!(both.status.code(), Some(0), "{}", text(&both));
+}

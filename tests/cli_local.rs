@@ -372,3 +372,177 @@ fn local_serve_logs_without_colour_codes_to_a_file() {
         );
     }
 }
+
+/// Names of the budgets in a state file, for one account.
+/// (The snapshot and its log, read as a restart reads them.)
+fn saved_budgets(state: &Path) -> std::collections::BTreeSet<String> {
+    budgetctl_local::Store::load(state)
+        .unwrap()
+        .accounts
+        .get(ACCOUNT)
+        .map(|a| a.budgets.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// A write is on disk before it is acknowledged: SIGKILL at several points
+/// of a 500-create apply loses no budget that apply was told was created.
+#[test]
+fn sigkill_loses_no_acknowledged_write() {
+    use std::io::Read;
+    let mut yaml = format!("version: 1\ndefaults: {{account: \"{ACCOUNT}\"}}\nbudgets:\n");
+    for i in 0..500 {
+        yaml.push_str(&format!("  - {{name: team-{i:03}, limit: {}}}\n", 100 + i));
+    }
+    for kill_after in [20, 150, 350] {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state.json");
+        std::fs::write(dir.path().join("budgets.yaml"), &yaml).unwrap();
+        let served = Served::start(&state);
+        served.control("POST", "/_local/faults", r#"{"latency_ms": 2}"#);
+        let mut apply = Command::new(env!("CARGO_BIN_EXE_budgetctl"))
+            .args([
+                "apply",
+                "--auto-approve",
+                "--max-rps",
+                "0",
+                "--endpoint-url",
+                &served.url,
+            ])
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .env("AWS_ACCESS_KEY_ID", "local")
+            .env("AWS_SECRET_ACCESS_KEY", "local")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        while served.applied("CreateBudget") < kill_after {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "apply made no progress"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        served.kill_hard();
+        let _ = apply.kill();
+        let mut log = String::new();
+        apply
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut log)
+            .unwrap();
+        apply.wait().unwrap();
+        let acknowledged: Vec<&str> = log
+            .lines()
+            .filter_map(|l| l.strip_prefix("created 111122223333/"))
+            .filter_map(|l| l.split_whitespace().next())
+            .collect();
+        assert!(!acknowledged.is_empty(), "kill after {kill_after}: {log}");
+        let saved = saved_budgets(&state);
+        let lost: Vec<&&str> = acknowledged
+            .iter()
+            .filter(|n| !saved.contains(**n))
+            .collect();
+        assert!(
+            lost.is_empty(),
+            "kill after {kill_after}: {} acknowledged, {} saved, lost {lost:?}",
+            acknowledged.len(),
+            saved.len()
+        );
+    }
+}
+
+/// A save that fails fails the request, is tried again with the next
+/// change, and a server that could not save its state exits non-zero.
+#[test]
+fn a_failed_save_is_not_acknowledged_and_shutdown_says_so() {
+    let create = |url: &str, name: &str| {
+        post(
+            url,
+            "CreateBudget",
+            &format!(
+                r#"{{"AccountId":"{ACCOUNT}","Budget":{{"BudgetName":"{name}","BudgetLimit":{{"Amount":"5","Unit":"USD"}},"TimeUnit":"MONTHLY","BudgetType":"COST"}}}}"#
+            ),
+        )
+    };
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("state");
+    std::fs::create_dir(&dir).unwrap();
+    let state = dir.join("local.json");
+    // Where the state's directory is replaced by a file, no save can succeed.
+    let break_dir = || {
+        std::fs::rename(&dir, root.path().join("moved")).unwrap();
+        std::fs::write(&dir, "not a directory").unwrap();
+    };
+    let restore_dir = || {
+        std::fs::remove_file(&dir).unwrap();
+        std::fs::rename(root.path().join("moved"), &dir).unwrap();
+    };
+
+    let served = Served::start(&state);
+    assert_eq!(create(&served.url, "kept").0, 200);
+    break_dir();
+    let (status, body) = create(&served.url, "unsaved");
+    assert_eq!(status, 500, "{body}");
+    assert!(body.contains("InternalErrorException"), "{body}");
+    assert!(body.contains("could not be saved"), "{body}");
+    restore_dir();
+    let (status, body) = create(&served.url, "after");
+    assert_eq!(status, 200, "{body}");
+    // The next save carried everything, the unacknowledged change too.
+    let saved = saved_budgets(&state);
+    assert!(
+        ["kept", "unsaved", "after"]
+            .iter()
+            .all(|n| saved.contains(*n)),
+        "{saved:?}"
+    );
+
+    break_dir();
+    let (status, _) = create(&served.url, "lost");
+    assert_eq!(status, 500);
+    let exit = served.stop();
+    assert!(
+        !exit.success(),
+        "shutdown with unsaved state must fail: {exit:?}"
+    );
+}
+
+/// Two servers never write one state file: the second is refused, naming
+/// the file, while the first runs.
+#[test]
+fn a_second_server_on_one_state_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("local.json");
+    let first = Served::start(&state);
+    let mut second = Command::new(env!("CARGO_BIN_EXE_budgetctl"))
+        .args(["local", "serve", "--port", "0", "--state"])
+        .arg(&state)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A second server that starts would serve until stopped: give it ten
+    // seconds to refuse, then stop it and fail.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = second.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = second.kill();
+            panic!("a second server on {} started", state.display());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(1));
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut second.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(err.contains("is in use by another"), "{err}");
+    assert!(err.contains("local.json"), "{err}");
+    assert!(first.stop().success());
+}

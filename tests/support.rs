@@ -87,6 +87,12 @@ impl Served {
         Served { child, url }
     }
 
+    /// SIGKILL: no chance to save or clean up, as in a crash.
+    pub fn kill_hard(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Stop as Ctrl-C or a service manager would, and wait for the exit.
     pub fn stop(mut self) -> std::process::ExitStatus {
         let _ = Command::new("kill")

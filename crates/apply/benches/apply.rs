@@ -6,7 +6,10 @@
 //! 1. apply 1,000 creates (budgets with 2 notifications each): wall time and
 //!    requests (one CreateBudget each);
 //! 2. apply 1,000 updates (a new limit, one subscriber replaced, a tag
-//!    changed): wall time and requests.
+//!    changed): wall time and requests;
+//!
+//! each with budgetctl-local in memory and with a state file (every
+//! acknowledged write saved before the reply).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -49,7 +52,26 @@ async fn plan(c: &aws_sdk_budgets::Client, desired: &Config) -> Plan {
 async fn main() {
     let quick = !std::env::args().any(|a| a == "--bench");
     let n = if quick { 50 } else { 1000 };
-    let server = LocalServer::start(LocalOptions::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // In memory, and with a state file: the cost of saving every
+    // acknowledged write before the reply.
+    for state in [None, Some(dir.path().join("state.json"))] {
+        let label = if state.is_some() {
+            "state file"
+        } else {
+            "in memory"
+        };
+        run(n, label, state).await;
+    }
+}
+
+async fn run(n: usize, label: &str, state: Option<std::path::PathBuf>) {
+    let server = LocalServer::start(LocalOptions {
+        state,
+        ..LocalOptions::default()
+    })
+    .await
+    .unwrap();
     let c = client(&Connection {
         endpoint_url: Some(server.url()),
         local: true,
@@ -75,7 +97,7 @@ async fn main() {
         let counts = server.service().request_counts();
         let total: u64 = counts.values().sum();
         println!(
-            "apply {n} {what}: {:.0} ms wall, {total} requests ({counts:?})",
+            "apply {n} {what} ({label}): {:.0} ms wall, {total} requests ({counts:?})",
             elapsed.as_secs_f64() * 1000.0
         );
         assert!(!plan(&c, &desired).await.has_changes());

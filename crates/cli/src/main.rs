@@ -223,6 +223,8 @@ fn main() -> ExitCode {
                 port,
                 state: (!ephemeral).then_some(state),
                 partition,
+                // A second server on one state file is refused, clearly.
+                wait_for_lock: false,
             },
             colors.stderr,
         ),

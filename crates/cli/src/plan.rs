@@ -104,6 +104,8 @@ impl Endpoint {
                             .unwrap_or(budgetctl_apply::BUDGETS_SIGNING_REGION),
                     )
                     .to_owned(),
+                    // Two --local runs in one directory take turns.
+                    wait_for_lock: true,
                     ..LocalOptions::default()
                 })
                 .await

@@ -1,5 +1,6 @@
 //! budgetctl-local's throughput on loopback through the real SDK:
-//! DescribeBudgets pages of 1,000 and UpdateBudget calls.
+//! CreateBudget, DescribeBudgets pages of 1,000 and UpdateBudget calls, in
+//! memory and with a state file.
 //! Run with `cargo bench -p budgetctl-local --bench throughput`.
 
 use std::time::{Duration, Instant};
@@ -48,7 +49,27 @@ where
 async fn main() {
     let quick = !std::env::args().any(|a| a == "--bench");
     let budgets = if quick { 200 } else { 5_000 };
-    let server = LocalServer::start(LocalOptions::default()).await.unwrap();
+    // In memory, and with a state file: what saving every acknowledged write
+    // before its reply costs.
+    let dir = tempfile::tempdir().unwrap();
+    for state in [None, Some(dir.path().join("state.json"))] {
+        let label = if state.is_some() {
+            "state file"
+        } else {
+            "in memory"
+        };
+        println!("budgetctl-local, {label}:");
+        run(quick, budgets, state).await;
+    }
+}
+
+async fn run(quick: bool, budgets: usize, state: Option<std::path::PathBuf>) {
+    let server = LocalServer::start(LocalOptions {
+        state,
+        ..LocalOptions::default()
+    })
+    .await
+    .unwrap();
     let config = aws_sdk_budgets::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))

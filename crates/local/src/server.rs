@@ -1,5 +1,12 @@
 //! The HTTP side: the Budgets JSON-1.1 protocol on `POST /`, test controls
 //! under `/_local/`, start on a free port, save state, shut down cleanly.
+//!
+//! Durability: a change is on disk (written, flushed, renamed, directory
+//! flushed) before its reply is sent. Requests that arrive while a save runs
+//! share the next one, so a burst of writes costs a few saves, not one each.
+//! A save that fails fails the request (InternalErrorException); the next
+//! change saves everything again. The state file is locked for the server's
+//! life, so two servers never write one file.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -13,11 +20,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::error::{ApiError, ErrorKind};
-use crate::service::{Fault, Faults, Service, SpendRequest};
+use crate::service::{Changes, Fault, Faults, Service, SpendRequest};
 use crate::store::{StateError, Store};
 
 /// Where and how to serve.
@@ -32,6 +39,9 @@ pub struct LocalOptions {
     /// The partition served (`aws`, `aws-cn`, `aws-us-gov`, …): resource ARNs
     /// must name it, as they must on AWS.
     pub partition: String,
+    /// When another process holds the state file: wait for it (a `--local`
+    /// run) instead of refusing to start (`local serve`).
+    pub wait_for_lock: bool,
 }
 
 impl Default for LocalOptions {
@@ -41,6 +51,7 @@ impl Default for LocalOptions {
             port: 0,
             state: None,
             partition: crate::service::DEFAULT_PARTITION.to_owned(),
+            wait_for_lock: false,
         }
     }
 }
@@ -57,12 +68,29 @@ pub enum LocalError {
     },
     #[error("the server stopped with an error: {0}")]
     Serve(String),
+    #[error(
+        "state file {path} is in use by another budgetctl-local or --local run (its lock {lock} is held); stop that one, wait for it to finish, or pass another --state"
+    )]
+    Locked { path: PathBuf, lock: PathBuf },
+    #[error("cannot lock state file {path} ({lock}): {source}")]
+    Lock {
+        path: PathBuf,
+        lock: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 struct Shared {
     service: Arc<Service>,
     state_path: Option<PathBuf>,
-    changed: Notify,
+    /// The generation of the state on disk.
+    saved: std::sync::atomic::AtomicU64,
+    /// Lines in the log since the last snapshot.
+    logged: std::sync::atomic::AtomicUsize,
+    /// One save at a time; those waiting share the next.
+    saving: tokio::sync::Mutex<()>,
+    /// Held while the server lives: the OS releases it however the process ends.
+    _lock: Option<std::fs::File>,
 }
 
 /// A running budgetctl-local. Dropping it stops the server; `shutdown` also
@@ -77,19 +105,31 @@ pub struct LocalServer {
 impl LocalServer {
     /// Load state (a corrupt file is an error and stays untouched), bind, and serve.
     pub async fn start(options: LocalOptions) -> Result<LocalServer, LocalError> {
-        let store = match &options.state {
-            Some(path) => Store::load(path)?,
-            None => Store::default(),
+        let (store, lock) = match &options.state {
+            Some(path) => {
+                // Locked before it is read: a second run waits for the first
+                // to finish and then sees its budgets.
+                let lock = lock_state(path, options.wait_for_lock).await?;
+                (Store::load(path)?, Some(lock))
+            }
+            None => (Store::default(), None),
         };
-        Self::serve(store, options).await
+        Self::serve(store, options, lock).await
     }
 
     /// Serve `store` as it is (`start` checked it when it came from a file).
-    async fn serve(store: Store, options: LocalOptions) -> Result<LocalServer, LocalError> {
+    async fn serve(
+        store: Store,
+        options: LocalOptions,
+        lock: Option<std::fs::File>,
+    ) -> Result<LocalServer, LocalError> {
         let shared = Arc::new(Shared {
             service: Arc::new(Service::new(store).in_partition(&options.partition)),
             state_path: options.state.clone(),
-            changed: Notify::new(),
+            saved: std::sync::atomic::AtomicU64::new(0),
+            logged: std::sync::atomic::AtomicUsize::new(0),
+            saving: tokio::sync::Mutex::new(()),
+            _lock: lock,
         });
         let addr = SocketAddr::new(options.host, options.port);
         let listener = tokio::net::TcpListener::bind(addr)
@@ -100,7 +140,6 @@ impl LocalServer {
             .map_err(|source| LocalError::Bind { addr, source })?;
         let (stop, stopped) = oneshot::channel::<()>();
         let app = router(Arc::clone(&shared));
-        let saver = tokio::spawn(save_loop(Arc::clone(&shared)));
         let task_shared = Arc::clone(&shared);
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, app)
@@ -108,8 +147,11 @@ impl LocalServer {
                     let _ = stopped.await;
                 })
                 .await;
-            saver.abort();
-            save_now(&task_shared)?;
+            // Whatever is not on disk yet (action executions that settled
+            // during reads), then one snapshot for the log; a failure here is
+            // the exit status.
+            persist(&task_shared).await?;
+            compact(&task_shared).await?;
             served.map_err(|e| LocalError::Serve(e.to_string()))
         });
         tracing::info!(%addr, "budgetctl-local listening");
@@ -168,29 +210,129 @@ impl Drop for LocalServer {
     }
 }
 
-fn save_now(shared: &Shared) -> Result<(), LocalError> {
-    if let Some(path) = &shared.state_path
-        && shared.service.take_dirty()
-    {
-        shared.service.snapshot().save(path)?;
+/// The lock file beside a state file (`local.json` → `local.json.lock`):
+/// the state file itself is replaced on every save, so it cannot carry the lock.
+fn lock_path(state: &std::path::Path) -> PathBuf {
+    let mut name = state.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+/// Take the state file's lock, waiting for it or refusing when another
+/// process holds it.
+async fn lock_state(state: &std::path::Path, wait: bool) -> Result<std::fs::File, LocalError> {
+    let lock = lock_path(state);
+    let lock_err = |source| LocalError::Lock {
+        path: state.to_owned(),
+        lock: lock.clone(),
+        source,
+    };
+    if let Some(dir) = lock.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(lock_err)?;
     }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock)
+        .map_err(lock_err)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) if wait => {
+            tracing::info!(lock = %lock.display(), "waiting for the state file's lock");
+            tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+                .await
+                .map_err(|e| lock_err(std::io::Error::other(e)))?
+                .map_err(lock_err)
+        }
+        Err(std::fs::TryLockError::WouldBlock) => Err(LocalError::Locked {
+            path: state.to_owned(),
+            lock,
+        }),
+        Err(std::fs::TryLockError::Error(e)) => Err(lock_err(e)),
+    }
+}
+
+/// Bring the state on disk up to every change made so far. Callers that
+/// arrive while a save runs wait for it and are usually covered by the next.
+async fn persist(shared: &Shared) -> Result<(), LocalError> {
+    use std::sync::atomic::Ordering;
+    let Some(path) = &shared.state_path else {
+        return Ok(());
+    };
+    let wanted = shared.service.generation();
+    if shared.saved.load(Ordering::Acquire) >= wanted {
+        return Ok(());
+    }
+    let _saving = shared.saving.lock().await;
+    if shared.saved.load(Ordering::Acquire) >= wanted {
+        return Ok(());
+    }
+    let (changes, generation) = shared.service.take_changes();
+    // The log grows by what changed; once it holds more lines than there
+    // are budgets (and at least a thousand), a snapshot replaces it.
+    let logged = shared.logged.load(Ordering::Acquire);
+    let compact = match &changes {
+        Changes::Full(_) => None,
+        Changes::Records(r) => Some(logged + r.len() > shared.service.budget_count().max(1000)),
+    };
+    let path = path.clone();
+    let service = Arc::clone(&shared.service);
+    let saved = tokio::task::spawn_blocking(move || match (changes, compact) {
+        (Changes::Records(records), Some(false)) => {
+            Store::append_log(&path, &records).map(|()| Some(records.len()))
+        }
+        (Changes::Full(store), _) => store.save(&path).map(|()| None),
+        // Compaction: a snapshot of everything, which the records are in.
+        (Changes::Records(_), _) => service.snapshot().save(&path).map(|()| None),
+    })
+    .await
+    .map_err(|e| LocalError::Serve(e.to_string()))?;
+    match saved {
+        Ok(Some(appended)) => {
+            shared.logged.fetch_add(appended, Ordering::AcqRel);
+        }
+        Ok(None) => shared.logged.store(0, Ordering::Release),
+        Err(e) => {
+            // Nothing of these changes is known to be on disk: the next save
+            // writes everything.
+            shared.service.mark_everything();
+            return Err(e.into());
+        }
+    }
+    shared.saved.fetch_max(generation, Ordering::AcqRel);
     Ok(())
 }
 
-/// Save after changes, at most every 100 ms, so a burst of writes costs one save.
-async fn save_loop(shared: Arc<Shared>) {
-    if shared.state_path.is_none() {
-        return;
+/// Fold the log into a snapshot (at shutdown: the file left behind is one).
+async fn compact(shared: &Shared) -> Result<(), LocalError> {
+    use std::sync::atomic::Ordering;
+    let Some(path) = &shared.state_path else {
+        return Ok(());
+    };
+    if shared.logged.load(Ordering::Acquire) == 0 {
+        return Ok(());
     }
-    loop {
-        shared.changed.notified().await;
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        let worker = Arc::clone(&shared);
-        let saved = tokio::task::spawn_blocking(move || save_now(&worker)).await;
-        if let Ok(Err(e)) = saved {
-            tracing::error!("{e}");
-        }
-    }
+    let _saving = shared.saving.lock().await;
+    let store = shared.service.snapshot();
+    let path = path.clone();
+    tokio::task::spawn_blocking(move || store.save(&path))
+        .await
+        .map_err(|e| LocalError::Serve(e.to_string()))??;
+    shared.logged.store(0, Ordering::Release);
+    Ok(())
+}
+
+/// `persist`, for a request about to be answered: a change that is not on
+/// disk is not acknowledged.
+async fn persist_or_fail(shared: &Shared) -> Result<(), ApiError> {
+    persist(shared).await.map_err(|e| {
+        tracing::error!("{e}");
+        ApiError::new(
+            ErrorKind::InternalError,
+            format!("the change could not be saved, so it is not acknowledged: {e}"),
+        )
+    })
 }
 
 fn router(shared: Arc<Shared>) -> Router {
@@ -362,8 +504,8 @@ async fn handle(shared: &Shared, headers: &HeaderMap, operation: &str, body: &[u
             format!("budgetctl-local failed on {operation}: this is a bug of budgetctl-local"),
         ))
     });
-    if result.is_ok() {
-        shared.changed.notify_one();
+    if let Err(e) = persist_or_fail(shared).await {
+        return error_response(&e);
     }
     match result {
         _ if fault == Fault::Lost => error_response(&ApiError::new(
@@ -389,10 +531,12 @@ async fn reset_requests(State(shared): State<Arc<Shared>>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-async fn reset(State(shared): State<Arc<Shared>>) -> StatusCode {
+async fn reset(State(shared): State<Arc<Shared>>) -> Response {
     shared.service.reset();
-    shared.changed.notify_one();
-    StatusCode::NO_CONTENT
+    match persist_or_fail(&shared).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => error_response(&e),
+    }
 }
 
 async fn get_faults(State(shared): State<Arc<Shared>>) -> Response {
@@ -424,10 +568,10 @@ async fn seed_spend(State(shared): State<Arc<Shared>>, body: Bytes) -> Response 
         Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
     };
     match shared.service.seed_spend(&request) {
-        Ok(()) => {
-            shared.changed.notify_one();
-            StatusCode::NO_CONTENT.into_response()
-        }
+        Ok(()) => match persist_or_fail(&shared).await {
+            Ok(()) => StatusCode::NO_CONTENT.into_response(),
+            Err(e) => error_response(&e),
+        },
         Err(e) => error_response(&e),
     }
 }
@@ -451,7 +595,7 @@ mod tests {
             .or_default()
             .budgets
             .insert("b".into(), serde_json::from_value(entry).unwrap());
-        let server = LocalServer::serve(store, LocalOptions::default())
+        let server = LocalServer::serve(store, LocalOptions::default(), None)
             .await
             .unwrap();
         let response = handle(

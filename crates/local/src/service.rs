@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -21,7 +21,8 @@ use crate::error::{ApiError, ErrorKind};
 use crate::render;
 use crate::shapes::MODEL;
 use crate::store::{
-    PeriodSpend, Settle, SpendSeed, Store, StoredAction, StoredBudget, StoredNotification,
+    LogRecord, PeriodSpend, Settle, SpendSeed, Store, StoredAction, StoredBudget,
+    StoredNotification,
 };
 
 /// The partition served unless told otherwise.
@@ -124,7 +125,10 @@ pub struct Service {
     faults: Mutex<FaultState>,
     /// Keys the hash that signs pagination tokens, so forged ones are refused.
     token_key: std::hash::RandomState,
-    dirty: AtomicBool,
+    /// Changes made so far; the server saves up to a generation.
+    generation: AtomicU64,
+    /// Budgets changed since the last `take_changes`, or everything.
+    changed: Mutex<Changed>,
     /// Credentials issued by STS AssumeRole, and who called which account.
     sessions: crate::sts::Sessions,
     /// The partition served (`aws`, `aws-cn`, …): budget ARNs of another are refused.
@@ -149,7 +153,8 @@ impl Service {
             }),
             token_key: std::hash::RandomState::new(),
             sessions: crate::sts::Sessions::default(),
-            dirty: AtomicBool::new(false),
+            generation: AtomicU64::new(0),
+            changed: Mutex::new(Changed::default()),
             partition: DEFAULT_PARTITION.to_owned(),
         }
     }
@@ -164,18 +169,71 @@ impl Service {
         self.store.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A copy of the state, for saving.
+    /// A copy of the state.
     pub fn snapshot(&self) -> Store {
         self.lock().clone()
     }
 
-    /// Whether the state changed since the last `take_dirty`.
-    pub fn take_dirty(&self) -> bool {
-        self.dirty.swap(false, Ordering::AcqRel)
+    /// What changed since the last call, for saving, and the generation it
+    /// covers: read under the store's lock, and a change counts only once it
+    /// is in the store (`mark` and `touch` follow it).
+    pub fn take_changes(&self) -> (Changes, u64) {
+        let store = self.lock();
+        let generation = self.generation.load(Ordering::Acquire);
+        let changed = std::mem::take(&mut *self.changed.lock().unwrap_or_else(|e| e.into_inner()));
+        let changes = if changed.everything {
+            Changes::Full(store.clone())
+        } else {
+            Changes::Records(
+                changed
+                    .budgets
+                    .into_iter()
+                    .map(|(account, name)| {
+                        let budget = store
+                            .accounts
+                            .get(&account)
+                            .and_then(|a| a.budgets.get(&name))
+                            .cloned();
+                        LogRecord {
+                            account,
+                            name,
+                            budget,
+                        }
+                    })
+                    .collect(),
+            )
+        };
+        (changes, generation)
+    }
+
+    /// How many budgets the state holds.
+    pub fn budget_count(&self) -> usize {
+        self.lock().accounts.values().map(|a| a.budgets.len()).sum()
+    }
+
+    /// After a failed save: the next one writes the whole state.
+    pub fn mark_everything(&self) {
+        self.mark(None);
+    }
+
+    /// Record that a budget changed (`None`: anything may have).
+    fn mark(&self, budget: Option<(String, String)>) {
+        let mut changed = self.changed.lock().unwrap_or_else(|e| e.into_inner());
+        match budget {
+            Some(key) => {
+                changed.budgets.insert(key);
+            }
+            None => changed.everything = true,
+        }
+    }
+
+    /// How many changes the state has seen; grows with every change.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     fn touch(&self) {
-        self.dirty.store(true, Ordering::Release);
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Count one request of `operation` (every request received, faulted or not).
@@ -234,6 +292,7 @@ impl Service {
         *self.lock() = Store::default();
         self.reset_counts();
         self.set_faults(Faults::default());
+        self.mark(None);
         self.touch();
     }
 
@@ -318,6 +377,7 @@ impl Service {
         };
         if result.is_ok() {
             if is_write(operation) {
+                self.mark(touched(input, &self.partition));
                 self.touch();
             }
             let mut applied = self.applied.lock().unwrap_or_else(|e| e.into_inner());
@@ -1015,6 +1075,10 @@ impl Service {
         b.history.sort_by(|x, y| x.start.total_cmp(&y.start));
         trigger_actions(b);
         drop(store);
+        self.mark(Some((
+            request.account_id.clone(),
+            request.budget_name.clone(),
+        )));
         self.touch();
         Ok(())
     }
@@ -1117,6 +1181,32 @@ fn iam_action(operation: &str) -> &'static str {
         op if op.starts_with("Describe") => "budgets:ViewBudget",
         _ => "budgets:ModifyBudget",
     }
+}
+
+/// The budget a write changed, from its input: every Budgets write names
+/// one (BudgetName, the Budget's or NewBudget's name, or a ResourceARN).
+fn touched(input: &Value, partition: &str) -> Option<(String, String)> {
+    let name = input["BudgetName"]
+        .as_str()
+        .or_else(|| input["Budget"]["BudgetName"].as_str())
+        .or_else(|| input["NewBudget"]["BudgetName"].as_str());
+    match (input["AccountId"].as_str(), name) {
+        (Some(account), Some(name)) => Some((account.to_owned(), name.to_owned())),
+        _ => parse_budget_arn(s(&input["ResourceARN"]), partition).ok(),
+    }
+}
+
+/// Budgets changed since the last save.
+#[derive(Debug, Default)]
+struct Changed {
+    budgets: std::collections::BTreeSet<(String, String)>,
+    everything: bool,
+}
+
+/// What a save writes: the changed budgets, or the whole state.
+pub enum Changes {
+    Records(Vec<LogRecord>),
+    Full(Store),
 }
 
 fn is_write(operation: &str) -> bool {

@@ -2,9 +2,13 @@
 //!
 //! Budgets are kept in their AWS JSON form, normalised when written
 //! (defaults filled in, amounts as plain decimals) so that responses only
-//! need the read-time quirks of `render`. The whole store is saved as one
-//! JSON file, written to a temporary file and renamed over the old one so a
-//! crash never leaves half a file.
+//! need the read-time quirks of `render`. On disk the state is a snapshot
+//! (`local.json`, written to a temporary file, flushed and renamed over the
+//! old one, so a crash never leaves half a file) and a log beside it
+//! (`local.json.log`): one JSON line per changed budget, its whole new state,
+//! appended and flushed before a change is acknowledged. Loading replays the
+//! log over the snapshot; a snapshot empties the log. So a save costs what
+//! changed, not the whole state.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -86,6 +90,22 @@ pub struct PeriodSpend {
     pub actual: String,
 }
 
+/// One line of the log: a budget's whole state after a change, or `None`
+/// once it is deleted. Replaying a line twice changes nothing.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LogRecord {
+    pub account: String,
+    pub name: String,
+    pub budget: Option<StoredBudget>,
+}
+
+/// The log beside a state file (`local.json` → `local.json.log`).
+pub fn log_path(state: &Path) -> PathBuf {
+    let mut name = state.as_os_str().to_owned();
+    name.push(".log");
+    PathBuf::from(name)
+}
+
 /// Why the state file could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
@@ -121,7 +141,11 @@ impl Store {
     pub fn load(path: &Path) -> Result<Store, StateError> {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Store::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut store = Store::default();
+                store.replay(&log_path(path))?;
+                return Ok(store);
+            }
             Err(source) => {
                 return Err(StateError::Read {
                     path: path.to_owned(),
@@ -129,10 +153,12 @@ impl Store {
                 });
             }
         };
-        let store: Store = serde_json::from_str(&text).map_err(|source| StateError::Corrupt {
-            path: path.to_owned(),
-            source,
-        })?;
+        let mut store: Store =
+            serde_json::from_str(&text).map_err(|source| StateError::Corrupt {
+                path: path.to_owned(),
+                source,
+            })?;
+        store.replay(&log_path(path))?;
         store
             .check()
             .map_err(|(entry, problem)| StateError::Invalid {
@@ -141,6 +167,73 @@ impl Store {
                 problem,
             })?;
         Ok(store)
+    }
+
+    /// Apply the log's records in order. A last line without its newline is
+    /// a write that never finished (and so was never acknowledged): it is
+    /// left out; any other line that does not read is a corrupt log.
+    fn replay(&mut self, log: &Path) -> Result<(), StateError> {
+        let text = match std::fs::read_to_string(log) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(source) => {
+                return Err(StateError::Read {
+                    path: log.to_owned(),
+                    source,
+                });
+            }
+        };
+        let complete = text.rfind('\n').map_or("", |end| &text[..=end]);
+        for line in complete.lines().filter(|l| !l.trim().is_empty()) {
+            let record: LogRecord =
+                serde_json::from_str(line).map_err(|source| StateError::Corrupt {
+                    path: log.to_owned(),
+                    source,
+                })?;
+            self.apply(record);
+        }
+        Ok(())
+    }
+
+    /// One log record, applied.
+    pub fn apply(&mut self, record: LogRecord) {
+        match record.budget {
+            Some(b) => {
+                self.accounts
+                    .entry(record.account)
+                    .or_default()
+                    .budgets
+                    .insert(record.name, b);
+            }
+            None => {
+                if let Some(a) = self.accounts.get_mut(&record.account) {
+                    a.budgets.remove(&record.name);
+                }
+            }
+        }
+    }
+
+    /// Append records to the log beside `path` and flush them to the disk.
+    pub fn append_log(path: &Path, records: &[LogRecord]) -> Result<(), StateError> {
+        use std::io::Write as _;
+        let log = log_path(path);
+        let write_err = |source| StateError::Write {
+            path: log.clone(),
+            source,
+        };
+        let mut lines = Vec::new();
+        for r in records {
+            serde_json::to_writer(&mut lines, r)
+                .map_err(|e| write_err(std::io::Error::other(e)))?;
+            lines.push(b'\n');
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .map_err(write_err)?;
+        file.write_all(&lines).map_err(write_err)?;
+        file.sync_data().map_err(write_err)
     }
 
     /// Every entry in the shape the service reads: the entry's path and
@@ -218,18 +311,42 @@ impl Store {
         Ok(())
     }
 
-    /// Save atomically: write a temporary file beside the target, then rename.
+    /// Save durably and atomically: write a temporary file beside the
+    /// target and flush it to the disk, rename it over the target, and flush
+    /// the directory, so that once this returns the state survives a crash
+    /// or a power cut, and a crash midway leaves the old file whole.
     pub fn save(&self, path: &Path) -> Result<(), StateError> {
+        use std::io::Write as _;
         let write_err = |source| StateError::Write {
             path: path.to_owned(),
             source,
         };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(write_err)?;
-        }
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(write_err)?;
         let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
         let bytes = serde_json::to_vec(self).map_err(|e| write_err(std::io::Error::other(e)))?;
-        std::fs::write(&tmp, bytes).map_err(write_err)?;
-        std::fs::rename(&tmp, path).map_err(write_err)
+        let mut file = std::fs::File::create(&tmp).map_err(write_err)?;
+        file.write_all(&bytes).map_err(write_err)?;
+        file.sync_all().map_err(write_err)?;
+        drop(file);
+        std::fs::rename(&tmp, path).map_err(write_err)?;
+        // The rename itself is durable once the directory is.
+        #[cfg(unix)]
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(write_err)?;
+        // Everything the log held is in the snapshot now.
+        let log = log_path(path);
+        match std::fs::OpenOptions::new().write(true).open(&log) {
+            Ok(file) => file
+                .set_len(0)
+                .and_then(|()| file.sync_all())
+                .map_err(|source| StateError::Write { path: log, source }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(StateError::Write { path: log, source }),
+        }
     }
 }

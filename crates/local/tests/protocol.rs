@@ -351,7 +351,12 @@ async fn state_is_saved_while_running_not_only_at_shutdown() {
     let mut saved = false;
     for _ in 0..50 {
         tokio::time::sleep(Duration::from_millis(20)).await;
-        if std::fs::read_to_string(&path).is_ok_and(|t| t.contains("soon")) {
+        // The snapshot and its log, as a restart reads them.
+        if budgetctl_local::Store::load(&path).is_ok_and(|s| {
+            s.accounts
+                .get(ACCOUNT)
+                .is_some_and(|a| a.budgets.contains_key("soon"))
+        }) {
             saved = true;
             break;
         }
