@@ -600,3 +600,69 @@ fn the_example_plans_cleanly_on_any_date() {
         assert_eq!(plan.summary.create, loaded.config.budgets.len(), "{today}");
     }
 }
+
+/// Control characters from a file and bidirectional ones from AWS never
+/// reach a terminal, a PR comment or a JSON plan raw: they are shown as
+/// escapes (`\u{1b}`, `\u{202e}`), so nothing can retitle the terminal,
+/// forge plan lines, or make a name read as another.
+#[test]
+fn control_and_bidirectional_characters_are_shown_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("budgets.yaml"),
+        "version: 1\ndefaults: {account: \"111122223333\"}\nbudgets:\n  - name: svc\n    limit: 10\n    filters: {Service: [\"a\\e]0;pwned\\a\\nforged line\"]}\n",
+    )
+    .unwrap();
+    // A budget another tool made, under a name that reads backwards.
+    let state = dir.path().join(".budgetctl/local.json");
+    std::fs::create_dir_all(state.parent().unwrap()).unwrap();
+    let name = "ev\u{202e}latot-dorp";
+    std::fs::write(
+        &state,
+        serde_json::json!({"version": 1, "accounts": {"111122223333": {"budgets": {name: {
+            "budget": {"BudgetName": name, "BudgetType": "COST", "TimeUnit": "MONTHLY",
+                "BudgetLimit": {"Amount": "5", "Unit": "USD"}},
+            "notifications": [], "tags": {}}}}}})
+        .to_string(),
+    )
+    .unwrap();
+    for format in ["text", "markdown", "json"] {
+        let out = budgetctl_in(dir.path(), &["plan", "--local", "--format", format]);
+        assert!(out.status.success(), "{format}: {}", stderr(&out));
+        let all = format!("{}{}", stdout(&out), stderr(&out));
+        for raw in ['\u{1b}', '\u{7}', '\u{202e}'] {
+            assert!(!all.contains(raw), "{format}: raw {raw:?} in {all:?}");
+        }
+        assert!(!all.contains("\nforged line"), "{format}: {all}");
+        let bidi = if format == "json" {
+            "\\u202e"
+        } else {
+            "\\u{202e}"
+        };
+        assert!(all.contains(bidi), "{format}: {all}");
+        if format == "text" {
+            let plan = stdout(&out);
+            assert!(
+                plan.contains("a\\u{1b}]0;pwned\\u{7}\\u{a}forged line"),
+                "{plan}"
+            );
+            assert!(
+                !plan
+                    .lines()
+                    .any(|l| l.trim_start_matches([' ', '+']).starts_with("forged")),
+                "{plan}"
+            );
+        }
+    }
+    // An unknown key echoed by validate, with an ESC in it.
+    std::fs::write(
+        dir.path().join("bad.yaml"),
+        "version: 1\ndefaults: {account: \"111122223333\"}\nbudgets:\n  - name: k\n    limit: 1\n    \"li\\e[2Jmit\": 2\n",
+    )
+    .unwrap();
+    let out = budgetctl_in(dir.path(), &["validate", "-f", "bad.yaml"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(!err.contains('\u{1b}'), "{err:?}");
+    assert!(err.contains("li\\u{1b}[2Jmit"), "{err}");
+}

@@ -2,12 +2,15 @@
 //! results. Nothing below this crate prints.
 
 /// A line on stderr, as `eprintln!` writes it, except that a closed or
-/// broken stderr is not worth a panic: the line is dropped and the command
-/// ends with its own exit code.
+/// broken stderr is not worth a panic (the line is dropped and the command
+/// ends with its own exit code), and that control, bidirectional and
+/// invisible characters from files or AWS are escaped, not sent to the
+/// terminal.
 macro_rules! note {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+        let text = crate::render::escape_lines(&format!($($arg)*));
+        let _ = writeln!(std::io::stderr().lock(), "{text}");
     }};
 }
 

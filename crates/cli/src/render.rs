@@ -113,8 +113,11 @@ fn change_lines(c: &Change) -> Vec<(char, String)> {
 }
 
 fn field_lines(f: &FieldDiff) -> Vec<(char, String)> {
+    // Only a filter expression is shown as lines (it is YAML); any other
+    // value with a line break in it is one value, its break escaped, so
+    // that a value cannot forge plan lines.
     let multiline = |v: &Option<String>| v.as_deref().is_some_and(|s| s.trim_end().contains('\n'));
-    if multiline(&f.before) || multiline(&f.after) {
+    if f.field == "filter_expression" && (multiline(&f.before) || multiline(&f.after)) {
         // Multi-line values (filter expressions) as a unified diff.
         let before = f.before.clone().unwrap_or_default();
         let after = f.after.clone().unwrap_or_default();
@@ -179,7 +182,12 @@ pub fn text(plan: &Plan, color: bool) -> String {
         let st = style('-', color);
         let _ = writeln!(out, "{st}Errors (nothing will be applied):{st:#}");
         for e in &plan.errors {
-            let _ = writeln!(out, "  {st}✗{st:#} {}: {}", e.budget.address(), e.message);
+            let _ = writeln!(
+                out,
+                "  {st}✗{st:#} {}: {}",
+                escape_text(&e.budget.address()),
+                escape_text(&e.message)
+            );
         }
         out.push('\n');
     }
@@ -187,10 +195,14 @@ pub fn text(plan: &Plan, color: bool) -> String {
         let (sign, word) = action_word(c.action);
         let st = style(sign, color);
         let bold = if color { st.bold() } else { st };
-        let _ = writeln!(out, "{bold}{sign} {word} {}{bold:#}", c.budget.address());
+        let _ = writeln!(
+            out,
+            "{bold}{sign} {word} {}{bold:#}",
+            escape_text(&c.budget.address())
+        );
         for (s, line) in change_lines(c) {
             let st = style(s, color);
-            let _ = writeln!(out, "    {st}{s} {line}{st:#}");
+            let _ = writeln!(out, "    {st}{s} {}{st:#}", escape_text(&line));
         }
         out.push('\n');
     }
@@ -198,7 +210,12 @@ pub fn text(plan: &Plan, color: bool) -> String {
         let st = style('!', color);
         let _ = writeln!(out, "{st}Warnings:{st:#}");
         for w in &plan.warnings {
-            let _ = writeln!(out, "  {st}!{st:#} {}: {}", w.budget.address(), w.message);
+            let _ = writeln!(
+                out,
+                "  {st}!{st:#} {}: {}",
+                escape_text(&w.budget.address()),
+                escape_text(&w.message)
+            );
         }
         out.push('\n');
     }
@@ -208,7 +225,7 @@ pub fn text(plan: &Plan, color: bool) -> String {
             "Unmanaged (in the account, in no file; set prune: true to delete): {}",
             plan.unmanaged
                 .iter()
-                .map(|r| r.address())
+                .map(|r| escape_text(&r.address()).into_owned())
                 .collect::<Vec<_>>()
                 .join(", ")
         );
@@ -219,7 +236,7 @@ pub fn text(plan: &Plan, color: bool) -> String {
             "Ignored (matched by ignore globs): {}",
             plan.ignored
                 .iter()
-                .map(|r| r.address())
+                .map(|r| escape_text(&r.address()).into_owned())
                 .collect::<Vec<_>>()
                 .join(", ")
         );
@@ -306,10 +323,48 @@ pub fn escape_markdown(text: &str) -> String {
             '~' => out.push_str("&#126;"),
             '!' => out.push_str("&#33;"),
             '\n' | '\r' => out.push(' '),
+            c if is_unsafe_char(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
             c => out.push(c),
         }
     }
     out
+}
+
+/// Whether `c` must not reach a terminal or a review as it is: control
+/// characters (they retitle terminals, move the cursor, forge lines), and
+/// the bidirectional and invisible characters that make text read as other
+/// text (`ev\u{202e}latot-dorp` shows as "evprod-total").
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control() || budgetctl_spec::rules::is_invisible(c)
+}
+
+/// `text` with every unsafe character written as its escape (`\u{1b}`,
+/// `\u{202e}`), so that what a user or AWS wrote can neither drive the
+/// terminal nor pass for other text.
+pub fn escape_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_unsafe_char(c) {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// `escape_text` line by line: the line breaks a message was written with
+/// stay, everything else unsafe is escaped.
+pub fn escape_lines(text: &str) -> String {
+    text.split('\n')
+        .map(|line| escape_text(line))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `1 budget`, `2 budgets`.

@@ -4,11 +4,17 @@
 use std::fmt;
 
 use budgetctl_spec::{Diagnostic, Severity};
+
+use crate::render::{escape_text, is_unsafe_char};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 
-/// A spec diagnostic dressed for miette.
+/// A spec diagnostic dressed for miette: every text in it escaped (a file
+/// may hold control or bidirectional characters, and diagnostics echo keys
+/// and values), the source masked the same way.
 struct Report<'a> {
     diagnostic: &'a Diagnostic,
+    message: String,
+    help: Option<String>,
     source: NamedSource<String>,
     labels: Vec<LabeledSpan>,
     notes: Option<String>,
@@ -16,14 +22,32 @@ struct Report<'a> {
 
 impl fmt::Debug for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diagnostic.message)
+        f.write_str(&self.message)
     }
 }
 
 impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diagnostic.message)
+        f.write_str(&self.message)
     }
+}
+
+/// The source with each unsafe character replaced by as many `?` as it has
+/// bytes: byte offsets (and so every span) stay valid, and nothing in the
+/// quoted line can drive the terminal.
+fn masked(text: &str) -> String {
+    // Line ends (`\n`, `\r\n`) and tabs are the file's layout, not a threat.
+    let mut chars = text.chars().peekable();
+    let mut out = String::with_capacity(text.len());
+    while let Some(c) = chars.next() {
+        let layout = c == '\n' || c == '\t' || (c == '\r' && chars.peek() == Some(&'\n'));
+        if !layout && is_unsafe_char(c) {
+            out.push_str(&"?".repeat(c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 impl std::error::Error for Report<'_> {}
@@ -39,7 +63,7 @@ impl miette::Diagnostic for Report<'_> {
         })
     }
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        match (&self.diagnostic.help, &self.notes) {
+        match (&self.help, &self.notes) {
             (Some(h), Some(n)) => Some(Box::new(format!("{h}\n{n}"))),
             (Some(h), None) => Some(Box::new(h)),
             (None, Some(n)) => Some(Box::new(n)),
@@ -94,9 +118,9 @@ pub fn render(d: &Diagnostic, color: bool) -> String {
         .max()
         .unwrap_or(0);
     if longest > MAX_QUOTED_LINE {
-        let mut out = format!("{d}\n");
+        let mut out = format!("{}\n", escape_text(&d.to_string()));
         for (span, label) in &d.related {
-            out.push_str(&format!("  {label}: {span}\n"));
+            out.push_str(&format!("  {}\n", escape_text(&format!("{label}: {span}"))));
         }
         out.push_str(&format!(
             "  (the line is {longest} characters long and is not quoted)\n"
@@ -104,7 +128,7 @@ pub fn render(d: &Diagnostic, color: bool) -> String {
         return out;
     }
     // miette appends line:column to the name itself.
-    let name = file.path.display().to_string();
+    let name = escape_text(&file.path.display().to_string()).into_owned();
     let mut labels = vec![LabeledSpan::new_primary_with_span(
         Some("here".to_owned()),
         source_span(&file.text, &d.span.pos),
@@ -113,16 +137,18 @@ pub fn render(d: &Diagnostic, color: bool) -> String {
     for (span, label) in &d.related {
         if std::sync::Arc::ptr_eq(&span.file, file) {
             labels.push(LabeledSpan::new_with_span(
-                Some(label.clone()),
+                Some(escape_text(label).into_owned()),
                 source_span(&file.text, &span.pos),
             ));
         } else {
-            notes.push(format!("{label}: {span}"));
+            notes.push(escape_text(&format!("{label}: {span}")).into_owned());
         }
     }
     let report = Report {
         diagnostic: d,
-        source: NamedSource::new(name, file.text.clone()),
+        message: escape_text(&d.message).into_owned(),
+        help: d.help.as_deref().map(|h| escape_text(h).into_owned()),
+        source: NamedSource::new(name, masked(&file.text)),
         labels,
         notes: (!notes.is_empty()).then(|| notes.join("\n")),
     };
@@ -134,7 +160,7 @@ pub fn render(d: &Diagnostic, color: bool) -> String {
     let mut out = String::new();
     let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1);
     if handler.render_report(&mut out, &report).is_err() {
-        out = format!("{d}\n");
+        out = format!("{}\n", escape_text(&d.to_string()));
     }
     out
 }

@@ -66,6 +66,7 @@ codes! {
     PlannedCount => "planned-count",
     PlannedGap => "planned-gap",
     PlannedSchedule => "planned-schedule",
+    InvisibleCharacter => "invisible-character",
     AutoAdjustPeriod => "auto-adjust-period",
     AutoAdjustNotAllowed => "auto-adjust-not-allowed",
     Date => "date",

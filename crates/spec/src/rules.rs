@@ -34,6 +34,44 @@ impl Problem {
 
 /// BudgetName: 1 to 100 characters, pattern
 /// `^(?![^:\\]*/action/|(?i).*<script>.*</script>.*)[^:\\]+$`.
+/// Bidirectional controls and invisible characters: they make text read as
+/// other text (`ev\u{202e}latot-dorp` shows as "evprod-total" in a review), so
+/// no name, tag key or tag value may hold one.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00ad}'
+            | '\u{061c}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{2028}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{feff}'
+    )
+}
+
+/// A control, bidirectional or invisible character in `text`, as a problem
+/// naming `what` and the character's code point.
+fn visible(text: &str, what: &str) -> Result<(), Problem> {
+    match text.chars().find(|c| c.is_control() || is_invisible(*c)) {
+        Some(c) if c.is_control() => Err(Problem::new(
+            Code::NamePattern,
+            format!("{what} contains a control character (U+{:04X})", c as u32),
+        )
+        .help("use printable characters only")),
+        Some(c) => Err(Problem::new(
+            Code::InvisibleCharacter,
+            format!(
+                "{what} contains U+{:04X}, an invisible or bidirectional character that makes text read as other text",
+                c as u32
+            ),
+        )
+        .help("remove it (type the text again rather than pasting it)")),
+        None => Ok(()),
+    }
+}
+
 pub fn budget_name(name: &str) -> Result<(), Problem> {
     let chars = name.chars().count();
     if chars == 0 || chars > 100 {
@@ -66,14 +104,7 @@ pub fn budget_name(name: &str) -> Result<(), Problem> {
         )
         .help("remove the markup from the name"));
     }
-    if name.chars().any(char::is_control) {
-        return Err(Problem::new(
-            Code::NamePattern,
-            "budget name contains a control character (tab, newline, …)",
-        )
-        .help("use printable characters only"));
-    }
-    Ok(())
+    visible(name, "budget name")
 }
 
 /// An email subscriber: one `@`, a non-empty local part, a dotted domain, no
@@ -194,7 +225,14 @@ pub fn tag_key(key: &str) -> Result<(), Problem> {
         )
         .help("choose a key without the `aws:` prefix"));
     }
-    Ok(())
+    visible(key, "tag key").map_err(|p| Problem {
+        code: if p.code == Code::InvisibleCharacter {
+            p.code
+        } else {
+            Code::TagKey
+        },
+        ..p
+    })
 }
 
 /// A resource tag value: 0 to 256 characters.
@@ -207,7 +245,14 @@ pub fn tag_value(key: &str, value: &str) -> Result<(), Problem> {
         )
         .help("shorten the value to at most 256 characters"));
     }
-    Ok(())
+    visible(value, &format!("value of tag `{key}`")).map_err(|p| Problem {
+        code: if p.code == Code::InvisibleCharacter {
+            p.code
+        } else {
+            Code::TagValue
+        },
+        ..p
+    })
 }
 
 /// Greatest number of tags on one budget (ResourceTagList max).
