@@ -280,3 +280,38 @@ fn an_error_far_along_a_long_line_is_shown_not_a_panic() {
         "the 70,000-character line is not printed"
     );
 }
+
+/// A file that never ends (`/dev/zero`, a FIFO) is read only up to the size
+/// cap, then refused, instead of read until memory runs out.
+#[test]
+fn an_endless_input_is_read_only_up_to_the_cap() {
+    if !std::path::Path::new("/dev/zero").exists() {
+        eprintln!("skipped: no /dev/zero here");
+        return;
+    }
+    let out = budgetctl(&["validate", "-f", "/dev/zero"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("/dev/zero"), "{err}");
+    assert!(err.contains("more than"), "{err}");
+    assert!(err.contains("split the budgets"), "{err}");
+}
+
+/// Invalid UTF-8 is located at its line and column, with a hint that fits.
+#[test]
+fn invalid_utf8_is_located_by_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("latin1.yaml");
+    std::fs::write(
+        &file,
+        b"version: 1\ndefaults: {account: \"111122223333\"}\nbudgets:\n  - name: caf\xe9\n    limit: 1\n",
+    )
+    .unwrap();
+    let out = budgetctl(&["validate", "-f", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("latin1.yaml:4:14"), "{err}");
+    assert!(err.contains("not UTF-8"), "{err}");
+    assert!(err.contains("save the file as UTF-8"), "{err}");
+    assert!(!err.contains("permissions"), "{err}");
+}

@@ -44,7 +44,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 pub use decode::{format_period, max_end_date};
-pub use diagnostic::{Code, Diagnostic, DiagnosticRecord, Severity, SourceFile, Span};
+pub use diagnostic::{Code, Diagnostic, DiagnosticRecord, Pos, Severity, SourceFile, Span};
 pub use document::{expression_to_yaml, json_schema, to_yaml};
 pub use model::*;
 
@@ -136,14 +136,40 @@ pub fn load_paths(paths: &[PathBuf]) -> Loaded {
     for path in files {
         match read_source(&path) {
             Ok(text) => sources.push(SourceFile { path, text }),
-            Err(message) => {
+            Err(ReadProblem::NotUtf8 { lossy, pos, byte }) => {
+                let file = Arc::new(SourceFile { path, text: lossy });
+                loaded.diagnostics.push(
+                    Diagnostic::error(
+                        Code::Io,
+                        Span::new(&file, pos),
+                        format!(
+                            "{} is not UTF-8 text: byte 0x{byte:02X} at line {}, column {} is not UTF-8",
+                            file.path.display(),
+                            pos.line,
+                            pos.column
+                        ),
+                    )
+                    .with_help("save the file as UTF-8 (in most editors: Save with Encoding → UTF-8)"),
+                );
+                loaded.files.push(file);
+            }
+            Err(problem) => {
                 let file = Arc::new(SourceFile {
                     path,
                     text: String::new(),
                 });
+                let (code, message, help) = match problem {
+                    ReadProblem::TooLarge(m) => (
+                        Code::InputTooLarge,
+                        m,
+                        "split the budgets over several files in a directory and pass the directory with -f",
+                    ),
+                    ReadProblem::Io(m) | ReadProblem::NotUtf8 { lossy: m, .. } => {
+                        (Code::Io, m, "check the path and its permissions")
+                    }
+                };
                 loaded.diagnostics.push(
-                    Diagnostic::error(Code::Io, Span::file_start(&file), message)
-                        .with_help("check the path and its permissions"),
+                    Diagnostic::error(code, Span::file_start(&file), message).with_help(help),
                 );
                 loaded.files.push(file);
             }
@@ -159,24 +185,50 @@ pub fn load_paths(paths: &[PathBuf]) -> Loaded {
     rest
 }
 
-fn read_source(path: &Path) -> Result<String, String> {
-    let meta =
-        std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    if meta.len() > node::MAX_FILE_BYTES as u64 {
-        return Err(format!(
-            "{} is {} bytes; budget files may be at most {} bytes",
+/// Why a file could not be read as budget YAML.
+enum ReadProblem {
+    Io(String),
+    TooLarge(String),
+    /// Not UTF-8: the text as far as it reads, and where it stops.
+    NotUtf8 {
+        lossy: String,
+        pos: Pos,
+        byte: u8,
+    },
+}
+
+/// A budget file's text. At most `MAX_FILE_BYTES` are read, whatever the
+/// file claims to be (`/dev/zero`, a FIFO and `<(yes)` claim nothing).
+fn read_source(path: &Path) -> Result<String, ReadProblem> {
+    use std::io::Read as _;
+    let io = |e: std::io::Error| ReadProblem::Io(format!("cannot read {}: {e}", path.display()));
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    file.take(node::MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() > node::MAX_FILE_BYTES {
+        return Err(ReadProblem::TooLarge(format!(
+            "{} holds more than {} bytes; budget files may be at most that large",
             path.display(),
-            meta.len(),
             node::MAX_FILE_BYTES
-        ));
+        )));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "{} is not UTF-8 text (invalid byte at offset {})",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        )
+        let at = e.utf8_error().valid_up_to();
+        let bytes = e.into_bytes();
+        let valid = std::str::from_utf8(&bytes[..at]).unwrap_or_default();
+        let line_start = valid.rfind('\n').map_or(0, |i| i + 1);
+        ReadProblem::NotUtf8 {
+            pos: Pos {
+                line: u32::try_from(valid.matches('\n').count() + 1).unwrap_or(u32::MAX),
+                column: u32::try_from(valid[line_start..].chars().count() + 1).unwrap_or(u32::MAX),
+                offset: at,
+                len: 0,
+            },
+            byte: bytes[at],
+            lossy: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     })
 }
 
