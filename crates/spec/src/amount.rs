@@ -16,7 +16,9 @@ pub enum AmountError {
     NotANumber(String),
     #[error("`{0}` is negative; amounts are zero or more")]
     Negative(String),
-    #[error("`{0}` has more digits than budgetctl can keep exactly (28 significant digits)")]
+    #[error(
+        "`{0}` cannot be kept exactly: amounts have at most 28 significant digits and 28 after the point"
+    )]
     TooPrecise(String),
 }
 
@@ -31,23 +33,61 @@ pub fn parse_amount(text: &str) -> Result<Decimal, AmountError> {
         return Err(AmountError::NotANumber(text.to_owned()));
     }
     let t = t.replace('_', "");
-    let parsed = if t.contains(['e', 'E']) {
-        Decimal::from_scientific(&t)
-    } else {
-        Decimal::from_str(&t)
-    };
-    let value = parsed.map_err(|e| {
-        let msg = e.to_string();
-        if msg.contains("overflow") || msg.contains("precision") || msg.contains("too") {
-            AmountError::TooPrecise(text.to_owned())
+    let value = exact(&t).ok_or_else(|| {
+        // The lenient parsers tell a number that does not fit exactly
+        // (they round it, or overflow) from text that is no number.
+        let lenient = if t.contains(['e', 'E']) {
+            Decimal::from_scientific(&t)
         } else {
-            AmountError::NotANumber(text.to_owned())
+            Decimal::from_str(&t)
+        };
+        match lenient {
+            Ok(_) => AmountError::TooPrecise(text.to_owned()),
+            Err(e) => {
+                let msg = e.to_string();
+                if msg.contains("overflow") || msg.contains("precision") || msg.contains("too") {
+                    AmountError::TooPrecise(text.to_owned())
+                } else {
+                    AmountError::NotANumber(text.to_owned())
+                }
+            }
         }
     })?;
     if value.is_sign_negative() && !value.is_zero() {
         return Err(AmountError::Negative(text.to_owned()));
     }
     Ok(canonical(value))
+}
+
+/// `text` as a decimal, exactly: `None` where it would have to be rounded
+/// (more than 28 digits after the point, or more than 28 significant digits)
+/// or overflows. `rust_decimal`'s own parsers round silently.
+fn exact(text: &str) -> Option<Decimal> {
+    let (mantissa, exponent) = match text.find(['e', 'E']) {
+        Some(i) => (&text[..i], text[i + 1..].parse::<i32>().ok()?),
+        None => (text, 0),
+    };
+    let mut value = Decimal::from_str_exact(mantissa).ok()?;
+    if exponent >= 0 {
+        for _ in 0..exponent {
+            value = value.checked_mul(Decimal::TEN)?;
+        }
+    } else {
+        let scale = value.scale().checked_add(exponent.unsigned_abs())?;
+        if scale > 28 {
+            // Trailing zeros of the mantissa may still make room.
+            let n = value.normalize();
+            let scale = n.scale().checked_add(exponent.unsigned_abs())?;
+            if scale > 28 {
+                return None;
+            }
+            value = n;
+            value.set_scale(scale).ok()?;
+            return Some(value);
+        }
+        value.set_scale(scale).ok()?;
+    }
+    Some(value)
 }
 
 /// The canonical form of an amount: no trailing zeros, no negative zero.
@@ -140,5 +180,34 @@ mod tests {
             parse_amount("123456789012345678901234567890"),
             Err(AmountError::TooPrecise(_))
         ));
+    }
+
+    /// An amount is kept exactly or refused: never rounded without a word.
+    #[test]
+    fn amounts_that_cannot_be_kept_exactly_are_refused() {
+        for text in [
+            "0.00000000000000000000000000001",
+            "1000.000000000000000000000000001",
+            "1e-29",
+            "1.5e-28",
+            "1e29",
+        ] {
+            assert!(
+                matches!(parse_amount(text), Err(AmountError::TooPrecise(_))),
+                "{text}: {:?}",
+                parse_amount(text)
+            );
+        }
+        for (text, exact) in [
+            (
+                "0.0000000000000000000000000001",
+                "0.0000000000000000000000000001",
+            ),
+            ("1.53E+7", "15300000"),
+            ("1.0E+2", "100"),
+            ("25e-3", "0.025"),
+        ] {
+            assert_eq!(parse_amount(text).unwrap().to_string(), exact, "{text}");
+        }
     }
 }
