@@ -67,6 +67,7 @@ codes! {
     PlannedGap => "planned-gap",
     PlannedSchedule => "planned-schedule",
     InvisibleCharacter => "invisible-character",
+    YamlTag => "yaml-tag",
     AutoAdjustPeriod => "auto-adjust-period",
     AutoAdjustNotAllowed => "auto-adjust-not-allowed",
     Date => "date",

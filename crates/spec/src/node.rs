@@ -82,6 +82,35 @@ thread_local! {
     static SOURCE: std::cell::RefCell<Option<Arc<SourceFile>>> = const { std::cell::RefCell::new(None) };
 }
 
+thread_local! {
+    /// The first scalar of the parse written with a YAML tag (`!!binary`,
+    /// `!!int`, `!custom`): where, and the tag.
+    static TAGGED: std::cell::RefCell<Option<(Pos, String)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The tag written before a scalar defined at `at`, if any: the token just
+/// before it (`!!binary` in `name: !!binary aGVsbG8=`), or the scalar's own
+/// first token when its span starts with `!`.
+fn tag_before(text: &str, at: &Pos) -> Option<String> {
+    let written = text.get(at.offset..at.offset + at.len).unwrap_or("");
+    if written.starts_with('!') {
+        return written.split_whitespace().next().map(str::to_owned);
+    }
+    let before = text.get(..at.offset)?.trim_end_matches([' ', '\t']);
+    let start = before
+        .rfind([' ', '\t', '\n', '[', '{', ','])
+        .map_or(0, |i| i + 1);
+    let token = &before[start..];
+    // A tag is `!`, `!!` or `!name!` and URI characters; a `!` inside a
+    // quoted key (`" !": x`) or a key itself (`a!:`) is none.
+    let is_tag = token.starts_with('!')
+        && !token.ends_with(':')
+        && token[1..]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.!~*()[]#;/?:@&=+$,%".contains(c));
+    is_tag.then(|| token.to_owned())
+}
+
 /// Sets [`SOURCE`] for the duration of one parse.
 struct SourceGuard;
 
@@ -95,6 +124,7 @@ impl SourceGuard {
 impl Drop for SourceGuard {
     fn drop(&mut self) {
         SOURCE.with(|s| *s.borrow_mut() = None);
+        TAGGED.with(|t| *t.borrow_mut() = None);
     }
 }
 
@@ -116,6 +146,17 @@ impl<'de> Deserialize<'de> for Node {
         } = Spanned::<Value>::deserialize(d)?;
         with_source(|text| {
             let pos = pos_of(&referenced, text);
+            if matches!(
+                value,
+                Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_)
+            ) {
+                let at = pos_of(&defined, text);
+                if let Some(tag) = tag_before(text, &at) {
+                    TAGGED.with(|t| {
+                        t.borrow_mut().get_or_insert((pos, tag));
+                    });
+                }
+            }
             let value = match value {
                 // The digits as written ("1000.10", "012345678901"), from where
                 // the scalar is defined (an alias points elsewhere).
@@ -274,10 +315,19 @@ pub fn parse(file: &Arc<SourceFile>) -> Result<Node, Diagnostic> {
         });
     }
     let _source = SourceGuard::set(file);
-    match serde_saphyr::from_str_with_options::<Node>(&file.text, options()) {
-        Ok(node) => Ok(node),
-        Err(err) => Err(syntax_diagnostic(file, &err)),
+    let node = serde_saphyr::from_str_with_options::<Node>(&file.text, options())
+        .map_err(|err| syntax_diagnostic(file, &err))?;
+    // serde-saphyr applies tags (`!!binary` decodes base64) or drops them
+    // (`!custom`): a budget file has no use for either, so none is allowed.
+    if let Some((pos, tag)) = TAGGED.with(|t| t.borrow_mut().take()) {
+        return Err(Diagnostic::error(
+            Code::YamlTag,
+            Span::new(file, pos),
+            format!("the YAML tag `{tag}` is not used in budget files: it would change or be dropped from the value"),
+        )
+        .with_help(format!("remove `{tag}` and write the value plainly")));
     }
+    Ok(node)
 }
 
 fn syntax_diagnostic(file: &Arc<SourceFile>, err: &serde_saphyr::Error) -> Diagnostic {
@@ -363,6 +413,28 @@ mod tests {
         let err = parse(&source("a: 1\na: 2\n")).unwrap_err();
         assert_eq!((err.span.pos.line, err.span.pos.column), (2, 1));
         assert!(err.message.contains("`a` appears twice"), "{}", err.message);
+    }
+
+    #[test]
+    fn yaml_tags_on_scalars_are_refused_and_a_bang_in_text_is_not_a_tag() {
+        for (text, tag) in [
+            ("name: !!binary aGVsbG8=\n", "!!binary"),
+            ("limit: !!int 5\n", "!!int"),
+            ("a: [x, !custom monthly]\n", "!custom"),
+        ] {
+            let err = parse(&source(text)).unwrap_err();
+            assert_eq!(err.code, Code::YamlTag, "{text}");
+            assert!(err.message.contains(tag), "{text}: {}", err.message);
+        }
+        for text in [
+            "\" !\": \"\"\n",
+            "a!: b\n",
+            "msg: \"wow !x\"\n",
+            "msg: wow!\n",
+            "k: {\"a !b\" : c}\n",
+        ] {
+            assert!(parse(&source(text)).is_ok(), "{text}");
+        }
     }
 
     #[test]
