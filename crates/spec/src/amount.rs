@@ -90,6 +90,19 @@ fn exact(text: &str) -> Option<Decimal> {
     Some(value)
 }
 
+/// A whole number, by the same rule as amounts (`1_000`, `1e3`): one number
+/// rule for every number in a file. `None` for anything that is not a whole
+/// number from 0 to `u32::MAX`.
+pub fn parse_whole(text: &str) -> Option<u32> {
+    use rust_decimal::prelude::ToPrimitive as _;
+    let value = parse_amount(text).ok()?;
+    if value.fract().is_zero() {
+        value.to_u32()
+    } else {
+        None
+    }
+}
+
 /// The canonical form of an amount: no trailing zeros, no negative zero.
 pub fn canonical(value: Decimal) -> Decimal {
     let mut v = value.normalize();

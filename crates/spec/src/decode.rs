@@ -363,7 +363,7 @@ impl<'a> Decoder<'a> {
                 "the file has no `version`",
                 "add `version: 1` at the top of the file",
             ),
-            Some(v) if v.scalar_text() == Some("1") => {}
+            Some(v) if v.scalar_text().and_then(crate::amount::parse_whole) == Some(1) => {}
             Some(v) => self.error_help(
                 Code::Version,
                 v.pos,
@@ -1253,7 +1253,7 @@ impl<'a> Decoder<'a> {
                 None
             }
             (Some(h), None) => {
-                let periods = h.scalar_text().and_then(|t| t.parse::<u32>().ok());
+                let periods = h.scalar_text().and_then(crate::amount::parse_whole);
                 match periods {
                     Some(p) if (1..=max).contains(&p) => {
                         Some(AutoAdjust::Historical { periods: p })
