@@ -456,3 +456,40 @@ fn two_concurrent_local_applies_keep_both_files_budgets() {
     );
     assert_eq!(both.status.code(), Some(0), "{}", text(&both));
 }
+
+/// A saved plan remembers where it was made: applied against another
+/// target it is refused before anything is shown or read.
+#[test]
+fn a_saved_plan_is_refused_against_another_target() {
+    let dir = workspace_with_example();
+    let saved = budgetctl_in(
+        dir.path(),
+        &[
+            "plan",
+            "--local",
+            "-f",
+            "budgets.example.yaml",
+            "--out",
+            "plan.json",
+        ],
+    );
+    assert!(saved.status.success(), "{}", text(&saved));
+    for other in [
+        &["apply", "plan.json"][..],
+        &["apply", "--endpoint-url", "http://127.0.0.1:9", "plan.json"][..],
+    ] {
+        let out = budgetctl_in(dir.path(), other);
+        assert_eq!(out.status.code(), Some(1), "{other:?}: {}", text(&out));
+        let all = text(&out);
+        assert!(
+            all.contains("was made against budgetctl-local (--local)"),
+            "{other:?}: {all}"
+        );
+        assert!(
+            !all.contains("+ create"),
+            "{other:?}: the plan is not shown: {all}"
+        );
+    }
+    let applied = budgetctl_in(dir.path(), &["apply", "--local", "plan.json"]);
+    assert!(applied.status.success(), "{}", text(&applied));
+}

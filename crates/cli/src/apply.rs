@@ -70,6 +70,14 @@ async fn apply(args: &ApplyArgs, colors: crate::Colors) -> Result<ExitCode, Stri
     let (plan, endpoint) = match &args.plan_file {
         Some(path) => {
             let saved = read_saved(path)?;
+            let here = args.connect.target();
+            if here != saved.target {
+                return Err(format!(
+                    "{} was made against {}, and this apply targets {here}; nothing was shown or applied. Apply it against the same target, or run plan again against this one.",
+                    path.display(),
+                    saved.target,
+                ));
+            }
             let (loaded, scope) = saved_inputs(&saved, colors)?;
             let roles = roles_of(&loaded.config);
             if roles != saved.roles {

@@ -53,6 +53,30 @@ pub struct ConnectArgs {
     pub region: Option<String>,
 }
 
+impl ConnectArgs {
+    /// The target these arguments reach, as a saved plan records it.
+    pub fn target(&self) -> budgetctl_diff::PlanTarget {
+        budgetctl_diff::PlanTarget {
+            local: self.local,
+            endpoint_url: self
+                .endpoint_url
+                .clone()
+                .or_else(|| {
+                    std::env::var("AWS_ENDPOINT_URL")
+                        .ok()
+                        .filter(|u| !u.is_empty())
+                })
+                .filter(|_| !self.local),
+            profile: self
+                .profile
+                .clone()
+                .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
+                .filter(|_| !self.local),
+            region: self.region.clone(),
+        }
+    }
+}
+
 /// What `plan` was asked for.
 pub struct PlanArgs {
     pub scope: ScopeArgs,
@@ -173,6 +197,8 @@ pub fn run(args: PlanArgs, colors: crate::Colors) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let mut plan = plan;
+    plan.target = args.connect.target();
     if let Some(path) = &args.out
         && !plan.has_errors()
         && let Err(message) = save(&plan, path)

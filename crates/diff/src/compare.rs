@@ -17,7 +17,8 @@ use xxhash_rust::xxh3::Xxh3;
 
 use crate::plan::{
     Action, BudgetRef, Change, FieldDiff, Fingerprint, NotificationChange, PLAN_FORMAT_VERSION,
-    Plan, PlanError, PlanScope, SubscriberSwap, Summary, TagChange, Warning, WarningKind,
+    Plan, PlanError, PlanScope, PlanTarget, SubscriberSwap, Summary, TagChange, Warning,
+    WarningKind,
 };
 
 /// A budget as read from AWS, converted to the model.
@@ -83,6 +84,7 @@ pub fn diff(desired: &Config, live: &Live, accounts: &[AccountId], today: NaiveD
         fingerprints: BTreeMap::new(),
         inputs: BTreeMap::new(),
         scope: PlanScope::default(),
+        target: PlanTarget::default(),
         roles: accounts
             .iter()
             .filter_map(|a| {

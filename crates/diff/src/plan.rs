@@ -39,6 +39,43 @@ pub struct Plan {
     /// saved plan again from its inputs within the same scope.
     #[serde(default, skip_serializing_if = "PlanScope::is_empty")]
     pub scope: PlanScope,
+    /// Where the plan was read from: apply refuses a saved plan against
+    /// another target.
+    #[serde(default)]
+    pub target: PlanTarget,
+}
+
+/// The endpoint and identity a plan was made against.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanTarget {
+    /// budgetctl-local in the working directory (`--local`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub local: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}
+
+impl std::fmt::Display for PlanTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.local {
+            f.write_str("budgetctl-local (--local)")?;
+        } else if let Some(url) = &self.endpoint_url {
+            write!(f, "the endpoint {url}")?;
+        } else {
+            f.write_str("AWS")?;
+        }
+        if let Some(p) = &self.profile {
+            write!(f, " with profile {p}")?;
+        }
+        if let Some(r) = &self.region {
+            write!(f, " in region {r}")?;
+        }
+        Ok(())
+    }
 }
 
 /// The narrowing a plan was made with (`--account`, `--target`).
