@@ -227,12 +227,12 @@ impl<'de> Deserialize<'de> for Value {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
                 let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
-                while let Some(key) = map.next_key::<Spanned<String>>()? {
+                while let Some(key) = map.next_key::<Spanned<KeyText>>()? {
                     let value = map.next_value::<Node>()?;
                     let pos = with_source(|text| pos_of(&key.referenced, text));
                     let key = Node {
                         pos,
-                        value: Value::String(key.value.into()),
+                        value: Value::String(key.value.0.into()),
                     };
                     entries.push((key, value));
                 }
@@ -244,8 +244,53 @@ impl<'de> Deserialize<'de> for Value {
     }
 }
 
+/// A mapping key as written: a string, or the text of another scalar (`~`
+/// for null, `true`, `12`), so that the decoder can name any key it does not
+/// know rather than the parser failing on a key that is not a string.
+struct KeyText(String);
+
+impl<'de> Deserialize<'de> for KeyText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = KeyText;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<KeyText, E> {
+                Ok(KeyText(v.to_owned()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<KeyText, E> {
+                Ok(KeyText(v))
+            }
+            fn visit_unit<E>(self) -> Result<KeyText, E> {
+                Ok(KeyText("~".to_owned()))
+            }
+            fn visit_none<E>(self) -> Result<KeyText, E> {
+                Ok(KeyText("~".to_owned()))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<KeyText, E> {
+                Ok(KeyText(v.to_string()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<KeyText, E> {
+                Ok(KeyText(v.to_string()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<KeyText, E> {
+                Ok(KeyText(v.to_string()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<KeyText, E> {
+                Ok(KeyText(v.to_string()))
+            }
+        }
+        d.deserialize_any(KeyVisitor)
+    }
+}
+
 fn options() -> serde_saphyr::Options {
     serde_saphyr::options! {
+        // `1e400` reaches the decoder as written, which refuses it as an
+        // amount (with the amount's own message), not as a parser failure.
+        non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::PassThrough,
         // YAML 1.2 booleans only: `no` is a string, never false (the Norway problem).
         strict_booleans: true,
         // Aliases replay events: cap the replay so an alias bomb stops early.
@@ -348,6 +393,40 @@ fn syntax_diagnostic(file: &Arc<SourceFile>, err: &serde_saphyr::Error) -> Diagn
         Some((prefix, rest)) if prefix.starts_with("line ") => rest,
         _ => first,
     };
+    use serde_saphyr::budget::BudgetBreach;
+    let typed = match err.without_snippet() {
+        serde_saphyr::Error::MultipleDocuments { .. }
+        | serde_saphyr::Error::Budget {
+            breach: BudgetBreach::Documents { .. },
+            ..
+        } => Some((
+            Code::Syntax,
+            "the file holds a second YAML document (after `---`); a budget file is one document"
+                .to_owned(),
+            "remove the `---` line and merge the documents, or put the second one in a file of its own",
+        )),
+        serde_saphyr::Error::Budget { breach, .. } => {
+            let what = match breach {
+                BudgetBreach::Depth { .. } => "is nested more than 64 levels deep".to_owned(),
+                BudgetBreach::Aliases { .. } | BudgetBreach::Anchors { .. } => {
+                    "uses more than 10,000 anchors or aliases".to_owned()
+                }
+                BudgetBreach::Events { .. } | BudgetBreach::Nodes { .. } => {
+                    "holds more YAML values than budgetctl reads from one file".to_owned()
+                }
+                _ => "is larger than budgetctl reads from one file".to_owned(),
+            };
+            Some((
+                Code::InputTooLarge,
+                format!("the YAML {what}"),
+                "split the budgets over several files in a directory, and check for runaway anchors and aliases",
+            ))
+        }
+        _ => None,
+    };
+    if let Some((code, message, help)) = typed {
+        return Diagnostic::error(code, Span::new(file, pos), message).with_help(help);
+    }
     let (code, message, help) = if let Some(key) = message.strip_prefix("duplicate mapping key: ") {
         let key = key.split(',').next().unwrap_or(key);
         (

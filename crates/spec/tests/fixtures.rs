@@ -92,6 +92,29 @@ fn every_error_says_what_would_be_right() {
     }
 }
 
+/// Messages a person can act on: none speaks of the parser's internals.
+#[test]
+fn no_error_speaks_in_parser_internals() {
+    for path in fixtures("invalid") {
+        for d in load_paths(std::slice::from_ref(&path)).diagnostics {
+            let text = format!("{} {}", d.message, d.help.clone().unwrap_or_default());
+            for internal in [
+                "Option<",
+                "deserialize",
+                "Documents {",
+                "policy",
+                "breached",
+            ] {
+                assert!(
+                    !text.contains(internal),
+                    "{}: `{internal}` in: {text}",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn each_valid_fixture_validates_without_errors() {
     for path in fixtures("valid") {
