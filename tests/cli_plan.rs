@@ -666,3 +666,21 @@ fn control_and_bidirectional_characters_are_shown_escaped() {
     assert!(!err.contains('\u{1b}'), "{err:?}");
     assert!(err.contains("li\\u{1b}[2Jmit"), "{err}");
 }
+
+/// An endpoint that is no URL is refused before anything is read, saying
+/// what a URL looks like (not the SDK's Debug output of a request).
+#[test]
+fn an_endpoint_url_that_is_no_url_is_refused_at_once() {
+    let dir = workspace_with(&["budgets.example.yaml"]);
+    for bad in ["notaurl", "ftp://example.com", "http://"] {
+        let out = budgetctl_in(
+            dir.path(),
+            &["plan", "--endpoint-url", bad, "-f", "budgets.example.yaml"],
+        );
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("not an http(s) URL"), "{bad}: {err}");
+        assert!(err.contains("http://127.0.0.1:4566"), "{bad}: {err}");
+        assert!(!err.contains("DispatchFailure"), "{bad}: {err}");
+    }
+}

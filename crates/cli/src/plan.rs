@@ -43,7 +43,7 @@ pub struct ConnectArgs {
     #[arg(long, conflicts_with_all = ["endpoint_url", "profile"])]
     pub local: bool,
     /// Another Budgets endpoint (AWS_ENDPOINT_URL works too).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", value_parser = endpoint_url)]
     pub endpoint_url: Option<String>,
     /// A named AWS profile.
     #[arg(long, value_name = "NAME")]
@@ -51,6 +51,20 @@ pub struct ConnectArgs {
     /// Signing region for Budgets (us-east-1; another only for other partitions).
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
+}
+
+/// `--endpoint-url`: an http or https URL with a host.
+fn endpoint_url(text: &str) -> Result<String, String> {
+    let usage = "write the endpoint as a URL, e.g. http://127.0.0.1:4566 for budgetctl local serve";
+    match url::Url::parse(text) {
+        Ok(u)
+            if matches!(u.scheme(), "http" | "https")
+                && u.host_str().is_some_and(|h| !h.is_empty()) =>
+        {
+            Ok(text.to_owned())
+        }
+        _ => Err(format!("`{text}` is not an http(s) URL; {usage}")),
+    }
 }
 
 impl ConnectArgs {
