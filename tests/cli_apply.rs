@@ -493,3 +493,48 @@ fn a_saved_plan_is_refused_against_another_target() {
     let applied = budgetctl_in(dir.path(), &["apply", "--local", "plan.json"]);
     assert!(applied.status.success(), "{}", text(&applied));
 }
+
+/// RUST_LOG works for every command: a trace run of plan shows each AWS
+/// request's operation, account and duration, and never the secret key, the
+/// session token or the signature.
+#[test]
+fn a_trace_run_logs_requests_and_never_a_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(&dir.path().join("state.json"));
+    std::fs::write(
+        dir.path().join("budgets.yaml"),
+        format!("version: 1\ndefaults: {{account: \"{ACCOUNT}\"}}\nbudgets:\n  - {{name: logged, limit: 5, notifications: [{{on: actual > 80%, to: [a@example.com]}}]}}\n"),
+    )
+    .unwrap();
+    let secret = "wJalrXUtnFEMIK7MDENGbPxRfiCYSECRETKEY";
+    let token = "FwoGZXIvYXdzEXAMPLESESSIONTOKEN";
+    let run = |rust_log: &str, args: &[&str]| {
+        let mut c = command(dir.path(), args);
+        c.env("AWS_ACCESS_KEY_ID", "AKIDTRACETEST")
+            .env("AWS_SECRET_ACCESS_KEY", secret)
+            .env("AWS_SESSION_TOKEN", token)
+            .env("RUST_LOG", rust_log);
+        c.output().unwrap()
+    };
+    let endpoint = ["--endpoint-url", served.url.as_str()];
+    let applied = run(
+        "trace",
+        &["apply", "--auto-approve", endpoint[0], endpoint[1]],
+    );
+    assert!(applied.status.success(), "{}", text(&applied));
+    let out = run("trace", &["plan", endpoint[0], endpoint[1]]);
+    assert!(out.status.success(), "{}", text(&out));
+    let log = String::from_utf8_lossy(&out.stderr);
+    let request = log
+        .lines()
+        .find(|l| l.contains("budgetctl::aws") && l.contains("DescribeBudgets"))
+        .unwrap_or_else(|| panic!("no request line in:\n{}", &log[..log.len().min(3000)]));
+    assert!(request.contains(&format!("account={ACCOUNT}")), "{request}");
+    assert!(request.contains("ms="), "{request}");
+    for leak in [secret, token, "Signature="] {
+        assert!(!log.contains(leak), "the trace log holds {leak}");
+    }
+    // validate logs too (nothing to say at info, but RUST_LOG is read).
+    let validated = run("debug", &["validate"]);
+    assert!(validated.status.success(), "{}", text(&validated));
+}

@@ -188,12 +188,84 @@ async fn sdk_config(connection: &Connection) -> SdkConfig {
     loader.load().await
 }
 
+/// Logs every attempt of every Budgets call at debug level (target
+/// `budgetctl::aws`): the operation, the account, the HTTP status and how
+/// long it took. Never a header or a credential: only what is named here.
+#[derive(Debug)]
+struct RequestLog;
+
+#[derive(Debug, Clone)]
+struct Attempt {
+    started: std::time::Instant,
+    operation: String,
+    account: String,
+}
+
+impl aws_smithy_types::config_bag::Storable for Attempt {
+    type Storer = aws_smithy_types::config_bag::StoreReplace<Self>;
+}
+
+impl aws_sdk_budgets::config::Intercept for RequestLog {
+    fn name(&self) -> &'static str {
+        "budgetctl request log"
+    }
+
+    fn read_before_attempt(
+        &self,
+        context: &aws_sdk_budgets::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _components: &aws_sdk_budgets::config::RuntimeComponents,
+        cfg: &mut aws_sdk_budgets::config::ConfigBag,
+    ) -> Result<(), aws_sdk_budgets::error::BoxError> {
+        let request = context.request();
+        let operation = request
+            .headers()
+            .get("x-amz-target")
+            .and_then(|t| t.rsplit('.').next())
+            .unwrap_or("?")
+            .to_owned();
+        let account = request
+            .body()
+            .bytes()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
+            .and_then(|v| v.get("AccountId")?.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        cfg.interceptor_state().store_put(Attempt {
+            started: std::time::Instant::now(),
+            operation,
+            account,
+        });
+        Ok(())
+    }
+
+    fn read_after_attempt(
+        &self,
+        context: &aws_sdk_budgets::config::interceptors::FinalizerInterceptorContextRef<'_>,
+        _components: &aws_sdk_budgets::config::RuntimeComponents,
+        cfg: &mut aws_sdk_budgets::config::ConfigBag,
+    ) -> Result<(), aws_sdk_budgets::error::BoxError> {
+        if let Some(a) = cfg.load::<Attempt>() {
+            let status = context.response().map(|r| r.status().as_u16());
+            tracing::debug!(
+                target: "budgetctl::aws",
+                operation = %a.operation,
+                account = %a.account,
+                status = ?status,
+                ms = a.started.elapsed().as_millis() as u64,
+                "request"
+            );
+        }
+        Ok(())
+    }
+}
+
 fn budgets_client(sdk: &SdkConfig, credentials: Option<SharedCredentialsProvider>) -> Client {
-    let mut config = aws_sdk_budgets::config::Builder::from(sdk).retry_partition(
-        RetryPartition::custom("budgetctl")
-            .token_bucket(TokenBucket::new(RETRY_QUOTA))
-            .build(),
-    );
+    let mut config = aws_sdk_budgets::config::Builder::from(sdk)
+        .retry_partition(
+            RetryPartition::custom("budgetctl")
+                .token_bucket(TokenBucket::new(RETRY_QUOTA))
+                .build(),
+        )
+        .interceptor(RequestLog);
     if let Some(credentials) = credentials {
         config = config.credentials_provider(credentials);
     }

@@ -205,10 +205,53 @@ impl Colors {
     }
 }
 
+/// Logging on stderr for every command but `local serve` (which logs its
+/// requests itself): `RUST_LOG` as tracing-subscriber reads it (e.g.
+/// `RUST_LOG=debug` shows each AWS request's operation, account, status and
+/// duration), `-v` for info. What holds credentials never logs: the
+/// signing internals (`aws_sigv4`: the canonical request and session token)
+/// and the SDK's trace of whole requests (`aws_smithy_runtime` and the HTTP
+/// stack at trace: every header, the Authorization signature and
+/// x-amz-security-token among them) are capped at debug.
+fn init_logging(verbose: bool, color: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(directives) if !directives.trim().is_empty() => EnvFilter::new(directives),
+        _ if verbose => EnvFilter::new("budgetctl=info,budgetctl_apply=info"),
+        _ => return,
+    };
+    let filter = [
+        "aws_sigv4=off",
+        "aws_smithy_runtime=debug",
+        "aws_smithy_runtime_api=debug",
+        "aws_smithy_http_client=debug",
+        "hyper=debug",
+        "hyper_util=debug",
+        "h2=debug",
+    ]
+    .iter()
+    .filter_map(|d| d.parse().ok())
+    .fold(filter, |f, d| f.add_directive(d));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(color)
+        .try_init();
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let colors = Colors::decide(cli.no_color);
     let color = colors.stderr;
+    let verbose = match &cli.command {
+        Command::Plan { verbose, .. }
+        | Command::Apply { verbose, .. }
+        | Command::Import { verbose, .. } => *verbose,
+        _ => false,
+    };
+    if !matches!(cli.command, Command::Local { .. }) {
+        init_logging(verbose, color);
+    }
     match cli.command {
         Command::Validate { files, format } => validate(files, format, color),
         Command::Local {
