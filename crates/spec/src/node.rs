@@ -304,7 +304,12 @@ fn options() -> serde_saphyr::Options {
             max_events: 20_000_000,
             max_aliases: 10_000,
             max_anchors: 10_000,
-            max_depth: 64,
+            // A budget file nests about 15 levels at most (a filter
+            // expression a few operators deep). Each level is a frame of the
+            // recursive deserializer: 32 keeps a 2 MiB thread stack (rayon's,
+            // a test's) safe even in debug builds, where 64 overflowed it
+            // (found by the mutation fuzzer, tests/fuzz.rs).
+            max_depth: 32,
             max_documents: 1,
             max_nodes: 10_000_000,
             max_total_scalar_bytes: MAX_FILE_BYTES,
@@ -407,7 +412,7 @@ fn syntax_diagnostic(file: &Arc<SourceFile>, err: &serde_saphyr::Error) -> Diagn
         )),
         serde_saphyr::Error::Budget { breach, .. } => {
             let what = match breach {
-                BudgetBreach::Depth { .. } => "is nested more than 64 levels deep".to_owned(),
+                BudgetBreach::Depth { .. } => "is nested more than 32 levels deep".to_owned(),
                 BudgetBreach::Aliases { .. } | BudgetBreach::Anchors { .. } => {
                     "uses more than 10,000 anchors or aliases".to_owned()
                 }
@@ -514,6 +519,25 @@ mod tests {
         ] {
             assert!(parse(&source(text)).is_ok(), "{text}");
         }
+    }
+
+    /// Found by the mutation fuzzer: 141 nested flow lists overflowed a
+    /// 2 MiB stack in a debug build before the depth limit refused them.
+    #[test]
+    fn deep_nesting_is_refused_before_the_stack_runs_out() {
+        let text = format!("budgets: {}1{}\n", "[".repeat(141), "]".repeat(141));
+        let err = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || parse(&source(&text)).unwrap_err())
+            .unwrap()
+            .join()
+            .expect("no stack overflow");
+        assert_eq!(err.code, Code::InputTooLarge);
+        assert!(
+            err.message.contains("nested more than 32 levels"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
