@@ -684,3 +684,56 @@ fn an_endpoint_url_that_is_no_url_is_refused_at_once() {
         assert!(!err.contains("DispatchFailure"), "{bad}: {err}");
     }
 }
+
+/// A refused connection says which endpoint to check, not the SDK's Debug
+/// chain; with a role, it names the role being assumed. (It is also not
+/// retried: the time it saves is in the closing note, not asserted here.)
+#[test]
+fn a_refused_connection_fails_fast_and_says_what_to_check() {
+    let dir = tempfile::tempdir().unwrap();
+    // A port nothing listens on: bound, then closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    for (file, role) in [
+        ("plain.yaml", None),
+        (
+            "role.yaml",
+            Some("arn:aws:iam::111122223333:role/budgetctl"),
+        ),
+    ] {
+        let accounts = role
+            .map(|r| format!("accounts:\n  \"111122223333\": {{role: \"{r}\"}}\n"))
+            .unwrap_or_default();
+        std::fs::write(
+            dir.path().join(file),
+            format!("version: 1\ndefaults: {{account: \"111122223333\"}}\n{accounts}budgets:\n  - {{name: a, limit: 5}}\n"),
+        )
+        .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_budgetctl"))
+            .args(["plan", "-f", file, "--endpoint-url", &url])
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .env("AWS_ACCESS_KEY_ID", "local")
+            .env("AWS_SECRET_ACCESS_KEY", "local")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{file}");
+        let err = stderr(&out);
+        assert!(!err.contains("DispatchFailure"), "{file}: {err}");
+        match role {
+            None => {
+                assert!(err.contains("connection refused"), "{file}: {err}");
+                assert!(err.contains("--endpoint-url"), "{file}: {err}");
+            }
+            Some(role) => {
+                assert!(err.contains("cannot get credentials"), "{file}: {err}");
+                assert!(err.contains(role), "{file}: {err}");
+            }
+        }
+    }
+}

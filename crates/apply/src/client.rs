@@ -188,6 +188,51 @@ async fn sdk_config(connection: &Connection) -> SdkConfig {
     loader.load().await
 }
 
+/// Whether an error's causes include a refused TCP connection.
+pub(crate) fn is_connection_refused(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(e);
+    while let Some(err) = next {
+        if let Some(io) = err.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::ConnectionRefused
+        {
+            return true;
+        }
+        next = err.source();
+    }
+    false
+}
+
+/// A refused connection is final: nothing listens at the endpoint, and
+/// retrying with backoff only makes the user wait (44 s with the defaults)
+/// for the same answer. Throttling, timeouts and 5xx are still retried.
+#[derive(Debug)]
+struct RefusedIsFinal;
+
+impl aws_sdk_budgets::config::retry::ClassifyRetry for RefusedIsFinal {
+    fn classify_retry(
+        &self,
+        ctx: &aws_sdk_budgets::config::interceptors::InterceptorContext,
+    ) -> aws_sdk_budgets::config::retry::RetryAction {
+        use aws_sdk_budgets::config::retry::RetryAction;
+        match ctx.output_or_error() {
+            Some(Err(e))
+                if e.as_connector_error()
+                    .is_some_and(|c| is_connection_refused(c)) =>
+            {
+                RetryAction::RetryForbidden
+            }
+            _ => RetryAction::NoActionIndicated,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "budgetctl: connection refused is final"
+    }
+
+    // RetryForbidden overrides what any other classifier decides, so the
+    // default priority will do.
+}
+
 /// Logs every attempt of every Budgets call at debug level (target
 /// `budgetctl::aws`): the operation, the account, the HTTP status and how
 /// long it took. Never a header or a credential: only what is named here.
@@ -265,7 +310,8 @@ fn budgets_client(sdk: &SdkConfig, credentials: Option<SharedCredentialsProvider
                 .token_bucket(TokenBucket::new(RETRY_QUOTA))
                 .build(),
         )
-        .interceptor(RequestLog);
+        .interceptor(RequestLog)
+        .retry_classifier(RefusedIsFinal);
     if let Some(credentials) = credentials {
         config = config.credentials_provider(credentials);
     }

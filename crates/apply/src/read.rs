@@ -37,6 +37,14 @@ pub enum AwsError {
         operation: &'static str,
         message: String,
     },
+    /// The endpoint refused the connection: nothing listens there.
+    #[error(
+        "cannot reach the Budgets endpoint for account {account} ({operation}): connection refused"
+    )]
+    Unreachable {
+        account: AccountId,
+        operation: &'static str,
+    },
     /// No credentials for the account: the role could not be assumed, or
     /// the base credentials could not be found.
     #[error("cannot get credentials for account {account} ({operation}): {message}")]
@@ -77,8 +85,11 @@ impl AwsError {
         if let SdkError::DispatchFailure(failure) = &e
             && let Some(connector) = failure.as_connector_error()
         {
+            if crate::client::is_connection_refused(connector) {
+                return AwsError::Unreachable { account, operation };
+            }
             let message = error_chain(connector);
-            if message.contains("credentials") {
+            if message.contains("credentials") || message.contains("identity resolver timed out") {
                 return AwsError::Credentials {
                     account,
                     operation,

@@ -304,7 +304,18 @@ pub async fn compute(
         }
         let budgets = read_account(clients.for_account(account), account, &scope, parallelism)
             .await
-            .map_err(|e| explain(&e))?;
+            .map_err(|e| {
+                let role = config.accounts.get(account).and_then(|s| s.role.as_ref());
+                match (role, &e) {
+                    (Some(role), AwsError::Credentials { .. } | AwsError::Unreachable { .. }) => {
+                        format!(
+                            "{}\n  account {account} is read through the role {role} (sts:AssumeRole, through the same endpoint)",
+                            explain(&e)
+                        )
+                    }
+                    _ => explain(&e),
+                }
+            })?;
         live.extend(budgets);
     }
     let today = chrono::Utc::now().date_naive();
@@ -350,6 +361,9 @@ pub fn explain(e: &AwsError) -> String {
         AwsError::Throttled { .. } => {
             format!("{e}\n  hint: lower --parallelism, or run again later")
         }
+        AwsError::Unreachable { .. } => format!(
+            "{e}\n  hint: nothing listens at the endpoint: check --endpoint-url (or AWS_ENDPOINT_URL); for budgetctl-local run `budgetctl local serve`, or use --local"
+        ),
         AwsError::Credentials { .. } => format!(
             "{e}\n  hint: where the account has `role:`, check that the role exists, trusts the credentials budgetctl runs with, and that they may sts:AssumeRole it; otherwise set AWS credentials (environment, --profile, SSO login) or use --local"
         ),
