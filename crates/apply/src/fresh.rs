@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::client::Clients;
-use budgetctl_diff::{Action, Plan, WarningKind, fingerprint};
+use budgetctl_diff::{Action, Change, Fingerprint, Plan, WarningKind, fingerprint};
 use budgetctl_spec::AccountId;
 
 use crate::read::{AwsError, ReadScope, read_account};
@@ -76,37 +76,12 @@ pub async fn check_fresh(
             .map(|l| (l.budget.name.as_str(), l))
             .collect();
         for c in plan.changes.iter().filter(|c| &c.budget.account == account) {
-            let address = c.budget.address();
-            let now = live.get(c.budget.name.as_str());
-            let unreadable_now = unreadable.get(c.budget.name.as_str());
-            let reason = match (c.action, now) {
-                (_, None) if unreadable_now.is_some() => unreadable_now.map(|u| {
-                    format!(
-                        "it can no longer be read: {}, which this budgetctl cannot read",
-                        u.reason
-                    )
-                }),
-                (Action::Create, None) => None,
-                (Action::Create, Some(_)) => Some("created since the plan".to_owned()),
-                (_, None) => Some("deleted since the plan".to_owned()),
-                (_, Some(now)) => {
-                    let now = fingerprint(now);
-                    match plan.fingerprints.get(&address) {
-                        None => Some("the plan has no fingerprint of it".to_owned()),
-                        Some(then) if then.last_updated != now.last_updated => Some(format!(
-                            "updated at {} after the plan read it",
-                            now.last_updated.as_deref().unwrap_or("an unknown time")
-                        )),
-                        Some(then) if then.hash != now.hash => {
-                            Some("its limit, notifications, subscribers or tags changed".to_owned())
-                        }
-                        Some(_) => None,
-                    }
-                }
-            };
-            if let Some(reason) = reason {
-                stale.push(StaleBudget { address, reason });
-            }
+            let name = c.budget.name.as_str();
+            let now = live.get(name).map(|l| fingerprint(l));
+            let unreadable = unreadable
+                .get(name)
+                .map(|u| format!("{}, which this budgetctl cannot read", u.reason));
+            stale.extend(stale_budget(plan, c, now.as_ref(), unreadable));
         }
     }
     if stale.is_empty() {
@@ -120,39 +95,58 @@ pub async fn check_fresh(
 /// budgets `then` changes, compared by the fingerprints each plan recorded.
 /// No read of its own: `now` read every budget in scope.
 pub fn stale_against(then: &Plan, now: &Plan) -> Result<(), StaleError> {
-    let mut stale = Vec::new();
-    for c in &then.changes {
-        let address = c.budget.address();
-        let unreadable = now
-            .warnings
-            .iter()
-            .any(|w| w.kind == WarningKind::Unreadable && w.budget == c.budget);
-        let reason = match (c.action, now.fingerprints.get(&address)) {
-            (_, None) if unreadable => {
-                Some("it can no longer be read by this budgetctl".to_owned())
-            }
-            (Action::Create, None) => None,
-            (Action::Create, Some(_)) => Some("created since the plan".to_owned()),
-            (_, None) => Some("deleted since the plan".to_owned()),
-            (_, Some(now)) => match then.fingerprints.get(&address) {
-                None => Some("the plan has no fingerprint of it".to_owned()),
-                Some(then) if then.last_updated != now.last_updated => Some(format!(
-                    "updated at {} after the plan read it",
-                    now.last_updated.as_deref().unwrap_or("an unknown time")
-                )),
-                Some(then) if then.hash != now.hash => {
-                    Some("its limit, notifications, subscribers or tags changed".to_owned())
-                }
-                Some(_) => None,
-            },
-        };
-        if let Some(reason) = reason {
-            stale.push(StaleBudget { address, reason });
-        }
-    }
+    let stale: Vec<StaleBudget> = then
+        .changes
+        .iter()
+        .filter_map(|c| {
+            let unreadable = now
+                .warnings
+                .iter()
+                .any(|w| w.kind == WarningKind::Unreadable && w.budget == c.budget)
+                .then(|| "this budgetctl cannot read it".to_owned());
+            stale_budget(
+                then,
+                c,
+                now.fingerprints.get(&c.budget.address()),
+                unreadable,
+            )
+        })
+        .collect();
     if stale.is_empty() {
         Ok(())
     } else {
         Err(StaleError::Changed(stale))
     }
+}
+
+/// Whether the budget `c` changes moved since `plan` read it: `now` is its
+/// fingerprint as read again (`None`: not there), `unreadable` why it can no
+/// longer be read, where it cannot.
+fn stale_budget(
+    plan: &Plan,
+    c: &Change,
+    now: Option<&Fingerprint>,
+    unreadable: Option<String>,
+) -> Option<StaleBudget> {
+    let address = c.budget.address();
+    let reason = match (c.action, now) {
+        (_, None) if unreadable.is_some() => {
+            unreadable.map(|why| format!("it can no longer be read: {why}"))
+        }
+        (Action::Create, None) => None,
+        (Action::Create, Some(_)) => Some("created since the plan".to_owned()),
+        (_, None) => Some("deleted since the plan".to_owned()),
+        (_, Some(now)) => match plan.fingerprints.get(&address) {
+            None => Some("the plan has no fingerprint of it".to_owned()),
+            Some(then) if then.last_updated != now.last_updated => Some(format!(
+                "updated at {} after the plan read it",
+                now.last_updated.as_deref().unwrap_or("an unknown time")
+            )),
+            Some(then) if then.hash != now.hash => {
+                Some("its limit, notifications, subscribers or tags changed".to_owned())
+            }
+            Some(_) => None,
+        },
+    };
+    reason.map(|reason| StaleBudget { address, reason })
 }
