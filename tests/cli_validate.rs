@@ -315,3 +315,29 @@ fn invalid_utf8_is_located_by_line_and_column() {
     assert!(err.contains("save the file as UTF-8"), "{err}");
     assert!(!err.contains("permissions"), "{err}");
 }
+
+/// Diagnostics as JSON write bidirectional characters from the file as
+/// `\uXXXX` escapes, as JSON plans do.
+#[test]
+fn json_diagnostics_escape_bidirectional_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bidi.yaml");
+    std::fs::write(
+        &file,
+        "version: 1\ndefaults: {account: \"111122223333\"}\nbudgets:\n  - name: a\n    limit: 1\n    \"li\\u202emit\": 2\n",
+    )
+    .unwrap();
+    let out = budgetctl(&["validate", "--format", "json", "-f", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let json = String::from_utf8_lossy(&out.stdout);
+    assert!(!json.contains('\u{202e}'), "{json}");
+    assert!(json.contains("\\u202e"), "{json}");
+    let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(
+        parsed["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains('\u{202e}'),
+        "the same string to a JSON reader"
+    );
+}

@@ -396,7 +396,14 @@ fn validate(files: Vec<PathBuf>, format: Format, color: bool) -> ExitCode {
                 "budgets": loaded.config.budgets.len(),
                 "diagnostics": records,
             });
-            let text = format!("{out:#}");
+            // Bidirectional characters from the file as `\uXXXX`, as in plans.
+            let text = match output::json(&out) {
+                Ok(text) => text,
+                Err(message) => {
+                    note!("error: {message}");
+                    return ExitCode::FAILURE;
+                }
+            };
             // A closed pipe (`| head`) is not an error worth a panic.
             let _ = writeln!(std::io::stdout().lock(), "{text}");
         }
