@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 
 use budgetctl_spec::amount::{canonical as canonical_amount, to_aws_string};
-use budgetctl_spec::planned::{WindowGap, first_planned_period, windowed};
+use budgetctl_spec::planned::{WindowGap, first_planned_period_from, windowed};
 use budgetctl_spec::{
-    AccountId, AccountSettings, AutoAdjust, Budget, BudgetLimit, Config, CostTypes, DesiredBudget,
+    AccountId, AccountSettings, AutoAdjust, Budget, BudgetLimit, Config, CostTypes,
     NotificationKey, Spend, Subscriber, TimeUnit, expression_to_yaml, format_period, max_end_date,
 };
 use chrono::{Datelike, NaiveDate};
@@ -159,8 +159,10 @@ pub fn diff(desired: &Config, live: &Live, accounts: &[AccountId], today: NaiveD
         // (ARCHITECTURE.md, reconciler rule 15); past periods on either side
         // are history.
         let current = current.map(|l| without_past_periods(l, &d.budget, today));
-        let current = current.as_ref();
-        let desired = match windowed(&d.budget, today) {
+        let current = current.as_deref();
+        // Borrowed unless planned limits are narrowed: this runs for every
+        // declared budget of every plan.
+        let desired: std::borrow::Cow<'_, Budget> = match windowed(&d.budget, today) {
             Ok(b) => b,
             Err(gap) => match current {
                 None => {
@@ -182,36 +184,31 @@ pub fn diff(desired: &Config, live: &Live, accounts: &[AccountId], today: NaiveD
                     // The live planned limits stay as they are.
                     let mut b = d.budget.clone();
                     b.limit = l.budget.limit.clone();
-                    b
+                    std::borrow::Cow::Owned(b)
                 }
             },
         };
-        let d = DesiredBudget {
-            account: d.account.clone(),
-            budget: desired,
-            origin: d.origin.clone(),
-        };
-        let d = &d;
-        spend_warnings(&mut plan.warnings, &r, &d.budget, current, today);
+        let desired = desired.as_ref();
+        spend_warnings(&mut plan.warnings, &r, desired, current, today);
         match current {
-            None => plan.changes.push(create(r(), &d.budget)),
+            None => plan.changes.push(create(r(), desired)),
             // AWS cannot change a budget's type in place: decided here, so
             // that no plan ever shows it as an update that apply refuses.
-            Some(l) if l.budget.budget_type != d.budget.budget_type => {
+            Some(l) if l.budget.budget_type != desired.budget_type => {
                 plan.errors.push(PlanError {
                     budget: r(),
                     message: format!(
                         "type cannot change in place ({} → {}): declare the budget under a new name (the old one is deleted only with prune: true)",
-                        l.budget.budget_type, d.budget.budget_type
+                        l.budget.budget_type, desired.budget_type
                     ),
                 });
             }
-            Some(l) => match update(&r, &d.budget, l) {
+            Some(l) => match update(&r, desired, l) {
                 // Planned limits the file cannot give and the live budget no
                 // longer has: an UpdateBudget would have none to send.
                 Some(change)
                     if !change.fields.is_empty()
-                        && matches!(&d.budget.limit, BudgetLimit::Planned(p) if p.is_empty()) =>
+                        && matches!(&desired.limit, BudgetLimit::Planned(p) if p.is_empty()) =>
                 {
                     plan.errors.push(PlanError {
                         budget: r(),
@@ -312,15 +309,24 @@ fn gap_message(gap: WindowGap, time_unit: TimeUnit, create: bool) -> String {
 
 /// `live` without the planned periods before the window of `today`: AWS may
 /// return them, and they are history.
-fn without_past_periods(live: &LiveBudget, desired: &Budget, today: NaiveDate) -> LiveBudget {
+fn without_past_periods<'l>(
+    live: &'l LiveBudget,
+    desired: &Budget,
+    today: NaiveDate,
+) -> std::borrow::Cow<'l, LiveBudget> {
+    let BudgetLimit::Planned(periods) = &live.budget.limit else {
+        return std::borrow::Cow::Borrowed(live);
+    };
+    let start = desired.start.or(live.budget.start);
+    let first = first_planned_period_from(desired.time_unit, start, today);
+    if periods.keys().next().is_none_or(|d| *d >= first) {
+        return std::borrow::Cow::Borrowed(live);
+    }
     let mut l = live.clone();
-    let mut dated = desired.clone();
-    dated.start = desired.start.or(live.budget.start);
-    let first = first_planned_period(&dated, today);
     if let BudgetLimit::Planned(p) = &mut l.budget.limit {
         p.retain(|d, _| *d >= first);
     }
-    l
+    std::borrow::Cow::Owned(l)
 }
 
 fn unreadable_warning(budget: BudgetRef, u: &Unreadable) -> Warning {

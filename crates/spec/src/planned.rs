@@ -90,9 +90,18 @@ pub fn period_start(time_unit: TimeUnit, day: NaiveDate) -> NaiveDate {
 /// The first period AWS takes planned limits for on `today`: the current
 /// one, or the period the budget starts in when that is later.
 pub fn first_planned_period(budget: &Budget, today: NaiveDate) -> NaiveDate {
-    let now = period_start(budget.time_unit, today);
-    match budget.start {
-        Some(start) => now.max(period_start(budget.time_unit, start)),
+    first_planned_period_from(budget.time_unit, budget.start, today)
+}
+
+/// [`first_planned_period`] of a budget with this period and start.
+pub fn first_planned_period_from(
+    time_unit: TimeUnit,
+    start: Option<NaiveDate>,
+    today: NaiveDate,
+) -> NaiveDate {
+    let now = period_start(time_unit, today);
+    match start {
+        Some(start) => now.max(period_start(time_unit, start)),
         None => now,
     }
 }
@@ -149,13 +158,16 @@ pub fn planned_window(
 /// `budget` with its planned limits narrowed (or its schedule expanded) to
 /// the window of `today`; any other budget unchanged. A gap leaves the
 /// budget as it is.
-pub fn windowed(budget: &Budget, today: NaiveDate) -> Result<Budget, WindowGap> {
+pub fn windowed(
+    budget: &Budget,
+    today: NaiveDate,
+) -> Result<std::borrow::Cow<'_, Budget>, WindowGap> {
     match planned_window(budget, today) {
-        None => Ok(budget.clone()),
+        None => Ok(std::borrow::Cow::Borrowed(budget)),
         Some(window) => {
             let mut b = budget.clone();
             b.limit = BudgetLimit::Planned(window?);
-            Ok(b)
+            Ok(std::borrow::Cow::Owned(b))
         }
     }
 }
