@@ -11,6 +11,8 @@
 //! each with budgetctl-local in memory and with a state file (every
 //! acknowledged write saved before the reply).
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // figures are this target's output
+
 use std::sync::Arc;
 use std::time::Instant;
 

@@ -4,6 +4,8 @@
 //!    on loopback: the live reads plus the diff (target ≤ 1 s).
 //! 2. The pure diff of 10,000 budgets against identical live state (target ≤ 20 ms).
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // figures are this target's output
+
 use std::time::{Duration, Instant};
 
 use budgetctl_apply::{Connection, ReadScope, client, create_budget, read_account};

@@ -3,6 +3,8 @@
 //! memory and with a state file.
 //! Run with `cargo bench -p budgetctl-local --bench throughput`.
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // figures are this target's output
+
 use std::time::{Duration, Instant};
 
 use aws_sdk_budgets::config::{BehaviorVersion, Credentials, Region};

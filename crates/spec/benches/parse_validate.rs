@@ -4,6 +4,8 @@
 //! A plain bench binary rather than criterion: besides time it reports the
 //! process's peak resident set size, which criterion does not measure.
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // figures are this target's output
+
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 

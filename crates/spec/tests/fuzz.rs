@@ -8,6 +8,8 @@
 //! `FUZZ_CASES=20000 cargo test -p budgetctl-spec --test fuzz --release`
 //! runs a longer campaign (default: 2,000 cases).
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // figures are this target's output
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};

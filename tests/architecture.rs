@@ -1,0 +1,95 @@
+//! The architecture invariants of ARCHITECTURE.md that a machine can check:
+//! dependencies between the workspace's crates point one way, and only the
+//! AWS layer depends on the AWS SDK.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::Command;
+
+/// Normal (not dev or build) dependencies of each workspace crate, by name.
+fn workspace_dependencies() -> BTreeMap<String, BTreeSet<String>> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let out = Command::new(cargo)
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let metadata: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    metadata["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let deps = p["dependencies"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|d| d["kind"].is_null())
+                .map(|d| d["name"].as_str().unwrap().to_owned())
+                .collect();
+            (p["name"].as_str().unwrap().to_owned(), deps)
+        })
+        .collect()
+}
+
+/// ARCHITECTURE.md: dependencies point one way, cli → apply → diff → spec,
+/// and budgetctl-local depends on nothing of ours.
+#[test]
+fn dependencies_between_crates_point_one_way() {
+    let allowed: BTreeMap<&str, &[&str]> = [
+        ("budgetctl-spec", &[][..]),
+        ("budgetctl-diff", &["budgetctl-spec"][..]),
+        ("budgetctl-apply", &["budgetctl-diff", "budgetctl-spec"][..]),
+        ("budgetctl-local", &[][..]),
+        (
+            "budgetctl",
+            &[
+                "budgetctl-apply",
+                "budgetctl-diff",
+                "budgetctl-spec",
+                "budgetctl-local",
+            ][..],
+        ),
+    ]
+    .into();
+    let deps = workspace_dependencies();
+    for (krate, deps) in &deps {
+        let ours: Vec<&String> = deps.iter().filter(|d| d.starts_with("budgetctl")).collect();
+        let Some(allowed) = allowed.get(krate.as_str()) else {
+            panic!(
+                "{krate}: a crate ARCHITECTURE.md does not place; add it to this test and the code map"
+            );
+        };
+        for d in ours {
+            assert!(
+                allowed.contains(&d.as_str()),
+                "{krate} depends on {d}: dependencies point one way (cli → apply → diff → spec; local on nothing of ours)"
+            );
+        }
+    }
+}
+
+/// ARCHITECTURE.md: only the AWS layer (crates/apply) calls AWS.
+#[test]
+fn only_the_aws_layer_depends_on_the_aws_sdk() {
+    for (krate, deps) in workspace_dependencies() {
+        for d in deps {
+            if d.starts_with("aws-sdk-") || d == "aws-config" {
+                assert_eq!(
+                    krate, "budgetctl-apply",
+                    "{krate} depends on {d}: only the AWS layer may"
+                );
+            }
+        }
+    }
+}
