@@ -689,7 +689,7 @@ fn an_endpoint_url_that_is_no_url_is_refused_at_once() {
 /// chain; with a role, it names the role being assumed. (It is also not
 /// retried: the time it saves is in the closing note, not asserted here.)
 #[test]
-fn a_refused_connection_fails_fast_and_says_what_to_check() {
+fn a_refused_connection_says_what_to_check() {
     let dir = tempfile::tempdir().unwrap();
     // A port nothing listens on: bound, then closed.
     let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -323,9 +323,7 @@ pub fn escape_markdown(text: &str) -> String {
             '~' => out.push_str("&#126;"),
             '!' => out.push_str("&#33;"),
             '\n' | '\r' => out.push(' '),
-            c if is_unsafe_char(c) => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
+            c if is_unsafe_char(c) => push_escape(&mut out, c),
             c => out.push(c),
         }
     }
@@ -350,12 +348,17 @@ pub fn escape_text(text: &str) -> std::borrow::Cow<'_, str> {
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         if is_unsafe_char(c) {
-            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            push_escape(&mut out, c);
         } else {
             out.push(c);
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// `c` as the escape people read it in: `\u{1b}`, `\u{202e}`.
+fn push_escape(out: &mut String, c: char) {
+    let _ = write!(out, "\\u{{{:x}}}", c as u32);
 }
 
 /// `escape_text` line by line: the line breaks a message was written with

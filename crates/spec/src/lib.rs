@@ -136,41 +136,9 @@ pub fn load_paths(paths: &[PathBuf]) -> Loaded {
     for path in files {
         match read_source(&path) {
             Ok(text) => sources.push(SourceFile { path, text }),
-            Err(ReadProblem::NotUtf8 { lossy, pos, byte }) => {
-                let file = Arc::new(SourceFile { path, text: lossy });
-                loaded.diagnostics.push(
-                    Diagnostic::error(
-                        Code::Io,
-                        Span::new(&file, pos),
-                        format!(
-                            "{} is not UTF-8 text: byte 0x{byte:02X} at line {}, column {} is not UTF-8",
-                            file.path.display(),
-                            pos.line,
-                            pos.column
-                        ),
-                    )
-                    .with_help("save the file as UTF-8 (in most editors: Save with Encoding → UTF-8)"),
-                );
-                loaded.files.push(file);
-            }
             Err(problem) => {
-                let file = Arc::new(SourceFile {
-                    path,
-                    text: String::new(),
-                });
-                let (code, message, help) = match problem {
-                    ReadProblem::TooLarge(m) => (
-                        Code::InputTooLarge,
-                        m,
-                        "split the budgets over several files in a directory and pass the directory with -f",
-                    ),
-                    ReadProblem::Io(m) | ReadProblem::NotUtf8 { lossy: m, .. } => {
-                        (Code::Io, m, "check the path and its permissions")
-                    }
-                };
-                loaded.diagnostics.push(
-                    Diagnostic::error(code, Span::file_start(&file), message).with_help(help),
-                );
+                let (file, diagnostic) = problem.diagnostic(path);
+                loaded.diagnostics.push(diagnostic);
                 loaded.files.push(file);
             }
         }
@@ -195,6 +163,45 @@ enum ReadProblem {
         pos: Pos,
         byte: u8,
     },
+}
+
+impl ReadProblem {
+    /// The file as far as it reads, and the diagnostic that says why not.
+    fn diagnostic(self, path: PathBuf) -> (Arc<SourceFile>, Diagnostic) {
+        let empty = |path| {
+            Arc::new(SourceFile {
+                path,
+                text: String::new(),
+            })
+        };
+        match self {
+            ReadProblem::NotUtf8 { lossy, pos, byte } => {
+                let file = Arc::new(SourceFile { path, text: lossy });
+                let message = format!(
+                    "{} is not UTF-8 text: byte 0x{byte:02X} at line {}, column {} is not UTF-8",
+                    file.path.display(),
+                    pos.line,
+                    pos.column
+                );
+                let d = Diagnostic::error(Code::Io, Span::new(&file, pos), message).with_help(
+                    "save the file as UTF-8 (in most editors: Save with Encoding → UTF-8)",
+                );
+                (file, d)
+            }
+            ReadProblem::TooLarge(message) => {
+                let file = empty(path);
+                let d = Diagnostic::error(Code::InputTooLarge, Span::file_start(&file), message)
+                    .with_help("split the budgets over several files in a directory and pass the directory with -f");
+                (file, d)
+            }
+            ReadProblem::Io(message) => {
+                let file = empty(path);
+                let d = Diagnostic::error(Code::Io, Span::file_start(&file), message)
+                    .with_help("check the path and its permissions");
+                (file, d)
+            }
+        }
+    }
 }
 
 /// A budget file's text. At most `MAX_FILE_BYTES` are read, whatever the
