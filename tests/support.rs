@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// The repository root.
 #[allow(dead_code)]
@@ -117,6 +118,31 @@ impl Served {
             .split_once("\r\n\r\n")
             .map(|(_, b)| b.to_owned())
             .unwrap_or_default()
+    }
+
+    /// Waits until no Budgets request is being served and none has arrived
+    /// for a moment: the ones a killed client sent may still be sleeping in
+    /// injected latency (or unread in the socket), then write.
+    pub fn quiesce(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut last_total = None;
+        loop {
+            let body = self.control("GET", "/_local/requests", "");
+            let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+            let in_flight = v["in_flight"]
+                .as_u64()
+                .unwrap_or_else(|| panic!("/_local/requests says nothing of in_flight: {body}"));
+            let total = v["total"].as_u64();
+            if in_flight == 0 && last_total.is_some() && last_total == total {
+                return;
+            }
+            last_total = if in_flight == 0 { total } else { None };
+            assert!(
+                Instant::now() < deadline,
+                "requests still in flight: {body}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     pub fn applied(&self, operation: &str) -> u64 {

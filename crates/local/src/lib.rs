@@ -13,7 +13,7 @@
 //! | route | what it does |
 //! | --- | --- |
 //! | `GET /_local/health` | `ok` |
-//! | `GET /_local/requests` | requests received per operation: `{"counts": {...}, "total": N}` |
+//! | `GET /_local/requests` | requests received per operation: `{"counts": {...}, "total": N, "applied": {...}, "in_flight": N}` (`in_flight`: Budgets requests still being served, including those whose client is gone) |
 //! | `DELETE /_local/requests` | reset the counters |
 //! | `POST /_local/reset` | forget all state, counters and faults |
 //! | `GET`/`POST /_local/faults` | `{"throttle": 0.3, "error": 0.05, "latency_ms": 0, "seed": 7, "action_ms": 0, "deny_accounts": [], "token_ttl_ms": 3600000, "operations": []}` (`operations`: the faults hit only these) |

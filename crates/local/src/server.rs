@@ -91,6 +91,26 @@ struct Shared {
     saving: tokio::sync::Mutex<()>,
     /// Held while the server lives: the OS releases it however the process ends.
     _lock: Option<std::fs::File>,
+    /// Budgets requests being served right now, including those whose
+    /// client has gone (a killed apply): they may still write.
+    in_flight: std::sync::atomic::AtomicUsize,
+}
+
+/// Counts one request in `Shared::in_flight` for as long as it lives,
+/// however its future ends (finished, or dropped with its connection).
+struct InFlight<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl<'a> InFlight<'a> {
+    fn enter(counter: &'a std::sync::atomic::AtomicUsize) -> Self {
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        InFlight(counter)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 /// A running budgetctl-local. Dropping it stops the server; `shutdown` also
@@ -130,6 +150,7 @@ impl LocalServer {
             logged: std::sync::atomic::AtomicUsize::new(0),
             saving: tokio::sync::Mutex::new(()),
             _lock: lock,
+            in_flight: std::sync::atomic::AtomicUsize::new(0),
         });
         let addr = SocketAddr::new(options.host, options.port);
         let listener = tokio::net::TcpListener::bind(addr)
@@ -398,7 +419,10 @@ async fn aws_protocol(
         );
         return response;
     }
-    let response = handle(&shared, &headers, &operation, &body).await;
+    let response = {
+        let _counted = InFlight::enter(&shared.in_flight);
+        handle(&shared, &headers, &operation, &body).await
+    };
     tracing::info!(
         operation = %operation,
         status = response.status().as_u16(),
@@ -522,8 +546,15 @@ async fn requests(State(shared): State<Arc<Shared>>) -> Response {
     let total: u64 = counts.values().sum();
     let applied = shared.service.applied_counts();
     let callers = shared.service.sessions().callers();
-    axum::Json(json!({ "counts": counts, "total": total, "applied": applied, "callers": callers }))
-        .into_response()
+    let in_flight = shared.in_flight.load(std::sync::atomic::Ordering::SeqCst);
+    axum::Json(json!({
+        "counts": counts,
+        "total": total,
+        "applied": applied,
+        "callers": callers,
+        "in_flight": in_flight,
+    }))
+    .into_response()
 }
 
 async fn reset_requests(State(shared): State<Arc<Shared>>) -> StatusCode {
