@@ -42,19 +42,24 @@ fn workspace_dependencies() -> BTreeMap<String, BTreeSet<String>> {
         .collect()
 }
 
-/// ARCHITECTURE.md: dependencies point one way, cli → apply → diff → spec,
-/// and budgetctl-local depends on nothing of ours.
+/// ARCHITECTURE.md: dependencies point one way, cli → apply → aws → diff →
+/// spec, and budgetctl-local depends on nothing of ours.
 #[test]
 fn dependencies_between_crates_point_one_way() {
     let allowed: BTreeMap<&str, &[&str]> = [
         ("budgetctl-spec", &[][..]),
         ("budgetctl-diff", &["budgetctl-spec"][..]),
-        ("budgetctl-apply", &["budgetctl-diff", "budgetctl-spec"][..]),
+        ("budgetctl-aws", &["budgetctl-diff", "budgetctl-spec"][..]),
+        (
+            "budgetctl-apply",
+            &["budgetctl-aws", "budgetctl-diff", "budgetctl-spec"][..],
+        ),
         ("budgetctl-local", &[][..]),
         (
             "budgetctl",
             &[
                 "budgetctl-apply",
+                "budgetctl-aws",
                 "budgetctl-diff",
                 "budgetctl-spec",
                 "budgetctl-local",
@@ -73,20 +78,20 @@ fn dependencies_between_crates_point_one_way() {
         for d in ours {
             assert!(
                 allowed.contains(&d.as_str()),
-                "{krate} depends on {d}: dependencies point one way (cli → apply → diff → spec; local on nothing of ours)"
+                "{krate} depends on {d}: dependencies point one way (cli → apply → aws → diff → spec; local on nothing of ours)"
             );
         }
     }
 }
 
-/// ARCHITECTURE.md: only the AWS layer (crates/apply) calls AWS.
+/// ARCHITECTURE.md: only the AWS layer (crates/aws) depends on the AWS SDK.
 #[test]
 fn only_the_aws_layer_depends_on_the_aws_sdk() {
     for (krate, deps) in workspace_dependencies() {
         for d in deps {
             if d.starts_with("aws-sdk-") || d == "aws-config" {
                 assert_eq!(
-                    krate, "budgetctl-apply",
+                    krate, "budgetctl-aws",
                     "{krate} depends on {d}: only the AWS layer may"
                 );
             }

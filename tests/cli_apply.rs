@@ -541,3 +541,34 @@ fn a_trace_run_logs_requests_and_never_a_secret() {
     let validated = run("debug", &["validate"]);
     assert!(validated.status.success(), "{}", text(&validated));
 }
+
+/// A write AWS refuses for want of permission, or keeps throttling, says
+/// what to do about it, as a failed read does.
+#[test]
+fn a_failed_write_gets_the_hint_of_its_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(&dir.path().join("state.json"));
+    std::fs::write(
+        dir.path().join("budgets.yaml"),
+        format!("version: 1\ndefaults: {{account: \"{ACCOUNT}\"}}\nbudgets:\n  - {{name: team, limit: 300}}\n"),
+    )
+    .unwrap();
+    // Reads go through; only the create is denied.
+    served.control(
+        "POST",
+        "/_local/faults",
+        &format!(r#"{{"deny_accounts": ["{ACCOUNT}"], "operations": ["CreateBudget"]}}"#),
+    );
+    let denied = budgetctl_in(
+        dir.path(),
+        &["apply", "--auto-approve", "--endpoint-url", &served.url],
+    );
+    assert_eq!(denied.status.code(), Some(1), "{}", text(&denied));
+    let out = text(&denied);
+    assert!(out.contains("AccessDeniedException"), "{out}");
+    assert!(
+        out.contains("hint: apply needs budgets:ModifyBudget"),
+        "{out}"
+    );
+    assert_eq!(served.applied("CreateBudget"), 0);
+}

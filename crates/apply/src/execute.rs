@@ -19,9 +19,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::client::Clients;
-use aws_sdk_budgets::config::http::HttpResponse;
-use aws_sdk_budgets::error::{ProvideErrorMetadata, SdkError};
+use budgetctl_aws::{AwsError, BudgetAt, Clients, ErrorKind, create_budget, read_budget};
 use budgetctl_diff::{
     Action, BudgetRef, Change, NotificationChange, Plan, SubscriberSwap, compare_budget,
 };
@@ -29,9 +27,6 @@ use budgetctl_spec::{Budget, NotificationKey, Subscriber, max_end_date};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde::Serialize;
 use tokio::sync::Semaphore;
-
-use crate::convert;
-use crate::read::{budget_arn, read_budget};
 
 /// How apply runs.
 #[derive(Debug, Clone)]
@@ -82,6 +77,30 @@ impl ChangeResult {
 pub struct WriteError {
     pub operation: &'static str,
     pub message: String,
+    /// How the call failed, when AWS said; `None` for a change apply will
+    /// not make. The cli chooses its hint by it.
+    #[serde(skip)]
+    pub kind: Option<ErrorKind>,
+}
+
+impl WriteError {
+    fn refused(operation: &'static str, message: impl Into<String>) -> Self {
+        WriteError {
+            operation,
+            message: message.into(),
+            kind: None,
+        }
+    }
+}
+
+impl From<AwsError> for WriteError {
+    fn from(e: AwsError) -> Self {
+        WriteError {
+            operation: e.operation,
+            message: e.brief(),
+            kind: Some(e.kind),
+        }
+    }
 }
 
 /// Every change's result, in plan order, and the time taken.
@@ -172,59 +191,14 @@ pub async fn apply_plan(
     }
 }
 
-/// How a call failed, for deciding whether the step is nonetheless done.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Failure {
-    /// DuplicateRecordException: what the call would create exists.
-    Duplicate,
-    /// NotFoundException: what the call would change or delete is not there.
-    NotFound,
-    /// No answer, or a 5xx: the service may or may not have acted.
-    Ambiguous,
-    /// The service refused the call.
-    Refused,
-}
-
-#[derive(Debug)]
-struct Failed {
-    failure: Failure,
-    error: WriteError,
-}
-
-fn failed<E: ProvideErrorMetadata + std::error::Error + 'static>(
-    operation: &'static str,
-    e: SdkError<E, HttpResponse>,
-) -> Failed {
-    let failure = match &e {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            Failure::Ambiguous
-        }
-        SdkError::ServiceError(service) => match e.code() {
-            Some("DuplicateRecordException") => Failure::Duplicate,
-            Some("NotFoundException") => Failure::NotFound,
-            _ if service.raw().status().is_server_error() => Failure::Ambiguous,
-            _ => Failure::Refused,
-        },
-        _ => Failure::Refused,
-    };
-    let message = match e.message() {
-        Some(m) => format!("{}: {m}", e.code().unwrap_or("error")),
-        None => aws_smithy_types::error::display::DisplayErrorContext(&e).to_string(),
-    };
-    Failed {
-        failure,
-        error: WriteError { operation, message },
-    }
-}
-
 /// A step is done when its call succeeded, or failed only because its work
 /// was done already (`done`: the Duplicate of a repeated add, the NotFound
 /// of a repeated removal after a lost answer).
-fn already_done<T>(result: Result<T, Failed>, done: Failure) -> Result<(), WriteError> {
+fn already_done(result: Result<(), AwsError>, done: ErrorKind) -> Result<(), WriteError> {
     match result {
-        Ok(_) => Ok(()),
-        Err(f) if f.failure == done => Ok(()),
-        Err(f) => Err(f.error),
+        Ok(()) => Ok(()),
+        Err(e) if e.kind == done => Ok(()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -242,17 +216,26 @@ struct Steps<'a> {
 impl Writer {
     /// Send one request behind the rate limit; the call is recorded as made
     /// whatever its answer.
-    async fn call<T, E: ProvideErrorMetadata + std::error::Error + 'static>(
+    async fn call<T>(
         &self,
         steps: &mut Steps<'_>,
         operation: &'static str,
-        request: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>,
-    ) -> Result<T, Failed> {
+        request: impl Future<Output = Result<T, AwsError>>,
+    ) -> Result<T, AwsError> {
         if let Some(limiter) = &self.limiter {
             limiter.until_ready().await;
         }
         steps.calls.push(operation);
-        request.await.map_err(|e| failed(operation, e))
+        request.await
+    }
+
+    /// The budget a change is about, through its account's client.
+    fn at<'a>(&'a self, change: &'a Change) -> BudgetAt<'a> {
+        BudgetAt {
+            client: self.clients.for_account(&change.budget.account),
+            account: &change.budget.account,
+            name: &change.budget.name,
+        }
     }
 
     async fn apply_change(&self, change: &Change) -> ChangeResult {
@@ -274,9 +257,11 @@ impl Writer {
     }
 
     fn desired<'a>(change: &'a Change, operation: &'static str) -> Result<&'a Budget, WriteError> {
-        change.desired.as_ref().ok_or_else(|| WriteError {
-            operation,
-            message: "the plan holds no declared budget for this change; run plan again".into(),
+        change.desired.as_ref().ok_or_else(|| {
+            WriteError::refused(
+                operation,
+                "the plan holds no declared budget for this change; run plan again",
+            )
         })
     }
 
@@ -284,68 +269,43 @@ impl Writer {
         let change = steps.change;
         let desired = Self::desired(change, "CreateBudget")?;
         let account = &change.budget.account;
-        let request = self
-            .clients
-            .for_account(account)
-            .create_budget()
-            .account_id(account.as_str())
-            .budget(convert::budget_to_sdk(desired))
-            .set_notifications_with_subscribers(Some(convert::notifications_to_sdk(
-                &desired.notifications,
-            )))
-            .set_resource_tags(desired.tags.as_ref().map(convert::tags_to_sdk))
-            .send();
-        let f = match self.call(steps, "CreateBudget", request).await {
-            Ok(_) => return Ok(()),
-            Err(f) if matches!(f.failure, Failure::Duplicate | Failure::Ambiguous) => f,
-            Err(f) => return Err(f.error),
+        let client = self.clients.for_account(account);
+        let request = create_budget(client, account, desired);
+        let e = match self.call(steps, "CreateBudget", request).await {
+            Ok(()) => return Ok(()),
+            Err(e) if matches!(e.kind, ErrorKind::Duplicate | ErrorKind::Ambiguous) => e,
+            Err(e) => return Err(e.into()),
         };
         // The budget may exist because an earlier attempt of this very call
         // went through before its answer was lost: read it back and accept it
         // only if it is the budget declared.
-        let live = read_budget(
-            self.clients.for_account(account),
-            account,
-            &desired.name,
-            desired.tags.is_some(),
-        )
-        .await
-        .map_err(|e| WriteError {
-            operation: "CreateBudget",
-            message: format!(
-                "{}; reading the budget back to settle it failed: {e}",
-                f.error.message
-            ),
-        })?;
+        let live = read_budget(client, account, &desired.name, desired.tags.is_some())
+            .await
+            .map_err(|read| {
+                let mut error = WriteError::from(e.clone());
+                error.message = format!(
+                    "{}; reading the budget back to settle it failed: {read}",
+                    error.message
+                );
+                error
+            })?;
         match live {
             Some(live) if compare_budget(change.budget.clone(), desired, &live).is_none() => Ok(()),
-            Some(_) => Err(WriteError {
-                operation: "CreateBudget",
-                message: "a budget of this name exists and differs from the plan: it appeared after the plan was made; run plan again".into(),
-            }),
-            None => Err(f.error),
+            Some(_) => Err(WriteError::refused(
+                "CreateBudget",
+                "a budget of this name exists and differs from the plan: it appeared after the plan was made; run plan again",
+            )),
+            None => Err(e.into()),
         }
     }
 
     async fn update(&self, steps: &mut Steps<'_>) -> Result<(), WriteError> {
         let change = steps.change;
-        let account = &change.budget.account;
-        let name = change.budget.name.as_str();
+        let at = self.at(change);
         if change.updates_budget_fields() {
             let desired = Self::desired(change, "UpdateBudget")?;
-            let request = self
-                .clients
-                .for_account(account)
-                .update_budget()
-                .account_id(account.as_str())
-                .new_budget(convert::budget_to_sdk(&new_budget(
-                    desired,
-                    change.live.as_ref(),
-                )))
-                .send();
-            self.call(steps, "UpdateBudget", request)
-                .await
-                .map_err(|f| f.error)?;
+            let budget = new_budget(desired, change.live.as_ref());
+            self.call(steps, "UpdateBudget", at.update(&budget)).await?;
         }
 
         // Removals first, so that additions never meet the limit of ten
@@ -371,26 +331,11 @@ impl Writer {
                 .iter()
                 .filter_map(|t| Some((t.key.clone(), t.after.clone()?)))
                 .collect();
-            let client = self.clients.for_account(account);
-            let request = client
-                .tag_resource()
-                .resource_arn(budget_arn(client, account, name))
-                .set_resource_tags(Some(convert::tags_to_sdk(&tags)))
-                .send();
-            self.call(steps, "TagResource", request)
-                .await
-                .map_err(|f| f.error)?;
+            self.call(steps, "TagResource", at.tag(&tags)).await?;
         }
         if !unset.is_empty() {
-            let client = self.clients.for_account(account);
-            let request = client
-                .untag_resource()
-                .resource_arn(budget_arn(client, account, name))
-                .set_resource_tag_keys(Some(unset.iter().map(|t| t.key.clone()).collect()))
-                .send();
-            self.call(steps, "UntagResource", request)
-                .await
-                .map_err(|f| f.error)?;
+            let keys = unset.iter().map(|t| t.key.clone()).collect();
+            self.call(steps, "UntagResource", at.untag(keys)).await?;
         }
         Ok(())
     }
@@ -400,45 +345,37 @@ impl Writer {
         steps: &mut Steps<'_>,
         n: &NotificationChange,
     ) -> Result<(), WriteError> {
-        let account = steps.change.budget.account.as_str();
-        let name = steps.change.budget.name.as_str();
+        let at = self.at(steps.change);
         match n {
-            NotificationChange::Remove { notification } => {
-                let request = self
-                    .clients
-                    .for_account(account)
-                    .delete_notification()
-                    .account_id(account)
-                    .budget_name(name)
-                    .notification(convert::notification_to_sdk(notification))
-                    .send();
-                already_done(
-                    self.call(steps, "DeleteNotification", request).await,
-                    Failure::NotFound,
+            NotificationChange::Remove { notification } => already_done(
+                self.call(
+                    steps,
+                    "DeleteNotification",
+                    at.delete_notification(notification),
                 )
-            }
+                .await,
+                ErrorKind::NotFound,
+            ),
             NotificationChange::Change { from, to } => {
-                let request = self
-                    .clients
-                    .for_account(account)
-                    .update_notification()
-                    .account_id(account)
-                    .budget_name(name)
-                    .old_notification(convert::notification_to_sdk(from))
-                    .new_notification(convert::notification_to_sdk(to))
-                    .send();
-                match self.call(steps, "UpdateNotification", request).await {
-                    Ok(_) => Ok(()),
+                match self
+                    .call(
+                        steps,
+                        "UpdateNotification",
+                        at.update_notification(from, to),
+                    )
+                    .await
+                {
+                    Ok(()) => Ok(()),
                     // A retry of a change that went through finds `from` gone
                     // (or `to` present): done if the budget now has `to` and not `from`.
-                    Err(f) if matches!(f.failure, Failure::NotFound | Failure::Duplicate) => {
+                    Err(e) if matches!(e.kind, ErrorKind::NotFound | ErrorKind::Duplicate) => {
                         if self.has_notifications(steps, to, from).await? {
                             Ok(())
                         } else {
-                            Err(f.error)
+                            Err(e.into())
                         }
                     }
-                    Err(f) => Err(f.error),
+                    Err(e) => Err(e.into()),
                 }
             }
             NotificationChange::Subscribers {
@@ -451,62 +388,37 @@ impl Writer {
                 // additions before removals, so the notification never loses
                 // its last subscriber (AWS would delete it with that one).
                 for SubscriberSwap { from, to } in swap {
-                    let request = self
-                        .clients
-                        .for_account(account)
-                        .update_subscriber()
-                        .account_id(account)
-                        .budget_name(name)
-                        .notification(convert::notification_to_sdk(notification))
-                        .old_subscriber(convert::subscriber_to_sdk(from))
-                        .new_subscriber(convert::subscriber_to_sdk(to))
-                        .send();
+                    let request = at.update_subscriber(notification, from, to);
                     match self.call(steps, "UpdateSubscriber", request).await {
-                        Ok(_) => {}
+                        Ok(()) => {}
                         // A lost answer, or a retry of a swap that went
                         // through (finding `from` gone or `to` present): done
                         // if the notification now has `to` and not `from`.
-                        Err(f)
+                        Err(e)
                             if matches!(
-                                f.failure,
-                                Failure::NotFound | Failure::Duplicate | Failure::Ambiguous
+                                e.kind,
+                                ErrorKind::NotFound | ErrorKind::Duplicate | ErrorKind::Ambiguous
                             ) =>
                         {
                             if !self.has_subscribers(steps, notification, to, from).await? {
-                                return Err(f.error);
+                                return Err(e.into());
                             }
                         }
-                        Err(f) => return Err(f.error),
+                        Err(e) => return Err(e.into()),
                     }
                 }
                 for s in add {
-                    let request = self
-                        .clients
-                        .for_account(account)
-                        .create_subscriber()
-                        .account_id(account)
-                        .budget_name(name)
-                        .notification(convert::notification_to_sdk(notification))
-                        .subscriber(convert::subscriber_to_sdk(s))
-                        .send();
+                    let request = at.create_subscriber(notification, s);
                     already_done(
                         self.call(steps, "CreateSubscriber", request).await,
-                        Failure::Duplicate,
+                        ErrorKind::Duplicate,
                     )?;
                 }
                 for s in remove {
-                    let request = self
-                        .clients
-                        .for_account(account)
-                        .delete_subscriber()
-                        .account_id(account)
-                        .budget_name(name)
-                        .notification(convert::notification_to_sdk(notification))
-                        .subscriber(convert::subscriber_to_sdk(s))
-                        .send();
+                    let request = at.delete_subscriber(notification, s);
                     already_done(
                         self.call(steps, "DeleteSubscriber", request).await,
-                        Failure::NotFound,
+                        ErrorKind::NotFound,
                     )?;
                 }
                 Ok(())
@@ -514,23 +426,15 @@ impl Writer {
             NotificationChange::Add {
                 notification,
                 subscribers,
-            } => {
-                let request = self
-                    .clients
-                    .for_account(account)
-                    .create_notification()
-                    .account_id(account)
-                    .budget_name(name)
-                    .notification(convert::notification_to_sdk(notification))
-                    .set_subscribers(Some(
-                        subscribers.iter().map(convert::subscriber_to_sdk).collect(),
-                    ))
-                    .send();
-                already_done(
-                    self.call(steps, "CreateNotification", request).await,
-                    Failure::Duplicate,
+            } => already_done(
+                self.call(
+                    steps,
+                    "CreateNotification",
+                    at.create_notification(notification, subscribers),
                 )
-            }
+                .await,
+                ErrorKind::Duplicate,
+            ),
         }
     }
 
@@ -549,9 +453,11 @@ impl Writer {
             false,
         )
         .await
-        .map_err(|e| WriteError {
-            operation,
-            message: format!("reading the notifications back failed: {e}"),
+        .map_err(|e| {
+            WriteError::refused(
+                operation,
+                format!("reading the notifications back failed: {e}"),
+            )
         })?;
         Ok(live.map(|l| l.budget.notifications).unwrap_or_default())
     }
@@ -584,17 +490,10 @@ impl Writer {
     }
 
     async fn delete(&self, steps: &mut Steps<'_>) -> Result<(), WriteError> {
-        let r = &steps.change.budget;
-        let request = self
-            .clients
-            .for_account(&r.account)
-            .delete_budget()
-            .account_id(r.account.as_str())
-            .budget_name(&r.name)
-            .send();
+        let at = self.at(steps.change);
         already_done(
-            self.call(steps, "DeleteBudget", request).await,
-            Failure::NotFound,
+            self.call(steps, "DeleteBudget", at.delete()).await,
+            ErrorKind::NotFound,
         )
     }
 }

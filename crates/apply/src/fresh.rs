@@ -4,13 +4,11 @@
 //! Any difference means the plan no longer describes the world: apply
 //! nothing and say which budgets moved.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 
-use crate::client::Clients;
+use budgetctl_aws::{Clients, ReadError, ReadScope, read_accounts};
 use budgetctl_diff::{Action, Change, Fingerprint, Plan, WarningKind, fingerprint};
 use budgetctl_spec::AccountId;
-
-use crate::read::{AwsError, ReadScope, read_account};
 
 /// A budget that is no longer as the plan saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +26,7 @@ pub enum StaleError {
     )]
     Changed(Vec<StaleBudget>),
     #[error(transparent)]
-    Aws(#[from] AwsError),
+    Read(#[from] ReadError),
 }
 
 fn list(stale: &[StaleBudget]) -> String {
@@ -46,43 +44,26 @@ pub async fn check_fresh(
     plan: &Plan,
     parallelism: usize,
 ) -> Result<(), StaleError> {
-    let mut scopes: BTreeMap<&AccountId, ReadScope> = BTreeMap::new();
-    for c in &plan.changes {
-        let scope = scopes.entry(&c.budget.account).or_default();
-        scope
-            .only
-            .get_or_insert_with(BTreeSet::new)
-            .insert(c.budget.name.clone());
-        // Plan read subscribers of declared budgets and tags where the file
-        // manages them; read the same so the fingerprints are comparable.
-        if c.action == Action::Update {
-            scope.managed.insert(c.budget.name.clone());
-            if c.desired.as_ref().is_some_and(|d| d.tags.is_some()) {
-                scope.tagged.insert(c.budget.name.clone());
-            }
-        }
-    }
+    let scopes = ReadScope::for_plan(plan);
+    let live = read_accounts(clients, &scopes, parallelism, &|_| {}).await?;
+    let unreadable: HashMap<(&AccountId, &str), _> = live
+        .unreadable
+        .iter()
+        .map(|u| ((&u.account, u.name.as_str()), u))
+        .collect();
+    let live: HashMap<(&AccountId, &str), _> = live
+        .budgets
+        .iter()
+        .map(|l| ((&l.account, l.budget.name.as_str()), l))
+        .collect();
     let mut stale = Vec::new();
-    for (account, scope) in scopes {
-        let live = read_account(clients.for_account(account), account, &scope, parallelism).await?;
-        let unreadable: HashMap<&str, _> = live
-            .unreadable
-            .iter()
-            .map(|u| (u.name.as_str(), u))
-            .collect();
-        let live: HashMap<&str, _> = live
-            .budgets
-            .iter()
-            .map(|l| (l.budget.name.as_str(), l))
-            .collect();
-        for c in plan.changes.iter().filter(|c| &c.budget.account == account) {
-            let name = c.budget.name.as_str();
-            let now = live.get(name).map(|l| fingerprint(l));
-            let unreadable = unreadable
-                .get(name)
-                .map(|u| format!("{}, which this budgetctl cannot read", u.reason));
-            stale.extend(stale_budget(plan, c, now.as_ref(), unreadable));
-        }
+    for c in &plan.changes {
+        let key = (&c.budget.account, c.budget.name.as_str());
+        let now = live.get(&key).map(|l| fingerprint(l));
+        let unreadable = unreadable
+            .get(&key)
+            .map(|u| format!("{}, which this budgetctl cannot read", u.reason));
+        stale.extend(stale_budget(plan, c, now.as_ref(), unreadable));
     }
     if stale.is_empty() {
         Ok(())

@@ -1,11 +1,8 @@
-//! Talk to AWS Budgets: read live state in bulk and carry out a Plan.
+//! The engine: make a Plan, check that a saved or confirmed plan still
+//! describes the world, and carry a plan out, through the AWS layer
+//! (`budgetctl-aws`).
 //!
-//! This is the only crate that calls AWS (through `aws-sdk-budgets`).
-//! [`client`] builds a client from the standard credential chain signed for
-//! us-east-1 with adaptive retries; [`read_account`] reads an account's
-//! budgets, notifications, subscribers and tags with the fewest requests the
-//! API allows and converts them (in [`convert`], the one place SDK types and
-//! the model meet) into [`budgetctl_diff::LiveBudget`]s for the diff.
+//! [`plan()`] reads every account in scope and diffs it against the files;
 //! [`check_fresh`] re-reads what a saved plan touches and refuses a stale
 //! one; [`apply_plan`] carries a plan out with the fewest write calls,
 //! settling lost answers by reading back.
@@ -14,23 +11,20 @@
 //! assert_eq!(budgetctl_apply::BUDGETS_SIGNING_REGION, "us-east-1");
 //! ```
 
-mod client;
-pub mod convert;
 mod execute;
 mod fresh;
-mod read;
-mod write;
+mod plan;
 
-pub use aws_sdk_budgets::Client;
-pub use budgetctl_diff as diff;
-pub use client::{
-    BUDGETS_SIGNING_REGION, Clients, Connection, ROLE_SESSION_NAME, client, client_partition,
-    partition,
+pub use budgetctl_aws as aws;
+pub use budgetctl_aws::{
+    AwsError, BUDGETS_SIGNING_REGION, Client, Clients, Connection, ErrorKind, ROLE_SESSION_NAME,
+    ReadError, ReadScope, budget_arn, client, client_partition, convert, create_budget, partition,
+    read_account, read_accounts, read_budget,
 };
+pub use budgetctl_diff as diff;
 pub use execute::{
     ApplyOptions, ApplyReport, ChangeResult, DEFAULT_MAX_REQUESTS_PER_SECOND, Progress, Quiet,
     WriteError, apply_plan, new_budget,
 };
 pub use fresh::{StaleBudget, StaleError, check_fresh, stale_against};
-pub use read::{AwsError, ReadScope, budget_arn, read_account, read_budget};
-pub use write::create_budget;
+pub use plan::{PlanError, PlanOptions, file_digest, plan, roles_of};

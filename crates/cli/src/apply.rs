@@ -8,14 +8,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use budgetctl_apply::{
-    ApplyOptions, ApplyReport, ChangeResult, Progress, StaleError, apply_plan, check_fresh,
-    stale_against,
+    ApplyOptions, ApplyReport, ChangeResult, ErrorKind, Progress, StaleError, apply_plan,
+    check_fresh, file_digest, roles_of, stale_against,
 };
-use budgetctl_diff::{Action, BudgetRef, PLAN_FORMAT_VERSION, Plan};
+use budgetctl_diff::{Action, BudgetRef, PLAN_FORMAT_VERSION, Plan, PlanScope};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
-use crate::plan::{ConnectArgs, Endpoint, ScopeArgs, compute, file_digest, roles_of, runtime};
+use crate::plan::{ConnectArgs, Endpoint, ScopeArgs, compute, runtime};
 use crate::render;
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -112,7 +112,7 @@ async fn apply(args: &ApplyArgs, colors: crate::Colors) -> Result<ExitCode, Stri
             }
             let endpoint = Endpoint::open(&args.connect, &roles_of(&loaded.config)).await?;
             let plan = match compute(
-                &args.scope,
+                &args.scope.plan_scope(),
                 &loaded,
                 &endpoint.clients,
                 args.parallelism,
@@ -186,7 +186,7 @@ async fn carry_out(
     if fresh && !args.auto_approve {
         match check_fresh(&endpoint.clients, plan, args.parallelism).await {
             Ok(()) => {}
-            Err(StaleError::Aws(e)) => return Err(crate::plan::explain(&e)),
+            Err(StaleError::Read(e)) => return Err(crate::plan::explain_read(&e, None)),
             Err(stale) => return Err(stale.to_string()),
         }
     }
@@ -265,13 +265,10 @@ fn read_saved(path: &std::path::Path) -> Result<Plan, String> {
 fn saved_inputs(
     saved: &Plan,
     colors: crate::Colors,
-) -> Result<(budgetctl_spec::Loaded, ScopeArgs), String> {
-    let scope = ScopeArgs {
-        files: saved.inputs.keys().map(PathBuf::from).collect(),
-        accounts: saved.scope.accounts.clone(),
-        targets: saved.scope.targets.clone(),
-    };
-    let loaded = budgetctl_spec::load_paths(&scope.files);
+) -> Result<(budgetctl_spec::Loaded, PlanScope), String> {
+    let files: Vec<PathBuf> = saved.inputs.keys().map(PathBuf::from).collect();
+    let scope = saved.scope.clone();
+    let loaded = budgetctl_spec::load_paths(&files);
     crate::print_diagnostics(&loaded, colors.stderr);
     if loaded.has_errors() {
         return Err(
@@ -352,6 +349,22 @@ fn verb(action: Action) -> &'static str {
     }
 }
 
+/// What to do about a write that failed this way, chosen by its kind.
+fn write_hint(kind: ErrorKind) -> Option<&'static str> {
+    match kind {
+        ErrorKind::AccessDenied => Some(
+            "apply needs budgets:ModifyBudget (and budgets:TagResource, budgets:UntagResource where files manage tags) in that account",
+        ),
+        ErrorKind::Throttled => Some(
+            "lower --max-rps or --parallelism, or run apply again later: it carries out what remains",
+        ),
+        ErrorKind::Credentials => Some(
+            "where the account has `role:`, check that the role exists and may be assumed; otherwise set AWS credentials (environment, --profile, SSO login)",
+        ),
+        _ => None,
+    }
+}
+
 fn line(result: &ChangeResult) -> String {
     let address = result.budget.address();
     match &result.error {
@@ -429,6 +442,9 @@ fn print_summary(report: &ApplyReport, color: bool) {
         let mut err = std::io::stderr().lock();
         for f in &failed {
             let _ = writeln!(err, "error: {}", line(f));
+            if let Some(hint) = f.error.as_ref().and_then(|e| write_hint(e.kind?)) {
+                let _ = writeln!(err, "  hint: {hint}");
+            }
         }
         let _ = writeln!(
             out,

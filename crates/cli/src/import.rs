@@ -5,12 +5,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use budgetctl_apply::{ReadScope, read_account};
+use budgetctl_apply::{ReadScope, read_accounts};
 use budgetctl_diff::{LiveBudget, accounts_of, declare};
 use budgetctl_spec::{AccountId, Config, load_str, to_yaml};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-use crate::plan::{ConnectArgs, Endpoint, explain, runtime};
+use crate::plan::{ConnectArgs, Endpoint, explain_read, runtime};
 
 pub struct ImportArgs {
     pub accounts: Vec<String>,
@@ -174,33 +174,32 @@ async fn read_all(
         everything: true,
         ..ReadScope::default()
     };
-    let mut live = Vec::new();
-    for account in accounts {
+    let reading = |account: &AccountId| {
         if args.verbose {
             note!("reading account {account}");
         }
-        let mut budgets = read_account(
-            endpoint.clients.for_account(account),
-            account,
-            &scope,
-            args.parallelism,
-        )
-        .await
-        .map_err(|e| explain(&e))?;
-        if let Some(set) = filter {
-            budgets.budgets.retain(|b| set.is_match(&b.budget.name));
-            budgets.unreadable.retain(|u| set.is_match(&u.name));
-        }
-        for u in &budgets.unreadable {
-            note!(
-                "warning: {account}/{}: skipped: {}, which this budgetctl cannot read",
-                u.name,
-                u.reason
-            );
-        }
-        live.extend(budgets.budgets);
+    };
+    let mut live = read_accounts(
+        &endpoint.clients,
+        accounts.iter().map(|a| (a, &scope)),
+        args.parallelism,
+        &reading,
+    )
+    .await
+    .map_err(|e| explain_read(&e, None))?;
+    if let Some(set) = filter {
+        live.budgets.retain(|b| set.is_match(&b.budget.name));
+        live.unreadable.retain(|u| set.is_match(&u.name));
     }
-    Ok(live)
+    for u in &live.unreadable {
+        note!(
+            "warning: {}/{}: skipped: {}, which this budgetctl cannot read",
+            u.account,
+            u.name,
+            u.reason
+        );
+    }
+    Ok(live.budgets)
 }
 
 fn globs(patterns: &[String]) -> Result<Option<GlobSet>, String> {

@@ -1,16 +1,17 @@
-//! `budgetctl plan`: load the files, read live state, diff, render. The
-//! pieces apply shares (scope, endpoint, computing a plan) live here too.
+//! `budgetctl plan`: load the files, make the plan (`budgetctl_apply::plan`),
+//! render it. The flags apply shares (scope, endpoint) live here too.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use budgetctl_apply::{AwsError, Clients, Connection, ReadScope, read_account};
-use budgetctl_diff::{Live, Plan, diff};
+use budgetctl_apply::{
+    AwsError, Clients, Connection, ErrorKind, PlanError, PlanOptions, ReadError, roles_of,
+};
+use budgetctl_diff::{Plan, PlanScope};
 use budgetctl_local::{LocalOptions, LocalServer};
-use budgetctl_spec::{AccountId, Config, Loaded};
-use sha2::{Digest, Sha256};
+use budgetctl_spec::{AccountId, Loaded};
 
 use crate::render;
 
@@ -112,15 +113,6 @@ pub struct Endpoint {
     pub clients: Clients,
 }
 
-/// The role of every account that has one, as the files declare them.
-pub fn roles_of(config: &Config) -> BTreeMap<AccountId, String> {
-    config
-        .accounts
-        .iter()
-        .filter_map(|(a, s)| Some((a.clone(), s.role.clone()?)))
-        .collect()
-}
-
 impl Endpoint {
     /// Connect as `connect` says; accounts in `roles` are reached through
     /// their role.
@@ -193,7 +185,7 @@ pub fn run(args: PlanArgs, colors: crate::Colors) -> ExitCode {
         rt.block_on(async {
             let endpoint = Endpoint::open(&args.connect, &roles_of(&loaded.config)).await?;
             let plan = compute(
-                &args.scope,
+                &args.scope.plan_scope(),
                 &loaded,
                 &endpoint.clients,
                 args.parallelism,
@@ -251,129 +243,77 @@ fn save(plan: &Plan, path: &std::path::Path) -> Result<(), String> {
         .map_err(|e| format!("cannot save the plan: {e}"))
 }
 
-/// The SHA-256 of a budget file's text, as a saved plan records it.
-pub fn file_digest(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+impl ScopeArgs {
+    /// The narrowing these arguments ask for, as a plan records it.
+    pub fn plan_scope(&self) -> PlanScope {
+        PlanScope {
+            accounts: self.accounts.clone(),
+            targets: self.targets.clone(),
+        }
+    }
 }
 
-/// Read every account in scope and diff it against the files.
+/// Make the plan of `loaded` in `scope` (the library call), telling of each
+/// account read under `--verbose`; errors come with their hint.
 pub async fn compute(
-    scope_args: &ScopeArgs,
+    scope: &PlanScope,
     loaded: &Loaded,
     clients: &Clients,
     parallelism: usize,
     verbose: bool,
 ) -> Result<Plan, String> {
-    let config = scoped(&loaded.config, scope_args)?;
-    let accounts: Vec<AccountId> = if scope_args.accounts.is_empty() {
-        let mut all: BTreeSet<AccountId> = config.accounts.keys().cloned().collect();
-        all.extend(config.budgets.iter().map(|b| b.account.clone()));
-        all.into_iter().collect()
-    } else {
-        scope_args
-            .accounts
-            .iter()
-            .map(|a| {
-                AccountId::parse(a)
-                    .ok_or_else(|| format!("--account {a} is not a 12-digit account id"))
-            })
-            .collect::<Result<_, _>>()?
-    };
-
-    let mut live = Live::default();
-    for account in &accounts {
-        let declared = config.budgets.iter().filter(|b| &b.account == account);
-        let scope = ReadScope {
-            managed: declared.clone().map(|b| b.budget.name.clone()).collect(),
-            tagged: declared
-                .filter(|b| b.budget.tags.is_some())
-                .map(|b| b.budget.name.clone())
-                .collect(),
-            only: (!scope_args.targets.is_empty())
-                .then(|| scope_args.targets.iter().cloned().collect()),
-            everything: false,
-        };
+    let reading = |account: &AccountId, role: Option<&str>| {
         if verbose {
-            match config.accounts.get(account).and_then(|s| s.role.as_ref()) {
+            match role {
                 Some(role) => note!("reading account {account} as {role}"),
                 None => note!("reading account {account}"),
             }
         }
-        let budgets = read_account(clients.for_account(account), account, &scope, parallelism)
-            .await
-            .map_err(|e| {
-                let role = config.accounts.get(account).and_then(|s| s.role.as_ref());
-                match (role, &e) {
-                    (Some(role), AwsError::Credentials { .. } | AwsError::Unreachable { .. }) => {
-                        format!(
-                            "{}\n  account {account} is read through the role {role} (sts:AssumeRole, through the same endpoint)",
-                            explain(&e)
-                        )
-                    }
-                    _ => explain(&e),
-                }
-            })?;
-        live.extend(budgets);
-    }
-    let today = chrono::Utc::now().date_naive();
-    let mut plan = diff(&config, &live, &accounts, today);
-    plan.scope = budgetctl_diff::PlanScope {
-        accounts: scope_args.accounts.clone(),
-        targets: scope_args.targets.clone(),
     };
-    for file in &loaded.files {
-        plan.inputs
-            .insert(file.path.display().to_string(), file_digest(&file.text));
-    }
-    Ok(plan)
+    let options = PlanOptions {
+        reading: &reading,
+        ..PlanOptions::today(parallelism)
+    };
+    budgetctl_apply::plan(loaded, clients, scope, &options)
+        .await
+        .map_err(|e| match e {
+            PlanError::Read { error, role } => explain_read(&error, role.as_deref()),
+            other => other.to_string(),
+        })
 }
 
-/// The configuration narrowed to `--account` and `--target`.
-fn scoped(config: &Config, args: &ScopeArgs) -> Result<Config, String> {
-    let mut config = config.clone();
-    if !args.accounts.is_empty() {
-        config
-            .budgets
-            .retain(|b| args.accounts.iter().any(|a| a == b.account.as_str()));
-    }
-    if !args.targets.is_empty() {
-        for t in &args.targets {
-            if !config.budgets.iter().any(|b| &b.budget.name == t) {
-                return Err(format!("--target {t}: no budget of that name in the files"));
-            }
-        }
-        config
-            .budgets
-            .retain(|b| args.targets.contains(&b.budget.name));
-    }
-    Ok(config)
-}
-
-/// An AWS error with what to do about it.
-pub fn explain(e: &AwsError) -> String {
-    match e {
-        AwsError::AccessDenied { .. } => format!(
-            "{e}\n  hint: plan needs budgets:ViewBudget (and budgets:ListTagsForResource where files manage tags) in that account"
-        ),
-        AwsError::Throttled { .. } => {
-            format!("{e}\n  hint: lower --parallelism, or run again later")
-        }
-        AwsError::Unreachable { .. } => format!(
-            "{e}\n  hint: nothing listens at the endpoint: check --endpoint-url (or AWS_ENDPOINT_URL); for budgetctl-local run `budgetctl local serve`, or use --local"
-        ),
-        AwsError::Credentials { .. } => format!(
-            "{e}\n  hint: where the account has `role:`, check that the role exists, trusts the credentials budgetctl runs with, and that they may sts:AssumeRole it; otherwise set AWS credentials (environment, --profile, SSO login) or use --local"
-        ),
-        AwsError::Api { message, .. }
-            if message.contains("credentials") || message.contains("Credentials") =>
+/// A read error with what to do about it; `role` is the account's role.
+pub fn explain_read(e: &ReadError, role: Option<&str>) -> String {
+    match (e, role) {
+        (ReadError::Aws(aws), Some(role))
+            if matches!(aws.kind, ErrorKind::Credentials | ErrorKind::Unreachable) =>
         {
             format!(
-                "{e}\n  hint: set AWS credentials (environment, --profile, SSO login) or use --local"
+                "{}\n  account {} is read through the role {role} (sts:AssumeRole, through the same endpoint)",
+                explain(aws),
+                aws.account
             )
         }
+        (ReadError::Aws(aws), _) => explain(aws),
+        (ReadError::Convert(c), _) => c.to_string(),
+    }
+}
+
+/// An AWS error with what to do about it, chosen by its kind.
+pub fn explain(e: &AwsError) -> String {
+    match e.kind {
+        ErrorKind::AccessDenied => format!(
+            "{e}\n  hint: plan needs budgets:ViewBudget (and budgets:ListTagsForResource where files manage tags) in that account"
+        ),
+        ErrorKind::Throttled => {
+            format!("{e}\n  hint: lower --parallelism, or run again later")
+        }
+        ErrorKind::Unreachable => format!(
+            "{e}\n  hint: nothing listens at the endpoint: check --endpoint-url (or AWS_ENDPOINT_URL); for budgetctl-local run `budgetctl local serve`, or use --local"
+        ),
+        ErrorKind::Credentials => format!(
+            "{e}\n  hint: where the account has `role:`, check that the role exists, trusts the credentials budgetctl runs with, and that they may sts:AssumeRole it; otherwise set AWS credentials (environment, --profile, SSO login) or use --local"
+        ),
         _ => e.to_string(),
     }
 }

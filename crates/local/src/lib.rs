@@ -16,7 +16,7 @@
 //! | `GET /_local/requests` | requests received per operation: `{"counts": {...}, "total": N, "applied": {...}, "in_flight": N}` (`in_flight`: Budgets requests still being served, including those whose client is gone) |
 //! | `DELETE /_local/requests` | reset the counters |
 //! | `POST /_local/reset` | forget all state, counters and faults |
-//! | `GET`/`POST /_local/faults` | `{"throttle": 0.3, "error": 0.05, "latency_ms": 0, "seed": 7, "action_ms": 0, "deny_accounts": [], "token_ttl_ms": 3600000, "operations": []}` (`operations`: the faults hit only these) |
+//! | `GET`/`POST /_local/faults` | `{"throttle": 0.3, "error": 0.05, "latency_ms": 0, "seed": 7, "action_ms": 0, "deny_accounts": [], "token_ttl_ms": 3600000, "operations": []}` (`operations`: the faults and denials hit only these) |
 //! | `POST /_local/spend` | seed spend: `{"AccountId", "BudgetName", "ActualSpend", "ForecastedSpend", "History": [{"Start", "End", "Budgeted", "Actual"}]}` |
 //!
 //! It depends on nothing else in the workspace.

@@ -997,13 +997,9 @@ impl Service {
     /// AccessDeniedException for the accounts the faults deny, naming the
     /// IAM action that would be needed, as AWS does.
     fn check_access(&self, operation: &str, input: &Value) -> Result<()> {
-        let denied = &self
-            .faults
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .faults
-            .deny_accounts;
-        if denied.is_empty() {
+        let state = self.faults.lock().unwrap_or_else(|e| e.into_inner());
+        let (denied, only) = (&state.faults.deny_accounts, &state.faults.operations);
+        if denied.is_empty() || (!only.is_empty() && !only.iter().any(|o| o == operation)) {
             return Ok(());
         }
         let account = account_of(input, &self.partition);

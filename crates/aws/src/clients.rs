@@ -188,20 +188,6 @@ async fn sdk_config(connection: &Connection) -> SdkConfig {
     loader.load().await
 }
 
-/// Whether an error's causes include a refused TCP connection.
-pub(crate) fn is_connection_refused(e: &(dyn std::error::Error + 'static)) -> bool {
-    let mut next = Some(e);
-    while let Some(err) = next {
-        if let Some(io) = err.downcast_ref::<std::io::Error>()
-            && io.kind() == std::io::ErrorKind::ConnectionRefused
-        {
-            return true;
-        }
-        next = err.source();
-    }
-    false
-}
-
 /// A refused connection is final: nothing listens at the endpoint, and
 /// retrying with backoff only makes the user wait (44 s with the defaults)
 /// for the same answer. Throttling, timeouts and 5xx are still retried.
@@ -216,8 +202,9 @@ impl aws_sdk_budgets::config::retry::ClassifyRetry for RefusedIsFinal {
         use aws_sdk_budgets::config::retry::RetryAction;
         match ctx.output_or_error() {
             Some(Err(e))
-                if e.as_connector_error()
-                    .is_some_and(|c| is_connection_refused(c)) =>
+                if e.as_connector_error().is_some_and(|c| {
+                    crate::error::caused_by(c, crate::error::is_connection_refused)
+                }) =>
             {
                 RetryAction::RetryForbidden
             }

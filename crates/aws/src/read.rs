@@ -4,135 +4,44 @@
 //! the files manage (there is no bulk call), concurrently with a bound, and
 //! ListTagsForResource only where the files manage tags.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use aws_sdk_budgets::Client;
-use aws_sdk_budgets::error::{ProvideErrorMetadata, SdkError};
 use budgetctl_diff::{Live, LiveBudget, LiveSpend, Unreadable};
 use budgetctl_spec::amount::parse_amount;
 use budgetctl_spec::{AccountId, Notification};
 use tokio::sync::Semaphore;
 
+use crate::Clients;
 use crate::convert;
+use crate::error::{AwsError, ErrorKind};
+use crate::scope::ReadScope;
 
-/// A Budgets call that failed, naming the account and the operation.
+/// Why an account or a budget could not be read.
 #[derive(Debug, thiserror::Error)]
-pub enum AwsError {
-    #[error("access denied in account {account} ({operation}): {message}")]
-    AccessDenied {
-        account: AccountId,
-        operation: &'static str,
-        message: String,
-    },
-    #[error("AWS kept throttling {operation} in account {account} after every retry: {message}")]
-    Throttled {
-        account: AccountId,
-        operation: &'static str,
-        message: String,
-    },
-    #[error("{operation} failed in account {account}: {message}")]
-    Api {
-        account: AccountId,
-        operation: &'static str,
-        message: String,
-    },
-    /// The endpoint refused the connection: nothing listens there.
-    #[error(
-        "cannot reach the Budgets endpoint for account {account} ({operation}): connection refused"
-    )]
-    Unreachable {
-        account: AccountId,
-        operation: &'static str,
-    },
-    /// No credentials for the account: the role could not be assumed, or
-    /// the base credentials could not be found.
-    #[error("cannot get credentials for account {account} ({operation}): {message}")]
-    Credentials {
-        account: AccountId,
-        operation: &'static str,
-        message: String,
-    },
+pub enum ReadError {
+    #[error(transparent)]
+    Aws(#[from] AwsError),
     #[error(transparent)]
     Convert(#[from] convert::ConvertError),
 }
 
-/// Each error of a chain once, outermost first, without the Debug dump the
-/// SDK's own context printer appends.
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut next = Some(e);
-    while let Some(err) = next {
-        let text = err.to_string();
-        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        next = err.source();
+/// Every account of `scopes` read in turn, each with its own scope, through
+/// the client that reaches it: plan, the staleness check and import all read
+/// this way. `reading` is told of each account before it is read.
+pub async fn read_accounts<'a>(
+    clients: &Clients,
+    scopes: impl IntoIterator<Item = (&'a AccountId, &'a ReadScope)>,
+    parallelism: usize,
+    reading: &(dyn Fn(&AccountId) + Sync),
+) -> Result<Live, ReadError> {
+    let mut live = Live::default();
+    for (account, scope) in scopes {
+        reading(account);
+        live.extend(read_account(clients.for_account(account), account, scope, parallelism).await?);
     }
-    parts.join(": ")
-}
-
-impl AwsError {
-    pub(crate) fn from_sdk<
-        E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
-    >(
-        account: &AccountId,
-        operation: &'static str,
-        e: SdkError<E, R>,
-    ) -> Self {
-        let account = account.clone();
-        if let SdkError::DispatchFailure(failure) = &e
-            && let Some(connector) = failure.as_connector_error()
-        {
-            if crate::client::is_connection_refused(connector) {
-                return AwsError::Unreachable { account, operation };
-            }
-            let message = error_chain(connector);
-            if message.contains("credentials") || message.contains("identity resolver timed out") {
-                return AwsError::Credentials {
-                    account,
-                    operation,
-                    message,
-                };
-            }
-        }
-        let code = e.code().unwrap_or_default().to_owned();
-        let message = match e.message() {
-            Some(m) => m.to_owned(),
-            None => aws_smithy_types::error::display::DisplayErrorContext(&e).to_string(),
-        };
-        match code.as_str() {
-            "AccessDeniedException" => AwsError::AccessDenied {
-                account,
-                operation,
-                message,
-            },
-            "ThrottlingException" => AwsError::Throttled {
-                account,
-                operation,
-                message,
-            },
-            _ => AwsError::Api {
-                account,
-                operation,
-                message,
-            },
-        }
-    }
-}
-
-/// What to read in one account.
-#[derive(Debug, Clone, Default)]
-pub struct ReadScope {
-    /// Budgets whose notifications' subscribers are read (the declared ones).
-    pub managed: BTreeSet<String>,
-    /// Budgets whose tags are read (those whose files declare `tags`).
-    pub tagged: BTreeSet<String>,
-    /// When set, only these budgets are returned (`--target`).
-    pub only: Option<BTreeSet<String>>,
-    /// Read subscribers and tags of every budget, declared or not (import).
-    pub everything: bool,
+    Ok(live)
 }
 
 /// Every budget of an account, converted, with subscribers and tags where
@@ -144,7 +53,7 @@ pub async fn read_account(
     account: &AccountId,
     scope: &ReadScope,
     parallelism: usize,
-) -> Result<Live, AwsError> {
+) -> Result<Live, ReadError> {
     let id = account.as_str();
     let mut budgets = Vec::new();
     let mut pages = client
@@ -234,7 +143,7 @@ pub async fn read_account(
                 tasks.spawn(async move {
                     let _permit = limit.acquire_owned().await;
                     let subscribers = subscribers_of(&client, &account, &name, n).await?;
-                    Ok::<_, AwsError>(Fetched::Subscribers {
+                    Ok::<_, ReadError>(Fetched::Subscribers {
                         index,
                         slot,
                         subscribers,
@@ -251,18 +160,7 @@ pub async fn read_account(
             );
             tasks.spawn(async move {
                 let _permit = limit.acquire_owned().await;
-                let tags = client
-                    .list_tags_for_resource()
-                    .resource_arn(budget_arn(&client, &account, &name))
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk(&account, "ListTagsForResource", e))?;
-                let tags = tags
-                    .resource_tags
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|t| (t.key, t.value))
-                    .collect();
+                let tags = tags_of(&client, &account, &name).await?;
                 Ok(Fetched::Tags { index, tags })
             });
         }
@@ -299,7 +197,7 @@ pub async fn read_account(
                     l.budget.tags = Some(tags);
                 }
             }
-            Err(AwsError::Convert(e)) => {
+            Err(ReadError::Convert(e)) => {
                 if let Some(i) = live
                     .iter()
                     .position(|l| l.as_ref().is_some_and(|l| l.budget.name == e.budget))
@@ -337,7 +235,7 @@ pub async fn read_budget(
     account: &AccountId,
     name: &str,
     tags: bool,
-) -> Result<Option<LiveBudget>, AwsError> {
+) -> Result<Option<LiveBudget>, ReadError> {
     let described = match client
         .describe_budget()
         .account_id(account.as_str())
@@ -345,10 +243,11 @@ pub async fn read_budget(
         .show_filter_expression(true)
         .send()
         .await
+        .map_err(|e| AwsError::from_sdk(account, "DescribeBudget", e))
     {
         Ok(out) => out,
-        Err(e) if e.code() == Some("NotFoundException") => return Ok(None),
-        Err(e) => return Err(AwsError::from_sdk(account, "DescribeBudget", e)),
+        Err(e) if e.kind == ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.into()),
     };
     let Some(b) = described.budget() else {
         return Ok(None);
@@ -373,20 +272,7 @@ pub async fn read_budget(
         budget.notifications.push(Notification { key, subscribers });
     }
     if tags {
-        let listed = client
-            .list_tags_for_resource()
-            .resource_arn(budget_arn(client, account, name))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(account, "ListTagsForResource", e))?;
-        budget.tags = Some(
-            listed
-                .resource_tags
-                .unwrap_or_default()
-                .into_iter()
-                .map(|t| (t.key, t.value))
-                .collect(),
-        );
+        budget.tags = Some(tags_of(client, account, name).await?);
     }
     Ok(Some(LiveBudget {
         account: account.clone(),
@@ -402,7 +288,7 @@ async fn subscribers_of(
     account: &AccountId,
     name: &str,
     notification: aws_sdk_budgets::types::Notification,
-) -> Result<Vec<budgetctl_spec::Subscriber>, AwsError> {
+) -> Result<Vec<budgetctl_spec::Subscriber>, ReadError> {
     let mut subscribers = Vec::new();
     let mut pages = client
         .describe_subscribers_for_notification()
@@ -422,9 +308,29 @@ async fn subscribers_of(
     Ok(subscribers)
 }
 
+/// A budget's tags (ListTagsForResource).
+async fn tags_of(
+    client: &Client,
+    account: &AccountId,
+    name: &str,
+) -> Result<std::collections::BTreeMap<String, String>, AwsError> {
+    let listed = client
+        .list_tags_for_resource()
+        .resource_arn(budget_arn(client, account, name))
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(account, "ListTagsForResource", e))?;
+    Ok(listed
+        .resource_tags
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| (t.key, t.value))
+        .collect())
+}
+
 /// The ARN that tags are read and written on, in the partition of the
 /// region `client` signs for (`arn:aws-cn:budgets::…` in China).
 pub fn budget_arn(client: &Client, account: &AccountId, name: &str) -> String {
-    let partition = crate::client::client_partition(client);
+    let partition = crate::clients::client_partition(client);
     format!("arn:{partition}:budgets::{account}:budget/{name}")
 }

@@ -1,0 +1,140 @@
+//! Plan as a library call: the files' budgets, narrowed to the run's scope,
+//! diffed against live state read through the AWS layer. The cli wires
+//! flags to [`plan`] and renders what it returns; it computes nothing.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use budgetctl_aws::{Clients, ReadError, ReadScope, read_accounts};
+use budgetctl_diff::{Plan, PlanScope, diff};
+use budgetctl_spec::{AccountId, Config, Loaded};
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+
+/// Why no plan could be made.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("--account {0} is not a 12-digit account id")]
+    Account(String),
+    #[error("--target {0}: no budget of that name in the files")]
+    Target(String),
+    /// Live state could not be read; `role` is the account's role, when
+    /// the files give it one.
+    #[error("{error}")]
+    Read {
+        error: ReadError,
+        role: Option<String>,
+    },
+}
+
+/// How a plan is made.
+pub struct PlanOptions<'a> {
+    /// Requests in flight per account (subscribers and tags).
+    pub parallelism: usize,
+    /// The plan's day: which planned periods are current (diff reads no clock).
+    pub today: NaiveDate,
+    /// Told of each account, with its role, before it is read.
+    pub reading: &'a (dyn Fn(&AccountId, Option<&str>) + Sync),
+}
+
+impl PlanOptions<'_> {
+    /// Defaults for a run today, telling nothing.
+    pub fn today(parallelism: usize) -> PlanOptions<'static> {
+        PlanOptions {
+            parallelism,
+            today: chrono::Utc::now().date_naive(),
+            reading: &|_, _| {},
+        }
+    }
+}
+
+/// Read every account in `scope` and diff it against the files of `loaded`.
+/// The plan records the scope and the digest of every input file.
+pub async fn plan(
+    loaded: &Loaded,
+    clients: &Clients,
+    scope: &PlanScope,
+    options: &PlanOptions<'_>,
+) -> Result<Plan, PlanError> {
+    let config = scoped(&loaded.config, scope)?;
+    let accounts = accounts(&config, scope)?;
+    let scopes: Vec<(&AccountId, ReadScope)> = accounts
+        .iter()
+        .map(|a| (a, ReadScope::for_config(&config, a, &scope.targets)))
+        .collect();
+    let role = |account: &AccountId| config.accounts.get(account).and_then(|s| s.role.clone());
+    let live = read_accounts(
+        clients,
+        scopes.iter().map(|(a, s)| (*a, s)),
+        options.parallelism,
+        &|account| (options.reading)(account, role(account).as_deref()),
+    )
+    .await
+    .map_err(|error| PlanError::Read {
+        role: match &error {
+            ReadError::Aws(e) => role(&e.account),
+            ReadError::Convert(_) => None,
+        },
+        error,
+    })?;
+    let mut plan = diff(&config, &live, &accounts, options.today);
+    plan.scope = scope.clone();
+    for file in &loaded.files {
+        plan.inputs
+            .insert(file.path.display().to_string(), file_digest(&file.text));
+    }
+    Ok(plan)
+}
+
+/// The accounts a run reads: those `--account` names, or every account the
+/// files name.
+fn accounts(config: &Config, scope: &PlanScope) -> Result<Vec<AccountId>, PlanError> {
+    if scope.accounts.is_empty() {
+        let mut all: BTreeSet<AccountId> = config.accounts.keys().cloned().collect();
+        all.extend(config.budgets.iter().map(|b| b.account.clone()));
+        Ok(all.into_iter().collect())
+    } else {
+        scope
+            .accounts
+            .iter()
+            .map(|a| AccountId::parse(a).ok_or_else(|| PlanError::Account(a.clone())))
+            .collect()
+    }
+}
+
+/// The configuration narrowed to `--account` and `--target`.
+fn scoped(config: &Config, scope: &PlanScope) -> Result<Config, PlanError> {
+    let mut config = config.clone();
+    if !scope.accounts.is_empty() {
+        config
+            .budgets
+            .retain(|b| scope.accounts.iter().any(|a| a == b.account.as_str()));
+    }
+    if !scope.targets.is_empty() {
+        for t in &scope.targets {
+            if !config.budgets.iter().any(|b| &b.budget.name == t) {
+                return Err(PlanError::Target(t.clone()));
+            }
+        }
+        config
+            .budgets
+            .retain(|b| scope.targets.contains(&b.budget.name));
+    }
+    Ok(config)
+}
+
+/// The role of every account that has one, as the files declare them.
+pub fn roles_of(config: &Config) -> BTreeMap<AccountId, String> {
+    config
+        .accounts
+        .iter()
+        .filter_map(|(a, s)| Some((a.clone(), s.role.clone()?)))
+        .collect()
+}
+
+/// The SHA-256 of a budget file's text, as a saved plan records it.
+pub fn file_digest(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

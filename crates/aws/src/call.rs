@@ -1,0 +1,211 @@
+//! The Budgets write calls, one function each, every request built here and
+//! every failure classified by [`crate::error`]. A budget is created in one
+//! call, with its notifications, subscribers and tags, so it never exists
+//! half-made (ARCHITECTURE.md, reconciler rule 6).
+
+use std::collections::BTreeMap;
+
+use aws_sdk_budgets::Client;
+use budgetctl_spec::{AccountId, Budget, NotificationKey, Subscriber};
+
+use crate::convert;
+use crate::error::AwsError;
+use crate::read::budget_arn;
+
+/// One budget of one account, through the client that reaches the account.
+#[derive(Debug, Clone, Copy)]
+pub struct BudgetAt<'a> {
+    pub client: &'a Client,
+    pub account: &'a AccountId,
+    pub name: &'a str,
+}
+
+impl BudgetAt<'_> {
+    fn arn(&self) -> String {
+        budget_arn(self.client, self.account, self.name)
+    }
+
+    fn error<E>(
+        &self,
+        operation: &'static str,
+    ) -> impl FnOnce(
+        aws_sdk_budgets::error::SdkError<E, aws_sdk_budgets::config::http::HttpResponse>,
+    ) -> AwsError
+    where
+        E: aws_sdk_budgets::error::ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let account = self.account;
+        move |e| AwsError::from_sdk(account, operation, e)
+    }
+
+    /// UpdateBudget with `budget` as the NewBudget.
+    pub async fn update(&self, budget: &Budget) -> Result<(), AwsError> {
+        self.client
+            .update_budget()
+            .account_id(self.account.as_str())
+            .new_budget(convert::budget_to_sdk(budget))
+            .send()
+            .await
+            .map_err(self.error("UpdateBudget"))?;
+        Ok(())
+    }
+
+    pub async fn delete(&self) -> Result<(), AwsError> {
+        self.client
+            .delete_budget()
+            .account_id(self.account.as_str())
+            .budget_name(self.name)
+            .send()
+            .await
+            .map_err(self.error("DeleteBudget"))?;
+        Ok(())
+    }
+
+    pub async fn create_notification(
+        &self,
+        notification: &NotificationKey,
+        subscribers: &[Subscriber],
+    ) -> Result<(), AwsError> {
+        self.client
+            .create_notification()
+            .account_id(self.account.as_str())
+            .budget_name(self.name)
+            .notification(convert::notification_to_sdk(notification))
+            .set_subscribers(Some(
+                subscribers.iter().map(convert::subscriber_to_sdk).collect(),
+            ))
+            .send()
+            .await
+            .map_err(self.error("CreateNotification"))?;
+        Ok(())
+    }
+
+    pub async fn update_notification(
+        &self,
+        from: &NotificationKey,
+        to: &NotificationKey,
+    ) -> Result<(), AwsError> {
+        self.client
+            .update_notification()
+            .account_id(self.account.as_str())
+            .budget_name(self.name)
+            .old_notification(convert::notification_to_sdk(from))
+            .new_notification(convert::notification_to_sdk(to))
+            .send()
+            .await
+            .map_err(self.error("UpdateNotification"))?;
+        Ok(())
+    }
+
+    pub async fn delete_notification(
+        &self,
+        notification: &NotificationKey,
+    ) -> Result<(), AwsError> {
+        self.client
+            .delete_notification()
+            .account_id(self.account.as_str())
+            .budget_name(self.name)
+            .notification(convert::notification_to_sdk(notification))
+            .send()
+            .await
+            .map_err(self.error("DeleteNotification"))?;
+        Ok(())
+    }
+
+    pub async fn create_subscriber(
+        &self,
+        notification: &NotificationKey,
+        subscriber: &Subscriber,
+    ) -> Result<(), AwsError> {
+        self.client
+            .create_subscriber()
+            .account_id(self.account.as_str())
+            .budget_name(self.name)
+            .notification(convert::notification_to_sdk(notification))
+            .subscriber(convert::subscriber_to_sdk(subscriber))
+            .send()
+            .await
+            .map_err(self.error("CreateSubscriber"))?;
+        Ok(())
+    }
+
+    pub async fn update_subscriber(
+        &self,
+        notification: &NotificationKey,
+        from: &Subscriber,
+        to: &Subscriber,
+    ) -> Result<(), AwsError> {
+        self.client
+            .update_subscriber()
+            .account_id(self.account.as_str())
+            .budget_name(self.name)
+            .notification(convert::notification_to_sdk(notification))
+            .old_subscriber(convert::subscriber_to_sdk(from))
+            .new_subscriber(convert::subscriber_to_sdk(to))
+            .send()
+            .await
+            .map_err(self.error("UpdateSubscriber"))?;
+        Ok(())
+    }
+
+    pub async fn delete_subscriber(
+        &self,
+        notification: &NotificationKey,
+        subscriber: &Subscriber,
+    ) -> Result<(), AwsError> {
+        self.client
+            .delete_subscriber()
+            .account_id(self.account.as_str())
+            .budget_name(self.name)
+            .notification(convert::notification_to_sdk(notification))
+            .subscriber(convert::subscriber_to_sdk(subscriber))
+            .send()
+            .await
+            .map_err(self.error("DeleteSubscriber"))?;
+        Ok(())
+    }
+
+    /// TagResource: set these tags, leaving the others.
+    pub async fn tag(&self, tags: &BTreeMap<String, String>) -> Result<(), AwsError> {
+        self.client
+            .tag_resource()
+            .resource_arn(self.arn())
+            .set_resource_tags(Some(convert::tags_to_sdk(tags)))
+            .send()
+            .await
+            .map_err(self.error("TagResource"))?;
+        Ok(())
+    }
+
+    /// UntagResource: remove these tag keys.
+    pub async fn untag(&self, keys: Vec<String>) -> Result<(), AwsError> {
+        self.client
+            .untag_resource()
+            .resource_arn(self.arn())
+            .set_resource_tag_keys(Some(keys))
+            .send()
+            .await
+            .map_err(self.error("UntagResource"))?;
+        Ok(())
+    }
+}
+
+/// CreateBudget with NotificationsWithSubscribers and ResourceTags.
+pub async fn create_budget(
+    client: &Client,
+    account: &AccountId,
+    budget: &Budget,
+) -> Result<(), AwsError> {
+    client
+        .create_budget()
+        .account_id(account.as_str())
+        .budget(convert::budget_to_sdk(budget))
+        .set_notifications_with_subscribers(Some(convert::notifications_to_sdk(
+            &budget.notifications,
+        )))
+        .set_resource_tags(budget.tags.as_ref().map(convert::tags_to_sdk))
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(account, "CreateBudget", e))?;
+    Ok(())
+}

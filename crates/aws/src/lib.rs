@@ -1,0 +1,31 @@
+//! The AWS layer: the only crate that depends on the AWS SDK.
+//!
+//! [`clients`] builds Budgets clients from the standard credential chain,
+//! signed for us-east-1 with adaptive retries, one per account role;
+//! [`error`] is the one classifier of SDK errors into a typed
+//! [`ErrorKind`]; [`convert`] is the one place SDK types and the model meet;
+//! [`read`] reads an account's budgets, notifications, subscribers and tags
+//! with the fewest requests the API allows, for plan, the staleness check
+//! and import, each in the [`ReadScope`] decided in one place; [`call`]
+//! builds every write request.
+//!
+//! ```
+//! assert_eq!(budgetctl_aws::BUDGETS_SIGNING_REGION, "us-east-1");
+//! ```
+
+pub mod call;
+mod clients;
+pub mod convert;
+pub mod error;
+mod read;
+mod scope;
+
+pub use aws_sdk_budgets::Client;
+pub use call::{BudgetAt, create_budget};
+pub use clients::{
+    BUDGETS_SIGNING_REGION, Clients, Connection, ROLE_SESSION_NAME, client, client_partition,
+    partition,
+};
+pub use error::{AwsError, ErrorKind};
+pub use read::{ReadError, budget_arn, read_account, read_accounts, read_budget};
+pub use scope::ReadScope;
