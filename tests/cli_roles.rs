@@ -4,7 +4,7 @@
 
 mod support;
 
-use budgetctl_local::sts::BASE_CREDENTIALS;
+use budgetctl_local::services::sts::BASE_CREDENTIALS;
 use budgetctl_local::{LocalOptions, LocalServer};
 use support::{budgetctl_against, text};
 

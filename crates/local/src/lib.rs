@@ -32,14 +32,13 @@
 pub mod error;
 pub mod render;
 pub mod server;
-pub mod service;
+pub mod services;
 pub mod shapes;
 pub mod store;
-pub mod sts;
 
 pub use error::{ApiError, ErrorKind};
 pub use server::{LocalError, LocalOptions, LocalServer};
-pub use service::{Faults, HistoryRequest, Service, SpendRequest};
+pub use services::budgets::{Faults, HistoryRequest, Service, SpendRequest};
 pub use store::{StateError, Store};
 
 /// The `X-Amz-Target` prefix of every Budgets operation.

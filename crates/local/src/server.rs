@@ -24,7 +24,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::error::{ApiError, ErrorKind};
-use crate::service::{Changes, Fault, Faults, Service, SpendRequest};
+use crate::services::budgets::{Changes, Fault, Faults, Service, SpendRequest};
 use crate::store::{StateError, Store};
 
 /// Where and how to serve.
@@ -50,7 +50,7 @@ impl Default for LocalOptions {
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
             state: None,
-            partition: crate::service::DEFAULT_PARTITION.to_owned(),
+            partition: crate::services::budgets::DEFAULT_PARTITION.to_owned(),
             wait_for_lock: false,
         }
     }
@@ -409,7 +409,7 @@ async fn aws_protocol(
         .unwrap_or(target)
         .to_owned();
     // STS (awsQuery: a form, no X-Amz-Target) for per-account roles.
-    if target.is_empty() && crate::sts::is_query(&body) {
+    if target.is_empty() && crate::services::sts::is_query(&body) {
         let response = sts_query(&shared, &headers, &body);
         tracing::info!(
             operation = "sts:AssumeRole",
@@ -445,7 +445,7 @@ fn sts_query(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
     shared.service.count("sts:AssumeRole");
     let result = match signature(headers) {
         Some(_) => shared.service.sessions().query(body),
-        None => Err(crate::sts::StsError {
+        None => Err(crate::services::sts::StsError {
             status: 403,
             code: "MissingAuthenticationToken",
             message: "Request is missing Authentication Token".into(),

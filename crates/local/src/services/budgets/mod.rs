@@ -1,0 +1,418 @@
+//! The Budgets operations: the service's behaviour, separate from HTTP.
+//!
+//! `Service::call` takes an operation name and its JSON input, validates the
+//! input against the service model, and runs the operation against the store.
+//! Test controls (seeded spend, counters, faults, reset) are methods here too;
+//! the server exposes them under `/_local/`. Each resource's operations live
+//! in their own module: `budget`, `shape` (what AWS makes of a budget sent),
+//! `notifications`, `subscribers`, `tags`, `actions`, `spend`; `access`
+//! holds fault injection and denied accounts, `paging` the tokens.
+
+use std::collections::BTreeMap;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::error::{ApiError, ErrorKind};
+use crate::render;
+use crate::shapes::MODEL;
+use crate::store::{
+    LogRecord, PeriodSpend, Settle, SpendSeed, Store, StoredAction, StoredBudget,
+    StoredNotification,
+};
+
+mod access;
+mod actions;
+mod budget;
+mod notifications;
+mod paging;
+mod shape;
+mod spend;
+mod subscribers;
+mod tags;
+
+use access::*;
+use actions::*;
+use budget::*;
+use notifications::*;
+use paging::*;
+use shape::*;
+use spend::*;
+use subscribers::*;
+use tags::*;
+
+/// The partition served unless told otherwise.
+pub const DEFAULT_PARTITION: &str = "aws";
+
+/// How long a pagination token stays valid.
+pub const TOKEN_TTL_MS: u64 = 60 * 60 * 1000;
+
+/// Budgets one account may hold (the AWS quota).
+pub const MAX_BUDGETS_PER_ACCOUNT: usize = 20_000;
+const MAX_NOTIFICATIONS: usize = 10;
+const MAX_EMAIL_SUBSCRIBERS: usize = 10;
+const MAX_SNS_SUBSCRIBERS: usize = 1;
+const MAX_TAGS: usize = 200;
+const MAX_ACTIONS_PER_BUDGET: usize = 10;
+
+/// Fault injection: probabilities per request, added latency, and a seed so
+/// that a run repeats.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub struct Faults {
+    /// Probability (0..=1) of answering ThrottlingException.
+    #[serde(default)]
+    pub throttle: f64,
+    /// Probability (0..=1) of answering HTTP 500 InternalErrorException.
+    #[serde(default)]
+    pub error: f64,
+    /// Probability (0..=1) of carrying a request out and then answering HTTP
+    /// 500 all the same, as when a response is lost after the service acted:
+    /// the ambiguous outcome a client must resolve by reading, not by
+    /// repeating a create.
+    #[serde(default)]
+    pub lost: f64,
+    /// Milliseconds added to every AWS-protocol request.
+    #[serde(default)]
+    pub latency_ms: u64,
+    /// Milliseconds an executed budget action stays `*_IN_PROGRESS` (0: it
+    /// finishes within the ExecuteBudgetAction call).
+    #[serde(default)]
+    pub action_ms: u64,
+    /// Accounts whose every call is AccessDeniedException, as for a caller
+    /// without the IAM permission.
+    #[serde(default)]
+    pub deny_accounts: Vec<String>,
+    /// How long pagination tokens stay valid, in ms (default one hour);
+    /// older ones are ExpiredNextTokenException.
+    #[serde(default)]
+    pub token_ttl_ms: Option<u64>,
+    /// Operations the faults above apply to (empty: every operation), so a
+    /// test can lose the answer of one write while its read-back goes through.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub operations: Vec<String>,
+    #[serde(default)]
+    pub seed: u64,
+}
+
+/// What a fault draw decided for one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    None,
+    Throttle,
+    InternalError,
+    /// Carry the request out, then answer InternalError.
+    Lost,
+}
+
+/// Spend to seed for a budget (`POST /_local/spend`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct SpendRequest {
+    pub account_id: String,
+    pub budget_name: String,
+    pub actual_spend: Option<String>,
+    pub forecasted_spend: Option<String>,
+    /// Past periods: `{ "Start": "2026-01-01", "End": "2026-02-01", "Budgeted": "100", "Actual": "90" }`.
+    #[serde(default)]
+    pub history: Vec<HistoryRequest>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct HistoryRequest {
+    pub start: String,
+    pub end: String,
+    pub budgeted: String,
+    pub actual: String,
+}
+
+struct FaultState {
+    faults: Faults,
+    rng: StdRng,
+}
+
+/// budgetctl-local's behaviour: the store, counters and fault injection.
+pub struct Service {
+    store: Mutex<Store>,
+    counts: Mutex<BTreeMap<String, u64>>,
+    /// Operations carried out (the service acted), per operation.
+    applied: Mutex<BTreeMap<String, u64>>,
+    faults: Mutex<FaultState>,
+    /// Keys the hash that signs pagination tokens, so forged ones are refused.
+    token_key: std::hash::RandomState,
+    /// Changes made so far; the server saves up to a generation.
+    generation: AtomicU64,
+    /// Budgets changed since the last `take_changes`, or everything.
+    changed: Mutex<Changed>,
+    /// Credentials issued by STS AssumeRole, and who called which account.
+    sessions: crate::services::sts::Sessions,
+    /// The partition served (`aws`, `aws-cn`, …): budget ARNs of another are refused.
+    partition: String,
+}
+
+type Result<T> = std::result::Result<T, ApiError>;
+
+fn s(v: &Value) -> &str {
+    v.as_str().unwrap_or("")
+}
+
+impl Service {
+    pub fn new(store: Store) -> Self {
+        Service {
+            store: Mutex::new(store),
+            counts: Mutex::new(BTreeMap::new()),
+            applied: Mutex::new(BTreeMap::new()),
+            faults: Mutex::new(FaultState {
+                faults: Faults::default(),
+                rng: StdRng::seed_from_u64(0),
+            }),
+            token_key: std::hash::RandomState::new(),
+            sessions: crate::services::sts::Sessions::default(),
+            generation: AtomicU64::new(0),
+            changed: Mutex::new(Changed::default()),
+            partition: DEFAULT_PARTITION.to_owned(),
+        }
+    }
+
+    /// The same service, answering for `partition` (`aws-cn` for China).
+    pub fn in_partition(mut self, partition: &str) -> Self {
+        partition.clone_into(&mut self.partition);
+        self
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A copy of the state.
+    pub fn snapshot(&self) -> Store {
+        self.lock().clone()
+    }
+
+    /// What changed since the last call, for saving, and the generation it
+    /// covers: read under the store's lock, and a change counts only once it
+    /// is in the store (`mark` and `touch` follow it).
+    pub fn take_changes(&self) -> (Changes, u64) {
+        let store = self.lock();
+        let generation = self.generation.load(Ordering::Acquire);
+        let changed = std::mem::take(&mut *self.changed.lock().unwrap_or_else(|e| e.into_inner()));
+        let changes = if changed.everything {
+            Changes::Full(store.clone())
+        } else {
+            Changes::Records(
+                changed
+                    .budgets
+                    .into_iter()
+                    .map(|(account, name)| {
+                        let budget = store
+                            .accounts
+                            .get(&account)
+                            .and_then(|a| a.budgets.get(&name))
+                            .cloned();
+                        LogRecord {
+                            account,
+                            name,
+                            budget,
+                        }
+                    })
+                    .collect(),
+            )
+        };
+        (changes, generation)
+    }
+
+    /// How many budgets the state holds.
+    pub fn budget_count(&self) -> usize {
+        self.lock().accounts.values().map(|a| a.budgets.len()).sum()
+    }
+
+    /// After a failed save: the next one writes the whole state.
+    pub fn mark_everything(&self) {
+        self.mark(None);
+    }
+
+    /// Record that a budget changed (`None`: anything may have).
+    fn mark(&self, budget: Option<(String, String)>) {
+        let mut changed = self.changed.lock().unwrap_or_else(|e| e.into_inner());
+        match budget {
+            Some(key) => {
+                changed.budgets.insert(key);
+            }
+            None => changed.everything = true,
+        }
+    }
+
+    /// How many changes the state has seen; grows with every change.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    fn touch(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Count one request of `operation` (every request received, faulted or not).
+    pub fn count(&self, operation: &str) {
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        *counts.entry(operation.to_owned()).or_default() += 1;
+    }
+
+    /// Requests received per operation since start or the last reset.
+    pub fn request_counts(&self) -> BTreeMap<String, u64> {
+        self.counts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Operations carried out per operation since start or the last reset:
+    /// requests that succeeded, including those whose answer was lost
+    /// (`Faults::lost`), and not those refused or faulted.
+    pub fn applied_counts(&self) -> BTreeMap<String, u64> {
+        self.applied
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Role sessions issued by STS AssumeRole, and who called which account.
+    pub fn sessions(&self) -> &crate::services::sts::Sessions {
+        &self.sessions
+    }
+
+    /// Refuse a call signed with a role session of another account, and
+    /// count who called: see [`crate::services::sts`].
+    pub fn authorize(&self, authorization: &str, operation: &str, input: &Value) -> Result<()> {
+        self.sessions.authorize(
+            authorization,
+            iam_action(operation),
+            &account_of(input, &self.partition),
+        )
+    }
+
+    pub fn reset_counts(&self) {
+        self.sessions.reset_callers();
+        self.counts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+        self.applied
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    /// Forget every budget and counter, and turn faults off.
+    pub fn reset(&self) {
+        *self.lock() = Store::default();
+        self.reset_counts();
+        self.set_faults(Faults::default());
+        self.mark(None);
+        self.touch();
+    }
+
+    /// Run one operation.
+    pub fn call(&self, operation: &str, input: &Value) -> Result<Value> {
+        if !MODEL.has_operation(operation) {
+            return Err(ApiError::new(
+                ErrorKind::UnknownOperation,
+                format!("Unknown operation {operation}"),
+            ));
+        }
+        MODEL.validate(operation, input)?;
+        self.check_access(operation, input)?;
+        self.settle_actions(s(&input["AccountId"]));
+        let result = match operation {
+            "CreateBudget" => self.create_budget(input),
+            "DescribeBudget" => self.describe_budget(input),
+            "DescribeBudgets" => self.describe_budgets(input),
+            "UpdateBudget" => self.update_budget(input),
+            "DeleteBudget" => self.delete_budget(input),
+            "CreateNotification" => self.create_notification(input),
+            "UpdateNotification" => self.update_notification(input),
+            "DeleteNotification" => self.delete_notification(input),
+            "DescribeNotificationsForBudget" => self.describe_notifications_for_budget(input),
+            "DescribeBudgetNotificationsForAccount" => {
+                self.describe_notifications_for_account(input)
+            }
+            "CreateSubscriber" => self.create_subscriber(input),
+            "UpdateSubscriber" => self.update_subscriber(input),
+            "DeleteSubscriber" => self.delete_subscriber(input),
+            "DescribeSubscribersForNotification" => self.describe_subscribers(input),
+            "TagResource" => self.tag_resource(input),
+            "UntagResource" => self.untag_resource(input),
+            "ListTagsForResource" => self.list_tags(input),
+            "CreateBudgetAction" => self.create_action(input),
+            "DescribeBudgetAction" => self.describe_action(input),
+            "UpdateBudgetAction" => self.update_action(input),
+            "DeleteBudgetAction" => self.delete_action(input),
+            "DescribeBudgetActionsForAccount" => self.describe_actions_for_account(input),
+            "DescribeBudgetActionsForBudget" => self.describe_actions_for_budget(input),
+            "DescribeBudgetActionHistories" => self.describe_action_histories(input),
+            "ExecuteBudgetAction" => self.execute_action(input),
+            "DescribeBudgetPerformanceHistory" => self.describe_performance_history(input),
+            other => Err(ApiError::new(
+                ErrorKind::UnknownOperation,
+                format!("Unknown operation {other}"),
+            )),
+        };
+        if result.is_ok() {
+            if is_write(operation) {
+                self.mark(touched(input, &self.partition));
+                self.touch();
+            }
+            let mut applied = self.applied.lock().unwrap_or_else(|e| e.into_inner());
+            *applied.entry(operation.to_owned()).or_default() += 1;
+        }
+        result
+    }
+}
+
+/// The IAM action a Budgets operation needs.
+/// The account a call is for: its AccountId, or the account of its ResourceARN.
+fn account_of(input: &Value, partition: &str) -> String {
+    match input["AccountId"].as_str() {
+        Some(a) => a.to_owned(),
+        None => parse_budget_arn(s(&input["ResourceARN"]), partition)
+            .map(|(a, _)| a)
+            .unwrap_or_default(),
+    }
+}
+
+/// The budget a write changed, from its input: every Budgets write names
+/// one (BudgetName, the Budget's or NewBudget's name, or a ResourceARN).
+fn touched(input: &Value, partition: &str) -> Option<(String, String)> {
+    let name = input["BudgetName"]
+        .as_str()
+        .or_else(|| input["Budget"]["BudgetName"].as_str())
+        .or_else(|| input["NewBudget"]["BudgetName"].as_str());
+    match (input["AccountId"].as_str(), name) {
+        (Some(account), Some(name)) => Some((account.to_owned(), name.to_owned())),
+        _ => parse_budget_arn(s(&input["ResourceARN"]), partition).ok(),
+    }
+}
+
+/// Budgets changed since the last save.
+#[derive(Debug, Default)]
+struct Changed {
+    budgets: std::collections::BTreeSet<(String, String)>,
+    everything: bool,
+}
+
+/// What a save writes: the changed budgets, or the whole state.
+pub enum Changes {
+    Records(Vec<LogRecord>),
+    Full(Store),
+}
+
+fn is_write(operation: &str) -> bool {
+    !(operation.starts_with("Describe") || operation.starts_with("List"))
+}

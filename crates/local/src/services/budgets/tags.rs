@@ -1,0 +1,107 @@
+//! TagResource, UntagResource, ListTagsForResource, on budget ARNs of the
+//! partition served.
+
+use super::*;
+
+impl Service {
+    pub(super) fn tag_resource(&self, input: &Value) -> Result<Value> {
+        let (account, name) = parse_budget_arn(s(&input["ResourceARN"]), &self.partition)?;
+        let add = tag_map(&input["ResourceTags"])?;
+        let mut store = self.lock();
+        let b = budget_by_arn(&mut store, &self.partition, &account, &name)?;
+        let mut after = b.tags.clone();
+        after.extend(add);
+        if after.len() > MAX_TAGS {
+            return Err(ApiError::new(
+                ErrorKind::ServiceQuotaExceeded,
+                format!("A budget can have at most {MAX_TAGS} tags"),
+            ));
+        }
+        b.tags = after;
+        Ok(json!({}))
+    }
+
+    pub(super) fn untag_resource(&self, input: &Value) -> Result<Value> {
+        let (account, name) = parse_budget_arn(s(&input["ResourceARN"]), &self.partition)?;
+        let mut store = self.lock();
+        let b = budget_by_arn(&mut store, &self.partition, &account, &name)?;
+        for key in input["ResourceTagKeys"].as_array().into_iter().flatten() {
+            b.tags.remove(s(key));
+        }
+        Ok(json!({}))
+    }
+
+    pub(super) fn list_tags(&self, input: &Value) -> Result<Value> {
+        let (account, name) = parse_budget_arn(s(&input["ResourceARN"]), &self.partition)?;
+        let mut store = self.lock();
+        let b = budget_by_arn(&mut store, &self.partition, &account, &name)?;
+        let tags: Vec<Value> = b
+            .tags
+            .iter()
+            .map(|(k, v)| json!({ "Key": k, "Value": v }))
+            .collect();
+        Ok(json!({ "ResourceTags": tags }))
+    }
+}
+
+pub(super) fn budget_by_arn<'s>(
+    store: &'s mut Store,
+    partition: &str,
+    account: &str,
+    name: &str,
+) -> Result<&'s mut StoredBudget> {
+    store
+        .accounts
+        .get_mut(account)
+        .and_then(|a| a.budgets.get_mut(name))
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "Resource arn:{partition}:budgets::{account}:budget/{name} doesn't exist."
+            ))
+        })
+}
+
+/// `arn:PARTITION:budgets::ACCOUNT:budget/NAME` → (account, name), for the
+/// partition served: a budget ARN of another partition names nothing here.
+pub(super) fn parse_budget_arn(arn: &str, serves: &str) -> Result<(String, String)> {
+    let invalid = || {
+        ApiError::invalid(format!(
+            "{arn} is not a budget ARN (arn:{serves}:budgets::ACCOUNT_ID:budget/NAME)"
+        ))
+    };
+    let mut parts = arn.splitn(6, ':');
+    let (Some("arn"), Some(partition), Some("budgets"), Some(""), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return Err(invalid());
+    };
+    if partition != serves && partition.starts_with("aws") {
+        return Err(ApiError::invalid(format!(
+            "{arn} is in partition {partition}, but this endpoint serves {serves}: budget ARNs here start arn:{serves}:budgets::"
+        )));
+    }
+    if partition != serves || account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    let name = resource.strip_prefix("budget/").ok_or_else(invalid)?;
+    Ok((account.to_owned(), name.to_owned()))
+}
+
+pub(super) fn tag_map(tags: &Value) -> Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for tag in tags.as_array().into_iter().flatten() {
+        let key = s(&tag["Key"]);
+        if key.to_ascii_lowercase().starts_with("aws:") {
+            return Err(ApiError::invalid(format!(
+                "Tag keys starting with aws: are reserved for AWS use: {key}"
+            )));
+        }
+        out.insert(key.to_owned(), s(&tag["Value"]).to_owned());
+    }
+    Ok(out)
+}
