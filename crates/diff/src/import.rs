@@ -13,7 +13,8 @@ use budgetctl_spec::{
 };
 use chrono::NaiveDate;
 
-use crate::compare::{LiveBudget, period_start};
+use crate::compare::period_start;
+use crate::live::LiveBudget;
 
 /// A configuration that declares exactly `live`, budgets ordered by account
 /// and name. `origin_file` names where it will be written; `today` tells a

@@ -22,11 +22,11 @@
 
 mod compare;
 mod import;
+mod live;
 pub mod plan;
 
 pub use budgetctl_spec as spec;
-pub use compare::{
-    Live, LiveBudget, LiveSpend, Unreadable, compare_budget, diff, fingerprint, period_start,
-};
+pub use compare::{compare_budget, diff, fingerprint, period_start};
 pub use import::{accounts_of, declare};
+pub use live::{Live, LiveBudget, LiveSpend, Unreadable};
 pub use plan::*;

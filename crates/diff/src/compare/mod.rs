@@ -1,0 +1,437 @@
+//! Desired against live, field by field, after normalising both sides so that
+//! nothing AWS computes, defaults or re-renders ever shows as a change.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fmt::Write as _;
+
+use budgetctl_spec::amount::{canonical as canonical_amount, to_aws_string};
+use budgetctl_spec::planned::{WindowGap, first_planned_period_from, windowed};
+use budgetctl_spec::{
+    AccountId, AccountSettings, AutoAdjust, Budget, BudgetLimit, Config, CostTypes,
+    NotificationKey, Spend, Subscriber, TimeUnit, expression_to_yaml, format_period, max_end_date,
+};
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+use xxhash_rust::xxh3::Xxh3;
+
+use crate::live::{Live, LiveBudget, Unreadable};
+use crate::plan::{
+    Action, BudgetRef, Change, FieldDiff, Fingerprint, NotificationChange, PLAN_FORMAT_VERSION,
+    Plan, PlanError, PlanScope, PlanTarget, SubscriberSwap, Summary, TagChange, Warning,
+    WarningKind,
+};
+
+mod fields;
+mod fingerprint;
+mod notifications;
+mod tags;
+mod warnings;
+
+use fields::*;
+pub use fingerprint::fingerprint;
+use notifications::*;
+use tags::*;
+use warnings::*;
+
+/// Compare the configuration with live state. `accounts` are the accounts
+/// read (unmanaged and pruned budgets are looked for there); `today` decides
+/// which planned period is current.
+pub fn diff(desired: &Config, live: &Live, accounts: &[AccountId], today: NaiveDate) -> Plan {
+    let unreadable = &live.unreadable;
+    let live = &live.budgets;
+    let mut plan = Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        summary: Summary::default(),
+        changes: Vec::new(),
+        unmanaged: Vec::new(),
+        ignored: Vec::new(),
+        warnings: Vec::new(),
+        errors: Vec::new(),
+        fingerprints: BTreeMap::new(),
+        inputs: BTreeMap::new(),
+        scope: PlanScope::default(),
+        target: PlanTarget::default(),
+        roles: accounts
+            .iter()
+            .filter_map(|a| {
+                let role = desired.accounts.get(a)?.role.clone()?;
+                Some((a.clone(), role))
+            })
+            .collect(),
+    };
+    let live_by_key: HashMap<(&AccountId, &str), &LiveBudget> = live
+        .iter()
+        .map(|l| ((&l.account, l.budget.name.as_str()), l))
+        .collect();
+    let unreadable_by_key: HashMap<(&AccountId, &str), &Unreadable> = unreadable
+        .iter()
+        .map(|u| ((&u.account, u.name.as_str()), u))
+        .collect();
+    let default_settings = AccountSettings::default();
+    let ignore_sets: HashMap<&AccountId, globset::GlobSet> = desired
+        .accounts
+        .iter()
+        .filter(|(_, s)| !s.ignore.is_empty())
+        .map(|(a, s)| {
+            let mut set = globset::GlobSetBuilder::new();
+            for g in &s.ignore {
+                // The spec crate validated every glob; one that no longer
+                // compiles matches nothing rather than everything.
+                if let Ok(glob) = globset::Glob::new(g) {
+                    set.add(glob);
+                }
+            }
+            (a, set.build().unwrap_or_else(|_| globset::GlobSet::empty()))
+        })
+        .collect();
+    let ignored = |account: &AccountId, name: &str| {
+        ignore_sets
+            .get(account)
+            .is_some_and(|set| set.is_match(name))
+    };
+    let settings = |account: &AccountId| desired.accounts.get(account).unwrap_or(&default_settings);
+
+    for l in live {
+        let address = format!("{}/{}", l.account, l.budget.name);
+        plan.fingerprints.insert(address, fingerprint(l));
+    }
+
+    let mut declared: HashSet<(&AccountId, &str)> = HashSet::with_capacity(desired.budgets.len());
+    for d in &desired.budgets {
+        let r = || BudgetRef {
+            account: d.account.clone(),
+            name: d.budget.name.clone(),
+        };
+        declared.insert((&d.account, d.budget.name.as_str()));
+        if ignored(&d.account, &d.budget.name) {
+            plan.warnings.push(Warning {
+                budget: r(),
+                kind: WarningKind::Ignored,
+                message:
+                    "declared in a file but matched by the account's ignore globs: left untouched"
+                        .into(),
+            });
+            plan.ignored.push(r());
+            continue;
+        }
+        if let Some(u) = unreadable_by_key.get(&(&d.account, d.budget.name.as_str())) {
+            plan.warnings.push(unreadable_warning(r(), u));
+            continue;
+        }
+        let current = live_by_key
+            .get(&(&d.account, d.budget.name.as_str()))
+            .copied();
+        // What AWS takes today: planned limits from the current period on
+        // (ARCHITECTURE.md, reconciler rule 15); past periods on either side
+        // are history.
+        let current = current.map(|l| without_past_periods(l, &d.budget, today));
+        let current = current.as_deref();
+        // Borrowed unless planned limits are narrowed: this runs for every
+        // declared budget of every plan.
+        let desired: std::borrow::Cow<'_, Budget> = match windowed(&d.budget, today) {
+            Ok(b) => b,
+            Err(gap) => match current {
+                None => {
+                    plan.errors.push(PlanError {
+                        budget: r(),
+                        message: gap_message(gap, d.budget.time_unit, true),
+                    });
+                    continue;
+                }
+                Some(l) => {
+                    plan.warnings.push(Warning {
+                        budget: r(),
+                        kind: match gap {
+                            WindowGap::AgedOut { .. } => WarningKind::PlannedAgedOut,
+                            WindowGap::NotCurrent { .. } => WarningKind::PlannedNotCurrent,
+                        },
+                        message: gap_message(gap, d.budget.time_unit, false),
+                    });
+                    // The live planned limits stay as they are.
+                    let mut b = d.budget.clone();
+                    b.limit = l.budget.limit.clone();
+                    std::borrow::Cow::Owned(b)
+                }
+            },
+        };
+        let desired = desired.as_ref();
+        spend_warnings(&mut plan.warnings, &r, desired, current, today);
+        match current {
+            None => plan.changes.push(create(r(), desired)),
+            // AWS cannot change a budget's type in place: decided here, so
+            // that no plan ever shows it as an update that apply refuses.
+            Some(l) if l.budget.budget_type != desired.budget_type => {
+                plan.errors.push(PlanError {
+                    budget: r(),
+                    message: format!(
+                        "type cannot change in place ({} → {}): declare the budget under a new name (the old one is deleted only with prune: true)",
+                        l.budget.budget_type, desired.budget_type
+                    ),
+                });
+            }
+            Some(l) => match update(&r, desired, l) {
+                // Planned limits the file cannot give and the live budget no
+                // longer has: an UpdateBudget would have none to send.
+                Some(change)
+                    if !change.fields.is_empty()
+                        && matches!(&desired.limit, BudgetLimit::Planned(p) if p.is_empty()) =>
+                {
+                    plan.errors.push(PlanError {
+                        budget: r(),
+                        message: "the budget's other fields changed, but UpdateBudget needs planned limits from the current period on, which neither the file nor the live budget has: add the current period to `planned`".into(),
+                    });
+                }
+                Some(change) => plan.changes.push(change),
+                None => plan.summary.unchanged += 1,
+            },
+        }
+    }
+
+    for l in live {
+        if !accounts.contains(&l.account)
+            || declared.contains(&(&l.account, l.budget.name.as_str()))
+        {
+            continue;
+        }
+        let r = BudgetRef {
+            account: l.account.clone(),
+            name: l.budget.name.clone(),
+        };
+        if ignored(&l.account, &l.budget.name) {
+            plan.ignored.push(r);
+        } else if settings(&l.account).prune {
+            plan.changes.push(delete(r, &l.budget));
+        } else {
+            plan.unmanaged.push(r);
+        }
+    }
+
+    // Neither pruned nor listed as unmanaged: budgetctl cannot say what they are.
+    for u in unreadable {
+        if !accounts.contains(&u.account) || declared.contains(&(&u.account, u.name.as_str())) {
+            continue;
+        }
+        let r = BudgetRef {
+            account: u.account.clone(),
+            name: u.name.clone(),
+        };
+        if ignored(&u.account, &u.name) {
+            plan.ignored.push(r);
+        } else {
+            plan.warnings.push(unreadable_warning(r, u));
+        }
+    }
+
+    plan.changes
+        .sort_by(|a, b| (&a.budget, a.action).cmp(&(&b.budget, b.action)));
+    plan.unmanaged.sort();
+    plan.ignored.sort();
+    for c in &plan.changes {
+        match c.action {
+            Action::Create => plan.summary.create += 1,
+            Action::Update => plan.summary.update += 1,
+            Action::Delete => plan.summary.delete += 1,
+        }
+    }
+    plan
+}
+
+/// What a file whose planned limits give AWS nothing today means, worded
+/// as what happens: a create cannot be made; an existing budget keeps the
+/// planned limits it has.
+fn gap_message(gap: WindowGap, time_unit: TimeUnit, create: bool) -> String {
+    let period = |d| format_period(d, time_unit);
+    let problem = match gap {
+        WindowGap::AgedOut { last, current } => format!(
+            "planned limits end at {}, before the current period {}",
+            period(last),
+            period(current)
+        ),
+        WindowGap::NotCurrent { first, current } => format!(
+            "planned limits start at {}, after the current period {}",
+            period(first),
+            period(current)
+        ),
+    };
+    let consequence = match (create, gap) {
+        (true, _) => {
+            "AWS takes planned limits only from the current period on, so the budget cannot be created"
+        }
+        (false, WindowGap::AgedOut { .. }) => {
+            "nothing is sent for them, and once its planned periods are used AWS keeps using the last one as a fixed limit"
+        }
+        (false, WindowGap::NotCurrent { .. }) => {
+            "AWS takes planned limits only from the current period on, so nothing is sent for them and the live budget keeps the planned limits it has"
+        }
+    };
+    let current = match gap {
+        WindowGap::AgedOut { current, .. } | WindowGap::NotCurrent { current, .. } => current,
+    };
+    format!(
+        "{problem}: {consequence}. Add {} to the file, or write a schedule that does not age: `planned: {{every: 1000}}`",
+        period(current)
+    )
+}
+
+/// `live` without the planned periods before the window of `today`: AWS may
+/// return them, and they are history.
+fn without_past_periods<'l>(
+    live: &'l LiveBudget,
+    desired: &Budget,
+    today: NaiveDate,
+) -> std::borrow::Cow<'l, LiveBudget> {
+    let BudgetLimit::Planned(periods) = &live.budget.limit else {
+        return std::borrow::Cow::Borrowed(live);
+    };
+    let start = desired.start.or(live.budget.start);
+    let first = first_planned_period_from(desired.time_unit, start, today);
+    if periods.keys().next().is_none_or(|d| *d >= first) {
+        return std::borrow::Cow::Borrowed(live);
+    }
+    let mut l = live.clone();
+    if let BudgetLimit::Planned(p) = &mut l.budget.limit {
+        p.retain(|d, _| *d >= first);
+    }
+    std::borrow::Cow::Owned(l)
+}
+
+fn unreadable_warning(budget: BudgetRef, u: &Unreadable) -> Warning {
+    Warning {
+        budget,
+        kind: WarningKind::Unreadable,
+        message: format!(
+            "{}, which this budgetctl cannot read: the budget is left untouched (never updated or deleted); a newer budgetctl may read it",
+            u.reason
+        ),
+    }
+}
+
+fn create(r: BudgetRef, desired: &Budget) -> Change {
+    // A create shows every field it sets: the type and period, then whatever
+    // differs from a budget with nothing set.
+    let mut fields = vec![
+        FieldDiff {
+            field: "type".into(),
+            before: None,
+            after: Some(desired.budget_type.to_string()),
+        },
+        FieldDiff {
+            field: "period".into(),
+            before: None,
+            after: Some(desired.time_unit.to_string()),
+        },
+    ];
+    fields.extend(
+        field_diffs(&blank(desired), desired)
+            .into_iter()
+            .filter(|f| f.after.is_some())
+            .map(|f| FieldDiff { before: None, ..f }),
+    );
+    Change {
+        action: Action::Create,
+        budget: r,
+        fields,
+        notifications: desired
+            .notifications
+            .iter()
+            .map(|n| NotificationChange::Add {
+                notification: n.key.clone(),
+                subscribers: n.subscribers.clone(),
+            })
+            .collect(),
+        tags: desired
+            .tags
+            .iter()
+            .flatten()
+            .map(|(k, v)| TagChange {
+                key: k.clone(),
+                before: None,
+                after: Some(v.clone()),
+            })
+            .collect(),
+        desired: Some(desired.clone()),
+        live: None,
+    }
+}
+
+/// A deletion shows what goes: the fields a create would show, as before
+/// values. Its alerts are in `live`; apply deletes the budget in one call.
+fn delete(r: BudgetRef, live: &Budget) -> Change {
+    let mut fields = vec![
+        FieldDiff {
+            field: "type".into(),
+            before: Some(live.budget_type.to_string()),
+            after: None,
+        },
+        FieldDiff {
+            field: "period".into(),
+            before: Some(live.time_unit.to_string()),
+            after: None,
+        },
+    ];
+    fields.extend(
+        field_diffs(&blank(live), live)
+            .into_iter()
+            .filter(|f| f.after.is_some())
+            .map(|f| FieldDiff {
+                field: f.field,
+                before: f.after,
+                after: None,
+            }),
+    );
+    Change {
+        action: Action::Delete,
+        budget: r,
+        fields,
+        notifications: Vec::new(),
+        tags: Vec::new(),
+        desired: None,
+        live: Some(live.clone()),
+    }
+}
+
+/// A budget with nothing set beyond its identity, to show a create against.
+fn blank(b: &Budget) -> Budget {
+    Budget {
+        name: b.name.clone(),
+        budget_type: b.budget_type,
+        time_unit: b.time_unit,
+        limit: BudgetLimit::Fixed(Spend::new(Decimal::ZERO, "")),
+        start: None,
+        end: None,
+        cost_types: b.cost_types.map(|_| CostTypes::default()),
+        cost_filters: BTreeMap::new(),
+        filter_expression: None,
+        metrics: Vec::new(),
+        billing_view_arn: None,
+        notifications: Vec::new(),
+        tags: None,
+    }
+}
+
+/// One declared budget against its live counterpart: the update that would
+/// make them equal, or `None` when they already are. Apply uses it to tell
+/// whether a budget it may have created already is the one declared.
+pub fn compare_budget(r: BudgetRef, desired: &Budget, live: &LiveBudget) -> Option<Change> {
+    update(&|| r.clone(), desired, live)
+}
+
+fn update(r: &dyn Fn() -> BudgetRef, desired: &Budget, live: &LiveBudget) -> Option<Change> {
+    let fields = field_diffs(&live.budget, desired);
+    let notifications = notification_changes(desired, &live.budget);
+    let tags = tag_changes(desired, &live.budget);
+    if fields.is_empty() && notifications.is_empty() && tags.is_empty() {
+        return None;
+    }
+    Some(Change {
+        action: Action::Update,
+        budget: r(),
+        fields,
+        notifications,
+        tags,
+        desired: Some(desired.clone()),
+        live: Some(live.budget.clone()),
+    })
+}
+
+pub use budgetctl_spec::planned::period_start;
