@@ -12,6 +12,14 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+mod budget;
+mod expression;
+mod notification;
+
+pub use budget::*;
+pub use expression::*;
+pub use notification::*;
+
 /// Squash a spelling for comparison: case, `-` and `_` do not matter, so
 /// `greater-than`, `greater_than` and `GREATER_THAN` all read the same.
 pub(crate) fn squash(s: &str) -> String {
@@ -309,58 +317,6 @@ impl fmt::Display for AccountId {
     }
 }
 
-/// An amount with its unit (AWS's Spend).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Spend {
-    /// Compared by value: 100 and 100.0 are equal.
-    pub amount: Decimal,
-    pub unit: String,
-}
-
-impl Spend {
-    pub fn new(amount: Decimal, unit: impl Into<String>) -> Self {
-        Spend {
-            amount: crate::amount::canonical(amount),
-            unit: unit.into(),
-        }
-    }
-}
-
-impl fmt::Display for Spend {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {}",
-            crate::amount::to_aws_string(self.amount),
-            self.unit
-        )
-    }
-}
-
-/// How the budget's limit is set: exactly one of these (ARCHITECTURE.md, reconciler rule 3).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BudgetLimit {
-    /// One amount for every period.
-    Fixed(Spend),
-    /// An amount per period, keyed by the first day of the period.
-    Planned(BTreeMap<NaiveDate, Spend>),
-    /// A planned schedule that never ages, expanded into the current window
-    /// at plan time (`crate::planned`).
-    Schedule(crate::planned::PlannedSchedule),
-    /// AWS sets the amount from history or forecast.
-    AutoAdjust(AutoAdjust),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AutoAdjust {
-    /// The average of the last `periods` budget periods.
-    Historical { periods: u32 },
-    /// The forecasted spend of the current period.
-    Forecast,
-}
-
 macro_rules! cost_types {
     ($($field:ident, $key:literal, $aws:literal, $default:literal;)*) => {
         /// Which charges a cost budget counts (AWS's CostTypes), every flag set.
@@ -410,191 +366,6 @@ cost_types! {
     include_upfront, "upfront", "IncludeUpfront", true;
     use_amortized, "amortized", "UseAmortized", false;
     use_blended, "blended", "UseBlended", false;
-}
-
-/// A Cost Explorer filter expression (AWS's Expression): exactly one operator.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Expression {
-    And(Vec<Expression>),
-    Or(Vec<Expression>),
-    Not(Box<Expression>),
-    Dimensions(DimensionValues),
-    Tags(KeyValues),
-    CostCategories(KeyValues),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct DimensionValues {
-    pub key: Dimension,
-    pub values: Vec<String>,
-    pub match_options: Vec<MatchOption>,
-}
-
-/// The tag or cost category form of a filter: key, values, match options.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct KeyValues {
-    pub key: Option<String>,
-    pub values: Vec<String>,
-    pub match_options: Vec<MatchOption>,
-}
-
-/// Where an alert goes.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Subscriber {
-    Email(String),
-    Sns(String),
-}
-
-impl Subscriber {
-    /// Tell the kind apart by shape: an SNS topic is an ARN, anything else an email address.
-    pub fn from_address(address: &str) -> Self {
-        if address.starts_with("arn:") {
-            Subscriber::Sns(address.to_owned())
-        } else {
-            Subscriber::Email(address.to_owned())
-        }
-    }
-
-    pub fn address(&self) -> &str {
-        match self {
-            Subscriber::Email(a) | Subscriber::Sns(a) => a,
-        }
-    }
-}
-
-/// What identifies a notification: AWS addresses notifications by these four
-/// fields, so two notifications of one budget may not share them (ARCHITECTURE.md, reconciler rule 4).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct NotificationKey {
-    pub notification_type: NotificationType,
-    pub comparison: ComparisonOperator,
-    pub threshold: Decimal,
-    pub threshold_type: ThresholdType,
-}
-
-impl fmt::Display for NotificationKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let suffix = match self.threshold_type {
-            ThresholdType::Percentage => "%",
-            ThresholdType::AbsoluteValue => "",
-        };
-        write!(
-            f,
-            "{} {} {}{}",
-            self.notification_type,
-            self.comparison.symbol(),
-            crate::amount::to_aws_string(self.threshold),
-            suffix
-        )
-    }
-}
-
-impl NotificationKey {
-    /// The alert as a budget file says it: `actual > 80%`, `actual > 400 USD`
-    /// (`unit` is the budget's); without a unit an absolute threshold says
-    /// so, `actual > 400 (absolute)`, never the bare number `validate` calls
-    /// ambiguous.
-    pub fn phrase(&self, unit: Option<&str>) -> String {
-        let threshold = crate::amount::to_aws_string(self.threshold);
-        let value = match (self.threshold_type, unit) {
-            (ThresholdType::Percentage, _) => format!("{threshold}%"),
-            (ThresholdType::AbsoluteValue, Some(unit)) if !unit.is_empty() => {
-                format!("{threshold} {unit}")
-            }
-            (ThresholdType::AbsoluteValue, _) => format!("{threshold} (absolute)"),
-        };
-        format!(
-            "{} {} {value}",
-            self.notification_type,
-            self.comparison.symbol()
-        )
-    }
-}
-
-/// An alert and who receives it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Notification {
-    #[serde(flatten)]
-    pub key: NotificationKey,
-    /// Kept in declaration order; compared as a set by the diff.
-    pub subscribers: Vec<Subscriber>,
-}
-
-/// One budget, as declared and with every default applied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Budget {
-    pub name: String,
-    pub budget_type: BudgetType,
-    pub time_unit: TimeUnit,
-    pub limit: BudgetLimit,
-    pub start: Option<NaiveDate>,
-    pub end: Option<NaiveDate>,
-    /// `Some` exactly for cost budgets, with AWS's defaults for unset flags.
-    pub cost_types: Option<CostTypes>,
-    /// Legacy CostFilters; empty means no filter.
-    pub cost_filters: BTreeMap<String, Vec<String>>,
-    pub filter_expression: Option<Expression>,
-    pub metrics: Vec<Metric>,
-    pub billing_view_arn: Option<String>,
-    pub notifications: Vec<Notification>,
-    /// `None` when the file does not manage this budget's tags; `Some(empty)`
-    /// when it declares that the budget has none.
-    pub tags: Option<BTreeMap<String, String>>,
-}
-
-impl Budget {
-    /// The unit the limit is in, and so the unit of absolute alert
-    /// thresholds; `None` for auto-adjusting budgets, whose amount is AWS's.
-    pub fn limit_unit(&self) -> Option<&str> {
-        match &self.limit {
-            BudgetLimit::Fixed(s) => Some(&s.unit),
-            BudgetLimit::Planned(p) => p.values().next().map(|s| s.unit.as_str()),
-            BudgetLimit::Schedule(sc) => Some(&sc.every.unit),
-            BudgetLimit::AutoAdjust(_) => None,
-        }
-    }
-}
-
-/// Where something was declared, for messages that point back at the file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Origin {
-    pub file: String,
-    pub line: u32,
-    pub column: u32,
-}
-
-impl fmt::Display for Origin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.file, self.line, self.column)
-    }
-}
-
-/// A budget the files ask for, in the account it belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DesiredBudget {
-    pub account: AccountId,
-    pub budget: Budget,
-    pub origin: Origin,
-}
-
-/// How budgetctl treats one account.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AccountSettings {
-    /// A role to assume for this account.
-    pub role: Option<String>,
-    /// Delete budgets in the account that no file declares.
-    pub prune: bool,
-    /// Glob patterns of budget names never touched and never pruned.
-    pub ignore: Vec<String>,
-}
-
-/// Everything the budget files declare, merged across files.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Config {
-    pub accounts: BTreeMap<AccountId, AccountSettings>,
-    pub budgets: Vec<DesiredBudget>,
 }
 
 #[cfg(test)]

@@ -27,6 +27,12 @@ use crate::error::{ApiError, ErrorKind};
 use crate::services::budgets::{Changes, Fault, Faults, Service, SpendRequest};
 use crate::store::{StateError, Store};
 
+mod controls;
+mod durability;
+
+use controls::*;
+use durability::*;
+
 /// Where and how to serve.
 #[derive(Debug, Clone)]
 pub struct LocalOptions {
@@ -231,131 +237,6 @@ impl Drop for LocalServer {
     }
 }
 
-/// The lock file beside a state file (`local.json` → `local.json.lock`):
-/// the state file itself is replaced on every save, so it cannot carry the lock.
-fn lock_path(state: &std::path::Path) -> PathBuf {
-    let mut name = state.as_os_str().to_owned();
-    name.push(".lock");
-    PathBuf::from(name)
-}
-
-/// Take the state file's lock, waiting for it or refusing when another
-/// process holds it.
-async fn lock_state(state: &std::path::Path, wait: bool) -> Result<std::fs::File, LocalError> {
-    let lock = lock_path(state);
-    let lock_err = |source| LocalError::Lock {
-        path: state.to_owned(),
-        lock: lock.clone(),
-        source,
-    };
-    if let Some(dir) = lock.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(lock_err)?;
-    }
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock)
-        .map_err(lock_err)?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) if wait => {
-            tracing::info!(lock = %lock.display(), "waiting for the state file's lock");
-            tokio::task::spawn_blocking(move || file.lock().map(|()| file))
-                .await
-                .map_err(|e| lock_err(std::io::Error::other(e)))?
-                .map_err(lock_err)
-        }
-        Err(std::fs::TryLockError::WouldBlock) => Err(LocalError::Locked {
-            path: state.to_owned(),
-            lock,
-        }),
-        Err(std::fs::TryLockError::Error(e)) => Err(lock_err(e)),
-    }
-}
-
-/// Bring the state on disk up to every change made so far. Callers that
-/// arrive while a save runs wait for it and are usually covered by the next.
-async fn persist(shared: &Shared) -> Result<(), LocalError> {
-    use std::sync::atomic::Ordering;
-    let Some(path) = &shared.state_path else {
-        return Ok(());
-    };
-    let wanted = shared.service.generation();
-    if shared.saved.load(Ordering::Acquire) >= wanted {
-        return Ok(());
-    }
-    let _saving = shared.saving.lock().await;
-    if shared.saved.load(Ordering::Acquire) >= wanted {
-        return Ok(());
-    }
-    let (changes, generation) = shared.service.take_changes();
-    // The log grows by what changed; once it holds more lines than there
-    // are budgets (and at least a thousand), a snapshot replaces it.
-    let logged = shared.logged.load(Ordering::Acquire);
-    let compact = match &changes {
-        Changes::Full(_) => None,
-        Changes::Records(r) => Some(logged + r.len() > shared.service.budget_count().max(1000)),
-    };
-    let path = path.clone();
-    let service = Arc::clone(&shared.service);
-    let saved = tokio::task::spawn_blocking(move || match (changes, compact) {
-        (Changes::Records(records), Some(false)) => {
-            Store::append_log(&path, &records).map(|()| Some(records.len()))
-        }
-        (Changes::Full(store), _) => store.save(&path).map(|()| None),
-        // Compaction: a snapshot of everything, which the records are in.
-        (Changes::Records(_), _) => service.snapshot().save(&path).map(|()| None),
-    })
-    .await
-    .map_err(|e| LocalError::Serve(e.to_string()))?;
-    match saved {
-        Ok(Some(appended)) => {
-            shared.logged.fetch_add(appended, Ordering::AcqRel);
-        }
-        Ok(None) => shared.logged.store(0, Ordering::Release),
-        Err(e) => {
-            // Nothing of these changes is known to be on disk: the next save
-            // writes everything.
-            shared.service.mark_everything();
-            return Err(e.into());
-        }
-    }
-    shared.saved.fetch_max(generation, Ordering::AcqRel);
-    Ok(())
-}
-
-/// Fold the log into a snapshot (at shutdown: the file left behind is one).
-async fn compact(shared: &Shared) -> Result<(), LocalError> {
-    use std::sync::atomic::Ordering;
-    let Some(path) = &shared.state_path else {
-        return Ok(());
-    };
-    if shared.logged.load(Ordering::Acquire) == 0 {
-        return Ok(());
-    }
-    let _saving = shared.saving.lock().await;
-    let store = shared.service.snapshot();
-    let path = path.clone();
-    tokio::task::spawn_blocking(move || store.save(&path))
-        .await
-        .map_err(|e| LocalError::Serve(e.to_string()))??;
-    shared.logged.store(0, Ordering::Release);
-    Ok(())
-}
-
-/// `persist`, for a request about to be answered: a change that is not on
-/// disk is not acknowledged.
-async fn persist_or_fail(shared: &Shared) -> Result<(), ApiError> {
-    persist(shared).await.map_err(|e| {
-        tracing::error!("{e}");
-        ApiError::new(
-            ErrorKind::InternalError,
-            format!("the change could not be saved, so it is not acknowledged: {e}"),
-        )
-    })
-}
-
 fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/", post(aws_protocol))
@@ -537,72 +418,6 @@ async fn handle(shared: &Shared, headers: &HeaderMap, operation: &str, body: &[u
             "An internal error occurred after the request was carried out (injected by budgetctl-local).",
         )),
         Ok(output) => json_response(StatusCode::OK, &output, None),
-        Err(e) => error_response(&e),
-    }
-}
-
-async fn requests(State(shared): State<Arc<Shared>>) -> Response {
-    let counts = shared.service.request_counts();
-    let total: u64 = counts.values().sum();
-    let applied = shared.service.applied_counts();
-    let callers = shared.service.sessions().callers();
-    let in_flight = shared.in_flight.load(std::sync::atomic::Ordering::SeqCst);
-    axum::Json(json!({
-        "counts": counts,
-        "total": total,
-        "applied": applied,
-        "callers": callers,
-        "in_flight": in_flight,
-    }))
-    .into_response()
-}
-
-async fn reset_requests(State(shared): State<Arc<Shared>>) -> StatusCode {
-    shared.service.reset_counts();
-    StatusCode::NO_CONTENT
-}
-
-async fn reset(State(shared): State<Arc<Shared>>) -> Response {
-    shared.service.reset();
-    match persist_or_fail(&shared).await {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => error_response(&e),
-    }
-}
-
-async fn get_faults(State(shared): State<Arc<Shared>>) -> Response {
-    axum::Json(shared.service.faults()).into_response()
-}
-
-async fn set_faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    match serde_json::from_slice::<Faults>(&body) {
-        Ok(f)
-            if [f.throttle, f.error, f.lost]
-                .iter()
-                .all(|p| (0.0..=1.0).contains(p)) =>
-        {
-            shared.service.set_faults(f);
-            StatusCode::NO_CONTENT.into_response()
-        }
-        Ok(_) => (
-            StatusCode::BAD_REQUEST,
-            "throttle, error and lost are probabilities from 0 to 1",
-        )
-            .into_response(),
-        Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
-    }
-}
-
-async fn seed_spend(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    let request: SpendRequest = match serde_json::from_slice(&body) {
-        Ok(r) => r,
-        Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
-    };
-    match shared.service.seed_spend(&request) {
-        Ok(()) => match persist_or_fail(&shared).await {
-            Ok(()) => StatusCode::NO_CONTENT.into_response(),
-            Err(e) => error_response(&e),
-        },
         Err(e) => error_response(&e),
     }
 }

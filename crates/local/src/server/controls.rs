@@ -1,0 +1,69 @@
+//! The `/_local/` controls: request counters, reset, faults, seeded spend.
+
+use super::*;
+
+pub(super) async fn requests(State(shared): State<Arc<Shared>>) -> Response {
+    let counts = shared.service.request_counts();
+    let total: u64 = counts.values().sum();
+    let applied = shared.service.applied_counts();
+    let callers = shared.service.sessions().callers();
+    let in_flight = shared.in_flight.load(std::sync::atomic::Ordering::SeqCst);
+    axum::Json(json!({
+        "counts": counts,
+        "total": total,
+        "applied": applied,
+        "callers": callers,
+        "in_flight": in_flight,
+    }))
+    .into_response()
+}
+
+pub(super) async fn reset_requests(State(shared): State<Arc<Shared>>) -> StatusCode {
+    shared.service.reset_counts();
+    StatusCode::NO_CONTENT
+}
+
+pub(super) async fn reset(State(shared): State<Arc<Shared>>) -> Response {
+    shared.service.reset();
+    match persist_or_fail(&shared).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => error_response(&e),
+    }
+}
+
+pub(super) async fn get_faults(State(shared): State<Arc<Shared>>) -> Response {
+    axum::Json(shared.service.faults()).into_response()
+}
+
+pub(super) async fn set_faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    match serde_json::from_slice::<Faults>(&body) {
+        Ok(f)
+            if [f.throttle, f.error, f.lost]
+                .iter()
+                .all(|p| (0.0..=1.0).contains(p)) =>
+        {
+            shared.service.set_faults(f);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Ok(_) => (
+            StatusCode::BAD_REQUEST,
+            "throttle, error and lost are probabilities from 0 to 1",
+        )
+            .into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+    }
+}
+
+pub(super) async fn seed_spend(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let request: SpendRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+    };
+    match shared.service.seed_spend(&request) {
+        Ok(()) => match persist_or_fail(&shared).await {
+            Ok(()) => StatusCode::NO_CONTENT.into_response(),
+            Err(e) => error_response(&e),
+        },
+        Err(e) => error_response(&e),
+    }
+}

@@ -1,0 +1,131 @@
+//! A budget: its limit (fixed, planned, scheduled or auto-adjusting), where
+//! it was declared, and the configuration of all files.
+
+use super::*;
+
+/// An amount with its unit (AWS's Spend).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Spend {
+    /// Compared by value: 100 and 100.0 are equal.
+    pub amount: Decimal,
+    pub unit: String,
+}
+
+impl Spend {
+    pub fn new(amount: Decimal, unit: impl Into<String>) -> Self {
+        Spend {
+            amount: crate::amount::canonical(amount),
+            unit: unit.into(),
+        }
+    }
+}
+
+impl fmt::Display for Spend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}",
+            crate::amount::to_aws_string(self.amount),
+            self.unit
+        )
+    }
+}
+
+/// How the budget's limit is set: exactly one of these (ARCHITECTURE.md, reconciler rule 3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BudgetLimit {
+    /// One amount for every period.
+    Fixed(Spend),
+    /// An amount per period, keyed by the first day of the period.
+    Planned(BTreeMap<NaiveDate, Spend>),
+    /// A planned schedule that never ages, expanded into the current window
+    /// at plan time (`crate::planned`).
+    Schedule(crate::planned::PlannedSchedule),
+    /// AWS sets the amount from history or forecast.
+    AutoAdjust(AutoAdjust),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AutoAdjust {
+    /// The average of the last `periods` budget periods.
+    Historical { periods: u32 },
+    /// The forecasted spend of the current period.
+    Forecast,
+}
+
+/// One budget, as declared and with every default applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Budget {
+    pub name: String,
+    pub budget_type: BudgetType,
+    pub time_unit: TimeUnit,
+    pub limit: BudgetLimit,
+    pub start: Option<NaiveDate>,
+    pub end: Option<NaiveDate>,
+    /// `Some` exactly for cost budgets, with AWS's defaults for unset flags.
+    pub cost_types: Option<CostTypes>,
+    /// Legacy CostFilters; empty means no filter.
+    pub cost_filters: BTreeMap<String, Vec<String>>,
+    pub filter_expression: Option<Expression>,
+    pub metrics: Vec<Metric>,
+    pub billing_view_arn: Option<String>,
+    pub notifications: Vec<Notification>,
+    /// `None` when the file does not manage this budget's tags; `Some(empty)`
+    /// when it declares that the budget has none.
+    pub tags: Option<BTreeMap<String, String>>,
+}
+
+impl Budget {
+    /// The unit the limit is in, and so the unit of absolute alert
+    /// thresholds; `None` for auto-adjusting budgets, whose amount is AWS's.
+    pub fn limit_unit(&self) -> Option<&str> {
+        match &self.limit {
+            BudgetLimit::Fixed(s) => Some(&s.unit),
+            BudgetLimit::Planned(p) => p.values().next().map(|s| s.unit.as_str()),
+            BudgetLimit::Schedule(sc) => Some(&sc.every.unit),
+            BudgetLimit::AutoAdjust(_) => None,
+        }
+    }
+}
+
+/// Where something was declared, for messages that point back at the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Origin {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+/// A budget the files ask for, in the account it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DesiredBudget {
+    pub account: AccountId,
+    pub budget: Budget,
+    pub origin: Origin,
+}
+
+/// How budgetctl treats one account.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSettings {
+    /// A role to assume for this account.
+    pub role: Option<String>,
+    /// Delete budgets in the account that no file declares.
+    pub prune: bool,
+    /// Glob patterns of budget names never touched and never pruned.
+    pub ignore: Vec<String>,
+}
+
+/// Everything the budget files declare, merged across files.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Config {
+    pub accounts: BTreeMap<AccountId, AccountSettings>,
+    pub budgets: Vec<DesiredBudget>,
+}
