@@ -523,20 +523,4 @@ pub fn format_period(date: NaiveDate, time_unit: TimeUnit) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn period_keys_name_period_starts() {
-        let d = |y, m| NaiveDate::from_ymd_opt(y, m, 1).unwrap();
-        assert_eq!(period_key("2026-12", TimeUnit::Monthly), Some(d(2026, 12)));
-        assert_eq!(period_key("2027-Q2", TimeUnit::Quarterly), Some(d(2027, 4)));
-        assert_eq!(period_key("2027-07", TimeUnit::Quarterly), Some(d(2027, 7)));
-        assert_eq!(period_key("2027-08", TimeUnit::Quarterly), None);
-        assert_eq!(period_key("2027-Q1", TimeUnit::Monthly), None);
-        assert_eq!(period_key("2027-13", TimeUnit::Monthly), None);
-        assert_eq!(period_key("27-01", TimeUnit::Monthly), None);
-        assert_eq!(format_period(d(2027, 4), TimeUnit::Quarterly), "2027-Q2");
-        assert_eq!(format_period(d(2027, 4), TimeUnit::Monthly), "2027-04");
-    }
-}
+mod tests;
