@@ -2,7 +2,7 @@
 //! approval rule, saved plans and their staleness checks, JSON results, and
 //! a process killed midway whose next apply finishes the job.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

@@ -4,7 +4,7 @@
 
 #![allow(deprecated)] // CostTypes and CostFilters are deprecated in the SDK but still part of the API.
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 

@@ -2,7 +2,7 @@
 //! must work against it: the AWS CLI and Terraform's AWS provider, each where
 //! it is installed on the machine.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -1,6 +1,6 @@
 //! `budgetctl plan` as a user and a CI job run it, against budgetctl-local.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -2,7 +2,7 @@
 //! account through its role, assumed with STS against budgetctl-local, and
 //! a saved plan is applied through the roles it was read with.
 
-mod support;
+use crate::support;
 
 use budgetctl_local::services::sts::BASE_CREDENTIALS;
 use budgetctl_local::{LocalOptions, LocalServer};

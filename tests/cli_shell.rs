@@ -2,7 +2,7 @@
 //! `--version` that names the commit, and commands that survive a closed
 //! stdout or stderr.
 
-mod support;
+use crate::support;
 
 use std::io::Write;
 use std::process::{Command, Stdio};

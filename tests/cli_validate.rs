@@ -1,6 +1,6 @@
 //! `budgetctl validate` and `budgetctl schema`, run as a user runs them.
 
-mod support;
+use crate::support;
 
 use support::{budgetctl, repo_root};
 

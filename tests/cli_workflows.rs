@@ -4,7 +4,7 @@
 //! them, against budgetctl-local. The comment script runs under Node.js
 //! against an in-memory pull request where Node.js is installed.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -9,13 +9,11 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// The repository root.
-#[allow(dead_code)]
 pub fn repo_root() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
 }
 
 /// Run the `budgetctl` binary (built by cargo for this test run) in the repository root.
-#[allow(dead_code)]
 pub fn budgetctl(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_budgetctl"))
         .args(args)
@@ -29,7 +27,6 @@ pub fn budgetctl(args: &[&str]) -> Output {
 /// off a terminal, with static credentials and no profile or endpoint from
 /// the environment. Runs on a blocking thread so an in-process
 /// budgetctl-local keeps serving meanwhile.
-#[allow(dead_code)]
 pub async fn budgetctl_against(dir: &Path, url: &str, args: &[&str]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_budgetctl"));
     command
@@ -51,7 +48,6 @@ pub async fn budgetctl_against(dir: &Path, url: &str, args: &[&str]) -> Output {
 }
 
 /// stdout then stderr, for assertion messages and searches.
-#[allow(dead_code)]
 pub fn text(o: &Output) -> String {
     format!(
         "{}{}",
@@ -66,7 +62,6 @@ pub struct Served {
     pub url: String,
 }
 
-#[allow(dead_code)]
 impl Served {
     pub fn start(state: &Path) -> Served {
         let mut child = Command::new(env!("CARGO_BIN_EXE_budgetctl"))

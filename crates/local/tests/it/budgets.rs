@@ -3,7 +3,7 @@
 
 #![allow(deprecated)] // CostTypes and CostFilters are deprecated in the SDK but still part of the API.
 
-mod common;
+use crate::common;
 
 use aws_sdk_budgets::types::{
     AutoAdjustData, AutoAdjustType, Budget, BudgetType, CostTypes, Dimension, Expression,

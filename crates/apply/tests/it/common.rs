@@ -2,8 +2,6 @@
 //! real SDK client pointed at it, configurations from YAML, and a plan of
 //! what is live.
 
-#![allow(dead_code)]
-
 use std::time::Duration;
 
 use budgetctl_apply::{Connection, ReadScope, client, read_account};

@@ -1,8 +1,6 @@
 //! Shared by budgetctl-local's tests: a server on a free port and the real
 //! `aws-sdk-budgets` client pointed at it.
 
-#![allow(dead_code)]
-
 use aws_sdk_budgets::Client;
 use aws_sdk_budgets::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_budgets::types::{

@@ -10,7 +10,7 @@ use budgetctl_local::SpendRequest;
 use budgetctl_spec::Config;
 use chrono::Datelike;
 
-mod common;
+use crate::common;
 
 use common::{ACCOUNT, Env, config, env, month, plan, today};
 

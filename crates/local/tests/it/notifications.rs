@@ -1,6 +1,6 @@
 //! Notifications, subscribers and tags through the real SDK.
 
-mod common;
+use crate::common;
 
 use aws_sdk_budgets::types::{ComparisonOperator, Notification, NotificationType, ThresholdType};
 use common::*;

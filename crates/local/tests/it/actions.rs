@@ -1,6 +1,6 @@
 //! Budget actions and performance history through the real SDK.
 
-mod common;
+use crate::common;
 
 use aws_sdk_budgets::types::{
     ActionStatus, ActionThreshold, ActionType, ApprovalModel, Definition, ExecutionType,

@@ -15,7 +15,7 @@ use budgetctl_local::Faults;
 use budgetctl_spec::{AccountId, Config};
 use chrono::Datelike;
 
-mod common;
+use crate::common;
 
 use common::{ACCOUNT, Env, config, env, month, plan};
 
@@ -581,7 +581,7 @@ async fn a_stale_plan_is_refused_and_names_what_changed() {
         ),
     ];
     for (what, meddle) in meddles {
-        let env = crate::env().await;
+        let env = crate::common::env().await;
         assert_succeeded(&apply(&env, &c).await);
         let p = plan(&env, &wanted).await;
         check_fresh(&Clients::from(env.client.clone()), &p, 4)
@@ -600,7 +600,7 @@ async fn a_stale_plan_is_refused_and_names_what_changed() {
     }
 
     // A budget created by someone else after the plan meant to create it.
-    let env = crate::env().await;
+    let env = crate::common::env().await;
     let p = plan(&env, &c).await;
     assert_succeeded(
         &apply_plan(

@@ -1,7 +1,7 @@
 //! The protocol around the operations: pagination, authentication, errors on
 //! the wire, persistence, fault injection and the `/_local/` test controls.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,0 +1,6 @@
+//! budgetctl-apply's integration tests, in one binary: plan and apply
+//! against budgetctl-local started in process, through the real SDK client.
+
+mod apply;
+mod common;
+mod plan;

@@ -1,0 +1,15 @@
+//! The end-to-end tests of the binary, in one test binary (the cli crate's
+//! integration tests, so that cargo builds `budgetctl` for them): each
+//! module drives the release-shaped binary against budgetctl-local the way
+//! a user or a CI job would; `support` is what they share.
+
+mod architecture;
+mod cli_apply;
+mod cli_import;
+mod cli_local;
+mod cli_plan;
+mod cli_roles;
+mod cli_shell;
+mod cli_validate;
+mod cli_workflows;
+mod support;
