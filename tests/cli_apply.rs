@@ -347,11 +347,9 @@ fn a_tampered_saved_plan_is_refused_and_nothing_is_written() {
             "a limit and a subscriber the displayed fields do not show",
             Box::new(|p| {
                 let d = &mut p["changes"][0]["desired"];
-                d["limit"]["fixed"]["amount"] = "999999".into();
-                d["notifications"][0]["subscribers"]
-                    .as_array_mut()
-                    .unwrap()
-                    .push(serde_json::json!({"email": "attacker@evil.example"}));
+                d["limit"] = 999999.into();
+                d["notifications"][0]["to"] =
+                    serde_json::json!(["finops@example.com", "attacker@evil.example"]);
             }),
             "does not match what the files say",
         ),
@@ -394,6 +392,10 @@ fn a_tampered_saved_plan_is_refused_and_nothing_is_written() {
         ),
     ];
     for (what, tamper, expected) in tampered {
+        assert!(
+            honest["changes"][0]["desired"]["limit"] == 1000,
+            "the plan shows the budget as its file does: {honest}"
+        );
         let mut plan = honest.clone();
         tamper(&mut plan);
         std::fs::write(
@@ -412,6 +414,26 @@ fn a_tampered_saved_plan_is_refused_and_nothing_is_written() {
         );
         assert_eq!(writes(&served), before, "{what}: nothing written");
     }
+
+    // A plan of the format before this one is refused, nothing written.
+    let mut older = honest.clone();
+    older["format_version"] = 1.into();
+    std::fs::write(
+        dir.path().join("older.json"),
+        serde_json::to_string(&older).unwrap(),
+    )
+    .unwrap();
+    let before = writes(&served);
+    let out = run(&["apply", "older.json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains(
+            "older.json is a plan of format version 1, and this budgetctl reads version 2: run plan again"
+        ),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(writes(&served), before, "an older plan: nothing written");
 
     let applied = run(&["apply", "plan.json"]);
     assert!(applied.status.success(), "{}", text(&applied));

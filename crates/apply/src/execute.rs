@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use budgetctl_aws::{AwsError, BudgetAt, Clients, ErrorKind, create_budget, read_budget};
 use budgetctl_diff::{
-    Action, BudgetRef, Change, NotificationChange, Plan, SubscriberSwap, compare_budget,
+    BudgetRef, Change, ChangeKind, NotificationChange, Plan, SubscriberSwap, compare_budget,
 };
 use budgetctl_spec::{Budget, NotificationKey, Subscriber, max_end_date};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
@@ -54,7 +54,7 @@ pub const DEFAULT_MAX_REQUESTS_PER_SECOND: u32 = 20;
 /// What happened to one change of the plan.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChangeResult {
-    pub action: Action,
+    pub action: ChangeKind,
     #[serde(flatten)]
     pub budget: BudgetRef,
     /// The write calls made, in order (each once; the SDK's retries of a call
@@ -112,7 +112,7 @@ pub struct ApplyReport {
 
 impl ApplyReport {
     /// Changes of this action that were made in full.
-    pub fn count(&self, action: Action) -> usize {
+    pub fn count(&self, action: ChangeKind) -> usize {
         self.results
             .iter()
             .filter(|r| r.action == action && r.succeeded())
@@ -131,7 +131,7 @@ impl ApplyReport {
 /// Told as changes start and finish, so the cli can show progress; called
 /// from many tasks at once.
 pub trait Progress: Send + Sync {
-    fn started(&self, _budget: &BudgetRef, _action: Action) {}
+    fn started(&self, _budget: &BudgetRef, _action: ChangeKind) {}
     fn finished(&self, _result: &ChangeResult) {}
 }
 
@@ -161,7 +161,7 @@ pub async fn apply_plan(
         .changes
         .iter()
         .enumerate()
-        .partition(|(_, c)| c.action == Action::Delete);
+        .partition(|(_, c)| c.action == ChangeKind::Delete);
     for phase in [others, deletes] {
         let limit = Arc::new(Semaphore::new(options.parallelism.max(1)));
         let mut tasks = tokio::task::JoinSet::new();
@@ -244,9 +244,9 @@ impl Writer {
             calls: Vec::new(),
         };
         let outcome = match change.action {
-            Action::Create => self.create(&mut steps).await,
-            Action::Update => self.update(&mut steps).await,
-            Action::Delete => self.delete(&mut steps).await,
+            ChangeKind::Create => self.create(&mut steps).await,
+            ChangeKind::Update => self.update(&mut steps).await,
+            ChangeKind::Delete => self.delete(&mut steps).await,
         };
         ChangeResult {
             action: change.action,

@@ -4,10 +4,11 @@
 //! Any difference means the plan no longer describes the world: apply
 //! nothing and say which budgets moved.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use budgetctl_aws::{Clients, ReadError, ReadScope, read_accounts};
-use budgetctl_diff::{Action, Change, Fingerprint, Plan, WarningKind, fingerprint};
+use budgetctl_diff::document::SavedPlan;
+use budgetctl_diff::{BudgetRef, ChangeKind, Fingerprint, Plan, WarningKind, fingerprint};
 use budgetctl_spec::AccountId;
 
 /// A budget that is no longer as the plan saw it.
@@ -63,7 +64,13 @@ pub async fn check_fresh(
         let unreadable = unreadable
             .get(&key)
             .map(|u| format!("{}, which this budgetctl cannot read", u.reason));
-        stale.extend(stale_budget(plan, c, now.as_ref(), unreadable));
+        stale.extend(stale_budget(
+            &plan.fingerprints,
+            c.action,
+            &c.budget,
+            now.as_ref(),
+            unreadable,
+        ));
     }
     if stale.is_empty() {
         Ok(())
@@ -73,22 +80,23 @@ pub async fn check_fresh(
 }
 
 /// The same check against a plan derived again from the files (`now`): the
-/// budgets `then` changes, compared by the fingerprints each plan recorded.
-/// No read of its own: `now` read every budget in scope.
-pub fn stale_against(then: &Plan, now: &Plan) -> Result<(), StaleError> {
+/// budgets a saved plan (`then`) changes, compared by the fingerprints each
+/// plan recorded. No read of its own: `now` read every budget in scope.
+pub fn stale_against(then: &SavedPlan, now: &Plan) -> Result<(), StaleError> {
     let stale: Vec<StaleBudget> = then
         .changes
         .iter()
-        .filter_map(|c| {
+        .filter_map(|(action, budget)| {
             let unreadable = now
                 .warnings
                 .iter()
-                .any(|w| w.kind == WarningKind::Unreadable && w.budget == c.budget)
+                .any(|w| w.kind == WarningKind::Unreadable && &w.budget == budget)
                 .then(|| "this budgetctl cannot read it".to_owned());
             stale_budget(
-                then,
-                c,
-                now.fingerprints.get(&c.budget.address()),
+                &then.fingerprints,
+                *action,
+                budget,
+                now.fingerprints.get(&budget.address()),
                 unreadable,
             )
         })
@@ -100,24 +108,26 @@ pub fn stale_against(then: &Plan, now: &Plan) -> Result<(), StaleError> {
     }
 }
 
-/// Whether the budget `c` changes moved since `plan` read it: `now` is its
-/// fingerprint as read again (`None`: not there), `unreadable` why it can no
-/// longer be read, where it cannot.
+/// Whether `budget`, which a plan changes by `action`, moved since the plan
+/// read it (`then`: the plan's fingerprints): `now` is its fingerprint as
+/// read again (`None`: not there), `unreadable` why it can no longer be
+/// read, where it cannot.
 fn stale_budget(
-    plan: &Plan,
-    c: &Change,
+    then: &BTreeMap<String, Fingerprint>,
+    action: ChangeKind,
+    budget: &BudgetRef,
     now: Option<&Fingerprint>,
     unreadable: Option<String>,
 ) -> Option<StaleBudget> {
-    let address = c.budget.address();
-    let reason = match (c.action, now) {
+    let address = budget.address();
+    let reason = match (action, now) {
         (_, None) if unreadable.is_some() => {
             unreadable.map(|why| format!("it can no longer be read: {why}"))
         }
-        (Action::Create, None) => None,
-        (Action::Create, Some(_)) => Some("created since the plan".to_owned()),
+        (ChangeKind::Create, None) => None,
+        (ChangeKind::Create, Some(_)) => Some("created since the plan".to_owned()),
         (_, None) => Some("deleted since the plan".to_owned()),
-        (_, Some(now)) => match plan.fingerprints.get(&address) {
+        (_, Some(now)) => match then.get(&address) {
             None => Some("the plan has no fingerprint of it".to_owned()),
             Some(then) if then.last_updated != now.last_updated => Some(format!(
                 "updated at {} after the plan read it",

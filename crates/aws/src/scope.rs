@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use budgetctl_diff::{Action, Plan};
+use budgetctl_diff::{ChangeKind, Plan};
 use budgetctl_spec::{AccountId, Config};
 
 /// What to read in one account.
@@ -49,7 +49,7 @@ impl ReadScope {
                 .only
                 .get_or_insert_with(BTreeSet::new)
                 .insert(c.budget.name.clone());
-            if c.action == Action::Update {
+            if c.action == ChangeKind::Update {
                 scope.managed.insert(c.budget.name.clone());
                 if c.desired.as_ref().is_some_and(|d| d.tags.is_some()) {
                     scope.tagged.insert(c.budget.name.clone());
@@ -133,11 +133,11 @@ mod tests {
             );
             match c.action {
                 // Created: nothing was read of it; deleted: undeclared, read bare.
-                Action::Create | Action::Delete => {
+                ChangeKind::Create | ChangeKind::Delete => {
                     assert!(!again.managed.contains(name) && !again.tagged.contains(name));
-                    assert!(!planned.managed.contains(name) || c.action == Action::Create);
+                    assert!(!planned.managed.contains(name) || c.action == ChangeKind::Create);
                 }
-                Action::Update => assert!(again.reads_alike(&planned, name), "{name}"),
+                ChangeKind::Update => assert!(again.reads_alike(&planned, name), "{name}"),
             }
         }
         assert!(again.tagged.contains("tagged") && again.managed.contains("plain"));

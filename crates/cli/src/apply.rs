@@ -11,7 +11,8 @@ use budgetctl_apply::{
     ApplyOptions, ApplyReport, ChangeResult, ErrorKind, Progress, StaleError, apply_plan,
     check_fresh, file_digest, roles_of, stale_against,
 };
-use budgetctl_diff::{Action, BudgetRef, PLAN_FORMAT_VERSION, Plan, PlanScope};
+use budgetctl_diff::document::SavedPlan;
+use budgetctl_diff::{BudgetRef, ChangeKind, Plan, PlanScope};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
@@ -218,25 +219,10 @@ async fn carry_out(
 
 /// A plan saved by `plan --out`, refused when it is of another format or
 /// when the budget files it was made from have changed on disk since.
-fn read_saved(path: &std::path::Path) -> Result<Plan, String> {
+fn read_saved(path: &std::path::Path) -> Result<SavedPlan, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read the plan {}: {e}", path.display()))?;
-    let version: Option<u64> = serde_json::from_str::<serde_json::Value>(&text)
-        .ok()
-        .and_then(|v| v.get("format_version")?.as_u64());
-    if version.is_some_and(|v| v != u64::from(PLAN_FORMAT_VERSION)) {
-        return Err(format!(
-            "{} is a plan of format version {}, and this budgetctl reads version {PLAN_FORMAT_VERSION}: run plan again with this budgetctl",
-            path.display(),
-            version.unwrap_or_default()
-        ));
-    }
-    let plan: Plan = serde_json::from_str(&text).map_err(|e| {
-        format!(
-            "{} is not a plan saved by `budgetctl plan --out`: {e}",
-            path.display()
-        )
-    })?;
+    let plan = SavedPlan::parse(&text).map_err(|e| format!("{} {e}", path.display()))?;
     if plan.inputs.is_empty() {
         return Err(format!(
             "{} names no budget files, so it cannot be checked against them; nothing was applied. Save plans with `budgetctl plan --out`.",
@@ -263,7 +249,7 @@ fn read_saved(path: &std::path::Path) -> Result<Plan, String> {
 /// The files a saved plan names, loaded, and the scope it was made in. The
 /// plan is derived again from exactly these files.
 fn saved_inputs(
-    saved: &Plan,
+    saved: &SavedPlan,
     colors: crate::Colors,
 ) -> Result<(budgetctl_spec::Loaded, PlanScope), String> {
     let files: Vec<PathBuf> = saved.inputs.keys().map(PathBuf::from).collect();
@@ -282,7 +268,7 @@ fn saved_inputs(
 /// saved one does: the same changes, change for change. A world that moved
 /// on is a stale plan; anything else is a plan that does not say what the
 /// files say, whoever wrote it.
-fn checked_against(saved: &Plan, now: Plan, path: &std::path::Path) -> Result<Plan, String> {
+fn checked_against(saved: &SavedPlan, now: Plan, path: &std::path::Path) -> Result<Plan, String> {
     stale_against(saved, &now).map_err(|e| e.to_string())?;
     if now.has_errors() {
         return Err(format!(
@@ -294,23 +280,18 @@ fn checked_against(saved: &Plan, now: Plan, path: &std::path::Path) -> Result<Pl
                 .join("; ")
         ));
     }
-    if now.changes != saved.changes {
-        let differs = saved
-            .changes
-            .iter()
-            .zip(&now.changes)
-            .position(|(a, b)| a != b)
-            .unwrap_or_else(|| saved.changes.len().min(now.changes.len()));
+    if let Some(differs) = saved.first_difference(&now) {
         let which = saved
             .changes
             .get(differs)
-            .or_else(|| now.changes.get(differs))
-            .map(|c| format!("{} {}", verb_of(c.action), c.budget.address()))
+            .map(|(action, budget)| (*action, budget))
+            .or_else(|| now.changes.get(differs).map(|c| (c.action, &c.budget)))
+            .map(|(action, budget)| format!("{} {}", verb_of(action), budget.address()))
             .unwrap_or_default();
         return Err(format!(
             "{} does not match what the files say against live state: {} saved, {} derived from the files now, the first difference at change {} ({which}); nothing was applied. A saved plan is checked, not trusted: run plan again.",
             path.display(),
-            render::plural(saved.changes.len(), "change"),
+            render::plural(saved.len(), "change"),
             render::plural(now.changes.len(), "change"),
             differs + 1,
         ));
@@ -318,11 +299,11 @@ fn checked_against(saved: &Plan, now: Plan, path: &std::path::Path) -> Result<Pl
     Ok(now)
 }
 
-fn verb_of(action: Action) -> &'static str {
+fn verb_of(action: ChangeKind) -> &'static str {
     match action {
-        Action::Create => "create",
-        Action::Update => "update",
-        Action::Delete => "delete",
+        ChangeKind::Create => "create",
+        ChangeKind::Update => "update",
+        ChangeKind::Delete => "delete",
     }
 }
 
@@ -341,11 +322,11 @@ fn confirmed() -> Result<bool, String> {
     Ok(answer.trim() == "yes")
 }
 
-fn verb(action: Action) -> &'static str {
+fn verb(action: ChangeKind) -> &'static str {
     match action {
-        Action::Create => "created",
-        Action::Update => "updated",
-        Action::Delete => "deleted",
+        ChangeKind::Create => "created",
+        ChangeKind::Update => "updated",
+        ChangeKind::Delete => "deleted",
     }
 }
 
@@ -392,7 +373,7 @@ impl Bar {
 }
 
 impl Progress for Bar {
-    fn started(&self, budget: &BudgetRef, _action: Action) {
+    fn started(&self, budget: &BudgetRef, _action: ChangeKind) {
         self.0.set_message(budget.address());
     }
     fn finished(&self, result: &ChangeResult) {
@@ -423,9 +404,9 @@ fn print_summary(report: &ApplyReport, color: bool) {
     let failed: Vec<&ChangeResult> = report.failures().collect();
     let counts = format!(
         "{} created, {} updated, {} deleted",
-        report.count(Action::Create),
-        report.count(Action::Update),
-        report.count(Action::Delete)
+        report.count(ChangeKind::Create),
+        report.count(ChangeKind::Update),
+        report.count(ChangeKind::Delete)
     );
     let secs = report.elapsed().as_secs_f64();
     if failed.is_empty() {
@@ -465,9 +446,9 @@ fn print_json(report: &ApplyReport) {
     let result = JsonResult {
         format_version: RESULT_FORMAT_VERSION,
         summary: JsonSummary {
-            created: report.count(Action::Create),
-            updated: report.count(Action::Update),
-            deleted: report.count(Action::Delete),
+            created: report.count(ChangeKind::Create),
+            updated: report.count(ChangeKind::Update),
+            deleted: report.count(ChangeKind::Delete),
             failed: report.failures().count(),
         },
         elapsed_ms: report.elapsed_ms,

@@ -215,7 +215,7 @@ pub fn run(args: PlanArgs, colors: crate::Colors) -> ExitCode {
     let text = match args.format {
         PlanFormat::Text => render::text(&plan, colors.stdout),
         PlanFormat::Markdown => render::markdown(&plan),
-        PlanFormat::Json => match crate::output::json(&plan) {
+        PlanFormat::Json => match crate::output::json(&plan.document()) {
             Ok(json) => json + "\n",
             Err(message) => {
                 note!("error: {message}");
@@ -238,7 +238,7 @@ pub fn run(args: PlanArgs, colors: crate::Colors) -> ExitCode {
 }
 
 fn save(plan: &Plan, path: &std::path::Path) -> Result<(), String> {
-    let json = crate::output::json(plan)?;
+    let json = crate::output::json(&plan.document())?;
     crate::output::write_atomically(path, &(json + "\n"))
         .map_err(|e| format!("cannot save the plan: {e}"))
 }

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
-use budgetctl_diff::{Action, Change, FieldDiff, NotificationChange, Plan};
+use budgetctl_diff::{Change, ChangeKind, Field, FieldDiff, NotificationChange, Plan};
 
 /// The one-line summary, e.g. `2 to create, 1 to update, 0 to delete`.
 pub fn summary(plan: &Plan) -> String {
@@ -39,7 +39,7 @@ fn change_lines(c: &Change) -> Vec<(char, String)> {
     for f in &c.fields {
         lines.extend(field_lines(f));
     }
-    if c.action == Action::Delete {
+    if c.action == ChangeKind::Delete {
         // Subscribers are read only for declared budgets; an undeclared
         // one's go with its alerts.
         for n in c.live.iter().flat_map(|b| &b.notifications) {
@@ -117,7 +117,7 @@ fn field_lines(f: &FieldDiff) -> Vec<(char, String)> {
     // value with a line break in it is one value, its break escaped, so
     // that a value cannot forge plan lines.
     let multiline = |v: &Option<String>| v.as_deref().is_some_and(|s| s.trim_end().contains('\n'));
-    if f.field == "filter_expression" && (multiline(&f.before) || multiline(&f.after)) {
+    if f.field == Field::FilterExpression && (multiline(&f.before) || multiline(&f.after)) {
         // Multi-line values (filter expressions) as a unified diff.
         let before = f.before.clone().unwrap_or_default();
         let after = f.after.clone().unwrap_or_default();
@@ -166,11 +166,11 @@ pub fn painted(text: &str, sign: char, color: bool) -> String {
     format!("{st}{text}{st:#}")
 }
 
-fn action_word(a: Action) -> (char, &'static str) {
+fn action_word(a: ChangeKind) -> (char, &'static str) {
     match a {
-        Action::Create => ('+', "create"),
-        Action::Update => ('~', "update"),
-        Action::Delete => ('-', "delete"),
+        ChangeKind::Create => ('+', "create"),
+        ChangeKind::Update => ('~', "update"),
+        ChangeKind::Delete => ('-', "delete"),
     }
 }
 
@@ -258,11 +258,11 @@ fn contents(c: &Change) -> String {
     if let Some((field, v)) = c
         .fields
         .iter()
-        .filter(|f| matches!(f.field.as_str(), "limit" | "planned" | "auto_adjust"))
-        .find_map(|f| Some((f.field.as_str(), value(f)?)))
+        .filter(|f| f.field.is_limit())
+        .find_map(|f| Some((&f.field, value(f)?)))
     {
         let periods: Vec<&str> = v.split(", ").collect();
-        let v = if field == "planned" && periods.len() > 3 {
+        let v = if *field == Field::Planned && periods.len() > 3 {
             format!(
                 "{}, … ({} more)",
                 periods[..2].join(", "),
@@ -275,7 +275,7 @@ fn contents(c: &Change) -> String {
     }
     let unit = unit_of(c);
     let alerts: Vec<String> = match c.action {
-        Action::Delete => c
+        ChangeKind::Delete => c
             .live
             .iter()
             .flat_map(|b| &b.notifications)
@@ -405,7 +405,7 @@ pub fn markdown(plan: &Plan) -> String {
     let deletes: Vec<&Change> = plan
         .changes
         .iter()
-        .filter(|c| c.action == Action::Delete)
+        .filter(|c| c.action == ChangeKind::Delete)
         .collect();
     if !deletes.is_empty() || !plan.warnings.is_empty() {
         let _ = writeln!(out, "> [!WARNING]");
@@ -437,16 +437,19 @@ pub fn markdown(plan: &Plan) -> String {
         for c in &plan.changes {
             let (_, word) = action_word(c.action);
             let icon = match c.action {
-                Action::Create => "➕",
-                Action::Update => "✏️",
-                Action::Delete => "🗑️",
+                ChangeKind::Create => "➕",
+                ChangeKind::Update => "✏️",
+                ChangeKind::Delete => "🗑️",
             };
             let what = match c.action {
-                Action::Create => escape_markdown(&contents(c)),
-                Action::Delete => format!("**deletes** {}", escape_markdown(&contents(c))),
-                Action::Update => {
-                    let fields: Vec<String> =
-                        c.fields.iter().map(|f| escape_markdown(&f.field)).collect();
+                ChangeKind::Create => escape_markdown(&contents(c)),
+                ChangeKind::Delete => format!("**deletes** {}", escape_markdown(&contents(c))),
+                ChangeKind::Update => {
+                    let fields: Vec<String> = c
+                        .fields
+                        .iter()
+                        .map(|f| escape_markdown(&f.field.to_string()))
+                        .collect();
                     let mut parts = Vec::new();
                     if !fields.is_empty() {
                         parts.push(fields.join(", "));
@@ -462,7 +465,7 @@ pub fn markdown(plan: &Plan) -> String {
             };
             // Deletions and limits under current spend stand out in the table too.
             let word = match c.action {
-                Action::Delete => format!("**{word}**"),
+                ChangeKind::Delete => format!("**{word}**"),
                 _ => word.to_owned(),
             };
             let below_spend = plan

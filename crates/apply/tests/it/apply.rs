@@ -10,7 +10,7 @@ use budgetctl_apply::{
     ApplyOptions, ApplyReport, Clients, Quiet, ReadScope, StaleError, apply_plan, check_fresh,
     read_account,
 };
-use budgetctl_diff::{Action, WarningKind};
+use budgetctl_diff::{ChangeKind, WarningKind};
 use budgetctl_local::Faults;
 use budgetctl_spec::{AccountId, Config};
 use chrono::Datelike;
@@ -649,14 +649,14 @@ async fn a_budget_with_values_this_version_cannot_read_is_left_alone() {
     let after = config(&files.replace("limit: 1}", "limit: 2}"));
     let p = plan(&env, &after).await;
     assert!(p.errors.is_empty(), "{:#?}", p.errors);
-    let actions: Vec<(Action, &str)> = p
+    let actions: Vec<(ChangeKind, &str)> = p
         .changes
         .iter()
         .map(|c| (c.action, c.budget.name.as_str()))
         .collect();
     assert_eq!(
         actions,
-        [(Action::Update, "keep")],
+        [(ChangeKind::Update, "keep")],
         "never pruned or updated"
     );
     let unreadable: Vec<(&str, &str)> = p

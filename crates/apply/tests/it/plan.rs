@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use budgetctl_apply::create_budget;
-use budgetctl_diff::{Action, NotificationChange};
+use budgetctl_diff::{ChangeKind, NotificationChange};
 use budgetctl_local::SpendRequest;
 use budgetctl_spec::Config;
 use chrono::Datelike;
@@ -119,7 +119,7 @@ async fn change_of(before: &str, after: &str) -> budgetctl_diff::Change {
 fn fields(c: &budgetctl_diff::Change) -> Vec<(String, Option<String>, Option<String>)> {
     c.fields
         .iter()
-        .map(|f| (f.field.clone(), f.before.clone(), f.after.clone()))
+        .map(|f| (f.field.to_string(), f.before.clone(), f.after.clone()))
         .collect()
 }
 
@@ -134,7 +134,7 @@ async fn each_budget_field_change_is_shown_before_and_after() {
         "budgets: [{name: a, limit: 120}]",
     )
     .await;
-    assert_eq!(c.action, Action::Update);
+    assert_eq!(c.action, ChangeKind::Update);
     assert_eq!(fields(&c), [("limit".into(), s("100 USD"), s("120 USD"))]);
 
     let c = change_of(
@@ -176,7 +176,7 @@ async fn each_budget_field_change_is_shown_before_and_after() {
         "budgets: [{name: a, limit: 1, metrics: [amortized-cost], filter_expression: {dimensions: {key: region, values: [eu-west-1]}}}]",
     )
     .await;
-    let names: Vec<String> = c.fields.iter().map(|f| f.field.clone()).collect();
+    let names: Vec<String> = c.fields.iter().map(|f| f.field.to_string()).collect();
     assert_eq!(names, ["filter_expression", "metrics"]);
 
     let c = change_of(
@@ -312,12 +312,12 @@ async fn create_prune_ignore_and_unmanaged() {
         ))
     };
     let p = plan(&env, &managed(false)).await;
-    let actions: Vec<(Action, &str)> = p
+    let actions: Vec<(ChangeKind, &str)> = p
         .changes
         .iter()
         .map(|c| (c.action, c.budget.name.as_str()))
         .collect();
-    assert_eq!(actions, [(Action::Create, "new")]);
+    assert_eq!(actions, [(ChangeKind::Create, "new")]);
     assert_eq!(
         p.unmanaged
             .iter()
@@ -343,14 +343,14 @@ async fn create_prune_ignore_and_unmanaged() {
     assert_eq!(create.tags.len(), 1);
 
     let p = plan(&env, &managed(true)).await;
-    let actions: Vec<(Action, &str)> = p
+    let actions: Vec<(ChangeKind, &str)> = p
         .changes
         .iter()
         .map(|c| (c.action, c.budget.name.as_str()))
         .collect();
     assert_eq!(
         actions,
-        [(Action::Create, "new"), (Action::Delete, "stray")]
+        [(ChangeKind::Create, "new"), (ChangeKind::Delete, "stray")]
     );
     assert!(p.unmanaged.is_empty());
     assert_eq!(p.ignored.len(), 1, "ignore wins over prune");

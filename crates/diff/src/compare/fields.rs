@@ -10,10 +10,10 @@ pub(super) fn spend_text(s: &Spend) -> String {
 pub(super) fn limit_text(
     limit: &BudgetLimit,
     time_unit: budgetctl_spec::TimeUnit,
-) -> (String, String) {
+) -> (Field, String) {
     match limit {
-        BudgetLimit::Fixed(s) => ("limit".into(), spend_text(s)),
-        BudgetLimit::Planned(p) => ("planned".into(), planned_text(p, time_unit)),
+        BudgetLimit::Fixed(s) => (Field::Limit, spend_text(s)),
+        BudgetLimit::Planned(p) => (Field::Planned, planned_text(p, time_unit)),
         BudgetLimit::Schedule(sc) => {
             let mut text = format!("every: {}", spend_text(&sc.every));
             if let (Some(grow), Some(from)) = (sc.grow, sc.from) {
@@ -27,12 +27,12 @@ pub(super) fn limit_text(
             if !sc.overrides.is_empty() {
                 let _ = write!(text, ", {}", planned_text(&sc.overrides, time_unit));
             }
-            ("planned".into(), text)
+            (Field::Planned, text)
         }
         BudgetLimit::AutoAdjust(AutoAdjust::Historical { periods }) => {
-            ("auto_adjust".into(), format!("historical: {periods}"))
+            (Field::AutoAdjust, format!("historical: {periods}"))
         }
-        BudgetLimit::AutoAdjust(AutoAdjust::Forecast) => ("auto_adjust".into(), "forecast".into()),
+        BudgetLimit::AutoAdjust(AutoAdjust::Forecast) => (Field::AutoAdjust, "forecast".into()),
     }
 }
 
@@ -85,13 +85,13 @@ pub(super) fn opt_text<T: ToString>(v: &Option<T>) -> Option<String> {
 
 pub(super) fn push(
     fields: &mut Vec<FieldDiff>,
-    field: &str,
+    field: Field,
     before: Option<String>,
     after: Option<String>,
 ) {
     if before != after {
         fields.push(FieldDiff {
-            field: field.into(),
+            field,
             before,
             after,
         });
@@ -106,7 +106,7 @@ pub(super) fn field_diffs(live: &Budget, desired: &Budget) -> Vec<FieldDiff> {
     if live.budget_type != desired.budget_type {
         push(
             &mut fields,
-            "type",
+            Field::Type,
             Some(live.budget_type.to_string()),
             Some(desired.budget_type.to_string()),
         );
@@ -114,7 +114,7 @@ pub(super) fn field_diffs(live: &Budget, desired: &Budget) -> Vec<FieldDiff> {
     if live.time_unit != desired.time_unit {
         push(
             &mut fields,
-            "period",
+            Field::Period,
             Some(live.time_unit.to_string()),
             Some(desired.time_unit.to_string()),
         );
@@ -123,10 +123,10 @@ pub(super) fn field_diffs(live: &Budget, desired: &Budget) -> Vec<FieldDiff> {
         let (bf, bt) = limit_text(&live.limit, live.time_unit);
         let (af, at) = limit_text(&desired.limit, desired.time_unit);
         if bf == af {
-            push(&mut fields, &af, Some(bt), Some(at));
+            push(&mut fields, af, Some(bt), Some(at));
         } else {
-            push(&mut fields, &bf, Some(bt), None);
-            push(&mut fields, &af, None, Some(at));
+            push(&mut fields, bf, Some(bt), None);
+            push(&mut fields, af, None, Some(at));
         }
     }
     // An unset start is AWS's to choose (the start of the period the budget
@@ -134,7 +134,7 @@ pub(super) fn field_diffs(live: &Budget, desired: &Budget) -> Vec<FieldDiff> {
     if desired.start.is_some() && desired.start != live.start {
         push(
             &mut fields,
-            "start",
+            Field::Start,
             opt_text(&live.start),
             opt_text(&desired.start),
         );
@@ -144,7 +144,7 @@ pub(super) fn field_diffs(live: &Budget, desired: &Budget) -> Vec<FieldDiff> {
     if end(&live.end) != end(&desired.end) {
         push(
             &mut fields,
-            "end",
+            Field::End,
             opt_text(&end(&live.end)),
             opt_text(&end(&desired.end)),
         );
@@ -156,7 +156,7 @@ pub(super) fn field_diffs(live: &Budget, desired: &Budget) -> Vec<FieldDiff> {
                 if w != h {
                     push(
                         &mut fields,
-                        &format!("cost_types.{key}"),
+                        Field::CostType(key.to_string()),
                         Some(h.to_string()),
                         Some(w.to_string()),
                     );
@@ -186,7 +186,7 @@ pub(super) fn field_diffs(live: &Budget, desired: &Budget) -> Vec<FieldDiff> {
             };
             push(
                 &mut fields,
-                &format!("filters.{key}"),
+                Field::Filter(key.clone()),
                 values(live),
                 values(desired),
             );
@@ -195,7 +195,7 @@ pub(super) fn field_diffs(live: &Budget, desired: &Budget) -> Vec<FieldDiff> {
     if live.filter_expression != desired.filter_expression {
         push(
             &mut fields,
-            "filter_expression",
+            Field::FilterExpression,
             live.filter_expression.as_ref().map(expression_to_yaml),
             desired.filter_expression.as_ref().map(expression_to_yaml),
         );
@@ -210,12 +210,12 @@ pub(super) fn field_diffs(live: &Budget, desired: &Budget) -> Vec<FieldDiff> {
                     .join(", ")
             })
         };
-        push(&mut fields, "metrics", metrics(live), metrics(desired));
+        push(&mut fields, Field::Metrics, metrics(live), metrics(desired));
     }
     if live.billing_view_arn != desired.billing_view_arn {
         push(
             &mut fields,
-            "billing_view_arn",
+            Field::BillingViewArn,
             live.billing_view_arn.clone(),
             desired.billing_view_arn.clone(),
         );

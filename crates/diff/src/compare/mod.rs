@@ -16,9 +16,9 @@ use xxhash_rust::xxh3::Xxh3;
 
 use crate::live::{Live, LiveBudget, Unreadable};
 use crate::plan::{
-    Action, BudgetRef, Change, FieldDiff, Fingerprint, NotificationChange, PLAN_FORMAT_VERSION,
-    Plan, PlanError, PlanScope, PlanTarget, SubscriberSwap, Summary, TagChange, Warning,
-    WarningKind,
+    BudgetRef, Change, ChangeKind, Field, FieldDiff, Fingerprint, NotificationChange,
+    PLAN_FORMAT_VERSION, Plan, PlanError, PlanScope, PlanTarget, SubscriberSwap, Summary,
+    TagChange, Warning, WarningKind,
 };
 
 mod fields;
@@ -228,9 +228,9 @@ pub fn diff(desired: &Config, live: &Live, accounts: &[AccountId], today: NaiveD
     plan.ignored.sort();
     for c in &plan.changes {
         match c.action {
-            Action::Create => plan.summary.create += 1,
-            Action::Update => plan.summary.update += 1,
-            Action::Delete => plan.summary.delete += 1,
+            ChangeKind::Create => plan.summary.create += 1,
+            ChangeKind::Update => plan.summary.update += 1,
+            ChangeKind::Delete => plan.summary.delete += 1,
         }
     }
     plan
@@ -311,12 +311,12 @@ fn create(r: BudgetRef, desired: &Budget) -> Change {
     // differs from a budget with nothing set.
     let mut fields = vec![
         FieldDiff {
-            field: "type".into(),
+            field: Field::Type,
             before: None,
             after: Some(desired.budget_type.to_string()),
         },
         FieldDiff {
-            field: "period".into(),
+            field: Field::Period,
             before: None,
             after: Some(desired.time_unit.to_string()),
         },
@@ -328,7 +328,7 @@ fn create(r: BudgetRef, desired: &Budget) -> Change {
             .map(|f| FieldDiff { before: None, ..f }),
     );
     Change {
-        action: Action::Create,
+        action: ChangeKind::Create,
         budget: r,
         fields,
         notifications: desired
@@ -359,12 +359,12 @@ fn create(r: BudgetRef, desired: &Budget) -> Change {
 fn delete(r: BudgetRef, live: &Budget) -> Change {
     let mut fields = vec![
         FieldDiff {
-            field: "type".into(),
+            field: Field::Type,
             before: Some(live.budget_type.to_string()),
             after: None,
         },
         FieldDiff {
-            field: "period".into(),
+            field: Field::Period,
             before: Some(live.time_unit.to_string()),
             after: None,
         },
@@ -380,7 +380,7 @@ fn delete(r: BudgetRef, live: &Budget) -> Change {
             }),
     );
     Change {
-        action: Action::Delete,
+        action: ChangeKind::Delete,
         budget: r,
         fields,
         notifications: Vec::new(),
@@ -424,7 +424,7 @@ fn update(r: &dyn Fn() -> BudgetRef, desired: &Budget, live: &LiveBudget) -> Opt
         return None;
     }
     Some(Change {
-        action: Action::Update,
+        action: ChangeKind::Update,
         budget: r(),
         fields,
         notifications,

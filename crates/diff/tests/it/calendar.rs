@@ -3,7 +3,7 @@
 //! never diffed; a file without the current period is an error for a create
 //! and a warning for an existing budget; a schedule keeps the window full.
 
-use budgetctl_diff::{Action, Live, LiveBudget, Plan, WarningKind, diff};
+use budgetctl_diff::{ChangeKind, Live, LiveBudget, Plan, WarningKind, diff};
 use budgetctl_spec::{AccountId, BudgetLimit, Config, Spend, format_period, load_str};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -77,7 +77,7 @@ const AGING: &str =
 fn past_periods_are_never_sent() {
     let p = plan(&config(AGING), &[], day(2026, 12, 15));
     assert!(p.errors.is_empty(), "{:?}", p.errors);
-    assert_eq!(p.changes[0].action, Action::Create);
+    assert_eq!(p.changes[0].action, ChangeKind::Create);
     assert_eq!(
         sent(&p),
         [
@@ -173,7 +173,7 @@ fn a_schedule_keeps_the_window_full_month_after_month() {
         .collect();
     let p = plan(&c, &[("p", &live)], day(2027, 1, 10));
     assert_eq!(p.changes.len(), 1, "{:#?}", p.changes);
-    assert_eq!(p.changes[0].action, Action::Update);
+    assert_eq!(p.changes[0].action, ChangeKind::Update);
     let window = sent(&p);
     assert_eq!(
         (window[0].0.as_str(), window[11].0.as_str()),

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use budgetctl_diff::{
-    Action, Live, LiveBudget, LiveSpend, NotificationChange, Plan, SubscriberSwap, Unreadable,
-    WarningKind, diff,
+    ChangeKind, Field, Live, LiveBudget, LiveSpend, NotificationChange, Plan, SubscriberSwap,
+    Unreadable, WarningKind, diff,
 };
 use budgetctl_spec::{
     AccountId, Budget, BudgetLimit, Config, CostTypes, Spend, Subscriber, ThresholdType, load_str,
@@ -286,12 +286,8 @@ fn rule_6_only_what_changed_is_written() {
     let mut limit = declared(&c, "b");
     limit.limit = BudgetLimit::Fixed(usd("50"));
     let p = plan(&c, vec![live(limit)]);
-    let fields: Vec<&str> = p.changes[0]
-        .fields
-        .iter()
-        .map(|f| f.field.as_str())
-        .collect();
-    assert_eq!(fields, ["limit"]);
+    let fields: Vec<&Field> = p.changes[0].fields.iter().map(|f| &f.field).collect();
+    assert_eq!(fields, [&Field::Limit]);
     assert!(p.changes[0].notifications.is_empty() && p.changes[0].tags.is_empty());
 }
 
@@ -346,7 +342,7 @@ fn rule_9_prune_and_ignore_decide_deletion() {
         let deletes = p
             .changes
             .iter()
-            .filter(|c| c.action == Action::Delete)
+            .filter(|c| c.action == ChangeKind::Delete)
             .count();
         assert_eq!(
             (deletes, p.unmanaged.len(), p.ignored.len()),

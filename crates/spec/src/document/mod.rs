@@ -16,14 +16,14 @@ use serde::Serialize;
 use crate::amount::to_aws_string;
 use crate::decode::format_period;
 use crate::model::{
-    AutoAdjust, BudgetLimit, BudgetType, ComparisonOperator, Config, CostTypes, DesiredBudget,
-    Dimension, Expression, KeyValues, MatchOption, Metric, Notification, NotificationType,
-    Subscriber, ThresholdType, TimeUnit,
+    AutoAdjust, BudgetLimit, BudgetType, ComparisonOperator, Config, CostTypes, Dimension,
+    Expression, KeyValues, MatchOption, Metric, Notification, NotificationType, Subscriber,
+    ThresholdType, TimeUnit,
 };
 
 mod write;
 
-pub use write::{document_of, expression_to_yaml, to_yaml};
+pub use write::{budget_document, document_of, expression_to_yaml, to_yaml};
 
 /// A budget file (`version: 1`).
 #[derive(Debug, Serialize, JsonSchema)]

@@ -2,6 +2,7 @@
 //! short lists and mappings inline.
 
 use super::*;
+use crate::model::{AccountId, Budget};
 
 /// Write a configuration as a budget file that reads back to the same model.
 ///
@@ -62,7 +63,10 @@ pub fn document_of(config: &Config) -> Document {
     let budgets = config
         .budgets
         .iter()
-        .map(|b| budget_doc(b, shared_account.is_none(), unit.as_deref()))
+        .map(|b| {
+            let account = shared_account.is_none().then_some(&b.account);
+            budget_doc(&b.budget, account, unit.as_deref())
+        })
         .collect();
     Document {
         version: 1,
@@ -84,12 +88,17 @@ pub(super) fn shared_cost_unit(config: &Config) -> Option<String> {
     units.all(|u| u == first).then(|| first.to_owned())
 }
 
+/// A budget as a file declares it (the account left out), e.g. for a plan
+/// to show what it creates, updates or deletes.
+pub fn budget_document(budget: &Budget) -> BudgetDoc {
+    budget_doc(budget, None, None)
+}
+
 pub(super) fn budget_doc(
-    d: &DesiredBudget,
-    write_account: bool,
+    b: &Budget,
+    account: Option<&AccountId>,
     default_unit: Option<&str>,
 ) -> BudgetDoc {
-    let b = &d.budget;
     let implied_unit = match b.budget_type {
         BudgetType::Cost => Some(default_unit.unwrap_or("USD")),
         BudgetType::Usage => default_unit,
@@ -160,7 +169,7 @@ pub(super) fn budget_doc(
     let notification_unit = b.limit_unit();
     BudgetDoc {
         name: b.name.clone(),
-        account: write_account.then(|| d.account.to_string()),
+        account: account.map(ToString::to_string),
         budget_type: (b.budget_type != BudgetType::Cost).then_some(b.budget_type),
         period: (b.time_unit != TimeUnit::Monthly).then_some(b.time_unit),
         limit,

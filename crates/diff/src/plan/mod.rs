@@ -1,16 +1,20 @@
-//! The Plan: what apply would change, as data. Renderers show it, `--out`
-//! saves it, apply carries it out. Its JSON form is versioned and documented
-//! in README.md; change it only on purpose (a snapshot test guards it).
+//! The Plan: what apply would change, as data. Renderers show it, apply
+//! carries it out. Its JSON form (`--format json`, `--out`) is its own type,
+//! [`document`]: versioned, documented in README.md, and independent of the
+//! model's serde derives; change it only on purpose (a snapshot test guards it).
 
 use std::collections::BTreeMap;
 
 use budgetctl_spec::{AccountId, Budget, NotificationKey, Subscriber};
 use serde::{Deserialize, Serialize};
 
-/// The version of the Plan's JSON format.
-pub const PLAN_FORMAT_VERSION: u32 = 1;
+pub mod document;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The version of the Plan's JSON format: 2 since budgets are written in
+/// the budget-file form and notifications in their own.
+pub const PLAN_FORMAT_VERSION: u32 = 2;
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     pub format_version: u32,
     pub summary: Summary,
@@ -23,25 +27,20 @@ pub struct Plan {
     pub warnings: Vec<Warning>,
     /// Changes the files ask for that AWS cannot make (a budget's type).
     /// A plan with errors is not applied: `budgetctl plan` exits 1.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<PlanError>,
     /// What every live budget the plan read looked like, for apply's staleness check.
     pub fingerprints: BTreeMap<String, Fingerprint>,
     /// The budget files the plan was made from: path → SHA-256 of the content,
     /// so that a saved plan is not applied over other YAML.
-    #[serde(default)]
     pub inputs: BTreeMap<String, String>,
     /// The role assumed for each account read that has one
     /// (`accounts.<id>.role`), so that a saved plan is applied as it was read.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub roles: BTreeMap<AccountId, String>,
     /// `--account` and `--target` the plan was made with: apply derives a
     /// saved plan again from its inputs within the same scope.
-    #[serde(default, skip_serializing_if = "PlanScope::is_empty")]
     pub scope: PlanScope,
     /// Where the plan was read from: apply refuses a saved plan against
     /// another target.
-    #[serde(default)]
     pub target: PlanTarget,
 }
 
@@ -121,7 +120,7 @@ pub struct Summary {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Action {
+pub enum ChangeKind {
     Create,
     Update,
     Delete,
@@ -142,20 +141,17 @@ impl BudgetRef {
 }
 
 /// One budget's change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Change {
-    pub action: Action,
-    #[serde(flatten)]
+    pub action: ChangeKind,
     pub budget: BudgetRef,
     /// Budget fields that differ (UpdateBudget), or that a create sets.
     pub fields: Vec<FieldDiff>,
     pub notifications: Vec<NotificationChange>,
     pub tags: Vec<TagChange>,
     /// The budget as declared (create, update).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub desired: Option<Budget>,
     /// The budget as read from AWS (update, delete).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub live: Option<Budget>,
 }
 
@@ -163,21 +159,110 @@ impl Change {
     /// Whether the budget itself changes (an UpdateBudget call), as opposed to
     /// only its notifications, subscribers or tags.
     pub fn updates_budget_fields(&self) -> bool {
-        self.action == Action::Update && !self.fields.is_empty()
+        self.action == ChangeKind::Update && !self.fields.is_empty()
     }
 }
 
 /// A budget field, before and after, as people read it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldDiff {
-    /// e.g. `limit`, `end`, `cost_types.tax`, `filters.Service`, `filter_expression`.
-    pub field: String,
+    pub field: Field,
     pub before: Option<String>,
     pub after: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+/// A field of a budget that a change sets or changes (those UpdateBudget
+/// carries). Written as the file names it: `limit`, `end`,
+/// `cost_types.tax`, `filters.Service`, `filter_expression`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Field {
+    Type,
+    Period,
+    /// A fixed amount.
+    Limit,
+    /// Planned amounts per period, or a planned schedule.
+    Planned,
+    AutoAdjust,
+    Start,
+    End,
+    /// One flag of `cost_types`, by its key in the file.
+    CostType(String),
+    /// One filter of the legacy `filters`, by its name.
+    Filter(String),
+    FilterExpression,
+    Metrics,
+    BillingViewArn,
+}
+
+impl Field {
+    /// Whether this field is the budget's limit, in whichever form.
+    pub fn is_limit(&self) -> bool {
+        matches!(self, Field::Limit | Field::Planned | Field::AutoAdjust)
+    }
+
+    fn parse(text: &str) -> Option<Field> {
+        Some(match text {
+            "type" => Field::Type,
+            "period" => Field::Period,
+            "limit" => Field::Limit,
+            "planned" => Field::Planned,
+            "auto_adjust" => Field::AutoAdjust,
+            "start" => Field::Start,
+            "end" => Field::End,
+            "filter_expression" => Field::FilterExpression,
+            "metrics" => Field::Metrics,
+            "billing_view_arn" => Field::BillingViewArn,
+            other => {
+                if let Some(key) = other.strip_prefix("cost_types.") {
+                    Field::CostType(key.to_owned())
+                } else {
+                    Field::Filter(other.strip_prefix("filters.")?.to_owned())
+                }
+            }
+        })
+    }
+}
+
+impl std::fmt::Display for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Field::Type => "type",
+            Field::Period => "period",
+            Field::Limit => "limit",
+            Field::Planned => "planned",
+            Field::AutoAdjust => "auto_adjust",
+            Field::Start => "start",
+            Field::End => "end",
+            Field::CostType(key) => return write!(f, "cost_types.{key}"),
+            Field::Filter(name) => return write!(f, "filters.{name}"),
+            Field::FilterExpression => "filter_expression",
+            Field::Metrics => "metrics",
+            Field::BillingViewArn => "billing_view_arn",
+        })
+    }
+}
+
+impl PartialEq<&str> for Field {
+    fn eq(&self, other: &&str) -> bool {
+        Field::parse(other).as_ref() == Some(self)
+    }
+}
+
+impl Serialize for Field {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Field::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown budget field `{text}`")))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotificationChange {
     /// CreateNotification with these subscribers.
     Add {
@@ -197,7 +282,6 @@ pub enum NotificationChange {
     /// each added, then DeleteSubscriber for each removed.
     Subscribers {
         notification: NotificationKey,
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
         swap: Vec<SubscriberSwap>,
         add: Vec<Subscriber>,
         remove: Vec<Subscriber>,
@@ -205,7 +289,7 @@ pub enum NotificationChange {
 }
 
 /// One subscriber replaced by another of the same kind, in place.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubscriberSwap {
     pub from: Subscriber,
     pub to: Subscriber,
