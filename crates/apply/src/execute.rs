@@ -20,10 +20,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use budgetctl_aws::{AwsError, BudgetAt, Clients, ErrorKind, create_budget, read_budget};
+use budgetctl_diff::normalize::update_request;
 use budgetctl_diff::{
     BudgetRef, Change, ChangeKind, NotificationChange, Plan, SubscriberSwap, compare_budget,
 };
-use budgetctl_spec::{Budget, NotificationKey, Subscriber, max_end_date};
+use budgetctl_spec::{Budget, NotificationKey, Subscriber};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde::Serialize;
 use tokio::sync::Semaphore;
@@ -304,7 +305,7 @@ impl Writer {
         let at = self.at(change);
         if change.updates_budget_fields() {
             let desired = Self::desired(change, "UpdateBudget")?;
-            let budget = new_budget(desired, change.live.as_ref());
+            let budget = update_request(desired, change.live.as_ref());
             self.call(steps, "UpdateBudget", at.update(&budget)).await?;
         }
 
@@ -496,27 +497,4 @@ impl Writer {
             ErrorKind::NotFound,
         )
     }
-}
-
-/// The NewBudget of an UpdateBudget: the declared budget, with what the file
-/// leaves to AWS kept as it is live, so that the call changes exactly the
-/// fields the plan showed. An unset start stays where AWS put it; an unset
-/// end is AWS's default end, sent explicitly so an earlier end is lifted.
-pub fn new_budget(desired: &Budget, live: Option<&Budget>) -> Budget {
-    let mut budget = desired.clone();
-    if budget.start.is_none() {
-        budget.start = live.and_then(|l| l.start);
-    }
-    // Undeclared cost types are left as they are: sent back only where they
-    // differ from AWS's defaults (which an UpdateBudget without them would
-    // restore), and never beside a filter expression.
-    if budget.cost_types.is_none() && budget.filter_expression.is_none() {
-        budget.cost_types = live
-            .and_then(|l| l.cost_types)
-            .filter(|c| *c != budgetctl_spec::CostTypes::default());
-    }
-    if budget.end.is_none() {
-        budget.end = Some(max_end_date());
-    }
-    budget
 }

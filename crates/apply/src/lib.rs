@@ -24,7 +24,7 @@ pub use budgetctl_aws::{
 pub use budgetctl_diff as diff;
 pub use execute::{
     ApplyOptions, ApplyReport, ChangeResult, DEFAULT_MAX_REQUESTS_PER_SECOND, Progress, Quiet,
-    WriteError, apply_plan, new_budget,
+    WriteError, apply_plan,
 };
 pub use fresh::{StaleBudget, StaleError, check_fresh, stale_against};
 pub use plan::{PlanError, PlanOptions, file_digest, plan, roles_of};

@@ -8,13 +8,11 @@
 //! same file.
 
 use budgetctl_spec::planned::first_planned_period;
-use budgetctl_spec::{
-    AccountId, Budget, BudgetLimit, Config, DesiredBudget, Origin, TimeUnit, max_end_date,
-};
+use budgetctl_spec::{AccountId, Budget, BudgetLimit, Config, DesiredBudget, Origin};
 use chrono::NaiveDate;
 
-use crate::compare::period_start;
 use crate::live::LiveBudget;
+use crate::normalize::{cost_types_are_aws, declared_end, declared_tags, start_is_deliberate};
 
 /// A configuration that declares exactly `live`, budgets ordered by account
 /// and name. `origin_file` names where it will be written; `today` tells a
@@ -52,7 +50,7 @@ fn declared(live: &Budget, today: NaiveDate) -> Budget {
     b.start = live
         .start
         .filter(|s| start_is_deliberate(live.time_unit, *s, today));
-    b.end = live.end.filter(|e| *e != max_end_date());
+    b.end = declared_end(live.end);
     // Past planned periods are history: a file lists the window from now on.
     let first = first_planned_period(live, today);
     if let BudgetLimit::Planned(p) = &mut b.limit
@@ -60,10 +58,8 @@ fn declared(live: &Budget, today: NaiveDate) -> Budget {
     {
         p.retain(|d, _| *d >= first);
     }
-    b.tags = live.tags.clone().filter(|t| !t.is_empty());
-    // Cost types AWS filled in (its defaults, or beside a filter expression,
-    // which never takes them) are AWS's, not the file's.
-    if b.filter_expression.is_some() || b.cost_types == Some(Default::default()) {
+    b.tags = declared_tags(&live.tags);
+    if cost_types_are_aws(&b) {
         b.cost_types = None;
     }
     for n in &mut b.notifications {
@@ -74,16 +70,6 @@ fn declared(live: &Budget, today: NaiveDate) -> Budget {
     b
 }
 
-/// Whether a live start says more than "the period the budget was created
-/// in": custom periods always need theirs, and a start that is not a period
-/// boundary or lies in a future period was set by someone.
-fn start_is_deliberate(time_unit: TimeUnit, start: NaiveDate, today: NaiveDate) -> bool {
-    match time_unit {
-        TimeUnit::Custom => true,
-        _ => start != period_start(time_unit, start) || start > period_start(time_unit, today),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,6 +77,7 @@ mod tests {
         BudgetLimit, BudgetType, Notification, NotificationKey, NotificationType, Spend,
         Subscriber, ThresholdType,
     };
+    use budgetctl_spec::{TimeUnit, max_end_date};
     use rust_decimal::Decimal;
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {

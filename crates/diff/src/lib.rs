@@ -23,6 +23,7 @@
 mod compare;
 mod import;
 mod live;
+pub mod normalize;
 pub mod plan;
 
 pub use budgetctl_spec as spec;

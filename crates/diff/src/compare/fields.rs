@@ -129,9 +129,7 @@ pub(super) fn field_diffs(live: &Budget, desired: &Budget) -> Vec<FieldDiff> {
             push(&mut fields, af, None, Some(at));
         }
     }
-    // An unset start is AWS's to choose (the start of the period the budget
-    // was created in): only a declared start is compared.
-    if desired.start.is_some() && desired.start != live.start {
+    if crate::normalize::start_differs(desired, live) {
         push(
             &mut fields,
             Field::Start,
@@ -139,18 +137,17 @@ pub(super) fn field_diffs(live: &Budget, desired: &Budget) -> Vec<FieldDiff> {
             opt_text(&desired.start),
         );
     }
-    // An unset end is AWS's default, 2087-06-15.
-    let end = |e: &Option<NaiveDate>| e.filter(|d| *d != max_end_date());
-    if end(&live.end) != end(&desired.end) {
+    let end = crate::normalize::declared_end;
+    if end(live.end) != end(desired.end) {
         push(
             &mut fields,
             Field::End,
-            opt_text(&end(&live.end)),
-            opt_text(&end(&desired.end)),
+            opt_text(&end(live.end)),
+            opt_text(&end(desired.end)),
         );
     }
     if let Some(want) = &desired.cost_types {
-        let have = live.cost_types.unwrap_or_default();
+        let have = crate::normalize::live_cost_types(live);
         if have != *want {
             for ((key, _, w), (_, _, h)) in want.flags().iter().zip(have.flags().iter()) {
                 if w != h {

@@ -8,7 +8,7 @@ use budgetctl_spec::amount::{canonical as canonical_amount, to_aws_string};
 use budgetctl_spec::planned::{WindowGap, first_planned_period_from, windowed};
 use budgetctl_spec::{
     AccountId, AccountSettings, AutoAdjust, Budget, BudgetLimit, Config, CostTypes,
-    NotificationKey, Spend, Subscriber, TimeUnit, expression_to_yaml, format_period, max_end_date,
+    NotificationKey, Spend, Subscriber, TimeUnit, expression_to_yaml, format_period,
 };
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
