@@ -126,6 +126,17 @@ pub enum ChangeKind {
     Delete,
 }
 
+impl ChangeKind {
+    /// `create`, `update`, `delete`, as the plan's JSON writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Create => "create",
+            ChangeKind::Update => "update",
+            ChangeKind::Delete => "delete",
+        }
+    }
+}
+
 /// A budget by account and name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct BudgetRef {

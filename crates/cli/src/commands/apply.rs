@@ -8,16 +8,16 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use budgetctl_apply::{
-    ApplyOptions, ApplyReport, ChangeResult, ErrorKind, Progress, StaleError, apply_plan,
-    check_fresh, file_digest, roles_of, stale_against,
+    ApplyOptions, ApplyReport, Progress, StaleError, apply_plan, check_fresh, file_digest,
+    roles_of, stale_against,
 };
 use budgetctl_diff::document::SavedPlan;
-use budgetctl_diff::{BudgetRef, ChangeKind, Plan, PlanScope};
-use indicatif::{ProgressBar, ProgressStyle};
-use serde::Serialize;
+use budgetctl_diff::{Plan, PlanScope};
 
-use crate::plan::{ConnectArgs, Endpoint, ScopeArgs, compute, runtime};
-use crate::render;
+use super::connect::{ConnectArgs, Endpoint, ScopeArgs, compute, runtime};
+use crate::views;
+use crate::views::apply::{Bar, Lines, print_json, print_summary};
+use crate::views::escape::plural;
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ApplyFormat {
@@ -25,35 +25,33 @@ pub enum ApplyFormat {
     Json,
 }
 
+/// `budgetctl apply`.
+#[derive(clap::Args)]
 pub struct ApplyArgs {
+    /// A plan saved by `budgetctl plan --out`. Without it, apply plans
+    /// afresh from the files, shows the plan and asks for `yes`.
+    #[arg(value_name = "PLANFILE", conflicts_with_all = ["files", "accounts", "targets"])]
     pub plan_file: Option<PathBuf>,
+    #[command(flatten)]
     pub scope: ScopeArgs,
+    #[command(flatten)]
     pub connect: ConnectArgs,
+    /// Apply without asking (required when standard input is not a terminal).
+    #[arg(long)]
     pub auto_approve: bool,
-    pub parallelism: usize,
-    /// 0: no client-side limit.
+    /// Budgets changed at once; each budget's own calls stay in order.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallelism: u16,
+    /// Client-side limit of requests per second (0: none); the SDK's
+    /// adaptive retries slow down further when AWS throttles.
+    #[arg(long, value_name = "N", default_value_t = budgetctl_apply::DEFAULT_MAX_REQUESTS_PER_SECOND)]
     pub max_rps: u32,
+    /// `json`: one machine-readable result per change on stdout.
+    #[arg(long, value_enum, default_value_t = ApplyFormat::Text)]
     pub format: ApplyFormat,
+    /// Say what is being read.
+    #[arg(short, long)]
     pub verbose: bool,
-}
-
-/// The version of apply's JSON result.
-const RESULT_FORMAT_VERSION: u32 = 1;
-
-#[derive(Serialize)]
-struct JsonResult<'a> {
-    format_version: u32,
-    summary: JsonSummary,
-    elapsed_ms: u64,
-    results: &'a [ChangeResult],
-}
-
-#[derive(Serialize)]
-struct JsonSummary {
-    created: usize,
-    updated: usize,
-    deleted: usize,
-    failed: usize,
 }
 
 pub fn run(args: ApplyArgs, colors: crate::Colors) -> ExitCode {
@@ -92,7 +90,7 @@ async fn apply(args: &ApplyArgs, colors: crate::Colors) -> Result<ExitCode, Stri
                 &scope,
                 &loaded,
                 &endpoint.clients,
-                args.parallelism,
+                usize::from(args.parallelism),
                 args.verbose,
             )
             .await;
@@ -116,7 +114,7 @@ async fn apply(args: &ApplyArgs, colors: crate::Colors) -> Result<ExitCode, Stri
                 &args.scope.plan_scope(),
                 &loaded,
                 &endpoint.clients,
-                args.parallelism,
+                usize::from(args.parallelism),
                 args.verbose,
             )
             .await
@@ -146,7 +144,7 @@ async fn carry_out(
         // The plan first, as plan shows it: what is about to happen.
         let _ = std::io::stdout()
             .lock()
-            .write_all(render::text(plan, color).as_bytes());
+            .write_all(views::plan_text::text(plan, color).as_bytes());
     }
     if plan.has_errors() {
         let errors: Vec<String> = plan
@@ -185,15 +183,15 @@ async fn carry_out(
     // on: read what it touches again before any write. (A saved plan was
     // derived again from its files, and checked, before it was shown.)
     if fresh && !args.auto_approve {
-        match check_fresh(&endpoint.clients, plan, args.parallelism).await {
+        match check_fresh(&endpoint.clients, plan, usize::from(args.parallelism)).await {
             Ok(()) => {}
-            Err(StaleError::Read(e)) => return Err(crate::plan::explain_read(&e, None)),
+            Err(StaleError::Read(e)) => return Err(views::hints::explain_read(&e, None)),
             Err(stale) => return Err(stale.to_string()),
         }
     }
 
     let options = ApplyOptions {
-        parallelism: args.parallelism,
+        parallelism: usize::from(args.parallelism),
         max_requests_per_second: NonZeroU32::new(args.max_rps),
     };
     let progress: Arc<dyn Progress> = if json {
@@ -286,25 +284,17 @@ fn checked_against(saved: &SavedPlan, now: Plan, path: &std::path::Path) -> Resu
             .get(differs)
             .map(|(action, budget)| (*action, budget))
             .or_else(|| now.changes.get(differs).map(|c| (c.action, &c.budget)))
-            .map(|(action, budget)| format!("{} {}", verb_of(action), budget.address()))
+            .map(|(action, budget)| format!("{} {}", action.as_str(), budget.address()))
             .unwrap_or_default();
         return Err(format!(
             "{} does not match what the files say against live state: {} saved, {} derived from the files now, the first difference at change {} ({which}); nothing was applied. A saved plan is checked, not trusted: run plan again.",
             path.display(),
-            render::plural(saved.len(), "change"),
-            render::plural(now.changes.len(), "change"),
+            plural(saved.len(), "change"),
+            plural(now.changes.len(), "change"),
             differs + 1,
         ));
     }
     Ok(now)
-}
-
-fn verb_of(action: ChangeKind) -> &'static str {
-    match action {
-        ChangeKind::Create => "create",
-        ChangeKind::Update => "update",
-        ChangeKind::Delete => "delete",
-    }
 }
 
 fn confirmed() -> Result<bool, String> {
@@ -320,140 +310,4 @@ fn confirmed() -> Result<bool, String> {
         .read_line(&mut answer)
         .map_err(|e| format!("cannot read the answer: {e}"))?;
     Ok(answer.trim() == "yes")
-}
-
-fn verb(action: ChangeKind) -> &'static str {
-    match action {
-        ChangeKind::Create => "created",
-        ChangeKind::Update => "updated",
-        ChangeKind::Delete => "deleted",
-    }
-}
-
-/// What to do about a write that failed this way, chosen by its kind.
-fn write_hint(kind: ErrorKind) -> Option<&'static str> {
-    match kind {
-        ErrorKind::AccessDenied => Some(
-            "apply needs budgets:ModifyBudget (and budgets:TagResource, budgets:UntagResource where files manage tags) in that account",
-        ),
-        ErrorKind::Throttled => Some(
-            "lower --max-rps or --parallelism, or run apply again later: it carries out what remains",
-        ),
-        ErrorKind::Credentials => Some(
-            "where the account has `role:`, check that the role exists and may be assumed; otherwise set AWS credentials (environment, --profile, SSO login)",
-        ),
-        _ => None,
-    }
-}
-
-fn line(result: &ChangeResult) -> String {
-    let address = result.budget.address();
-    match &result.error {
-        None => format!(
-            "{} {address} ({})",
-            verb(result.action),
-            result.calls.join(", ")
-        ),
-        Some(e) => format!("failed {address}: {e}"),
-    }
-}
-
-/// A progress bar on a terminal: done/total and the budget being worked on.
-struct Bar(ProgressBar);
-
-impl Bar {
-    fn new(total: usize) -> Bar {
-        let bar = ProgressBar::new(total as u64);
-        bar.set_style(
-            ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {wide_msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        Bar(bar)
-    }
-}
-
-impl Progress for Bar {
-    fn started(&self, budget: &BudgetRef, _action: ChangeKind) {
-        self.0.set_message(budget.address());
-    }
-    fn finished(&self, result: &ChangeResult) {
-        if !result.succeeded() {
-            self.0.println(line(result));
-        }
-        self.0.inc(1);
-    }
-}
-
-impl Drop for Bar {
-    fn drop(&mut self) {
-        self.0.finish_and_clear();
-    }
-}
-
-/// Plain lines when stderr is not a terminal (CI logs).
-struct Lines;
-
-impl Progress for Lines {
-    fn finished(&self, result: &ChangeResult) {
-        note!("{}", line(result));
-    }
-}
-
-fn print_summary(report: &ApplyReport, color: bool) {
-    let mut out = std::io::stdout().lock();
-    let failed: Vec<&ChangeResult> = report.failures().collect();
-    let counts = format!(
-        "{} created, {} updated, {} deleted",
-        report.count(ChangeKind::Create),
-        report.count(ChangeKind::Update),
-        report.count(ChangeKind::Delete)
-    );
-    let secs = report.elapsed().as_secs_f64();
-    if failed.is_empty() {
-        let _ = writeln!(
-            out,
-            "{}",
-            render::painted(
-                &format!("Apply complete: {counts} in {secs:.1}s."),
-                '+',
-                color
-            )
-        );
-    } else {
-        let mut err = std::io::stderr().lock();
-        for f in &failed {
-            let _ = writeln!(err, "error: {}", line(f));
-            if let Some(hint) = f.error.as_ref().and_then(|e| write_hint(e.kind?)) {
-                let _ = writeln!(err, "  hint: {hint}");
-            }
-        }
-        let _ = writeln!(
-            out,
-            "{}",
-            render::painted(
-                &format!(
-                    "Apply incomplete: {counts}, {} failed, in {secs:.1}s. Run plan to see what remains.",
-                    failed.len()
-                ),
-                '-',
-                color
-            )
-        );
-    }
-}
-
-fn print_json(report: &ApplyReport) {
-    let result = JsonResult {
-        format_version: RESULT_FORMAT_VERSION,
-        summary: JsonSummary {
-            created: report.count(ChangeKind::Create),
-            updated: report.count(ChangeKind::Update),
-            deleted: report.count(ChangeKind::Delete),
-            failed: report.failures().count(),
-        },
-        elapsed_ms: report.elapsed_ms,
-        results: &report.results,
-    };
-    let text = crate::output::json(&result).unwrap_or_else(|e| format!("{{\"error\": {e:?}}}"));
-    let _ = writeln!(std::io::stdout().lock(), "{text}");
 }

@@ -3,10 +3,41 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use std::path::PathBuf;
+
 use budgetctl_local::{LocalOptions, LocalServer};
 
+/// `budgetctl local serve`.
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// Port to listen on; 0 picks a free one.
+    #[arg(long, default_value_t = 4566)]
+    pub port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// JSON file that keeps the state across restarts.
+    #[arg(long, value_name = "FILE", default_value = ".budgetctl/local.json")]
+    pub state: PathBuf,
+    /// Keep state in memory only.
+    #[arg(long, conflicts_with = "state")]
+    pub ephemeral: bool,
+    /// The partition to serve: budget ARNs must be `arn:PARTITION:budgets::…`
+    /// (aws-cn for a client with --region cn-northwest-1).
+    #[arg(long, default_value = "aws", value_name = "PARTITION", value_parser = ["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"])]
+    pub partition: String,
+}
+
 /// `color`: whether the log on stderr may carry colour codes.
-pub fn serve(options: LocalOptions, color: bool) -> ExitCode {
+pub fn serve(args: ServeArgs, color: bool) -> ExitCode {
+    let options = LocalOptions {
+        host: args.host,
+        port: args.port,
+        state: (!args.ephemeral).then_some(args.state),
+        partition: args.partition,
+        // A second server on one state file is refused, clearly.
+        wait_for_lock: false,
+    };
     // One line per request (operation, status, ms) on stderr; RUST_LOG overrides.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("budgetctl_local=info"));

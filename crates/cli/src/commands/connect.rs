@@ -1,26 +1,17 @@
-//! `budgetctl plan`: load the files, make the plan (`budgetctl_apply::plan`),
-//! render it. The flags apply shares (scope, endpoint) live here too.
+//! What plan, apply and import share: which budgets a run covers
+//! (`ScopeArgs`), where the Budgets API is and as whom to call it
+//! (`ConnectArgs`, `Endpoint`, which starts budgetctl-local in process for
+//! `--local`), and the plan as a library call wired to those flags.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use budgetctl_apply::{
-    AwsError, Clients, Connection, ErrorKind, PlanError, PlanOptions, ReadError, roles_of,
-};
+use budgetctl_apply::{Clients, Connection, PlanError, PlanOptions};
 use budgetctl_diff::{Plan, PlanScope};
 use budgetctl_local::{LocalOptions, LocalServer};
 use budgetctl_spec::{AccountId, Loaded};
 
-use crate::render;
-
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum PlanFormat {
-    Text,
-    Markdown,
-    Json,
-}
+use crate::views::hints::explain_read;
 
 /// Which budgets a run covers.
 #[derive(Clone, Debug, Default, clap::Args)]
@@ -90,17 +81,6 @@ impl ConnectArgs {
             region: self.region.clone(),
         }
     }
-}
-
-/// What `plan` was asked for.
-pub struct PlanArgs {
-    pub scope: ScopeArgs,
-    pub connect: ConnectArgs,
-    pub out: Option<PathBuf>,
-    pub format: PlanFormat,
-    pub detailed_exitcode: bool,
-    pub parallelism: usize,
-    pub verbose: bool,
 }
 
 /// The state file `--local` keeps, relative to the working directory.
@@ -175,74 +155,6 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|e| format!("cannot start the async runtime: {e}"))
 }
 
-pub fn run(args: PlanArgs, colors: crate::Colors) -> ExitCode {
-    let loaded = crate::load(&args.scope.files);
-    crate::print_diagnostics(&loaded, colors.stderr);
-    if loaded.has_errors() {
-        return ExitCode::FAILURE;
-    }
-    let result = runtime().and_then(|rt| {
-        rt.block_on(async {
-            let endpoint = Endpoint::open(&args.connect, &roles_of(&loaded.config)).await?;
-            let plan = compute(
-                &args.scope.plan_scope(),
-                &loaded,
-                &endpoint.clients,
-                args.parallelism,
-                args.verbose,
-            )
-            .await;
-            endpoint.close().await?;
-            plan
-        })
-    });
-    let plan = match result {
-        Ok(plan) => plan,
-        Err(message) => {
-            note!("error: {message}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let mut plan = plan;
-    plan.target = args.connect.target();
-    if let Some(path) = &args.out
-        && !plan.has_errors()
-        && let Err(message) = save(&plan, path)
-    {
-        note!("error: {message}");
-        return ExitCode::FAILURE;
-    }
-    let text = match args.format {
-        PlanFormat::Text => render::text(&plan, colors.stdout),
-        PlanFormat::Markdown => render::markdown(&plan),
-        PlanFormat::Json => match crate::output::json(&plan.document()) {
-            Ok(json) => json + "\n",
-            Err(message) => {
-                note!("error: {message}");
-                return ExitCode::FAILURE;
-            }
-        },
-    };
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
-    if plan.has_errors() {
-        for e in &plan.errors {
-            note!("error: {}: {}", e.budget.address(), e.message);
-        }
-        return ExitCode::FAILURE;
-    }
-    if args.detailed_exitcode && plan.has_changes() {
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    }
-}
-
-fn save(plan: &Plan, path: &std::path::Path) -> Result<(), String> {
-    let json = crate::output::json(&plan.document())?;
-    crate::output::write_atomically(path, &(json + "\n"))
-        .map_err(|e| format!("cannot save the plan: {e}"))
-}
-
 impl ScopeArgs {
     /// The narrowing these arguments ask for, as a plan records it.
     pub fn plan_scope(&self) -> PlanScope {
@@ -280,40 +192,4 @@ pub async fn compute(
             PlanError::Read { error, role } => explain_read(&error, role.as_deref()),
             other => other.to_string(),
         })
-}
-
-/// A read error with what to do about it; `role` is the account's role.
-pub fn explain_read(e: &ReadError, role: Option<&str>) -> String {
-    match (e, role) {
-        (ReadError::Aws(aws), Some(role))
-            if matches!(aws.kind, ErrorKind::Credentials | ErrorKind::Unreachable) =>
-        {
-            format!(
-                "{}\n  account {} is read through the role {role} (sts:AssumeRole, through the same endpoint)",
-                explain(aws),
-                aws.account
-            )
-        }
-        (ReadError::Aws(aws), _) => explain(aws),
-        (ReadError::Convert(c), _) => c.to_string(),
-    }
-}
-
-/// An AWS error with what to do about it, chosen by its kind.
-pub fn explain(e: &AwsError) -> String {
-    match e.kind {
-        ErrorKind::AccessDenied => format!(
-            "{e}\n  hint: plan needs budgets:ViewBudget (and budgets:ListTagsForResource where files manage tags) in that account"
-        ),
-        ErrorKind::Throttled => {
-            format!("{e}\n  hint: lower --parallelism, or run again later")
-        }
-        ErrorKind::Unreachable => format!(
-            "{e}\n  hint: nothing listens at the endpoint: check --endpoint-url (or AWS_ENDPOINT_URL); for budgetctl-local run `budgetctl local serve`, or use --local"
-        ),
-        ErrorKind::Credentials => format!(
-            "{e}\n  hint: where the account has `role:`, check that the role exists, trusts the credentials budgetctl runs with, and that they may sts:AssumeRole it; otherwise set AWS credentials (environment, --profile, SSO login) or use --local"
-        ),
-        _ => e.to_string(),
-    }
 }

@@ -5,7 +5,7 @@ use std::fmt;
 
 use budgetctl_spec::{Diagnostic, Severity};
 
-use crate::render::{escape_text, is_unsafe_char};
+use super::escape::{escape_text, is_unsafe_char};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 
 /// A spec diagnostic dressed for miette: every text in it escaped (a file

@@ -10,15 +10,32 @@ use budgetctl_diff::{LiveBudget, accounts_of, declare};
 use budgetctl_spec::{AccountId, Config, load_str, to_yaml};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-use crate::plan::{ConnectArgs, Endpoint, explain_read, runtime};
+use super::connect::{ConnectArgs, Endpoint, runtime};
+use crate::views::hints::explain_read;
 
+/// `budgetctl import`.
+#[derive(clap::Args)]
 pub struct ImportArgs {
+    /// The account to read; repeatable.
+    #[arg(long = "account", value_name = "ID", required = true)]
     pub accounts: Vec<String>,
+    /// A file, or a directory for one `<account>.yaml` per account
+    /// (an existing directory, or a path ending in `/`). Default: stdout.
+    #[arg(long, value_name = "FILE|DIR")]
     pub out: Option<PathBuf>,
+    /// Only budgets whose name matches this glob, e.g. `team-*`; repeatable.
+    #[arg(long = "match", value_name = "GLOB")]
     pub patterns: Vec<String>,
+    /// Overwrite files that exist.
+    #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
     pub connect: ConnectArgs,
-    pub parallelism: usize,
+    /// Concurrent requests when reading subscribers and tags.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallelism: u16,
+    /// Say what is being read.
+    #[arg(short, long)]
     pub verbose: bool,
 }
 
@@ -182,7 +199,7 @@ async fn read_all(
     let mut live = read_accounts(
         &endpoint.clients,
         accounts.iter().map(|a| (a, &scope)),
-        args.parallelism,
+        usize::from(args.parallelism),
         &reading,
     )
     .await
@@ -275,5 +292,5 @@ fn check_round_trip(doc: &Document, text: &str, color: bool) -> Result<(), Strin
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), String> {
-    crate::output::write_atomically(path, text)
+    crate::files::write_atomically(path, text)
 }

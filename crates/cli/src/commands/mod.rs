@@ -1,0 +1,9 @@
+//! One module per subcommand: its clap arguments and what it wires
+//! together; `connect` is what plan, apply and import share.
+
+pub mod apply;
+pub mod connect;
+pub mod import;
+pub mod local;
+pub mod plan;
+pub mod validate;

@@ -1,0 +1,110 @@
+//! `budgetctl plan`: load the files, make the plan (`budgetctl_apply::plan`),
+//! render it.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use budgetctl_apply::roles_of;
+use budgetctl_diff::Plan;
+
+use super::connect::{ConnectArgs, Endpoint, ScopeArgs, compute, runtime};
+use crate::views;
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+/// `budgetctl plan`.
+#[derive(clap::Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// Save the plan (JSON) for `budgetctl apply`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+    /// Exit 0 for no changes, 2 for changes, 1 for errors.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Concurrent requests when reading subscribers and tags.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallelism: u16,
+    /// Say what is being read.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+pub fn run(args: PlanArgs, colors: crate::Colors) -> ExitCode {
+    let loaded = crate::load(&args.scope.files);
+    crate::print_diagnostics(&loaded, colors.stderr);
+    if loaded.has_errors() {
+        return ExitCode::FAILURE;
+    }
+    let result = runtime().and_then(|rt| {
+        rt.block_on(async {
+            let endpoint = Endpoint::open(&args.connect, &roles_of(&loaded.config)).await?;
+            let plan = compute(
+                &args.scope.plan_scope(),
+                &loaded,
+                &endpoint.clients,
+                usize::from(args.parallelism),
+                args.verbose,
+            )
+            .await;
+            endpoint.close().await?;
+            plan
+        })
+    });
+    let plan = match result {
+        Ok(plan) => plan,
+        Err(message) => {
+            note!("error: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut plan = plan;
+    plan.target = args.connect.target();
+    if let Some(path) = &args.out
+        && !plan.has_errors()
+        && let Err(message) = save(&plan, path)
+    {
+        note!("error: {message}");
+        return ExitCode::FAILURE;
+    }
+    let text = match args.format {
+        PlanFormat::Text => views::plan_text::text(&plan, colors.stdout),
+        PlanFormat::Markdown => views::plan_markdown::markdown(&plan),
+        PlanFormat::Json => match views::json::json(&plan.document()) {
+            Ok(json) => json + "\n",
+            Err(message) => {
+                note!("error: {message}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    if plan.has_errors() {
+        for e in &plan.errors {
+            note!("error: {}: {}", e.budget.address(), e.message);
+        }
+        return ExitCode::FAILURE;
+    }
+    if args.detailed_exitcode && plan.has_changes() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn save(plan: &Plan, path: &std::path::Path) -> Result<(), String> {
+    let json = views::json::json(&plan.document())?;
+    crate::files::write_atomically(path, &(json + "\n"))
+        .map_err(|e| format!("cannot save the plan: {e}"))
+}

@@ -1,0 +1,85 @@
+//! `budgetctl validate`: every rule AWS would enforce, offline, with
+//! file:line:col; a summary on stderr, or one JSON report on stdout.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::views;
+
+/// `budgetctl validate`.
+#[derive(clap::Args)]
+pub struct ValidateArgs {
+    /// A budget file or a directory of *.yaml/*.yml files; repeatable.
+    /// Default: budgets.yaml, or budgets/ when present.
+    #[arg(short = 'f', long = "file", value_name = "PATH")]
+    pub files: Vec<PathBuf>,
+    /// Output format of the diagnostics.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+pub fn run(args: ValidateArgs, color: bool) -> ExitCode {
+    let loaded = crate::load(&args.files);
+    match args.format {
+        Format::Json => {
+            let records: Vec<budgetctl_spec::DiagnosticRecord> =
+                loaded.diagnostics.iter().map(Into::into).collect();
+            let out = serde_json::json!({
+                "valid": !loaded.has_errors(),
+                "files": loaded.files.iter().map(|f| f.path.display().to_string()).collect::<Vec<_>>(),
+                "budgets": loaded.config.budgets.len(),
+                "diagnostics": records,
+            });
+            // Bidirectional characters from the file as `\uXXXX`, as in plans.
+            let text = match views::json::json(&out) {
+                Ok(text) => text,
+                Err(message) => {
+                    note!("error: {message}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            // A closed pipe (`| head`) is not an error worth a panic.
+            let _ = writeln!(std::io::stdout().lock(), "{text}");
+        }
+        Format::Text => {
+            crate::print_diagnostics(&loaded, color);
+            let mut err = std::io::stderr().lock();
+            let errors = loaded.errors().count();
+            let warnings = loaded.diagnostics.len() - errors;
+            let files = loaded.files.len();
+            let files = format!("{files} file{}", if files == 1 { "" } else { "s" });
+            if errors == 0 {
+                let budgets = loaded.config.budgets.len();
+                let _ = writeln!(
+                    err,
+                    "{budgets} budget{} in {files}: valid{}.",
+                    if budgets == 1 { "" } else { "s" },
+                    match warnings {
+                        0 => String::new(),
+                        1 => ", with 1 warning".to_owned(),
+                        n => format!(", with {n} warnings"),
+                    }
+                );
+            } else {
+                let _ = writeln!(
+                    err,
+                    "{errors} error{} and {warnings} warning{} in {files}.",
+                    if errors == 1 { "" } else { "s" },
+                    if warnings == 1 { "" } else { "s" },
+                );
+            }
+        }
+    }
+    if loaded.has_errors() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}

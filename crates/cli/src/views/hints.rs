@@ -1,0 +1,56 @@
+//! What to do about an error, chosen by its kind (`ErrorKind`), never by
+//! its message text: reads (plan, import, the staleness check) and writes.
+
+use budgetctl_apply::{AwsError, ErrorKind, ReadError};
+
+/// A read error with what to do about it; `role` is the account's role.
+pub fn explain_read(e: &ReadError, role: Option<&str>) -> String {
+    match (e, role) {
+        (ReadError::Aws(aws), Some(role))
+            if matches!(aws.kind, ErrorKind::Credentials | ErrorKind::Unreachable) =>
+        {
+            format!(
+                "{}\n  account {} is read through the role {role} (sts:AssumeRole, through the same endpoint)",
+                explain(aws),
+                aws.account
+            )
+        }
+        (ReadError::Aws(aws), _) => explain(aws),
+        (ReadError::Convert(c), _) => c.to_string(),
+    }
+}
+
+/// An AWS error with what to do about it, chosen by its kind.
+pub fn explain(e: &AwsError) -> String {
+    match e.kind {
+        ErrorKind::AccessDenied => format!(
+            "{e}\n  hint: plan needs budgets:ViewBudget (and budgets:ListTagsForResource where files manage tags) in that account"
+        ),
+        ErrorKind::Throttled => {
+            format!("{e}\n  hint: lower --parallelism, or run again later")
+        }
+        ErrorKind::Unreachable => format!(
+            "{e}\n  hint: nothing listens at the endpoint: check --endpoint-url (or AWS_ENDPOINT_URL); for budgetctl-local run `budgetctl local serve`, or use --local"
+        ),
+        ErrorKind::Credentials => format!(
+            "{e}\n  hint: where the account has `role:`, check that the role exists, trusts the credentials budgetctl runs with, and that they may sts:AssumeRole it; otherwise set AWS credentials (environment, --profile, SSO login) or use --local"
+        ),
+        _ => e.to_string(),
+    }
+}
+
+/// What to do about a write that failed this way, chosen by its kind.
+pub fn write_hint(kind: ErrorKind) -> Option<&'static str> {
+    match kind {
+        ErrorKind::AccessDenied => Some(
+            "apply needs budgets:ModifyBudget (and budgets:TagResource, budgets:UntagResource where files manage tags) in that account",
+        ),
+        ErrorKind::Throttled => Some(
+            "lower --max-rps or --parallelism, or run apply again later: it carries out what remains",
+        ),
+        ErrorKind::Credentials => Some(
+            "where the account has `role:`, check that the role exists and may be assumed; otherwise set AWS credentials (environment, --profile, SSO login)",
+        ),
+        _ => None,
+    }
+}

@@ -1,0 +1,196 @@
+//! The plan as a pull-request comment: marker, summary line, a warning
+//! block for deletions and limits below spend, a table, details per budget.
+
+use std::fmt::Write as _;
+
+use budgetctl_diff::{Change, ChangeKind, Field, FieldDiff, NotificationChange, Plan};
+
+use super::escape::{escape_markdown, plural};
+use super::plan_text::{action_word, change_lines, summary, unit_of};
+
+/// What a created or deleted budget holds, for its table row: the limit
+/// and the alerts, e.g. `limit 100 USD; alerts actual > 80%, forecasted >
+/// 100%; 2 tags`. Long planned schedules are cut to their first periods.
+fn contents(c: &Change) -> String {
+    let mut parts = Vec::new();
+    let value = |f: &FieldDiff| f.after.as_ref().or(f.before.as_ref()).cloned();
+    if let Some((field, v)) = c
+        .fields
+        .iter()
+        .filter(|f| f.field.is_limit())
+        .find_map(|f| Some((&f.field, value(f)?)))
+    {
+        let periods: Vec<&str> = v.split(", ").collect();
+        let v = if *field == Field::Planned && periods.len() > 3 {
+            format!(
+                "{}, … ({} more)",
+                periods[..2].join(", "),
+                periods.len() - 2
+            )
+        } else {
+            v
+        };
+        parts.push(format!("{field} {v}"));
+    }
+    let unit = unit_of(c);
+    let alerts: Vec<String> = match c.action {
+        ChangeKind::Delete => c
+            .live
+            .iter()
+            .flat_map(|b| &b.notifications)
+            .map(|n| n.key.phrase(unit))
+            .collect(),
+        _ => c
+            .notifications
+            .iter()
+            .filter_map(|n| match n {
+                NotificationChange::Add { notification, .. } => Some(notification.phrase(unit)),
+                _ => None,
+            })
+            .collect(),
+    };
+    match alerts.len() {
+        0 => parts.push("no alerts".to_owned()),
+        1 => parts.push(format!("alert {}", alerts[0])),
+        _ => parts.push(format!("alerts {}", alerts.join(", "))),
+    }
+    if !c.tags.is_empty() {
+        parts.push(plural(c.tags.len(), "tag"));
+    }
+    parts.join("; ")
+}
+
+/// The hidden marker by which a CI job finds its own PR comment to update.
+pub const MARKDOWN_MARKER: &str = "<!-- budgetctl-plan -->";
+
+/// The plan for a pull-request comment: marker, summary line, a warning block
+/// for deletions and limits below spend, a table, details per budget.
+pub fn markdown(plan: &Plan) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{MARKDOWN_MARKER}");
+    let _ = writeln!(out, "**budgetctl: {}**\n", summary(plan));
+    if plan.has_errors() {
+        let _ = writeln!(out, "> [!CAUTION]");
+        let _ = writeln!(out, "> **This plan cannot be applied:**");
+        let _ = writeln!(out, ">");
+        for e in &plan.errors {
+            let _ = writeln!(
+                out,
+                "> - <code>{}</code>: {}",
+                escape_markdown(&e.budget.address()),
+                escape_markdown(&e.message)
+            );
+        }
+        out.push('\n');
+    }
+    let deletes: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == ChangeKind::Delete)
+        .collect();
+    if !deletes.is_empty() || !plan.warnings.is_empty() {
+        let _ = writeln!(out, "> [!WARNING]");
+        if !deletes.is_empty() {
+            let names: Vec<String> = deletes
+                .iter()
+                .map(|c| format!("<code>{}</code>", escape_markdown(&c.budget.address())))
+                .collect();
+            let _ = writeln!(
+                out,
+                "> - **{} will be deleted:** {}",
+                plural(deletes.len(), "budget"),
+                names.join(", ")
+            );
+        }
+        for w in &plan.warnings {
+            let _ = writeln!(
+                out,
+                "> - <code>{}</code>: {}",
+                escape_markdown(&w.budget.address()),
+                escape_markdown(&w.message)
+            );
+        }
+        out.push('\n');
+    }
+    if plan.has_changes() {
+        let _ = writeln!(out, "| Action | Budget | Changes |");
+        let _ = writeln!(out, "| --- | --- | --- |");
+        for c in &plan.changes {
+            let (_, word) = action_word(c.action);
+            let icon = match c.action {
+                ChangeKind::Create => "➕",
+                ChangeKind::Update => "✏️",
+                ChangeKind::Delete => "🗑️",
+            };
+            let what = match c.action {
+                ChangeKind::Create => escape_markdown(&contents(c)),
+                ChangeKind::Delete => format!("**deletes** {}", escape_markdown(&contents(c))),
+                ChangeKind::Update => {
+                    let fields: Vec<String> = c
+                        .fields
+                        .iter()
+                        .map(|f| escape_markdown(&f.field.to_string()))
+                        .collect();
+                    let mut parts = Vec::new();
+                    if !fields.is_empty() {
+                        parts.push(fields.join(", "));
+                    }
+                    if !c.notifications.is_empty() {
+                        parts.push(plural(c.notifications.len(), "alert change"));
+                    }
+                    if !c.tags.is_empty() {
+                        parts.push(plural(c.tags.len(), "tag change"));
+                    }
+                    parts.join("; ")
+                }
+            };
+            // Deletions and limits under current spend stand out in the table too.
+            let word = match c.action {
+                ChangeKind::Delete => format!("**{word}**"),
+                _ => word.to_owned(),
+            };
+            let below_spend = plan
+                .warnings
+                .iter()
+                .any(|w| w.budget == c.budget && w.kind.is_below_spend());
+            let what = if below_spend {
+                format!("⚠️ **limit below spend**; {what}")
+            } else {
+                what
+            };
+            let _ = writeln!(
+                out,
+                "| {icon} {word} | <code>{}</code> | {what} |",
+                escape_markdown(&c.budget.address())
+            );
+        }
+        out.push('\n');
+        for c in &plan.changes {
+            let (sign, word) = action_word(c.action);
+            let _ = writeln!(
+                out,
+                "<details><summary>{sign} {word} <code>{}</code></summary>\n\n<pre>",
+                escape_markdown(&c.budget.address())
+            );
+            for (s, line) in change_lines(c) {
+                let _ = writeln!(out, "{s} {}", escape_markdown(&line));
+            }
+            let _ = writeln!(out, "</pre>\n</details>\n");
+        }
+    } else {
+        let _ = writeln!(out, "No changes. Budgets match the configuration.\n");
+    }
+    if !plan.unmanaged.is_empty() {
+        let names: Vec<String> = plan
+            .unmanaged
+            .iter()
+            .map(|r| format!("<code>{}</code>", escape_markdown(&r.address())))
+            .collect();
+        let _ = writeln!(
+            out,
+            "Unmanaged budgets (not in any file, `prune: false`): {}",
+            names.join(", ")
+        );
+    }
+    out
+}
