@@ -96,7 +96,7 @@ fn measure_parse(text: &str, runs: usize) {
     let mut times: Vec<Duration> = (0..runs)
         .map(|_| {
             let started = Instant::now();
-            let root = budgetctl_spec::node::parse(&file).expect("the bench file parses");
+            let root = budgetctl_spec::yaml::parse(&file).expect("the bench file parses");
             let elapsed = started.elapsed();
             drop(root);
             elapsed

@@ -32,9 +32,9 @@ mod decode;
 pub mod diagnostic;
 pub mod document;
 pub mod model;
-pub mod node;
 pub mod planned;
 pub mod rules;
+pub mod yaml;
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
@@ -211,14 +211,14 @@ fn read_source(path: &Path) -> Result<String, ReadProblem> {
     let io = |e: std::io::Error| ReadProblem::Io(format!("cannot read {}: {e}", path.display()));
     let file = std::fs::File::open(path).map_err(io)?;
     let mut bytes = Vec::new();
-    file.take(node::MAX_FILE_BYTES as u64 + 1)
+    file.take(yaml::MAX_FILE_BYTES as u64 + 1)
         .read_to_end(&mut bytes)
         .map_err(io)?;
-    if bytes.len() > node::MAX_FILE_BYTES {
+    if bytes.len() > yaml::MAX_FILE_BYTES {
         return Err(ReadProblem::TooLarge(format!(
             "{} holds more than {} bytes; budget files may be at most that large",
             path.display(),
-            node::MAX_FILE_BYTES
+            yaml::MAX_FILE_BYTES
         )));
     }
     String::from_utf8(bytes).map_err(|e| {
@@ -260,7 +260,7 @@ pub fn load_sources(sources: Vec<SourceFile>) -> Loaded {
         .par_iter()
         .map(|file| {
             let mut diagnostics = Vec::new();
-            let decoded = node::parse(file).map(|root| {
+            let decoded = yaml::parse(file).map(|root| {
                 let decoded = decode::Decoder::new(file, &mut diagnostics).file(&root);
                 root.drop_in_parallel();
                 decoded

@@ -26,9 +26,9 @@ use crate::model::{
     Notification, NotificationKey, NotificationType, Origin, Spend, Subscriber, ThresholdType,
     TimeUnit,
 };
-use crate::node::{Node, Value};
 use crate::planned::PlannedSchedule;
 use crate::rules::{self, Problem};
+use crate::yaml::{Node, Value};
 
 mod accounts;
 mod budget;

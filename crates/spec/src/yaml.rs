@@ -399,7 +399,15 @@ fn syntax_diagnostic(file: &Arc<SourceFile>, err: &serde_saphyr::Error) -> Diagn
         _ => first,
     };
     use serde_saphyr::budget::BudgetBreach;
-    let typed = match err.without_snippet() {
+    // The error itself, under the wrappers that add a snippet or the
+    // places an alias was used.
+    let mut original = err;
+    while let serde_saphyr::Error::WithSnippet { error, .. }
+    | serde_saphyr::Error::AliasError { error, .. } = original
+    {
+        original = error;
+    }
+    let typed = match original {
         serde_saphyr::Error::MultipleDocuments { .. }
         | serde_saphyr::Error::Budget {
             breach: BudgetBreach::Documents { .. },
@@ -427,6 +435,13 @@ fn syntax_diagnostic(file: &Arc<SourceFile>, err: &serde_saphyr::Error) -> Diagn
                 "split the budgets over several files in a directory, and check for runaway anchors and aliases",
             ))
         }
+        serde_saphyr::Error::AliasReplayLimitExceeded { .. }
+        | serde_saphyr::Error::AliasExpansionLimitExceeded { .. }
+        | serde_saphyr::Error::AliasReplayStackDepthExceeded { .. } => Some((
+            Code::InputTooLarge,
+            "the YAML expands its aliases further than budgetctl reads from one file".to_owned(),
+            "check for runaway anchors and aliases (an alias of an alias of a list…), or write the values out",
+        )),
         _ => None,
     };
     if let Some((code, message, help)) = typed {
@@ -438,12 +453,6 @@ fn syntax_diagnostic(file: &Arc<SourceFile>, err: &serde_saphyr::Error) -> Diagn
             Code::Syntax,
             format!("key `{key}` appears twice in the same mapping"),
             Some("remove one of them; YAML keeps only one value per key".to_owned()),
-        )
-    } else if message.contains("budget") || message.contains("limit exceeded") {
-        (
-            Code::InputTooLarge,
-            format!("the YAML exceeds budgetctl's input limits: {message}"),
-            Some("check for runaway anchors and aliases, or split the file".to_owned()),
         )
     } else {
         (
