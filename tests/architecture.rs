@@ -56,6 +56,15 @@ fn dependencies_between_crates_point_one_way() {
         ),
         ("budgetctl-local", &[][..]),
         (
+            "budgetctl-testkit",
+            &[
+                "budgetctl-aws",
+                "budgetctl-diff",
+                "budgetctl-local",
+                "budgetctl-spec",
+            ][..],
+        ),
+        (
             "budgetctl",
             &[
                 "budgetctl-apply",
@@ -76,6 +85,10 @@ fn dependencies_between_crates_point_one_way() {
             );
         };
         for d in ours {
+            assert_ne!(
+                d, "budgetctl-testkit",
+                "{krate} depends on budgetctl-testkit: it is for tests and benches only (a dev-dependency)"
+            );
             assert!(
                 allowed.contains(&d.as_str()),
                 "{krate} depends on {d}: dependencies point one way (cli → apply → aws → diff → spec; local on nothing of ours)"

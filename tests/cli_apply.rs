@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use support::{Served, repo_root};
 
-const ACCOUNT: &str = "111122223333";
+use budgetctl_testkit::ACCOUNT;
 
 /// budgetctl in `dir`, never on a terminal, with credentials for a
 /// standalone budgetctl-local (which accepts any signature).
@@ -283,22 +283,10 @@ fn apply_killed_midway_finishes_on_the_next_apply() {
 
 /// Writes budgetctl-local carried out, by operation.
 fn writes(served: &Served) -> u64 {
-    [
-        "CreateBudget",
-        "UpdateBudget",
-        "DeleteBudget",
-        "CreateNotification",
-        "UpdateNotification",
-        "DeleteNotification",
-        "CreateSubscriber",
-        "UpdateSubscriber",
-        "DeleteSubscriber",
-        "TagResource",
-        "UntagResource",
-    ]
-    .iter()
-    .map(|op| served.applied(op))
-    .sum()
+    budgetctl_testkit::WRITE_OPERATIONS
+        .iter()
+        .map(|op| served.applied(op))
+        .sum()
 }
 
 /// A saved plan is a promise that apply checks, not a script: apply derives

@@ -21,7 +21,7 @@ use budgetctl_local::{LocalOptions, LocalServer};
 use chrono::{Datelike, Months, NaiveDate, Utc};
 use support::{budgetctl_against, text};
 
-const ACCOUNT: &str = "111122223333";
+use budgetctl_testkit::ACCOUNT;
 const OTHER: &str = "444455556666";
 
 async fn budgets_client(server: &LocalServer) -> Client {

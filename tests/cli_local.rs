@@ -10,7 +10,7 @@ use std::process::{Command, Output, Stdio};
 use chrono::Datelike;
 use support::{Served, repo_root};
 
-const ACCOUNT: &str = "111122223333";
+use budgetctl_testkit::ACCOUNT;
 
 fn installed(tool: &str) -> bool {
     Command::new(tool)

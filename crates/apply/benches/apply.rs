@@ -16,14 +16,10 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use budgetctl_apply::{
-    ApplyOptions, Clients, Connection, Quiet, ReadScope, apply_plan, client, read_account,
-};
-use budgetctl_diff::{Plan, diff};
-use budgetctl_local::{LocalOptions, LocalServer};
-use budgetctl_spec::{AccountId, Config, load_str};
-
-const ACCOUNT: &str = "111122223333";
+use budgetctl_apply::{ApplyOptions, Clients, Quiet, apply_plan};
+use budgetctl_local::LocalOptions;
+use budgetctl_spec::{Config, load_str};
+use budgetctl_testkit::{ACCOUNT, Retries, local, plan_of};
 
 fn config(n: usize, limit: u32, subscriber: &str, owner: &str) -> Config {
     let mut yaml = format!("version: 1\ndefaults: {{account: \"{ACCOUNT}\"}}\nbudgets:\n");
@@ -35,19 +31,6 @@ fn config(n: usize, limit: u32, subscriber: &str, owner: &str) -> Config {
     let loaded = load_str("bench.yaml", &yaml);
     assert!(!loaded.has_errors());
     loaded.config
-}
-
-async fn plan(c: &aws_sdk_budgets::Client, desired: &Config) -> Plan {
-    let account = AccountId::parse(ACCOUNT).unwrap();
-    let names = || desired.budgets.iter().map(|d| d.budget.name.clone());
-    let scope = ReadScope {
-        managed: names().collect(),
-        tagged: names().collect(),
-        only: None,
-        everything: false,
-    };
-    let live = read_account(c, &account, &scope, 8).await.unwrap();
-    diff(desired, &live, &[account], chrono::Utc::now().date_naive())
 }
 
 #[tokio::main]
@@ -68,18 +51,12 @@ async fn main() {
 }
 
 async fn run(n: usize, label: &str, state: Option<std::path::PathBuf>) {
-    let server = LocalServer::start(LocalOptions {
+    let options = LocalOptions {
         state,
         ..LocalOptions::default()
-    })
-    .await
-    .unwrap();
-    let c = client(&Connection {
-        endpoint_url: Some(server.url()),
-        local: true,
-        ..Connection::default()
-    })
-    .await;
+    };
+    let env = local(options, Retries::AsShipped, None).await;
+    let (server, c) = (env.server, env.client);
     let options = ApplyOptions {
         parallelism: 8,
         max_requests_per_second: None,
@@ -89,7 +66,7 @@ async fn run(n: usize, label: &str, state: Option<std::path::PathBuf>) {
         ("creates", config(n, 100, "a@example.com", "finops")),
         ("updates", config(n, 150, "b@example.com", "platform")),
     ] {
-        let p = plan(&c, &desired).await;
+        let p = plan_of(&c, &desired, chrono::Utc::now().date_naive()).await;
         server.service().reset_counts();
         let started = Instant::now();
         let report = apply_plan(&Clients::from(c.clone()), &p, &options, Arc::new(Quiet)).await;
@@ -102,7 +79,8 @@ async fn run(n: usize, label: &str, state: Option<std::path::PathBuf>) {
             "apply {n} {what} ({label}): {:.0} ms wall, {total} requests ({counts:?})",
             elapsed.as_secs_f64() * 1000.0
         );
-        assert!(!plan(&c, &desired).await.has_changes());
+        let after = plan_of(&c, &desired, chrono::Utc::now().date_naive()).await;
+        assert!(!after.has_changes());
     }
     server.shutdown().await.unwrap();
 }

@@ -8,14 +8,13 @@
 
 use std::time::{Duration, Instant};
 
-use budgetctl_apply::{Connection, ReadScope, client, create_budget, read_account};
-use budgetctl_diff::{Live, LiveBudget, diff};
-use budgetctl_local::{LocalOptions, LocalServer};
-use budgetctl_spec::{AccountId, Config, load_str};
+use budgetctl_apply::{Clients, PlanOptions, create_budget, plan};
+use budgetctl_diff::{Live, LiveBudget, PlanScope, diff};
+use budgetctl_local::LocalOptions;
+use budgetctl_spec::{Loaded, load_str};
+use budgetctl_testkit::{ACCOUNT, Retries, account, local};
 
-const ACCOUNT: &str = "111122223333";
-
-fn config(n: usize) -> Config {
+fn loaded(n: usize) -> Loaded {
     let mut yaml = format!("version: 1\ndefaults: {{account: \"{ACCOUNT}\"}}\nbudgets:\n");
     for i in 0..n {
         yaml.push_str(&format!(
@@ -25,7 +24,7 @@ fn config(n: usize) -> Config {
     }
     let loaded = load_str("bench.yaml", &yaml);
     assert!(!loaded.has_errors());
-    loaded.config
+    loaded
 }
 
 fn stats(mut times: Vec<Duration>) -> String {
@@ -43,19 +42,15 @@ fn stats(mut times: Vec<Duration>) -> String {
 #[tokio::main]
 async fn main() {
     let quick = !std::env::args().any(|a| a == "--bench");
-    let account = AccountId::parse(ACCOUNT).unwrap();
+    let account = account();
     let today = chrono::Utc::now().date_naive();
 
-    // 1. Plan 1,000 × 2 against budgetctl-local.
+    // 1. Plan 1,000 × 2 against budgetctl-local: the library call plan runs.
     let n = if quick { 50 } else { 1000 };
-    let desired = config(n);
-    let server = LocalServer::start(LocalOptions::default()).await.unwrap();
-    let c = client(&Connection {
-        endpoint_url: Some(server.url()),
-        local: true,
-        ..Connection::default()
-    })
-    .await;
+    let files = loaded(n);
+    let desired = &files.config;
+    let env = local(LocalOptions::default(), Retries::AsShipped, None).await;
+    let (server, c) = (env.server, env.client);
     let mut tasks = tokio::task::JoinSet::new();
     for chunk in desired.budgets.chunks(n.div_ceil(8)) {
         let (c, chunk) = (c.clone(), chunk.to_vec());
@@ -68,20 +63,15 @@ async fn main() {
     while let Some(done) = tasks.join_next().await {
         done.unwrap();
     }
-    let scope = ReadScope {
-        managed: desired
-            .budgets
-            .iter()
-            .map(|d| d.budget.name.clone())
-            .collect(),
-        ..ReadScope::default()
-    };
+    let clients = Clients::from(c.clone());
+    let options = PlanOptions::today(8);
     let mut times = Vec::new();
     for _ in 0..if quick { 1 } else { 5 } {
         server.service().reset_counts();
         let started = Instant::now();
-        let live = read_account(&c, &account, &scope, 8).await.unwrap();
-        let plan = diff(&desired, &live, std::slice::from_ref(&account), today);
+        let plan = plan(&files, &clients, &PlanScope::default(), &options)
+            .await
+            .unwrap();
         times.push(started.elapsed());
         assert!(plan.changes.is_empty());
     }
@@ -94,7 +84,8 @@ async fn main() {
 
     // 2. The pure diff of 10,000 budgets.
     let n = if quick { 500 } else { 10_000 };
-    let desired = config(n);
+    let files = loaded(n);
+    let desired = &files.config;
     let live = Live {
         budgets: desired
             .budgets
@@ -111,7 +102,7 @@ async fn main() {
     let mut times = Vec::new();
     for _ in 0..if quick { 1 } else { 20 } {
         let started = Instant::now();
-        let plan = diff(&desired, &live, std::slice::from_ref(&account), today);
+        let plan = diff(desired, &live, std::slice::from_ref(&account), today);
         times.push(started.elapsed());
         assert_eq!(plan.summary.unchanged, n);
     }

@@ -20,6 +20,8 @@ pub mod error;
 mod read;
 mod scope;
 
+/// The SDK itself, for tests that configure a client as a user would.
+pub use aws_sdk_budgets as sdk;
 pub use aws_sdk_budgets::Client;
 pub use call::{BudgetAt, create_budget};
 pub use clients::{

@@ -7,11 +7,10 @@
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_budgets::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_budgets::types::{Budget, BudgetType, Spend, TimeUnit};
 use budgetctl_local::{LocalOptions, LocalServer};
 
-const ACCOUNT: &str = "111122223333";
+use budgetctl_testkit::ACCOUNT;
 
 fn budget(i: usize, amount: &str) -> Budget {
     Budget::builder()
@@ -72,19 +71,10 @@ async fn run(quick: bool, budgets: usize, state: Option<std::path::PathBuf>) {
     })
     .await
     .unwrap();
-    let config = aws_sdk_budgets::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            "AKIDLOCAL",
-            "local-secret",
-            None,
-            None,
-            "bench",
-        ))
-        .endpoint_url(server.url())
-        .build();
-    let client = aws_sdk_budgets::Client::from_conf(config);
+    let client = budgetctl_testkit::sdk_client(
+        &server.url(),
+        aws_sdk_budgets::config::retry::RetryConfig::standard(),
+    );
 
     let c = client.clone();
     let took = concurrently(budgets, 8, move |i| {

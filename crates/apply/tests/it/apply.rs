@@ -19,19 +19,7 @@ use crate::common;
 
 use common::{ACCOUNT, Env, config, env, month, plan};
 
-const WRITES: [&str; 11] = [
-    "CreateBudget",
-    "UpdateBudget",
-    "DeleteBudget",
-    "CreateNotification",
-    "UpdateNotification",
-    "DeleteNotification",
-    "CreateSubscriber",
-    "UpdateSubscriber",
-    "DeleteSubscriber",
-    "TagResource",
-    "UntagResource",
-];
+use budgetctl_testkit::WRITE_OPERATIONS as WRITES;
 
 fn fast() -> ApplyOptions {
     ApplyOptions {

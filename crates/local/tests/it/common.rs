@@ -2,7 +2,6 @@
 //! `aws-sdk-budgets` client pointed at it.
 
 use aws_sdk_budgets::Client;
-use aws_sdk_budgets::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_budgets::types::{
     Budget, BudgetType, ComparisonOperator, Notification, NotificationType, Spend, Subscriber,
     SubscriptionType, ThresholdType, TimeUnit,
@@ -10,7 +9,7 @@ use aws_sdk_budgets::types::{
 use aws_smithy_types::retry::RetryConfig;
 use budgetctl_local::{LocalOptions, LocalServer};
 
-pub const ACCOUNT: &str = "111122223333";
+pub use budgetctl_testkit::ACCOUNT;
 
 pub async fn server() -> LocalServer {
     LocalServer::start(LocalOptions::default())
@@ -25,20 +24,7 @@ pub fn client(server: &LocalServer) -> Client {
 }
 
 pub fn client_with_retries(server: &LocalServer, retry: RetryConfig) -> Client {
-    let config = aws_sdk_budgets::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            "AKIDLOCAL",
-            "local-secret",
-            None,
-            None,
-            "tests",
-        ))
-        .endpoint_url(server.url())
-        .retry_config(retry)
-        .build();
-    Client::from_conf(config)
+    budgetctl_testkit::sdk_client(&server.url(), retry)
 }
 
 pub fn spend(amount: &str, unit: &str) -> Spend {
