@@ -384,7 +384,7 @@ fn target_and_account_narrow_the_plan() {
 
 #[test]
 fn invalid_files_stop_plan_before_any_request() {
-    let dir = workspace_with(&["tests/fixtures/invalid/unknown-key.yaml"]);
+    let dir = workspace_with(&["crates/spec/tests/fixtures/invalid/unknown-key.yaml"]);
     let out = budgetctl_in(
         dir.path(),
         &[

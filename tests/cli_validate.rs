@@ -21,17 +21,21 @@ fn the_example_file_is_valid() {
 
 #[test]
 fn every_valid_fixture_validates() {
-    let out = budgetctl(&["validate", "-f", "tests/fixtures/valid"]);
+    let out = budgetctl(&["validate", "-f", "crates/spec/tests/fixtures/valid"]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
 #[test]
 fn an_invalid_file_exits_1_and_shows_file_line_column_caret_and_hint() {
-    let out = budgetctl(&["validate", "-f", "tests/fixtures/invalid/unknown-key.yaml"]);
+    let out = budgetctl(&[
+        "validate",
+        "-f",
+        "crates/spec/tests/fixtures/invalid/unknown-key.yaml",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(
-        err.contains("tests/fixtures/invalid/unknown-key.yaml:10:5"),
+        err.contains("crates/spec/tests/fixtures/invalid/unknown-key.yaml:10:5"),
         "{err}"
     );
     assert!(err.contains("unknown key `peroid` in a budget"), "{err}");
@@ -89,9 +93,9 @@ fn several_files_merge_and_duplicates_across_files_name_both_places() {
     let out = budgetctl(&[
         "validate",
         "-f",
-        "tests/fixtures/multi/a.yaml",
+        "crates/spec/tests/fixtures/multi/a.yaml",
         "-f",
-        "tests/fixtures/multi/b.yaml",
+        "crates/spec/tests/fixtures/multi/b.yaml",
     ]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
@@ -99,16 +103,25 @@ fn several_files_merge_and_duplicates_across_files_name_both_places() {
         err.contains("budget `shared` is declared twice for account 111122223333"),
         "{err}"
     );
-    assert!(err.contains("tests/fixtures/multi/b.yaml:6:11"), "{err}");
     assert!(
-        err.contains("first declared here: tests/fixtures/multi/a.yaml:6:11"),
+        err.contains("crates/spec/tests/fixtures/multi/b.yaml:6:11"),
+        "{err}"
+    );
+    assert!(
+        err.contains("first declared here: crates/spec/tests/fixtures/multi/a.yaml:6:11"),
         "{err}"
     );
 }
 
 #[test]
 fn a_directory_means_its_yaml_files_sorted() {
-    let out = budgetctl(&["validate", "--format", "json", "-f", "tests/fixtures/multi"]);
+    let out = budgetctl(&[
+        "validate",
+        "--format",
+        "json",
+        "-f",
+        "crates/spec/tests/fixtures/multi",
+    ]);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let files: Vec<&str> = report["files"]
         .as_array()
@@ -118,7 +131,10 @@ fn a_directory_means_its_yaml_files_sorted() {
         .collect();
     assert_eq!(
         files,
-        ["tests/fixtures/multi/a.yaml", "tests/fixtures/multi/b.yaml"]
+        [
+            "crates/spec/tests/fixtures/multi/a.yaml",
+            "crates/spec/tests/fixtures/multi/b.yaml"
+        ]
     );
 }
 
@@ -127,7 +143,7 @@ fn validate_defaults_to_budgets_yaml_or_budgets_dir() {
     let dir = std::env::temp_dir().join(format!("budgetctl-default-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("budgets")).unwrap();
     std::fs::copy(
-        repo_root().join("tests/fixtures/valid/minimal.yaml"),
+        repo_root().join("crates/spec/tests/fixtures/valid/minimal.yaml"),
         dir.join("budgets/minimal.yaml"),
     )
     .unwrap();
@@ -206,7 +222,10 @@ fn valid_files_satisfy_the_json_schema() {
     let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
     let mut files = vec![repo_root().join("budgets.example.yaml")];
-    for dir in ["tests/fixtures/valid", "examples/multi-account/budgets"] {
+    for dir in [
+        "crates/spec/tests/fixtures/valid",
+        "examples/multi-account/budgets",
+    ] {
         for entry in std::fs::read_dir(repo_root().join(dir)).unwrap() {
             files.push(entry.unwrap().path());
         }

@@ -46,10 +46,10 @@ static ALLOCATOR: Counting = Counting;
 
 /// The files mutations start from.
 fn seeds() -> Vec<String> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let mut files = vec![root.join("budgets.example.yaml")];
+    let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![crate_dir.join("../../budgets.example.yaml")];
     for dir in ["tests/fixtures/valid", "tests/fixtures/invalid"] {
-        let mut found: Vec<PathBuf> = std::fs::read_dir(root.join(dir))
+        let mut found: Vec<PathBuf> = std::fs::read_dir(crate_dir.join(dir))
             .expect("fixtures exist")
             .filter_map(|e| Some(e.ok()?.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "yaml"))

@@ -1,4 +1,4 @@
-//! Every file under tests/fixtures/invalid states the diagnostics it must
+//! Every file under tests/fixtures/invalid (this crate's) states the diagnostics it must
 //! produce in its header (`# expect: CODE LINE:COL`, `# expect-warning: …`);
 //! every file under tests/fixtures/valid must validate without errors.
 
@@ -8,7 +8,7 @@ use budgetctl_spec::{Severity, load_paths};
 
 fn fixtures(dir: &str) -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures")
+        .join("tests/fixtures")
         .join(dir);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&root)
         .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
