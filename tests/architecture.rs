@@ -111,3 +111,70 @@ fn only_the_aws_layer_depends_on_the_aws_sdk() {
         }
     }
 }
+
+/// ARCHITECTURE.md: spec and diff do no network I/O (nor async at all):
+/// neither depends on a runtime, an HTTP stack or the AWS layer.
+#[test]
+fn the_pure_crates_depend_on_no_network_crate() {
+    let io = |d: &str| {
+        matches!(
+            d,
+            "tokio" | "hyper" | "axum" | "reqwest" | "budgetctl-aws" | "budgetctl-local"
+        ) || d.starts_with("aws-")
+    };
+    for (krate, deps) in workspace_dependencies() {
+        if krate == "budgetctl-spec" || krate == "budgetctl-diff" {
+            let found: Vec<&String> = deps.iter().filter(|d| io(d)).collect();
+            assert!(
+                found.is_empty(),
+                "{krate} depends on {found:?}: spec and diff do no I/O beyond reading the files given"
+            );
+        }
+    }
+}
+
+/// Every `.rs` file under `dir`, with its text.
+fn sources(dir: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                out.push((path, text));
+            }
+        }
+    }
+    out
+}
+
+/// ARCHITECTURE.md: serde-saphyr is the only YAML parser, reached only
+/// through `yaml::parse`: no other source of any crate deserializes YAML
+/// (writing YAML, in `document/`, goes through serde-saphyr's serializer).
+#[test]
+fn yaml_is_parsed_only_in_spec_yaml_rs() {
+    let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for entry in std::fs::read_dir(&crates).unwrap() {
+        let src = entry.unwrap().path().join("src");
+        if !src.is_dir() {
+            continue;
+        }
+        for (path, text) in sources(&src) {
+            let parses = [
+                "serde_saphyr::from_",
+                "serde_saphyr::Deserializer",
+                "serde_yaml",
+            ]
+            .iter()
+            .any(|p| text.contains(p));
+            assert!(
+                !parses || path.ends_with("spec/src/yaml.rs"),
+                "{} parses YAML itself: go through budgetctl_spec::yaml::parse",
+                path.display()
+            );
+        }
+    }
+}

@@ -426,6 +426,22 @@ async fn handle(shared: &Shared, headers: &HeaderMap, operation: &str, body: &[u
 mod tests {
     use super::*;
 
+    /// ARCHITECTURE.md: a server started with the defaults binds 127.0.0.1
+    /// on a free port: two at once get two ports.
+    #[tokio::test]
+    async fn servers_bind_loopback_on_a_free_port() {
+        let a = LocalServer::start(LocalOptions::default()).await.unwrap();
+        let b = LocalServer::start(LocalOptions::default()).await.unwrap();
+        for addr in [a.addr(), b.addr()] {
+            assert!(addr.ip().is_loopback(), "{addr}");
+            assert_ne!(addr.port(), 0);
+            assert!(tokio::net::TcpStream::connect(addr).await.is_ok());
+        }
+        assert_ne!(a.addr().port(), b.addr().port());
+        a.shutdown().await.unwrap();
+        b.shutdown().await.unwrap();
+    }
+
     /// A store the load check would refuse, served anyway: an operation that
     /// meets it answers InternalErrorException instead of dropping the
     /// connection.

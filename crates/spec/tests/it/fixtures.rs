@@ -173,3 +173,24 @@ fn a_missing_second_path_is_named_not_the_first() {
     let error = loaded.errors().next().expect("an error");
     assert_eq!(error.span.file.path, gone, "{error}");
 }
+
+/// ARCHITECTURE.md: a configuration with any error yields no budgets, so no
+/// caller can plan or apply half a file: every invalid fixture with an
+/// error loads to an empty configuration.
+#[test]
+fn a_file_with_any_error_yields_no_budgets() {
+    let mut checked = 0;
+    for path in fixtures("invalid") {
+        let loaded = load_paths(std::slice::from_ref(&path));
+        if loaded.has_errors() {
+            assert!(
+                loaded.config.budgets.is_empty(),
+                "{}: {} budgets despite errors",
+                path.display(),
+                loaded.config.budgets.len()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 10, "only {checked} fixtures with errors");
+}
