@@ -15,6 +15,7 @@ macro_rules! note {
 }
 
 mod commands;
+mod error;
 mod files;
 mod views;
 
@@ -151,7 +152,7 @@ fn main() -> ExitCode {
     if !matches!(cli.command, Command::Local { .. }) {
         init_logging(verbose, color);
     }
-    match cli.command {
+    let result = match cli.command {
         Command::Validate(args) => commands::validate::run(args, color),
         Command::Local {
             command: LocalCommand::Serve(args),
@@ -164,18 +165,24 @@ fn main() -> ExitCode {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "budgetctl", &mut script);
             let _ = std::io::stdout().lock().write_all(&script);
-            ExitCode::SUCCESS
+            Ok(ExitCode::SUCCESS)
         }
         Command::Schema => {
             let schema = budgetctl_spec::json_schema();
             let text = serde_json::to_string_pretty(&schema).unwrap_or_default();
             let mut out = std::io::stdout().lock();
-            if writeln!(out, "{text}").is_err() {
-                return ExitCode::FAILURE;
-            }
-            ExitCode::SUCCESS
+            Ok(if writeln!(out, "{text}").is_err() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
         }
-    }
+    };
+    // Every command's error, rendered here and only here.
+    result.unwrap_or_else(|e| {
+        note!("error: {}", views::hints::describe(&e));
+        ExitCode::FAILURE
+    })
 }
 
 /// The files to read when none are named: `budgets.yaml`, else `budgets/`.

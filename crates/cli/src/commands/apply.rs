@@ -8,13 +8,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use budgetctl_apply::{
-    ApplyOptions, ApplyReport, Progress, StaleError, apply_plan, check_fresh, file_digest,
-    roles_of, stale_against,
+    ApplyOptions, ApplyReport, Progress, apply_plan, check_fresh, file_digest, roles_of,
+    stale_against,
 };
 use budgetctl_diff::document::SavedPlan;
 use budgetctl_diff::{Plan, PlanScope};
 
 use super::connect::{ConnectArgs, Endpoint, ScopeArgs, compute, runtime};
+use crate::error::CliError;
 use crate::views;
 use crate::views::apply::{Bar, Lines, print_json, print_summary};
 use crate::views::escape::plural;
@@ -54,17 +55,11 @@ pub struct ApplyArgs {
     pub verbose: bool,
 }
 
-pub fn run(args: ApplyArgs, colors: crate::Colors) -> ExitCode {
-    match runtime().and_then(|rt| rt.block_on(apply(&args, colors))) {
-        Ok(code) => code,
-        Err(message) => {
-            note!("error: {message}");
-            ExitCode::FAILURE
-        }
-    }
+pub fn run(args: ApplyArgs, colors: crate::Colors) -> Result<ExitCode, CliError> {
+    runtime()?.block_on(apply(&args, colors))
 }
 
-async fn apply(args: &ApplyArgs, colors: crate::Colors) -> Result<ExitCode, String> {
+async fn apply(args: &ApplyArgs, colors: crate::Colors) -> Result<ExitCode, CliError> {
     let json = args.format == ApplyFormat::Json;
     let (plan, endpoint) = match &args.plan_file {
         Some(path) => {
@@ -75,7 +70,8 @@ async fn apply(args: &ApplyArgs, colors: crate::Colors) -> Result<ExitCode, Stri
                     "{} was made against {}, and this apply targets {here}; nothing was shown or applied. Apply it against the same target, or run plan again against this one.",
                     path.display(),
                     saved.target,
-                ));
+                )
+                .into());
             }
             let (loaded, scope) = saved_inputs(&saved, colors)?;
             let roles = roles_of(&loaded.config);
@@ -83,7 +79,8 @@ async fn apply(args: &ApplyArgs, colors: crate::Colors) -> Result<ExitCode, Stri
                 return Err(format!(
                     "{} names other roles than the files it was made from; nothing was applied. Run plan again.",
                     path.display()
-                ));
+                )
+                .into());
             }
             let endpoint = Endpoint::open(&args.connect, &roles).await?;
             let derived = compute(
@@ -94,7 +91,7 @@ async fn apply(args: &ApplyArgs, colors: crate::Colors) -> Result<ExitCode, Stri
                 args.verbose,
             )
             .await;
-            let checked = derived.and_then(|now| checked_against(&saved, now, path));
+            let checked = derived.and_then(|now| Ok(checked_against(&saved, now, path)?));
             match checked {
                 Ok(plan) => (plan, endpoint),
                 Err(e) => {
@@ -139,7 +136,7 @@ async fn carry_out(
     endpoint: &Endpoint,
     color: bool,
     json: bool,
-) -> Result<ExitCode, String> {
+) -> Result<ExitCode, CliError> {
     if !json {
         // The plan first, as plan shows it: what is about to happen.
         let _ = std::io::stdout()
@@ -155,7 +152,8 @@ async fn carry_out(
         return Err(format!(
             "the plan has changes AWS cannot make; nothing was applied:\n  {}",
             errors.join("\n  ")
-        ));
+        )
+        .into());
     }
     if !plan.has_changes() {
         if json {
@@ -185,8 +183,7 @@ async fn carry_out(
     if fresh && !args.auto_approve {
         match check_fresh(&endpoint.clients, plan, usize::from(args.parallelism)).await {
             Ok(()) => {}
-            Err(StaleError::Read(e)) => return Err(views::hints::explain_read(&e, None)),
-            Err(stale) => return Err(stale.to_string()),
+            Err(stale) => return Err(stale.into()),
         }
     }
 

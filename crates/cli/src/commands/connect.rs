@@ -6,12 +6,12 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use budgetctl_apply::{Clients, Connection, PlanError, PlanOptions};
+use budgetctl_apply::{Clients, Connection, PlanOptions};
 use budgetctl_diff::{Plan, PlanScope};
 use budgetctl_local::{LocalOptions, LocalServer};
 use budgetctl_spec::{AccountId, Loaded};
 
-use crate::views::hints::explain_read;
+use crate::error::CliError;
 
 /// Which budgets a run covers.
 #[derive(Clone, Debug, Default, clap::Args)]
@@ -99,7 +99,7 @@ impl Endpoint {
     pub async fn open(
         connect: &ConnectArgs,
         roles: &BTreeMap<AccountId, String>,
-    ) -> Result<Endpoint, String> {
+    ) -> Result<Endpoint, CliError> {
         // --local runs the same code path against an endpoint started here.
         let server = if connect.local {
             Some(
@@ -118,8 +118,7 @@ impl Endpoint {
                     wait_for_lock: true,
                     ..LocalOptions::default()
                 })
-                .await
-                .map_err(|e| e.to_string())?,
+                .await?,
             )
         } else {
             None
@@ -139,20 +138,20 @@ impl Endpoint {
     }
 
     /// Stop the embedded endpoint, saving its state.
-    pub async fn close(self) -> Result<(), String> {
+    pub async fn close(self) -> Result<(), CliError> {
         match self.server {
-            Some(server) => server.shutdown().await.map_err(|e| e.to_string()),
+            Some(server) => Ok(server.shutdown().await?),
             None => Ok(()),
         }
     }
 }
 
 /// A tokio runtime for one command.
-pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
+pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))
+        .map_err(|e| CliError::Refused(format!("cannot start the async runtime: {e}")))
 }
 
 impl ScopeArgs {
@@ -166,14 +165,14 @@ impl ScopeArgs {
 }
 
 /// Make the plan of `loaded` in `scope` (the library call), telling of each
-/// account read under `--verbose`; errors come with their hint.
+/// account read under `--verbose`.
 pub async fn compute(
     scope: &PlanScope,
     loaded: &Loaded,
     clients: &Clients,
     parallelism: usize,
     verbose: bool,
-) -> Result<Plan, String> {
+) -> Result<Plan, CliError> {
     let reading = |account: &AccountId, role: Option<&str>| {
         if verbose {
             match role {
@@ -186,10 +185,5 @@ pub async fn compute(
         reading: &reading,
         ..PlanOptions::today(parallelism)
     };
-    budgetctl_apply::plan(loaded, clients, scope, &options)
-        .await
-        .map_err(|e| match e {
-            PlanError::Read { error, role } => explain_read(&error, role.as_deref()),
-            other => other.to_string(),
-        })
+    Ok(budgetctl_apply::plan(loaded, clients, scope, &options).await?)
 }

@@ -11,7 +11,7 @@ use budgetctl_spec::{AccountId, Config, load_str, to_yaml};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use super::connect::{ConnectArgs, Endpoint, runtime};
-use crate::views::hints::explain_read;
+use crate::error::CliError;
 
 /// `budgetctl import`.
 #[derive(clap::Args)]
@@ -53,17 +53,11 @@ struct Document {
     config: Config,
 }
 
-pub fn run(args: ImportArgs, color: bool) -> ExitCode {
-    match runtime().and_then(|rt| rt.block_on(import(&args, color))) {
-        Ok(code) => code,
-        Err(message) => {
-            note!("error: {message}");
-            ExitCode::FAILURE
-        }
-    }
+pub fn run(args: ImportArgs, color: bool) -> Result<ExitCode, CliError> {
+    runtime()?.block_on(import(&args, color))
 }
 
-async fn import(args: &ImportArgs, color: bool) -> Result<ExitCode, String> {
+async fn import(args: &ImportArgs, color: bool) -> Result<ExitCode, CliError> {
     // Everything that can be wrong with the arguments is found before any request.
     let accounts: Vec<AccountId> = args
         .accounts
@@ -95,7 +89,8 @@ async fn import(args: &ImportArgs, color: bool) -> Result<ExitCode, String> {
         return Err(format!(
             "{} exists; import never overwrites a file unless given --force",
             existing.display()
-        ));
+        )
+        .into());
     }
 
     let endpoint = Endpoint::open(&args.connect, &Default::default()).await?;
@@ -111,7 +106,8 @@ async fn import(args: &ImportArgs, color: bool) -> Result<ExitCode, String> {
         return Err(format!(
             "nothing to import: no budgets{which} in {}",
             list(&accounts)
-        ));
+        )
+        .into());
     }
 
     let today = chrono::Utc::now().date_naive();
@@ -186,7 +182,7 @@ async fn read_all(
     accounts: &[AccountId],
     filter: &Option<GlobSet>,
     args: &ImportArgs,
-) -> Result<Vec<LiveBudget>, String> {
+) -> Result<Vec<LiveBudget>, CliError> {
     let scope = ReadScope {
         everything: true,
         ..ReadScope::default()
@@ -202,8 +198,7 @@ async fn read_all(
         usize::from(args.parallelism),
         &reading,
     )
-    .await
-    .map_err(|e| explain_read(&e, None))?;
+    .await?;
     if let Some(set) = filter {
         live.budgets.retain(|b| set.is_match(&b.budget.name));
         live.unreadable.retain(|u| set.is_match(&u.name));

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 
 use budgetctl_local::{LocalOptions, LocalServer};
 
+use crate::error::CliError;
+
 /// `budgetctl local serve`.
 #[derive(clap::Args)]
 pub struct ServeArgs {
@@ -29,7 +31,7 @@ pub struct ServeArgs {
 }
 
 /// `color`: whether the log on stderr may carry colour codes.
-pub fn serve(args: ServeArgs, color: bool) -> ExitCode {
+pub fn serve(args: ServeArgs, color: bool) -> Result<ExitCode, CliError> {
     let options = LocalOptions {
         host: args.host,
         port: args.port,
@@ -46,25 +48,9 @@ pub fn serve(args: ServeArgs, color: bool) -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(color)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            note!("error: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    runtime.block_on(async move {
+    super::connect::runtime()?.block_on(async move {
         let state = options.state.clone();
-        let mut server = match LocalServer::start(options).await {
-            Ok(server) => server,
-            Err(e) => {
-                note!("error: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
+        let mut server = LocalServer::start(options).await?;
         // The first line of stdout is the endpoint, for scripts to read.
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "budgetctl-local listening on {}", server.url());
@@ -81,13 +67,8 @@ pub fn serve(args: ServeArgs, color: bool) -> ExitCode {
                 let _ = stop.send(());
             }
         });
-        match server.wait().await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                note!("error: {e}");
-                ExitCode::FAILURE
-            }
-        }
+        server.wait().await?;
+        Ok(ExitCode::SUCCESS)
     })
 }
 

@@ -9,6 +9,7 @@ use budgetctl_apply::roles_of;
 use budgetctl_diff::Plan;
 
 use super::connect::{ConnectArgs, Endpoint, ScopeArgs, compute, runtime};
+use crate::error::CliError;
 use crate::views;
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -41,66 +42,49 @@ pub struct PlanArgs {
     pub verbose: bool,
 }
 
-pub fn run(args: PlanArgs, colors: crate::Colors) -> ExitCode {
+pub fn run(args: PlanArgs, colors: crate::Colors) -> Result<ExitCode, CliError> {
     let loaded = crate::load(&args.scope.files);
     crate::print_diagnostics(&loaded, colors.stderr);
     if loaded.has_errors() {
-        return ExitCode::FAILURE;
+        return Ok(ExitCode::FAILURE);
     }
-    let result = runtime().and_then(|rt| {
-        rt.block_on(async {
-            let endpoint = Endpoint::open(&args.connect, &roles_of(&loaded.config)).await?;
-            let plan = compute(
-                &args.scope.plan_scope(),
-                &loaded,
-                &endpoint.clients,
-                usize::from(args.parallelism),
-                args.verbose,
-            )
-            .await;
-            endpoint.close().await?;
-            plan
-        })
-    });
-    let plan = match result {
-        Ok(plan) => plan,
-        Err(message) => {
-            note!("error: {message}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let mut plan = plan;
+    let mut plan = runtime()?.block_on(async {
+        let endpoint = Endpoint::open(&args.connect, &roles_of(&loaded.config)).await?;
+        let plan = compute(
+            &args.scope.plan_scope(),
+            &loaded,
+            &endpoint.clients,
+            usize::from(args.parallelism),
+            args.verbose,
+        )
+        .await;
+        endpoint.close().await?;
+        plan
+    })?;
     plan.target = args.connect.target();
     if let Some(path) = &args.out
         && !plan.has_errors()
-        && let Err(message) = save(&plan, path)
     {
-        note!("error: {message}");
-        return ExitCode::FAILURE;
+        save(&plan, path)?;
     }
     let text = match args.format {
         PlanFormat::Text => views::plan_text::text(&plan, colors.stdout),
         PlanFormat::Markdown => views::plan_markdown::markdown(&plan),
-        PlanFormat::Json => match views::json::json(&plan.document()) {
-            Ok(json) => json + "\n",
-            Err(message) => {
-                note!("error: {message}");
-                return ExitCode::FAILURE;
-            }
-        },
+        PlanFormat::Json => views::json::json(&plan.document())? + "\n",
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
     if plan.has_errors() {
+        // The plan's own errors, part of what it shows.
         for e in &plan.errors {
             note!("error: {}: {}", e.budget.address(), e.message);
         }
-        return ExitCode::FAILURE;
+        return Ok(ExitCode::FAILURE);
     }
-    if args.detailed_exitcode && plan.has_changes() {
+    Ok(if args.detailed_exitcode && plan.has_changes() {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
-    }
+    })
 }
 
 fn save(plan: &Plan, path: &std::path::Path) -> Result<(), String> {

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::error::CliError;
 use crate::views;
 
 /// `budgetctl validate`.
@@ -25,7 +26,7 @@ pub enum Format {
     Json,
 }
 
-pub fn run(args: ValidateArgs, color: bool) -> ExitCode {
+pub fn run(args: ValidateArgs, color: bool) -> Result<ExitCode, CliError> {
     let loaded = crate::load(&args.files);
     match args.format {
         Format::Json => {
@@ -38,13 +39,7 @@ pub fn run(args: ValidateArgs, color: bool) -> ExitCode {
                 "diagnostics": records,
             });
             // Bidirectional characters from the file as `\uXXXX`, as in plans.
-            let text = match views::json::json(&out) {
-                Ok(text) => text,
-                Err(message) => {
-                    note!("error: {message}");
-                    return ExitCode::FAILURE;
-                }
-            };
+            let text = views::json::json(&out)?;
             // A closed pipe (`| head`) is not an error worth a panic.
             let _ = writeln!(std::io::stdout().lock(), "{text}");
         }
@@ -77,9 +72,9 @@ pub fn run(args: ValidateArgs, color: bool) -> ExitCode {
             }
         }
     }
-    if loaded.has_errors() {
+    Ok(if loaded.has_errors() {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
-    }
+    })
 }
