@@ -2,6 +2,7 @@
 //! diffed against live state read through the AWS layer. The cli wires
 //! flags to [`plan`] and renders what it returns; it computes nothing.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use budgetctl_aws::{Clients, ReadError, ReadScope, read_accounts};
@@ -101,8 +102,12 @@ fn accounts(config: &Config, scope: &PlanScope) -> Result<Vec<AccountId>, PlanEr
     }
 }
 
-/// The configuration narrowed to `--account` and `--target`.
-fn scoped(config: &Config, scope: &PlanScope) -> Result<Config, PlanError> {
+/// The configuration narrowed to `--account` and `--target` (borrowed as it
+/// is when neither is given: no copy of every budget on each plan).
+fn scoped<'c>(config: &'c Config, scope: &PlanScope) -> Result<Cow<'c, Config>, PlanError> {
+    if scope.is_empty() {
+        return Ok(Cow::Borrowed(config));
+    }
     let mut config = config.clone();
     if !scope.accounts.is_empty() {
         config
@@ -119,7 +124,7 @@ fn scoped(config: &Config, scope: &PlanScope) -> Result<Config, PlanError> {
             .budgets
             .retain(|b| scope.targets.contains(&b.budget.name));
     }
-    Ok(config)
+    Ok(Cow::Owned(config))
 }
 
 /// The role of every account that has one, as the files declare them.

@@ -58,13 +58,6 @@ impl ReadScope {
         }
         scopes
     }
-
-    /// Whether this scope reads `name`'s subscribers and tags the way
-    /// `other` does.
-    pub fn reads_alike(&self, other: &ReadScope, name: &str) -> bool {
-        self.managed.contains(name) == other.managed.contains(name)
-            && self.tagged.contains(name) == other.tagged.contains(name)
-    }
 }
 
 #[cfg(test)]
@@ -74,6 +67,12 @@ mod tests {
     use budgetctl_spec::{SourceFile, load_sources};
 
     const ACCOUNT: &str = "111122223333";
+
+    /// Whether `a` reads `name`'s subscribers and tags the way `b` does.
+    fn reads_alike(a: &ReadScope, b: &ReadScope, name: &str) -> bool {
+        a.managed.contains(name) == b.managed.contains(name)
+            && a.tagged.contains(name) == b.tagged.contains(name)
+    }
 
     /// For every budget a plan changes, the staleness check reads it as the
     /// plan did: the same subscribers, the same tags.
@@ -137,7 +136,7 @@ mod tests {
                     assert!(!again.managed.contains(name) && !again.tagged.contains(name));
                     assert!(!planned.managed.contains(name) || c.action == ChangeKind::Create);
                 }
-                ChangeKind::Update => assert!(again.reads_alike(&planned, name), "{name}"),
+                ChangeKind::Update => assert!(reads_alike(again, &planned, name), "{name}"),
             }
         }
         assert!(again.tagged.contains("tagged") && again.managed.contains("plain"));
