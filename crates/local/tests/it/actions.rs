@@ -331,7 +331,7 @@ async fn an_action_in_progress_is_locked_until_it_finishes() {
     let id = action(&c, "b", ApprovalModel::Manual).await;
     spend_over(&server, "b", "95");
     server.service().set_faults(budgetctl_local::Faults {
-        action_ms: 400,
+        action_ms: 3_000,
         ..Default::default()
     });
     assert_eq!(
@@ -364,7 +364,9 @@ async fn an_action_in_progress_is_locked_until_it_finishes() {
         .await;
     assert_eq!(code(delete), "ResourceLockedException");
 
-    tokio::time::sleep(std::time::Duration::from_millis(450)).await;
+    // The window is wide so that a loaded machine still makes the calls
+    // above inside it; past it, the execution has finished.
+    tokio::time::sleep(std::time::Duration::from_millis(3_100)).await;
     assert_eq!(status(&c, "b", &id).await, ActionStatus::ExecutionSuccess);
     assert_eq!(
         execute(&c, "b", &id, ExecutionType::ReverseBudgetAction).await,
