@@ -16,9 +16,8 @@ use xxhash_rust::xxh3::Xxh3;
 
 use crate::live::{Live, LiveBudget, Unreadable};
 use crate::plan::{
-    BudgetRef, Change, ChangeKind, Field, FieldDiff, Fingerprint, NotificationChange,
-    PLAN_FORMAT_VERSION, Plan, PlanError, PlanScope, PlanTarget, SubscriberSwap, Summary,
-    TagChange, Warning, WarningKind,
+    BudgetRef, Change, ChangeKind, Field, FieldDiff, Fingerprint, NotificationChange, Plan,
+    PlanError, PlanScope, PlanTarget, SubscriberSwap, Summary, TagChange, Warning, WarningKind,
 };
 
 mod fields;
@@ -40,7 +39,6 @@ pub fn diff(desired: &Config, live: &Live, accounts: &[AccountId], today: NaiveD
     let unreadable = &live.unreadable;
     let live = &live.budgets;
     let mut plan = Plan {
-        format_version: PLAN_FORMAT_VERSION,
         summary: Summary::default(),
         changes: Vec::new(),
         unmanaged: Vec::new(),

@@ -16,7 +16,6 @@ pub const PLAN_FORMAT_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
-    pub format_version: u32,
     pub summary: Summary,
     /// Budgets to create, update or delete, in account and name order.
     pub changes: Vec<Change>,
