@@ -38,7 +38,7 @@ pub mod store;
 
 pub use error::{ApiError, ErrorKind};
 pub use server::{LocalError, LocalOptions, LocalServer};
-pub use services::budgets::{Faults, HistoryRequest, Service, SpendRequest};
+pub use services::budgets::{ActionStatusRequest, Faults, HistoryRequest, Service, SpendRequest};
 pub use store::{StateError, Store};
 
 /// The `X-Amz-Target` prefix of every Budgets operation.

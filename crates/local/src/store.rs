@@ -42,6 +42,9 @@ pub struct StoredBudget {
     pub tags: BTreeMap<String, String>,
     #[serde(default)]
     pub actions: Vec<StoredAction>,
+    /// Deleted actions, whose histories (ending in DELETE_ACTION) can still be read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deleted_actions: Vec<StoredAction>,
     #[serde(default)]
     pub spend: SpendSeed,
     /// Seeded past periods, for DescribeBudgetPerformanceHistory.
@@ -60,6 +63,9 @@ pub struct StoredNotification {
 pub struct StoredAction {
     pub action: Value,
     pub history: Vec<Value>,
+    /// Its resource tags (CreateBudgetAction's ResourceTags, TagResource).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
     /// An execution still in progress, and the status it ends in.
     #[serde(default)]
     pub settles: Option<Settle>,

@@ -93,6 +93,17 @@ codes! {
     TagCount => "tag-count",
     TagKey => "tag-key",
     TagValue => "tag-value",
+    ActionName => "action-name",
+    DuplicateAction => "duplicate-action",
+    ActionCount => "action-count",
+    ActionForm => "action-form",
+    ActionList => "action-list",
+    PolicyArn => "policy-arn",
+    IamPrincipal => "iam-principal",
+    ScpPolicyId => "scp-policy-id",
+    ScpTarget => "scp-target",
+    InstanceId => "instance-id",
+    Region => "region",
 }
 
 impl fmt::Display for Code {

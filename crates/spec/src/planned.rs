@@ -200,6 +200,7 @@ mod tests {
             billing_view_arn: None,
             notifications: Vec::new(),
             tags: None,
+            actions: None,
         }
     }
 

@@ -67,3 +67,17 @@ pub(super) async fn seed_spend(State(shared): State<Arc<Shared>>, body: Bytes) -
         Err(e) => error_response(&e),
     }
 }
+
+pub(super) async fn set_action_status(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let request: ActionStatusRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+    };
+    match shared.service.set_action_status(&request) {
+        Ok(action) => match persist_or_fail(&shared).await {
+            Ok(()) => axum::Json(action).into_response(),
+            Err(e) => error_response(&e),
+        },
+        Err(e) => error_response(&e),
+    }
+}

@@ -24,7 +24,9 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::error::{ApiError, ErrorKind};
-use crate::services::budgets::{Changes, Fault, Faults, Service, SpendRequest};
+use crate::services::budgets::{
+    ActionStatusRequest, Changes, Fault, Faults, Service, SpendRequest,
+};
 use crate::store::{StateError, Store};
 
 mod controls;
@@ -245,6 +247,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/_local/reset", post(reset))
         .route("/_local/faults", get(get_faults).post(set_faults))
         .route("/_local/spend", post(seed_spend))
+        .route("/_local/actions", post(set_action_status))
         .with_state(shared)
 }
 
@@ -293,7 +296,7 @@ async fn aws_protocol(
     if target.is_empty() && crate::services::sts::is_query(&body) {
         let response = sts_query(&shared, &headers, &body);
         tracing::info!(
-            operation = "sts:AssumeRole",
+            operation = format!("sts:{}", crate::services::sts::Sessions::action_of(&body)),
             status = response.status().as_u16(),
             ms = started.elapsed().as_millis() as u64,
             "request"
@@ -323,9 +326,10 @@ fn signature(headers: &HeaderMap) -> Option<&str> {
 
 fn sts_query(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
     let request_id = request_id();
-    shared.service.count("sts:AssumeRole");
+    let action = crate::services::sts::Sessions::action_of(body);
+    shared.service.count(&format!("sts:{action}"));
     let result = match signature(headers) {
-        Some(_) => shared.service.sessions().query(body),
+        Some(authorization) => shared.service.sessions().query(body, authorization),
         None => Err(crate::services::sts::StsError {
             status: 403,
             code: "MissingAuthenticationToken",

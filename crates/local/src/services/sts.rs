@@ -1,5 +1,7 @@
-//! The one STS operation budgetctl uses, AssumeRole, so that per-account
-//! roles (`accounts.<id>.role`) work against budgetctl-local as against AWS.
+//! The STS operations clients need: AssumeRole, so that per-account roles
+//! (`accounts.<id>.role`) work against budgetctl-local as against AWS, and
+//! GetCallerIdentity, which Terraform's AWS provider asks to learn its
+//! account (it builds budget action ARNs from it).
 //!
 //! STS speaks the awsQuery protocol: a form-encoded `Action=AssumeRole` POST,
 //! answered in XML. Each AssumeRole issues session credentials bound to the
@@ -20,6 +22,10 @@ const SESSION_SECONDS: i64 = 3600;
 
 /// What `/_local/requests` calls credentials that no AssumeRole issued.
 pub const BASE_CREDENTIALS: &str = "base credentials";
+
+/// The account GetCallerIdentity reports for credentials that no
+/// AssumeRole issued: the account the README and the tests use.
+pub const BASE_ACCOUNT: &str = "111122223333";
 
 #[derive(Debug, Clone)]
 struct Session {
@@ -100,18 +106,28 @@ fn parse_role_arn(arn: &str) -> Option<(&str, &str)> {
 }
 
 impl Sessions {
-    /// Answer one STS query: AssumeRole issues credentials for the role's
-    /// account; any other action is refused as STS refuses it.
-    pub fn query(&self, body: &[u8]) -> Result<String, StsError> {
+    /// The STS action a query asks for.
+    pub fn action_of(body: &[u8]) -> String {
+        form_urlencoded::parse(body)
+            .find(|(k, _)| k == "Action")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    }
+
+    /// Answer one STS query, signed with `authorization`: AssumeRole issues
+    /// credentials for the role's account, GetCallerIdentity says whose the
+    /// signing credentials are; any other action is refused as STS refuses it.
+    pub fn query(&self, body: &[u8], authorization: &str) -> Result<String, StsError> {
         let form: HashMap<String, String> = form_urlencoded::parse(body).into_owned().collect();
         match form.get("Action").map(String::as_str) {
             Some("AssumeRole") => {}
+            Some("GetCallerIdentity") => return Ok(self.caller_identity(authorization)),
             other => {
                 return Err(StsError {
                     status: 400,
                     code: "InvalidAction",
                     message: format!(
-                        "budgetctl-local answers only STS AssumeRole, not {}",
+                        "budgetctl-local answers only STS AssumeRole and GetCallerIdentity, not {}",
                         other.unwrap_or("(no Action)")
                     ),
                 });
@@ -155,6 +171,28 @@ impl Sessions {
         Ok(format!(
             "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleResult><Credentials><AccessKeyId>{access_key}</AccessKeyId><SecretAccessKey>local-secret-{n}</SecretAccessKey><SessionToken>local-session-{n}</SessionToken><Expiration>{expiration}</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROALOCAL{n:011}:{session_name}</AssumedRoleId><Arn>{principal}</Arn></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>local-sts-{n}</RequestId></ResponseMetadata></AssumeRoleResponse>"
         ))
+    }
+
+    fn caller_identity(&self, authorization: &str) -> String {
+        let session = access_key(authorization).and_then(|key| {
+            self.issued
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(key)
+                .cloned()
+        });
+        let (account, arn) = match session {
+            Some(s) => (s.account, s.principal),
+            None => (
+                BASE_ACCOUNT.to_owned(),
+                format!("arn:aws:iam::{BASE_ACCOUNT}:user/local"),
+            ),
+        };
+        let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+        format!(
+            "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult><Arn>{}</Arn><UserId>AIDALOCAL{n:011}</UserId><Account>{account}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>local-sts-{n}</RequestId></ResponseMetadata></GetCallerIdentityResponse>",
+            xml_escape(&arn)
+        )
     }
 
     /// Count a Budgets call by who signed it, and refuse session credentials
@@ -222,7 +260,7 @@ mod tests {
             .append_pair("RoleArn", role)
             .append_pair("RoleSessionName", "budgetctl")
             .finish();
-        sessions.query(body.as_bytes())
+        sessions.query(body.as_bytes(), "")
     }
 
     #[test]
@@ -265,6 +303,21 @@ mod tests {
             1
         );
         assert_eq!(callers[BASE_CREDENTIALS]["444455556666"], 1);
+        // GetCallerIdentity says whose the signing credentials are.
+        let identity = sessions.query(b"Action=GetCallerIdentity", &auth).unwrap();
+        assert!(
+            identity.contains("<Account>111122223333</Account>"),
+            "{identity}"
+        );
+        assert!(
+            identity.contains("assumed-role/budgetctl/budgetctl"),
+            "{identity}"
+        );
+        let identity = sessions.query(b"Action=GetCallerIdentity", own).unwrap();
+        assert!(
+            identity.contains(&format!("<Account>{BASE_ACCOUNT}</Account>")),
+            "{identity}"
+        );
     }
 
     #[test]
@@ -272,7 +325,7 @@ mod tests {
         let sessions = Sessions::default();
         let e = assume(&sessions, "arn:aws:iam::1111:role/x").unwrap_err();
         assert_eq!(e.code, "ValidationError");
-        let e = sessions.query(b"Action=GetCallerIdentity").unwrap_err();
+        let e = sessions.query(b"Action=GetSessionToken", "").unwrap_err();
         assert_eq!(e.code, "InvalidAction");
         assert!(e.to_xml("r").starts_with("<ErrorResponse"));
         assert!(is_query(b"Action=AssumeRole&Version=2011-06-15"));

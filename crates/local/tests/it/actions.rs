@@ -373,3 +373,238 @@ async fn an_action_in_progress_is_locked_until_it_finishes() {
         "no error"
     );
 }
+
+fn move_to(
+    server: &budgetctl_local::LocalServer,
+    budget: &str,
+    id: &str,
+    to: &str,
+    through_ms: Option<u64>,
+) {
+    server
+        .service()
+        .set_action_status(&budgetctl_local::ActionStatusRequest {
+            account_id: ACCOUNT.into(),
+            budget_name: budget.into(),
+            action: id.into(),
+            status: to.into(),
+            through_ms,
+        })
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_action_keeps_its_resource_tags_on_its_own_arn() {
+    let server = server().await;
+    let c = client(&server);
+    c.create_budget()
+        .account_id(ACCOUNT)
+        .budget(cost_budget("b", "100"))
+        .send()
+        .await
+        .unwrap();
+    let id = c
+        .create_budget_action()
+        .account_id(ACCOUNT)
+        .budget_name("b")
+        .notification_type(NotificationType::Actual)
+        .action_type(ActionType::Iam)
+        .action_threshold(
+            ActionThreshold::builder()
+                .action_threshold_value(90.0)
+                .action_threshold_type(ThresholdType::Percentage)
+                .build()
+                .unwrap(),
+        )
+        .definition(
+            Definition::builder()
+                .iam_action_definition(
+                    IamActionDefinition::builder()
+                        .policy_arn(POLICY)
+                        .roles("developers")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .execution_role_arn(ROLE)
+        .approval_model(ApprovalModel::Manual)
+        .subscribers(email("finops@example.com"))
+        .resource_tags(
+            aws_sdk_budgets::types::ResourceTag::builder()
+                .key("budgetctl:action")
+                .value("freeze")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .action_id;
+    let arn = format!("arn:aws:budgets::{ACCOUNT}:budget/b/action/{id}");
+    let tags = |c: aws_sdk_budgets::Client, arn: String| async move {
+        let listed = c
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+            .unwrap();
+        listed
+            .resource_tags()
+            .iter()
+            .map(|t| (t.key().to_owned(), t.value().to_owned()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        tags(c.clone(), arn.clone()).await,
+        [("budgetctl:action".to_owned(), "freeze".to_owned())]
+    );
+    c.tag_resource()
+        .resource_arn(&arn)
+        .resource_tags(
+            aws_sdk_budgets::types::ResourceTag::builder()
+                .key("team")
+                .value("finops")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    c.untag_resource()
+        .resource_arn(&arn)
+        .resource_tag_keys("budgetctl:action")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        tags(c.clone(), arn.clone()).await,
+        [("team".to_owned(), "finops".to_owned())]
+    );
+    // The budget's own tags are another resource's.
+    assert!(
+        tags(c.clone(), format!("arn:aws:budgets::{ACCOUNT}:budget/b"))
+            .await
+            .is_empty()
+    );
+    let unknown = c
+        .list_tags_for_resource()
+        .resource_arn(format!(
+            "arn:aws:budgets::{ACCOUNT}:budget/b/action/00000000-0000-0000-0000-000000000000"
+        ))
+        .send()
+        .await;
+    assert_eq!(code(unknown), "NotFoundException");
+}
+
+#[tokio::test]
+async fn failures_are_reached_through_the_local_control_and_retried() {
+    let server = server().await;
+    let c = client(&server);
+    let id = action(&c, "b", ApprovalModel::Manual).await;
+    for (failure, after_retry) in [
+        ("EXECUTION_FAILURE", ActionStatus::ExecutionSuccess),
+        ("REVERSE_FAILURE", ActionStatus::ReverseSuccess),
+        ("RESET_FAILURE", ActionStatus::Standby),
+    ] {
+        move_to(&server, "b", &id, failure, None);
+        assert_eq!(status(&c, "b", &id).await.as_str(), failure);
+        assert_eq!(
+            execute(&c, "b", &id, ExecutionType::RetryBudgetAction).await,
+            "no error",
+            "{failure}"
+        );
+        assert_eq!(status(&c, "b", &id).await, after_retry, "{failure}");
+    }
+    // Through its in-progress step, locked until it settles.
+    move_to(&server, "b", &id, "PENDING", None);
+    move_to(&server, "b", &id, "EXECUTION_SUCCESS", Some(60_000));
+    assert_eq!(
+        status(&c, "b", &id).await,
+        ActionStatus::ExecutionInProgress
+    );
+    assert_eq!(
+        execute(&c, "b", &id, ExecutionType::ReverseBudgetAction).await,
+        "ResourceLockedException"
+    );
+}
+
+/// The lifecycle, pair by pair: which execution types each status takes.
+#[tokio::test]
+async fn every_status_takes_exactly_the_executions_its_lifecycle_allows() {
+    let server = server().await;
+    let c = client(&server);
+    let id = action(&c, "b", ApprovalModel::Manual).await;
+    let allowed = [
+        ("PENDING", "APPROVE_BUDGET_ACTION"),
+        ("EXECUTION_FAILURE", "RETRY_BUDGET_ACTION"),
+        ("REVERSE_FAILURE", "RETRY_BUDGET_ACTION"),
+        ("RESET_FAILURE", "RETRY_BUDGET_ACTION"),
+        ("EXECUTION_SUCCESS", "REVERSE_BUDGET_ACTION"),
+        ("REVERSE_SUCCESS", "RESET_BUDGET_ACTION"),
+    ];
+    for from in [
+        "STANDBY",
+        "PENDING",
+        "EXECUTION_SUCCESS",
+        "EXECUTION_FAILURE",
+        "REVERSE_SUCCESS",
+        "REVERSE_FAILURE",
+        "RESET_FAILURE",
+    ] {
+        for execution in ExecutionType::values() {
+            move_to(&server, "b", &id, from, None);
+            let got = execute(&c, "b", &id, ExecutionType::from(*execution)).await;
+            let want = if allowed.contains(&(from, execution)) {
+                "no error"
+            } else {
+                "InvalidParameterException"
+            };
+            assert_eq!(got, want, "{execution} from {from}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn deleting_an_action_ends_its_history_with_delete_action() {
+    let server = server().await;
+    let c = client(&server);
+    let id = action(&c, "b", ApprovalModel::Manual).await;
+    c.delete_budget_action()
+        .account_id(ACCOUNT)
+        .budget_name("b")
+        .action_id(&id)
+        .send()
+        .await
+        .unwrap();
+    let history = c
+        .describe_budget_action_histories()
+        .account_id(ACCOUNT)
+        .budget_name("b")
+        .action_id(&id)
+        .send()
+        .await
+        .unwrap();
+    let events: Vec<&str> = history
+        .action_histories()
+        .iter()
+        .map(|h| h.event_type().as_str())
+        .collect();
+    assert_eq!(events, ["CREATE_ACTION", "DELETE_ACTION"]);
+}
+
+#[tokio::test]
+async fn an_execution_role_outside_the_models_pattern_is_refused() {
+    let server = server().await;
+    let c = client(&server);
+    let id = action(&c, "b", ApprovalModel::Manual).await;
+    let update = c
+        .update_budget_action()
+        .account_id(ACCOUNT)
+        .budget_name("b")
+        .action_id(&id)
+        .execution_role_arn("arn:aws:iam::aws:role/not-an-account-role")
+        .send()
+        .await;
+    assert_eq!(code(update), "InvalidParameterException");
+}

@@ -695,3 +695,60 @@ async fn planned_limits_must_start_at_the_current_period() {
     );
     assert!(msg.contains("before the current period"), "{msg}");
 }
+
+/// AWS's own wording for these refusals, as moto's Budgets tests record it.
+#[tokio::test]
+async fn refusals_use_aws_wording() {
+    let server = server().await;
+    let c = client(&server);
+    let deleted = c
+        .delete_budget()
+        .account_id(ACCOUNT)
+        .budget_name("none")
+        .send()
+        .await;
+    assert_eq!(
+        message(deleted),
+        "Unable to delete budget: none - the budget doesn't exist. Try creating it first. "
+    );
+    let created = c
+        .create_notification()
+        .account_id(ACCOUNT)
+        .budget_name("none")
+        .notification(notification(80.0))
+        .subscribers(email("finops@example.com"))
+        .send()
+        .await;
+    assert_eq!(
+        message(created),
+        "Unable to create notification - the budget doesn't exist."
+    );
+    let removed = c
+        .delete_notification()
+        .account_id(ACCOUNT)
+        .budget_name("none")
+        .notification(notification(80.0))
+        .send()
+        .await;
+    assert_eq!(
+        message(removed),
+        "Unable to delete notification - the budget doesn't exist."
+    );
+    let no_limit = c
+        .create_budget()
+        .account_id(ACCOUNT)
+        .budget(
+            aws_sdk_budgets::types::Budget::builder()
+                .budget_name("b")
+                .budget_type(aws_sdk_budgets::types::BudgetType::Cost)
+                .time_unit(aws_sdk_budgets::types::TimeUnit::Monthly)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await;
+    assert_eq!(
+        message(no_limit),
+        "Unable to create/update budget - please provide one of the followings: Budget Limit/ Planned Budget Limit/ Auto Adjust Data"
+    );
+}

@@ -119,6 +119,12 @@ impl<'a> Decoder<'a> {
             .map(|n| self.notifications(n, limit_unit.as_deref()))
             .unwrap_or_default();
         let tags = f.get("tags").map(|n| self.tags(n));
+        let actions = f
+            .get("actions")
+            .map(|n| self.actions(n, limit_unit.as_deref()));
+        if let (Some(actions), Some(account), Some(n)) = (&actions, &account, f.get("actions")) {
+            self.action_roles_in(actions, account, n);
+        }
 
         let name_node = name_node?;
         if self.errors > errors_before {
@@ -144,6 +150,7 @@ impl<'a> Decoder<'a> {
                 billing_view_arn,
                 notifications,
                 tags,
+                actions,
             },
             origin: Origin {
                 file: self.file.path.display().to_string(),
@@ -152,6 +159,44 @@ impl<'a> Decoder<'a> {
             },
             name_span: self.span(name_node.pos),
         })
+    }
+
+    /// AWS runs an action as its execution role, which must be in the
+    /// budget's account ("Roles and actions must be in the same account").
+    fn action_roles_in(&mut self, actions: &[BudgetAction], account: &AccountId, node: &Node) {
+        let Value::Seq(items) = &node.value else {
+            return;
+        };
+        for a in actions {
+            let role_account = a.execution_role.split(':').nth(4).unwrap_or_default();
+            if role_account == account.as_str() {
+                continue;
+            }
+            // Point at the action's `execution_role`.
+            fn entry<'n>(i: &'n Node, key: &str) -> Option<&'n Node> {
+                match &i.value {
+                    Value::Map(entries) => entries
+                        .iter()
+                        .find(|(k, _)| k.scalar_text() == Some(key))
+                        .map(|(_, v)| v),
+                    _ => None,
+                }
+            }
+            let pos = items
+                .iter()
+                .find(|i| entry(i, "name").and_then(|n| n.scalar_text()) == Some(a.name.as_str()))
+                .and_then(|i| entry(i, "execution_role"))
+                .map_or(node.pos, |v| v.pos);
+            self.error_help(
+                Code::RoleArn,
+                pos,
+                format!(
+                    "the execution role of action `{}` is in account {role_account}, and the budget in {account}",
+                    a.name
+                ),
+                "AWS runs an action as a role of the budget's own account: use a role of that account",
+            );
+        }
     }
 
     /// AWS takes FilterExpression + Metrics or CostFilters + CostTypes, never

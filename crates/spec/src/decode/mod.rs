@@ -8,7 +8,7 @@
 //! typed readers of scalars, and the file's top level (`version`,
 //! `defaults`, the budgets in parallel slices); each part of a budget is
 //! decoded in its own module: `budget`, `limit`, `expression`,
-//! `notification`, and `accounts` for the `accounts:` section.
+//! `notification`, `action`, and `accounts` for the `accounts:` section.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
@@ -21,16 +21,17 @@ use rust_decimal::Decimal;
 use crate::amount::{AmountError, parse_amount};
 use crate::diagnostic::{Code, Diagnostic, Pos, SourceFile, Span, did_you_mean};
 use crate::model::{
-    AccountId, AccountSettings, AutoAdjust, Budget, BudgetLimit, BudgetType, ComparisonOperator,
-    CostTypes, Dimension, DimensionValues, Expression, KeyValues, MatchOption, Metric,
-    Notification, NotificationKey, NotificationType, Origin, Spend, Subscriber, ThresholdType,
-    TimeUnit,
+    AccountId, AccountSettings, ActionDefinition, ApprovalModel, AutoAdjust, Budget, BudgetAction,
+    BudgetLimit, BudgetType, ComparisonOperator, CostTypes, Dimension, DimensionValues, Expression,
+    InstanceService, KeyValues, MatchOption, Metric, Notification, NotificationKey,
+    NotificationType, Origin, Spend, Subscriber, ThresholdType, TimeUnit,
 };
 use crate::planned::PlannedSchedule;
 use crate::rules::{self, Problem};
 use crate::yaml::{Node, Value};
 
 mod accounts;
+mod action;
 mod budget;
 mod expression;
 mod limit;
@@ -61,6 +62,7 @@ pub(crate) const BUDGET_KEYS: &[&str] = &[
     "billing_view_arn",
     "notifications",
     "tags",
+    "actions",
 ];
 const LIMIT_KEYS: &[&str] = &["amount", "unit"];
 /// The keys that make `planned:` a schedule rather than a map of periods.
@@ -75,6 +77,23 @@ const STRUCTURED_NOTIFICATION_KEYS: &[&str] = &[
     "subscribers",
 ];
 const SUBSCRIBER_KEYS: &[&str] = &["email", "sns"];
+pub(crate) const ACTION_KEYS: &[&str] = &[
+    "name",
+    "when",
+    "to",
+    "type",
+    "threshold",
+    "threshold_type",
+    "subscribers",
+    "apply_iam_policy",
+    "apply_scp",
+    "stop_instances",
+    "approval",
+    "execution_role",
+];
+pub(crate) const IAM_DEFINITION_KEYS: &[&str] = &["policy", "users", "groups", "roles"];
+pub(crate) const SCP_DEFINITION_KEYS: &[&str] = &["policy", "targets"];
+pub(crate) const SSM_DEFINITION_KEYS: &[&str] = &["service", "region", "instances"];
 const EXPRESSION_KEYS: &[&str] = &["and", "or", "not", "dimensions", "tags", "cost_categories"];
 const DIMENSION_KEYS: &[&str] = &["key", "values", "match_options"];
 

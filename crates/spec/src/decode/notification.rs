@@ -73,7 +73,7 @@ impl<'a> Decoder<'a> {
             let on = self.require(&f, "on", "a notification");
             let to = self.require(&f, "to", "a notification");
             let key = on.and_then(|n| self.compact_on(n, unit));
-            let subscribers = to.and_then(|n| self.subscribers(n));
+            let subscribers = to.and_then(|n| self.subscribers(n, "a notification"));
             Some(Notification {
                 key: key?,
                 subscribers: subscribers?,
@@ -122,7 +122,7 @@ impl<'a> Decoder<'a> {
                     }
                 }
             });
-            let subscribers = s.and_then(|n| self.subscribers(n));
+            let subscribers = s.and_then(|n| self.subscribers(n, "a notification"));
             Some(Notification {
                 key: NotificationKey {
                     notification_type: notification_type?,
@@ -235,7 +235,7 @@ impl<'a> Decoder<'a> {
         })
     }
 
-    pub(super) fn subscribers(&mut self, node: &Node) -> Option<Vec<Subscriber>> {
+    pub(super) fn subscribers(&mut self, node: &Node, what: &str) -> Option<Vec<Subscriber>> {
         let items: Vec<&Node> = match &node.value {
             Value::Seq(items) => items.iter().collect(),
             Value::String(_) | Value::Map(_) => vec![node],
@@ -293,14 +293,14 @@ impl<'a> Decoder<'a> {
             .count();
         let emails = out.len() - sns;
         let problem = if out.is_empty() {
-            Some("a notification needs at least one subscriber".to_owned())
+            Some(format!("{what} needs at least one subscriber"))
         } else if sns > rules::MAX_SNS_SUBSCRIBERS {
             Some(format!(
-                "a notification may have one SNS topic, and this one has {sns}"
+                "{what} may have one SNS topic, and this one has {sns}"
             ))
         } else if emails > rules::MAX_EMAIL_SUBSCRIBERS {
             Some(format!(
-                "a notification may have at most 10 email subscribers, and this one has {emails}"
+                "{what} may have at most 10 email subscribers, and this one has {emails}"
             ))
         } else {
             None

@@ -103,6 +103,26 @@ fn the_decoder_and_the_schema_accept_the_same_keys() {
         ),
         ("an expression", sorted(EXPRESSION_KEYS), expression),
         (
+            "a budget action",
+            sorted(ACTION_KEYS),
+            schema_keys(&schema, "ActionDoc", None),
+        ),
+        (
+            "apply_iam_policy",
+            sorted(IAM_DEFINITION_KEYS),
+            schema_keys(&schema, "IamPolicyDoc", None),
+        ),
+        (
+            "apply_scp",
+            sorted(SCP_DEFINITION_KEYS),
+            schema_keys(&schema, "ScpDoc", None),
+        ),
+        (
+            "stop_instances",
+            sorted(SSM_DEFINITION_KEYS),
+            schema_keys(&schema, "StopInstancesDoc", None),
+        ),
+        (
             "dimensions",
             sorted(DIMENSION_KEYS),
             schema_keys(&schema, "DimensionsDoc", None),

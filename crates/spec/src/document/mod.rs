@@ -16,9 +16,9 @@ use serde::Serialize;
 use crate::amount::to_aws_string;
 use crate::decode::format_period;
 use crate::model::{
-    AutoAdjust, BudgetLimit, BudgetType, ComparisonOperator, Config, CostTypes, Dimension,
-    Expression, KeyValues, MatchOption, Metric, Notification, NotificationType, Subscriber,
-    ThresholdType, TimeUnit,
+    ApprovalModel, AutoAdjust, BudgetLimit, BudgetType, ComparisonOperator, Config, CostTypes,
+    Dimension, Expression, InstanceService, KeyValues, MatchOption, Metric, Notification,
+    NotificationType, Subscriber, ThresholdType, TimeUnit,
 };
 
 mod write;
@@ -130,6 +130,100 @@ pub struct BudgetDoc {
     )]
     #[schemars(with = "Option<BTreeMap<String, TagValue>>")]
     pub tags: Option<BTreeMap<String, String>>,
+    /// Left out: the budget's actions are not managed. A list (even `[]`):
+    /// every action the budget has; one left out is deleted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 10))]
+    pub actions: Option<Vec<ActionDoc>>,
+}
+
+/// A budget action: when it triggers, exactly one of `apply_iam_policy`,
+/// `apply_scp` and `stop_instances`, who approves it, the role it runs as
+/// and who hears of it. The trigger is compact (`when`, `to`) or structured
+/// (`type`, `threshold`, `threshold_type`, `subscribers`), never both.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionDoc {
+    /// The action's handle in files, plans and `budgetctl action`: 1 to 256
+    /// characters, no `/`; stored as the tag `budgetctl:action`.
+    pub name: String,
+    /// `actual|forecasted > N%|N UNIT`, e.g. `actual > 100%`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "inline")]
+    #[schemars(with = "Option<OneOrMany<SubscriberDoc>>")]
+    pub to: Option<Vec<SubscriberDoc>>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub notification_type: Option<NotificationType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<AmountDoc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold_type: Option<ThresholdType>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "inline")]
+    #[schemars(with = "Option<OneOrMany<SubscriberDoc>>")]
+    pub subscribers: Option<Vec<SubscriberDoc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apply_iam_policy: Option<IamPolicyDoc>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "inline_map")]
+    pub apply_scp: Option<ScpDoc>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "inline_map")]
+    pub stop_instances: Option<StopInstancesDoc>,
+    /// Default: manual (the action waits in PENDING for `budgetctl action approve`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approval: Option<ApprovalModel>,
+    /// The IAM role AWS Budgets assumes to run the action, in the budget's account.
+    pub execution_role: String,
+}
+
+/// Attach an IAM policy to users, groups and roles (at least one, 1 to 100 of each).
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IamPolicyDoc {
+    /// arn:aws:iam::ACCOUNT|aws:policy/NAME.
+    pub policy: String,
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        default,
+        serialize_with = "inline"
+    )]
+    #[schemars(with = "OneOrMany<String>")]
+    pub users: Vec<String>,
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        default,
+        serialize_with = "inline"
+    )]
+    #[schemars(with = "OneOrMany<String>")]
+    pub groups: Vec<String>,
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        default,
+        serialize_with = "inline"
+    )]
+    #[schemars(with = "OneOrMany<String>")]
+    pub roles: Vec<String>,
+}
+
+/// Attach a service control policy to OUs or accounts (1 to 100).
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScpDoc {
+    /// p-… as Organizations shows it.
+    pub policy: String,
+    /// ou-… ids or 12-digit account ids.
+    #[schemars(with = "OneOrMany<String>")]
+    pub targets: Vec<String>,
+}
+
+/// Stop EC2 or RDS instances in one region (1 to 100).
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StopInstancesDoc {
+    pub service: InstanceService,
+    /// e.g. eu-west-1.
+    pub region: String,
+    #[schemars(with = "OneOrMany<String>")]
+    pub instances: Vec<String>,
 }
 
 /// Write a list or mapping on one line (`[a, b]`, `{k: v}`), as people do

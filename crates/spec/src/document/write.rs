@@ -2,7 +2,7 @@
 //! short lists and mappings inline.
 
 use super::*;
-use crate::model::{AccountId, Budget};
+use crate::model::{AccountId, ActionDefinition, Budget, BudgetAction, NotificationKey};
 
 /// Write a configuration as a budget file that reads back to the same model.
 ///
@@ -188,6 +188,90 @@ pub(super) fn budget_doc(
             .map(|n| notification_doc(n, notification_unit))
             .collect(),
         tags: b.tags.clone(),
+        actions: b.actions.as_ref().map(|actions| {
+            actions
+                .iter()
+                .map(|a| action_doc(a, notification_unit))
+                .collect()
+        }),
+    }
+}
+
+pub(super) fn action_doc(a: &BudgetAction, unit: Option<&str>) -> ActionDoc {
+    // The trigger in the compact form wherever a notification would be.
+    let as_notification = Notification {
+        key: NotificationKey {
+            notification_type: a.notification_type,
+            comparison: ComparisonOperator::GreaterThan,
+            threshold: a.threshold,
+            threshold_type: a.threshold_type,
+        },
+        subscribers: a.subscribers.clone(),
+    };
+    let (when, to, notification_type, threshold, threshold_type, subscribers) =
+        match notification_doc(&as_notification, unit) {
+            NotificationDoc::Compact { on, to } => (Some(on), Some(to), None, None, None, None),
+            NotificationDoc::Structured {
+                notification_type,
+                threshold,
+                threshold_type,
+                subscribers,
+                ..
+            } => (
+                None,
+                None,
+                Some(notification_type),
+                Some(threshold),
+                threshold_type,
+                Some(subscribers),
+            ),
+        };
+    let (mut iam, mut scp, mut ssm) = (None, None, None);
+    match &a.definition {
+        ActionDefinition::IamPolicy {
+            policy,
+            users,
+            groups,
+            roles,
+        } => {
+            iam = Some(IamPolicyDoc {
+                policy: policy.clone(),
+                users: users.clone(),
+                groups: groups.clone(),
+                roles: roles.clone(),
+            })
+        }
+        ActionDefinition::Scp { policy, targets } => {
+            scp = Some(ScpDoc {
+                policy: policy.clone(),
+                targets: targets.clone(),
+            })
+        }
+        ActionDefinition::StopInstances {
+            service,
+            region,
+            instances,
+        } => {
+            ssm = Some(StopInstancesDoc {
+                service: *service,
+                region: region.clone(),
+                instances: instances.clone(),
+            })
+        }
+    }
+    ActionDoc {
+        name: a.name.clone(),
+        when,
+        to,
+        notification_type,
+        threshold,
+        threshold_type,
+        subscribers,
+        apply_iam_policy: iam,
+        apply_scp: scp,
+        stop_instances: ssm,
+        approval: (a.approval != ApprovalModel::Manual).then_some(a.approval),
+        execution_role: a.execution_role.clone(),
     }
 }
 

@@ -75,6 +75,10 @@ pub struct Budget {
     /// `None` when the file does not manage this budget's tags; `Some(empty)`
     /// when it declares that the budget has none.
     pub tags: Option<BTreeMap<String, String>>,
+    /// `None` when the file does not manage this budget's actions (no
+    /// `actions:` key: live ones are left alone); `Some` when it lists every
+    /// action the budget has, so that one left out is deleted.
+    pub actions: Option<Vec<BudgetAction>>,
 }
 
 impl Budget {

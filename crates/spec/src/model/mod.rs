@@ -148,6 +148,10 @@ macro_rules! aws_enum {
     };
 }
 
+// After the macro: actions declare their enums with it.
+mod action;
+pub use action::*;
+
 aws_enum! {
     /// What a budget tracks.
     pub enum BudgetType {

@@ -102,7 +102,11 @@ fn no_error_speaks_in_parser_internals() {
                 "Option<",
                 "deserialize",
                 "Documents {",
-                "policy",
+                // The parser's settings (`DuplicateKeyPolicy`, "float
+                // policy"); an IAM or SCP policy is the user's own word.
+                "Policy",
+                "key policy",
+                "float policy",
                 "breached",
             ] {
                 assert!(

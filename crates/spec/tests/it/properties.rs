@@ -4,10 +4,11 @@
 use std::collections::BTreeMap;
 
 use budgetctl_spec::{
-    AccountId, AccountSettings, AutoAdjust, Budget, BudgetLimit, BudgetType, ComparisonOperator,
-    Config, CostTypes, DesiredBudget, Dimension, DimensionValues, Expression, KeyValues,
-    MatchOption, Metric, Notification, NotificationKey, NotificationType, Origin, Spend,
-    Subscriber, ThresholdType, TimeUnit, load_str, to_yaml,
+    AccountId, AccountSettings, ActionDefinition, ApprovalModel, AutoAdjust, Budget, BudgetAction,
+    BudgetLimit, BudgetType, ComparisonOperator, Config, CostTypes, DesiredBudget, Dimension,
+    DimensionValues, Expression, InstanceService, KeyValues, MatchOption, Metric, Notification,
+    NotificationKey, NotificationType, Origin, Spend, Subscriber, ThresholdType, TimeUnit,
+    load_str, to_yaml,
 };
 use chrono::{Months, NaiveDate};
 use proptest::prelude::*;
@@ -80,6 +81,98 @@ fn notification() -> impl Strategy<Value = Notification> {
             },
             subscribers,
         })
+}
+
+fn definition() -> impl Strategy<Value = ActionDefinition> {
+    let names = |re: &'static str| prop::collection::btree_set(text(re), 0..3);
+    prop_oneof![
+        (
+            text("arn:aws:iam::(aws|111122223333):policy/[A-Za-z0-9+=,.@_-]{1,20}"),
+            names("[a-z][a-z0-9_-]{0,10}"),
+            names("/team/[a-z]{1,8}"),
+            names("[a-z]{1,8}").prop_map(|mut s| {
+                s.insert("developer".into());
+                s
+            }),
+        )
+            .prop_map(
+                |(policy, users, groups, roles)| ActionDefinition::IamPolicy {
+                    policy,
+                    users: users.into_iter().collect(),
+                    groups: groups.into_iter().collect(),
+                    roles: roles.into_iter().collect(),
+                }
+            ),
+        (
+            text("p-[a-zA-Z0-9_]{8,20}"),
+            prop::collection::btree_set(text("ou-[a-z0-9]{4}-[a-z0-9]{8}|[0-9]{12}"), 1..3),
+        )
+            .prop_map(|(policy, targets)| ActionDefinition::Scp {
+                policy,
+                targets: targets.into_iter().collect(),
+            }),
+        (
+            select(InstanceService::ALL.to_vec()),
+            select(vec!["eu-west-1", "us-east-1", "us-gov-west-1"]),
+            prop::collection::btree_set(text("[a-f0-9]{17}"), 1..3),
+        )
+            .prop_map(|(service, region, ids)| ActionDefinition::StopInstances {
+                service,
+                region: region.to_owned(),
+                instances: ids
+                    .into_iter()
+                    .map(|id| match service {
+                        InstanceService::Ec2 => format!("i-{id}"),
+                        InstanceService::Rds => format!("db-{id}"),
+                    })
+                    .collect(),
+            }),
+    ]
+}
+
+fn action() -> impl Strategy<Value = BudgetAction> {
+    (
+        text("[a-z][a-z0-9 _.-]{0,30}"),
+        select(NotificationType::ALL.to_vec()),
+        select(ThresholdType::ALL.to_vec()),
+        amount(1_000_000_000, 2),
+        definition(),
+        select(ApprovalModel::ALL.to_vec()),
+        subscribers(),
+    )
+        .prop_map(
+            |(
+                name,
+                notification_type,
+                threshold_type,
+                threshold,
+                definition,
+                approval,
+                subscribers,
+            )| {
+                BudgetAction {
+                    name,
+                    notification_type,
+                    threshold,
+                    threshold_type,
+                    definition,
+                    approval,
+                    // Set to a role of the budget's account by `config`.
+                    execution_role: String::new(),
+                    subscribers,
+                }
+            },
+        )
+}
+
+fn actions() -> impl Strategy<Value = Option<Vec<BudgetAction>>> {
+    prop::option::of(prop::collection::vec(action(), 0..3).prop_map(|actions| {
+        let mut seen = std::collections::HashSet::new();
+        actions
+            .into_iter()
+            .filter(|a| seen.insert(a.name.clone()))
+            .collect()
+    }))
 }
 
 fn notifications() -> impl Strategy<Value = Vec<Notification>> {
@@ -252,13 +345,14 @@ fn budget() -> impl Strategy<Value = Budget> {
                     prop::option::of(text("[a-z0-9]{1,12}")),
                     notifications(),
                     tags,
+                    actions(),
                 ),
             )
         })
         .prop_map(
             |(
                 (name, budget_type, time_unit, limit, (start, end)),
-                (ct, cost_filters, filter_expression, metric, view, notifications, tags),
+                (ct, cost_filters, filter_expression, metric, view, notifications, tags, actions),
             )| Budget {
                 name,
                 budget_type,
@@ -287,6 +381,7 @@ fn budget() -> impl Strategy<Value = Budget> {
                     .map(|v| format!("arn:aws:billing::111122223333:billingview/{v}")),
                 notifications,
                 tags,
+                actions,
             },
         )
 }
@@ -315,6 +410,12 @@ fn config() -> impl Strategy<Value = Config> {
             let budgets = budgets
                 .into_iter()
                 .filter(|(a, b)| seen.insert((a.clone(), b.name.clone())))
+                .map(|(account, mut budget)| {
+                    for a in budget.actions.iter_mut().flatten() {
+                        a.execution_role = format!("arn:aws:iam::{account}:role/budgetctl-actions");
+                    }
+                    (account, budget)
+                })
                 .map(|(account, budget)| DesiredBudget {
                     account,
                     budget,
@@ -411,6 +512,7 @@ fn a_space_named_budget_with_default_cost_types_round_trips_undeclared() {
         billing_view_arn: None,
         notifications: vec![],
         tags: Some(BTreeMap::new()),
+        actions: None,
     };
     let config = Config {
         accounts: BTreeMap::new(),
@@ -459,6 +561,7 @@ fn a_hand_written_model_round_trips_with_defaults_factored_out() {
             subscribers: vec![Subscriber::Email("finops@example.com".into())],
         }],
         tags: None,
+        actions: None,
     };
     let config = Config {
         accounts: BTreeMap::new(),

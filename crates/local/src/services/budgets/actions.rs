@@ -9,6 +9,7 @@ impl Service {
         let name = s(&input["BudgetName"]).to_owned();
         check_action_subscribers(&input["Subscribers"])?;
         check_definition(s(&input["ActionType"]), &input["Definition"])?;
+        let tags = super::tags::tag_map(&input["ResourceTags"])?;
         let id = new_action_id();
         let action = json!({
             "ActionId": id,
@@ -34,6 +35,7 @@ impl Service {
         b.actions.push(StoredAction {
             action,
             history,
+            tags,
             settles: None,
         });
         Ok(json!({ "AccountId": account, "BudgetName": name, "ActionId": id }))
@@ -91,11 +93,16 @@ impl Service {
             .iter()
             .position(|a| a.action["ActionId"] == id)
             .unwrap_or(0);
-        let removed = b.actions.remove(at);
+        let mut removed = b.actions.remove(at);
+        let entry = history_entry(&removed.action, "DELETE_ACTION", "Action deleted");
+        removed.history.push(entry);
+        removed.settles = None;
+        let action = removed.action.clone();
+        b.deleted_actions.push(removed);
         Ok(json!({
             "AccountId": input["AccountId"],
             "BudgetName": input["BudgetName"],
-            "Action": removed.action,
+            "Action": action,
         }))
     }
 
@@ -137,7 +144,17 @@ impl Service {
     pub(super) fn describe_action_histories(&self, input: &Value) -> Result<Value> {
         let store = self.lock();
         let b = find_budget(&store, input)?;
-        let a = action_in(b, s(&input["ActionId"]))?;
+        let id = s(&input["ActionId"]);
+        // A deleted action's history stays readable, ending in DELETE_ACTION.
+        let a = match action_in(b, id) {
+            Ok(a) => a,
+            Err(e) => b
+                .deleted_actions
+                .iter()
+                .rev()
+                .find(|a| a.action["ActionId"] == id)
+                .ok_or(e)?,
+        };
         let (from, to) = time_window(&input["TimePeriod"]);
         let entries: Vec<&Value> = a
             .history
@@ -161,28 +178,12 @@ impl Service {
         refuse_if_in_progress(&a.action)?;
         // budgetctl-local carries out actions at once: each legal step goes
         // through its in-progress state to its outcome in one call.
-        let steps: &[&str] = match (execution.as_str(), status.as_str()) {
-            ("APPROVE_BUDGET_ACTION", "PENDING") => &["EXECUTION_IN_PROGRESS", "EXECUTION_SUCCESS"],
-            ("RETRY_BUDGET_ACTION", "EXECUTION_FAILURE") => {
-                &["EXECUTION_IN_PROGRESS", "EXECUTION_SUCCESS"]
-            }
-            ("RETRY_BUDGET_ACTION", "REVERSE_FAILURE") => {
-                &["REVERSE_IN_PROGRESS", "REVERSE_SUCCESS"]
-            }
-            ("RETRY_BUDGET_ACTION", "RESET_FAILURE") => &["RESET_IN_PROGRESS", "STANDBY"],
-            ("REVERSE_BUDGET_ACTION", "EXECUTION_SUCCESS") => {
-                &["REVERSE_IN_PROGRESS", "REVERSE_SUCCESS"]
-            }
-            (
-                "RESET_BUDGET_ACTION",
-                "PENDING" | "EXECUTION_SUCCESS" | "EXECUTION_FAILURE" | "REVERSE_SUCCESS"
-                | "REVERSE_FAILURE",
-            ) => &["RESET_IN_PROGRESS", "STANDBY"],
-            _ => {
-                return Err(ApiError::invalid(format!(
-                    "{execution} is not possible for an action in status {status}"
-                )));
-            }
+        let Some(steps) = execution_steps(&execution, &status) else {
+            return Err(ApiError::invalid(format!(
+                "Budget action {} can't be executed with {execution} while its status is {status}: {}",
+                s(&input["ActionId"]),
+                allowed_from(&execution)
+            )));
         };
         let delay_ms = self.faults().action_ms;
         let (now_steps, later) = match steps.split_last() {
@@ -223,6 +224,135 @@ impl Service {
                 a.history.push(entry);
             }
         }
+    }
+}
+
+/// ExecuteBudgetAction's lifecycle: each execution type, the statuses it
+/// may start from, and the steps it goes through (its `*_IN_PROGRESS`
+/// status, then its outcome). Approve a PENDING action; retry a failed
+/// execution, reversal or reset; reverse an executed action; reset a
+/// reversed one to STANDBY. budgetctl's `ExecutionType::allowed_from`
+/// keeps the same table, and a test holds the two together.
+const LIFECYCLE: &[(&str, &str, &[&str])] = &[
+    (
+        "APPROVE_BUDGET_ACTION",
+        "PENDING",
+        &["EXECUTION_IN_PROGRESS", "EXECUTION_SUCCESS"],
+    ),
+    (
+        "RETRY_BUDGET_ACTION",
+        "EXECUTION_FAILURE",
+        &["EXECUTION_IN_PROGRESS", "EXECUTION_SUCCESS"],
+    ),
+    (
+        "RETRY_BUDGET_ACTION",
+        "REVERSE_FAILURE",
+        &["REVERSE_IN_PROGRESS", "REVERSE_SUCCESS"],
+    ),
+    (
+        "RETRY_BUDGET_ACTION",
+        "RESET_FAILURE",
+        &["RESET_IN_PROGRESS", "STANDBY"],
+    ),
+    (
+        "REVERSE_BUDGET_ACTION",
+        "EXECUTION_SUCCESS",
+        &["REVERSE_IN_PROGRESS", "REVERSE_SUCCESS"],
+    ),
+    (
+        "RESET_BUDGET_ACTION",
+        "REVERSE_SUCCESS",
+        &["RESET_IN_PROGRESS", "STANDBY"],
+    ),
+];
+
+fn execution_steps(execution: &str, status: &str) -> Option<&'static [&'static str]> {
+    LIFECYCLE
+        .iter()
+        .find(|(e, from, _)| *e == execution && *from == status)
+        .map(|(_, _, steps)| *steps)
+}
+
+fn allowed_from(execution: &str) -> String {
+    let from: Vec<&str> = LIFECYCLE
+        .iter()
+        .filter(|(e, _, _)| *e == execution)
+        .map(|(_, from, _)| *from)
+        .collect();
+    format!("{execution} is possible only from {}", from.join(" or "))
+}
+
+/// The in-progress status on the way to `status`.
+fn in_progress_towards(status: &str) -> &'static str {
+    match status {
+        s if s.starts_with("EXECUTION_") => "EXECUTION_IN_PROGRESS",
+        s if s.starts_with("REVERSE_") => "REVERSE_IN_PROGRESS",
+        _ => "RESET_IN_PROGRESS",
+    }
+}
+
+impl Service {
+    /// `POST /_local/actions`: move an action to a status as AWS would get
+    /// there; the action as it now is.
+    pub fn set_action_status(&self, request: &crate::ActionStatusRequest) -> Result<Value> {
+        const STATUSES: &[&str] = &[
+            "STANDBY",
+            "PENDING",
+            "EXECUTION_SUCCESS",
+            "EXECUTION_FAILURE",
+            "REVERSE_SUCCESS",
+            "REVERSE_FAILURE",
+            "RESET_FAILURE",
+        ];
+        let target = request.status.as_str();
+        if !STATUSES.contains(&target) {
+            return Err(ApiError::invalid(format!(
+                "`{target}` is not a status to move an action to: use one of {} (an *_IN_PROGRESS status is reached with ThroughMs)",
+                STATUSES.join(", ")
+            )));
+        }
+        let mut store = self.lock();
+        let b = store
+            .accounts
+            .get_mut(&request.account_id)
+            .and_then(|a| a.budgets.get_mut(&request.budget_name))
+            .ok_or_else(|| budget_not_found(&request.budget_name))?;
+        let a = b
+            .actions
+            .iter_mut()
+            .find(|a| {
+                a.action["ActionId"] == request.action.as_str()
+                    || a.tags.get("budgetctl:action") == Some(&request.action)
+            })
+            .ok_or_else(|| {
+                ApiError::not_found(format!("Action {} doesn't exist.", request.action))
+            })?;
+        match request.through_ms {
+            Some(ms) => {
+                a.action["Status"] = json!(in_progress_towards(target));
+                let entry = history_entry(&a.action, "SYSTEM", "Moved by /_local/actions");
+                a.history.push(entry);
+                a.settles = Some(Settle {
+                    at: render::now() + ms as f64 / 1000.0,
+                    status: target.to_owned(),
+                    message: format!("Moved by /_local/actions: {target}"),
+                });
+            }
+            None => {
+                a.action["Status"] = json!(target);
+                a.settles = None;
+                let entry = history_entry(&a.action, "SYSTEM", "Moved by /_local/actions");
+                a.history.push(entry);
+            }
+        }
+        let action = a.action.clone();
+        drop(store);
+        self.mark(Some((
+            request.account_id.clone(),
+            request.budget_name.clone(),
+        )));
+        self.touch();
+        Ok(action)
     }
 }
 

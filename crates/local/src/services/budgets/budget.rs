@@ -54,6 +54,7 @@ impl Service {
                 notifications,
                 tags,
                 actions: Vec::new(),
+                deleted_actions: Vec::new(),
                 spend: SpendSeed::default(),
                 history: Vec::new(),
             },
@@ -116,7 +117,11 @@ impl Service {
             .accounts
             .get_mut(account)
             .and_then(|a| a.budgets.remove(name))
-            .ok_or_else(|| budget_not_found(name))?;
+            .ok_or_else(|| {
+                ApiError::not_found(format!(
+                    "Unable to delete budget: {name} - the budget doesn't exist. Try creating it first. "
+                ))
+            })?;
         Ok(json!({}))
     }
 }

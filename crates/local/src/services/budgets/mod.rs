@@ -112,6 +112,22 @@ pub enum Fault {
     Lost,
 }
 
+/// A budget action moved to a status (`POST /_local/actions`), as if AWS
+/// had got there: PENDING as if its threshold were crossed, a failure
+/// status, or any status reached through its `*_IN_PROGRESS` step, which
+/// lasts `ThroughMs` milliseconds. The action is named by its ActionId or
+/// its `budgetctl:action` tag.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct ActionStatusRequest {
+    pub account_id: String,
+    pub budget_name: String,
+    pub action: String,
+    pub status: String,
+    #[serde(default)]
+    pub through_ms: Option<u64>,
+}
+
 /// Spend to seed for a budget (`POST /_local/spend`).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
@@ -382,7 +398,7 @@ fn account_of(input: &Value, partition: &str) -> String {
     match input["AccountId"].as_str() {
         Some(a) => a.to_owned(),
         None => parse_budget_arn(s(&input["ResourceARN"]), partition)
-            .map(|(a, _)| a)
+            .map(|arn| arn.account)
             .unwrap_or_default(),
     }
 }
@@ -396,7 +412,9 @@ fn touched(input: &Value, partition: &str) -> Option<(String, String)> {
         .or_else(|| input["NewBudget"]["BudgetName"].as_str());
     match (input["AccountId"].as_str(), name) {
         (Some(account), Some(name)) => Some((account.to_owned(), name.to_owned())),
-        _ => parse_budget_arn(s(&input["ResourceARN"]), partition).ok(),
+        _ => parse_budget_arn(s(&input["ResourceARN"]), partition)
+            .ok()
+            .map(|arn| (arn.account, arn.budget)),
     }
 }
 

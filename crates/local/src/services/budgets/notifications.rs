@@ -9,7 +9,9 @@ impl Service {
         let subscribers = input["Subscribers"].as_array().cloned().unwrap_or_default();
         check_subscribers(&subscribers)?;
         let mut store = self.lock();
-        let b = find_budget_mut(&mut store, input)?;
+        let b = find_budget_mut(&mut store, input).map_err(|_| {
+            ApiError::not_found("Unable to create notification - the budget doesn't exist.")
+        })?;
         if b.notifications
             .iter()
             .any(|n| same_notification(&n.notification, &notification))
@@ -53,7 +55,9 @@ impl Service {
     pub(super) fn delete_notification(&self, input: &Value) -> Result<Value> {
         let notification = normalize_notification(&input["Notification"]);
         let mut store = self.lock();
-        let b = find_budget_mut(&mut store, input)?;
+        let b = find_budget_mut(&mut store, input).map_err(|_| {
+            ApiError::not_found("Unable to delete notification - the budget doesn't exist.")
+        })?;
         let index = notification_index(b, &notification)?;
         b.notifications.remove(index);
         Ok(json!({}))

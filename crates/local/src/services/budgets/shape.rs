@@ -66,7 +66,7 @@ pub(super) fn normalize_budget(input: &Value, previous: Option<&Value>) -> Resul
         );
     } else if !has_limit && !has_planned && !has_auto {
         return Err(ApiError::invalid(
-            "A COST or USAGE budget needs a BudgetLimit, PlannedBudgetLimits or AutoAdjustData",
+            "Unable to create/update budget - please provide one of the followings: Budget Limit/ Planned Budget Limit/ Auto Adjust Data",
         ));
     }
     if has_planned && !matches!(time_unit.as_str(), "MONTHLY" | "QUARTERLY") {

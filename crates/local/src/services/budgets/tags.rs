@@ -1,46 +1,76 @@
-//! TagResource, UntagResource, ListTagsForResource, on budget ARNs of the
-//! partition served.
+//! TagResource, UntagResource, ListTagsForResource, on the budget and
+//! budget action ARNs of the partition served
+//! (`arn:aws:budgets::ACCOUNT:budget/NAME`, `…/NAME/action/ID`).
 
 use super::*;
 
 impl Service {
     pub(super) fn tag_resource(&self, input: &Value) -> Result<Value> {
-        let (account, name) = parse_budget_arn(s(&input["ResourceARN"]), &self.partition)?;
+        let arn = parse_budget_arn(s(&input["ResourceARN"]), &self.partition)?;
         let add = tag_map(&input["ResourceTags"])?;
         let mut store = self.lock();
-        let b = budget_by_arn(&mut store, &self.partition, &account, &name)?;
-        let mut after = b.tags.clone();
+        let tags = tags_by_arn(&mut store, &self.partition, &arn)?;
+        let mut after = tags.clone();
         after.extend(add);
         if after.len() > MAX_TAGS {
             return Err(ApiError::new(
                 ErrorKind::ServiceQuotaExceeded,
-                format!("A budget can have at most {MAX_TAGS} tags"),
+                format!("A resource can have at most {MAX_TAGS} tags"),
             ));
         }
-        b.tags = after;
+        *tags = after;
         Ok(json!({}))
     }
 
     pub(super) fn untag_resource(&self, input: &Value) -> Result<Value> {
-        let (account, name) = parse_budget_arn(s(&input["ResourceARN"]), &self.partition)?;
+        let arn = parse_budget_arn(s(&input["ResourceARN"]), &self.partition)?;
         let mut store = self.lock();
-        let b = budget_by_arn(&mut store, &self.partition, &account, &name)?;
+        let tags = tags_by_arn(&mut store, &self.partition, &arn)?;
         for key in input["ResourceTagKeys"].as_array().into_iter().flatten() {
-            b.tags.remove(s(key));
+            tags.remove(s(key));
         }
         Ok(json!({}))
     }
 
     pub(super) fn list_tags(&self, input: &Value) -> Result<Value> {
-        let (account, name) = parse_budget_arn(s(&input["ResourceARN"]), &self.partition)?;
+        let arn = parse_budget_arn(s(&input["ResourceARN"]), &self.partition)?;
         let mut store = self.lock();
-        let b = budget_by_arn(&mut store, &self.partition, &account, &name)?;
-        let tags: Vec<Value> = b
-            .tags
+        let tags = tags_by_arn(&mut store, &self.partition, &arn)?;
+        let tags: Vec<Value> = tags
             .iter()
             .map(|(k, v)| json!({ "Key": k, "Value": v }))
             .collect();
         Ok(json!({ "ResourceTags": tags }))
+    }
+}
+
+/// A budget or budget action ARN, parsed.
+pub(super) struct ResourceArn {
+    pub account: String,
+    pub budget: String,
+    pub action: Option<String>,
+}
+
+/// The tags of the budget or action an ARN names.
+fn tags_by_arn<'s>(
+    store: &'s mut Store,
+    partition: &str,
+    arn: &ResourceArn,
+) -> Result<&'s mut BTreeMap<String, String>> {
+    let b = budget_by_arn(store, partition, &arn.account, &arn.budget)?;
+    match &arn.action {
+        None => Ok(&mut b.tags),
+        Some(id) => b
+            .actions
+            .iter_mut()
+            .find(|a| a.action["ActionId"] == id.as_str())
+            .map(|a| &mut a.tags)
+            .ok_or_else(|| {
+                ApiError::not_found(format!(
+                    "Resource arn:{partition}:budgets::{}:budget/{}/action/{id} doesn't exist.",
+                    arn.account, arn.budget
+                ))
+            }),
     }
 }
 
@@ -61,9 +91,11 @@ pub(super) fn budget_by_arn<'s>(
         })
 }
 
-/// `arn:PARTITION:budgets::ACCOUNT:budget/NAME` → (account, name), for the
+/// `arn:PARTITION:budgets::ACCOUNT:budget/NAME[/action/ID]`, for the
 /// partition served: a budget ARN of another partition names nothing here.
-pub(super) fn parse_budget_arn(arn: &str, serves: &str) -> Result<(String, String)> {
+/// A budget name never holds `/action/` (the BudgetName pattern), so the
+/// first one starts the action's id.
+pub(super) fn parse_budget_arn(arn: &str, serves: &str) -> Result<ResourceArn> {
     let invalid = || {
         ApiError::invalid(format!(
             "{arn} is not a budget ARN (arn:{serves}:budgets::ACCOUNT_ID:budget/NAME)"
@@ -89,7 +121,15 @@ pub(super) fn parse_budget_arn(arn: &str, serves: &str) -> Result<(String, Strin
         return Err(invalid());
     }
     let name = resource.strip_prefix("budget/").ok_or_else(invalid)?;
-    Ok((account.to_owned(), name.to_owned()))
+    let (budget, action) = match name.split_once("/action/") {
+        Some((budget, id)) => (budget, Some(id.to_owned())),
+        None => (name, None),
+    };
+    Ok(ResourceArn {
+        account: account.to_owned(),
+        budget: budget.to_owned(),
+        action,
+    })
 }
 
 pub(super) fn tag_map(tags: &Value) -> Result<BTreeMap<String, String>> {

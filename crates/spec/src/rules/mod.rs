@@ -9,6 +9,10 @@ use rust_decimal::Decimal;
 
 use crate::diagnostic::Code;
 
+mod action;
+
+pub use action::*;
+
 /// A broken rule: its code, what is wrong, and what would be right.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
