@@ -416,7 +416,7 @@ fn a_tampered_saved_plan_is_refused_and_nothing_is_written() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
         text(&out).contains(
-            "older.json is a plan of format version 1, and this budgetctl reads version 2: run plan again"
+            "older.json is a plan of format version 1, and this budgetctl reads version 3: run plan again"
         ),
         "{}",
         text(&out)

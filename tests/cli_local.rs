@@ -324,6 +324,102 @@ fn terraform_applies_plans_clean_updates_and_destroys() {
     assert!(!body.contains("tf-monthly"), "{body}");
 }
 
+/// Terraform's aws_budgets_budget_action, unmodified, against
+/// budgetctl-local: create, plan clean, change the threshold in place,
+/// destroy.
+#[test]
+fn terraform_manages_a_budget_action_create_plan_update_destroy() {
+    let Some(mirror) = terraform_mirror().filter(|_| installed("terraform")) else {
+        eprintln!("skipped: terraform or a hashicorp/aws provider mirror is not on this machine");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(&dir.path().join("local.json"));
+    let rc = dir.path().join("terraformrc");
+    std::fs::write(
+        &rc,
+        format!(
+            "provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n  }}\n}}\n",
+            mirror.display()
+        ),
+    )
+    .unwrap();
+    let work = dir.path().join("tf");
+    std::fs::create_dir_all(&work).unwrap();
+    let template =
+        std::fs::read_to_string(repo_root().join("tests/fixtures/terraform-action/main.tf"))
+            .unwrap();
+    let write = |threshold: &str| {
+        std::fs::write(
+            work.join("main.tf"),
+            template
+                .replace("__ENDPOINT__", &served.url)
+                .replace("__THRESHOLD__", threshold),
+        )
+        .unwrap();
+    };
+    let run = |args: &[&str]| {
+        let out = terraform(&work, &rc, args);
+        (
+            out.status.code(),
+            format!(
+                "{}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    };
+    let apply = ["apply", "-auto-approve", "-input=false", "-no-color"];
+    let plan = ["plan", "-detailed-exitcode", "-input=false", "-no-color"];
+    let action_thresholds = || {
+        let (_, body) = post(
+            &served.url,
+            "DescribeBudgetActionsForBudget",
+            &format!(r#"{{"AccountId":"{ACCOUNT}","BudgetName":"tf-sandbox"}}"#),
+        );
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        v["Actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                a["ActionThreshold"]["ActionThresholdValue"]
+                    .as_f64()
+                    .unwrap()
+            })
+            .collect::<Vec<f64>>()
+    };
+
+    write("100");
+    let (code, log) = run(&["init", "-input=false", "-no-color"]);
+    assert_eq!(code, Some(0), "init: {log}");
+    let (code, log) = run(&apply);
+    assert_eq!(code, Some(0), "apply: {log}");
+    assert_eq!(action_thresholds(), [100.0]);
+    let (code, log) = run(&plan);
+    assert_eq!(code, Some(0), "terraform sees a diff after apply: {log}");
+
+    write("90");
+    let (code, log) = run(&apply);
+    assert_eq!(code, Some(0), "update: {log}");
+    assert_eq!(
+        action_thresholds(),
+        [90.0],
+        "changed in place, not recreated"
+    );
+    let (code, log) = run(&plan);
+    assert_eq!(code, Some(0), "{log}");
+
+    let (code, log) = run(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    assert_eq!(code, Some(0), "destroy: {log}");
+    let (_, body) = post(
+        &served.url,
+        "DescribeBudgetActionsForAccount",
+        &format!(r#"{{"AccountId":"{ACCOUNT}"}}"#),
+    );
+    assert!(!body.contains("ActionId"), "{body}");
+}
+
 /// The request log carries no colour codes with `--no-color`, with
 /// `NO_COLOR`, or when it goes to a file rather than a terminal.
 #[test]
@@ -545,4 +641,107 @@ fn a_second_server_on_one_state_file_is_refused() {
     assert!(err.contains("is in use by another"), "{err}");
     assert!(err.contains("local.json"), "{err}");
     assert!(first.stop().success());
+}
+
+/// A budget action made with the AWS CLI, which knows nothing of budgetctl's
+/// name tag, is adopted by content: the plan tags it, never recreates it.
+#[test]
+fn an_action_made_with_the_aws_cli_is_adopted_not_recreated() {
+    if !installed("aws") {
+        eprintln!("skipped: the AWS CLI is not installed (pip install awscli)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(&dir.path().join("local.json"));
+    ok_json(aws(
+        &served.url,
+        &[
+            "create-budget",
+            "--account-id",
+            ACCOUNT,
+            "--budget",
+            r#"{"BudgetName":"sandbox","BudgetLimit":{"Amount":"500","Unit":"USD"},"TimeUnit":"MONTHLY","BudgetType":"COST"}"#,
+        ],
+    ));
+    let created = ok_json(aws(
+        &served.url,
+        &[
+            "create-budget-action",
+            "--account-id",
+            ACCOUNT,
+            "--budget-name",
+            "sandbox",
+            "--notification-type",
+            "ACTUAL",
+            "--action-type",
+            "APPLY_IAM_POLICY",
+            "--action-threshold",
+            "ActionThresholdValue=100,ActionThresholdType=PERCENTAGE",
+            "--definition",
+            r#"{"IamActionDefinition":{"PolicyArn":"arn:aws:iam::aws:policy/AWSDenyAll","Roles":["developer"]}}"#,
+            "--execution-role-arn",
+            "arn:aws:iam::111122223333:role/budgetctl-actions",
+            "--approval-model",
+            "MANUAL",
+            "--subscribers",
+            "SubscriptionType=EMAIL,Address=finops@example.com",
+        ],
+    ));
+    let id = created["ActionId"].as_str().unwrap().to_owned();
+    std::fs::write(
+        dir.path().join("budgets.yaml"),
+        format!(
+            "version: 1\ndefaults: {{account: \"{ACCOUNT}\"}}\nbudgets:\n  - name: sandbox\n    limit: 500\n    actions:\n      - name: freeze\n        when: actual > 100%\n        apply_iam_policy: {{ policy: arn:aws:iam::aws:policy/AWSDenyAll, roles: [developer] }}\n        execution_role: arn:aws:iam::111122223333:role/budgetctl-actions\n        to: [finops@example.com]\n"
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_budgetctl"))
+            .args(args)
+            .args(["--endpoint-url", &served.url])
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .env("AWS_ACCESS_KEY_ID", "AKIDLOCAL")
+            .env("AWS_SECRET_ACCESS_KEY", "local-secret")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_ENDPOINT_URL")
+            .env_remove("AWS_PROFILE")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let plan = run(&["plan", "--detailed-exitcode"]);
+    let shown = support::text(&plan);
+    assert_eq!(plan.status.code(), Some(2), "{shown}");
+    assert!(
+        shown.contains(&format!("on the live action {id} (adopted, not recreated)")),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("0 to create, 1 to update, 0 to delete"),
+        "{shown}"
+    );
+    let applied = run(&["apply", "--auto-approve"]);
+    assert!(applied.status.success(), "{}", support::text(&applied));
+    let tags = ok_json(
+        Command::new("aws")
+            .args(["budgets", "list-tags-for-resource", "--resource-arn"])
+            .arg(format!(
+                "arn:aws:budgets::{ACCOUNT}:budget/sandbox/action/{id}"
+            ))
+            .args(["--endpoint-url", &served.url, "--output", "json"])
+            .env("AWS_ACCESS_KEY_ID", "AKIDLOCAL")
+            .env("AWS_SECRET_ACCESS_KEY", "local-secret")
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(
+        tags["ResourceTags"],
+        serde_json::json!([{"Key": "budgetctl:action", "Value": "freeze"}])
+    );
+    let plan = run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.status.code(), Some(0), "{}", support::text(&plan));
 }

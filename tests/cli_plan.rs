@@ -213,7 +213,7 @@ fn out_saves_the_plan_that_stdout_shows() {
     assert!(out.status.success(), "{}", stderr(&out));
     let saved: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("plan.json")).unwrap()).unwrap();
-    assert_eq!(saved["format_version"], 2);
+    assert_eq!(saved["format_version"], 3);
     assert_eq!(saved["summary"]["create"], 3);
     assert_eq!(
         saved["inputs"].as_object().unwrap().len(),

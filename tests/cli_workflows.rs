@@ -41,7 +41,7 @@ fn every_workflow_parses_and_assumes_a_role_through_oidc() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names.len(), 3, "{names:?}");
+    assert_eq!(names.len(), 4, "{names:?}");
     for name in names {
         let text = std::fs::read_to_string(repo_root().join(WORKFLOWS).join(&name)).unwrap();
         assert!(text.starts_with("# "), "{name} begins with a comment");
@@ -95,6 +95,27 @@ fn each_workflow_runs_when_it_should() {
     let drift = workflow("budgetctl-drift.yml");
     let cron = drift["on"]["schedule"][0]["cron"].as_str().unwrap();
     assert_eq!(cron.split_whitespace().count(), 5, "{cron}");
+
+    // Approving a budget action: by hand, behind an environment's reviewers.
+    let approve = workflow("budgetctl-approve.yml");
+    let inputs = &approve["on"]["workflow_dispatch"]["inputs"];
+    for input in ["budget", "action", "execution"] {
+        assert_eq!(inputs[input]["required"], true, "{input}");
+    }
+    assert_eq!(
+        inputs["execution"]["options"],
+        serde_json::json!(["approve", "retry", "reverse", "reset"])
+    );
+    assert_eq!(approve["jobs"]["approve"]["environment"], "budget-actions");
+    let run = steps(&approve, "approve")
+        .iter()
+        .find_map(|s| s["run"].as_str().filter(|r| r.contains("budgetctl action")))
+        .unwrap();
+    assert!(run.contains("--yes --wait"), "{run}");
+    assert!(
+        !run.contains("${{"),
+        "inputs reach the script as variables: {run}"
+    );
 }
 
 /// What a job run left behind.
@@ -144,6 +165,18 @@ fn condition(expr: &str, outputs: &BTreeMap<String, BTreeMap<String, String>>) -
 /// with `budgetctl` on the PATH and AWS pointed at `endpoint`. Steps that
 /// use actions, and the install step, are the runner's business and skipped.
 fn run_job(workflow: &Value, job: &str, dir: &Path, endpoint: &str) -> JobRun {
+    run_dispatched(workflow, job, dir, endpoint, &BTreeMap::new())
+}
+
+/// `run_job` for a `workflow_dispatch` run with these inputs: a step's
+/// `env:` values `${{ inputs.NAME }}` are the inputs given (or empty).
+fn run_dispatched(
+    workflow: &Value,
+    job: &str,
+    dir: &Path,
+    endpoint: &str,
+    inputs: &BTreeMap<&str, &str>,
+) -> JobRun {
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_budgetctl"));
     let path = format!(
         "{}:{}",
@@ -203,6 +236,17 @@ fn run_job(workflow: &Value, job: &str, dir: &Path, endpoint: &str) -> JobRun {
             .stdin(Stdio::null());
         for (k, v) in workflow["env"].as_object().into_iter().flatten() {
             command.env(k, v.as_str().unwrap());
+        }
+        for (k, v) in step["env"].as_object().into_iter().flatten() {
+            let v = v.as_str().unwrap().trim();
+            let value = match v
+                .strip_prefix("${{ inputs.")
+                .and_then(|r| r.strip_suffix(" }}"))
+            {
+                Some(input) => inputs.get(input).copied().unwrap_or(""),
+                None => v,
+            };
+            command.env(k, value);
         }
         let out: Output = command.output().unwrap();
         run.log.push_str(&String::from_utf8_lossy(&out.stdout));
@@ -389,4 +433,55 @@ fn the_comment_script_keeps_one_comment_per_pull_request() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("plan comment: ok"));
+}
+
+/// The approve workflow, dispatched with its inputs, approves a pending
+/// budget action of the example and waits for it to run.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_approve_workflow_approves_a_pending_action_against_budgetctl_local() {
+    let server = LocalServer::start(LocalOptions::default()).await.unwrap();
+    let url = server.url();
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join("budgets")).unwrap();
+    std::fs::copy(
+        repo_root().join("budgets.example.yaml"),
+        repo.path().join("budgets/main.yaml"),
+    )
+    .unwrap();
+    let dir = repo.path().to_owned();
+    let (d, u) = (dir.clone(), url.clone());
+    let merged = tokio::task::spawn_blocking(move || {
+        run_job(&workflow("budgetctl-apply.yml"), "apply", &d, &u)
+    })
+    .await
+    .unwrap();
+    assert_eq!(merged.failed, None, "{}", merged.log);
+    server
+        .service()
+        .set_action_status(&budgetctl_local::ActionStatusRequest {
+            account_id: "444455556666".into(),
+            budget_name: "sandbox-monthly".into(),
+            action: "freeze-sandbox".into(),
+            status: "PENDING".into(),
+            through_ms: None,
+        })
+        .unwrap();
+    let run = tokio::task::spawn_blocking(move || {
+        let inputs = BTreeMap::from([
+            ("budget", "sandbox-monthly"),
+            ("action", "freeze-sandbox"),
+            ("execution", "approve"),
+        ]);
+        run_dispatched(
+            &workflow("budgetctl-approve.yml"),
+            "approve",
+            &dir,
+            &url,
+            &inputs,
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(run.failed, None, "{}", run.log);
+    assert!(run.summary.contains("EXECUTION_SUCCESS"), "{}", run.summary);
 }

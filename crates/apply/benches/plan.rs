@@ -3,6 +3,9 @@
 //! 1. Plan 1,000 budgets with 2 notifications each against budgetctl-local
 //!    on loopback: the live reads plus the diff (target ≤ 1 s).
 //! 2. The pure diff of 10,000 budgets against identical live state (target ≤ 20 ms).
+//! 3. Plan 1,000 budgets with one budget action each: the requests are the
+//!    budgets' reads, ⌈actions/100⌉ pages of DescribeBudgetActionsForAccount
+//!    and one ListTagsForResource per action.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)] // figures are this target's output
 
@@ -15,12 +18,22 @@ use budgetctl_spec::{Loaded, load_str};
 use budgetctl_testkit::{ACCOUNT, Retries, account, local};
 
 fn loaded(n: usize) -> Loaded {
+    loaded_with(n, false)
+}
+
+/// `n` budgets with two notifications, and one budget action each when `actions`.
+fn loaded_with(n: usize, actions: bool) -> Loaded {
     let mut yaml = format!("version: 1\ndefaults: {{account: \"{ACCOUNT}\"}}\nbudgets:\n");
     for i in 0..n {
         yaml.push_str(&format!(
             "  - name: team-{i:05}\n    limit: {}.5\n    filters: {{Service: [\"Amazon EC2\"]}}\n    notifications:\n      - {{on: actual > 80%, to: [t{i}@example.com, \"arn:aws:sns:us-east-1:111122223333:alerts\"]}}\n      - {{on: forecasted > 100%, to: [finops@example.com]}}\n",
             100 + i
         ));
+        if actions {
+            yaml.push_str(&format!(
+                "    actions:\n      - {{name: freeze, when: actual > 100%, apply_iam_policy: {{policy: arn:aws:iam::aws:policy/AWSDenyAll, roles: [team-{i:05}]}}, execution_role: \"arn:aws:iam::{ACCOUNT}:role/budget-actions\", to: [t{i}@example.com]}}\n"
+            ));
+        }
     }
     let loaded = load_str("bench.yaml", &yaml);
     assert!(!loaded.has_errors());
@@ -95,6 +108,7 @@ async fn main() {
                 budget: d.budget.clone(),
                 last_updated: Some("2026-11-22T00:00:00Z".into()),
                 spend: None,
+                actions: Vec::new(),
             })
             .collect(),
         unreadable: Vec::new(),
@@ -110,4 +124,57 @@ async fn main() {
         "diff {n} budgets x 2 notifications, no changes: {}",
         stats(times)
     );
+
+    // 3. Plan 1,000 budgets × 2 notifications × 1 action against budgetctl-local.
+    let n = if quick { 50 } else { 1000 };
+    let files = loaded_with(n, true);
+    let env = local(LocalOptions::default(), Retries::AsShipped, None).await;
+    let (server, c) = (env.server, env.client);
+    let mut tasks = tokio::task::JoinSet::new();
+    for chunk in files.config.budgets.chunks(n.div_ceil(8)) {
+        let (c, chunk) = (c.clone(), chunk.to_vec());
+        tasks.spawn(async move {
+            for d in chunk {
+                create_budget(&c, &d.account, &d.budget).await.unwrap();
+                let at = budgetctl_apply::aws::BudgetAt {
+                    client: &c,
+                    account: &d.account,
+                    name: &d.budget.name,
+                };
+                for a in d.budget.actions.iter().flatten() {
+                    at.create_action(a).await.unwrap();
+                }
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+    let clients = Clients::from(c.clone());
+    let mut times = Vec::new();
+    let mut counts = Default::default();
+    for _ in 0..if quick { 1 } else { 5 } {
+        server.service().reset_counts();
+        let started = Instant::now();
+        let plan = plan(&files, &clients, &PlanScope::default(), &options)
+            .await
+            .unwrap();
+        times.push(started.elapsed());
+        assert!(plan.changes.is_empty(), "{:?}", plan.changes.first());
+        counts = server.service().request_counts();
+    }
+    let requests: u64 = counts.values().sum();
+    let expected = 2 * n.div_ceil(1000) + 2 * n + n.div_ceil(100) + n;
+    assert_eq!(requests as usize, expected, "{counts:?}");
+    println!(
+        "plan {n} budgets x 2 notifications x 1 action against budgetctl-local: {} ({requests} requests per plan = {} budget reads + {} DescribeBudgetActionsForAccount pages + {} ListTagsForResource)",
+        stats(times),
+        2 * n.div_ceil(1000) + 2 * n,
+        counts
+            .get("DescribeBudgetActionsForAccount")
+            .copied()
+            .unwrap_or(0),
+        counts.get("ListTagsForResource").copied().unwrap_or(0),
+    );
+    server.shutdown().await.unwrap();
 }

@@ -3,7 +3,9 @@
 //! one CreateBudget per new budget with its notifications, subscribers and
 //! tags; UpdateBudget only when a budget field changed; notifications changed
 //! in place; subscribers swapped in place, the rest added before any are
-//! removed; DeleteBudget last.
+//! removed; budget actions after their budget (deletions first, then
+//! replacements, updates in one UpdateBudgetAction each, creations);
+//! DeleteBudget last.
 //!
 //! Each budget's steps run in order, budgets in parallel up to a bound, every
 //! call behind a client-side rate limit and the SDK's adaptive retries. A
@@ -19,12 +21,17 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use budgetctl_aws::{AwsError, BudgetAt, Clients, ErrorKind, create_budget, read_budget};
+use backon::{ExponentialBuilder, Retryable};
+use budgetctl_aws::{
+    ActionUpdate, AwsError, BudgetAt, Clients, ErrorKind, create_budget, read_budget,
+    read_budget_actions,
+};
 use budgetctl_diff::normalize::update_request;
 use budgetctl_diff::{
-    BudgetRef, Change, ChangeKind, NotificationChange, Plan, SubscriberSwap, compare_budget,
+    ActionChange, ActionField, BudgetRef, Change, ChangeKind, NotificationChange, Plan,
+    SubscriberSwap, compare_budget,
 };
-use budgetctl_spec::{Budget, NotificationKey, Subscriber};
+use budgetctl_spec::{Budget, BudgetAction, NotificationKey, Subscriber};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde::Serialize;
 use tokio::sync::Semaphore;
@@ -273,7 +280,7 @@ impl Writer {
         let client = self.clients.for_account(account);
         let request = create_budget(client, account, desired);
         let e = match self.call(steps, "CreateBudget", request).await {
-            Ok(()) => return Ok(()),
+            Ok(()) => return self.actions(steps).await,
             Err(e) if matches!(e.kind, ErrorKind::Duplicate | ErrorKind::Ambiguous) => e,
             Err(e) => return Err(e.into()),
         };
@@ -291,7 +298,9 @@ impl Writer {
                 error
             })?;
         match live {
-            Some(live) if compare_budget(change.budget.clone(), desired, &live).is_none() => Ok(()),
+            Some(live) if compare_budget(change.budget.clone(), desired, &live).is_none() => {
+                self.actions(steps).await
+            }
             Some(_) => Err(WriteError::refused(
                 "CreateBudget",
                 "a budget of this name exists and differs from the plan: it appeared after the plan was made; run plan again",
@@ -338,7 +347,134 @@ impl Writer {
             let keys = unset.iter().map(|t| t.key.clone()).collect();
             self.call(steps, "UntagResource", at.untag(keys)).await?;
         }
+        self.actions(steps).await
+    }
+
+    /// The budget's action changes: deletions first (so that a budget at
+    /// its count of actions can take new ones), then replacements, updates
+    /// and creations.
+    async fn actions(&self, steps: &mut Steps<'_>) -> Result<(), WriteError> {
+        let order = |a: &ActionChange| match a {
+            ActionChange::Delete { .. } => 0,
+            ActionChange::Replace { .. } => 1,
+            ActionChange::Update { .. } => 2,
+            ActionChange::Create { .. } => 3,
+        };
+        let mut changes: Vec<&ActionChange> = steps.change.actions.iter().collect();
+        changes.sort_by_key(|a| order(a));
+        for a in changes {
+            self.action_change(steps, a).await?;
+        }
         Ok(())
+    }
+
+    async fn action_change(
+        &self,
+        steps: &mut Steps<'_>,
+        a: &ActionChange,
+    ) -> Result<(), WriteError> {
+        let at = self.at(steps.change);
+        match a {
+            ActionChange::Create { action } => self.create_action(steps, action).await,
+            ActionChange::Delete { id, .. } => already_done(
+                self.call(steps, "DeleteBudgetAction", at.delete_action(id))
+                    .await,
+                ErrorKind::NotFound,
+            ),
+            ActionChange::Replace { id, to, .. } => {
+                already_done(
+                    self.call(steps, "DeleteBudgetAction", at.delete_action(id))
+                        .await,
+                    ErrorKind::NotFound,
+                )?;
+                self.create_action(steps, to).await
+            }
+            ActionChange::Update {
+                id,
+                fields,
+                tag,
+                action,
+                ..
+            } => {
+                if !fields.is_empty() {
+                    let has = |f: ActionField| fields.iter().any(|d| d.field == f);
+                    let send = ActionUpdate {
+                        when: has(ActionField::When),
+                        definition: has(ActionField::Definition),
+                        approval: has(ActionField::Approval),
+                        execution_role: has(ActionField::ExecutionRole),
+                        subscribers: has(ActionField::Subscribers),
+                    };
+                    self.call(
+                        steps,
+                        "UpdateBudgetAction",
+                        at.update_action(id, action, send),
+                    )
+                    .await?;
+                }
+                if *tag {
+                    self.call(steps, "TagResource", at.tag_action(id, &action.name))
+                        .await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// CreateBudgetAction; a lost answer is settled by looking for the
+    /// action's name tag, so that no action is ever made twice.
+    async fn create_action(
+        &self,
+        steps: &mut Steps<'_>,
+        action: &BudgetAction,
+    ) -> Result<(), WriteError> {
+        let at = self.at(steps.change);
+        // Throttled means not made: retried here, since the SDK does not
+        // repeat this call.
+        let calls = std::sync::Mutex::new(std::mem::take(&mut steps.calls));
+        let attempt = || async {
+            if let Some(limiter) = &self.limiter {
+                limiter.until_ready().await;
+            }
+            calls
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push("CreateBudgetAction");
+            at.create_action(action).await
+        };
+        let result = attempt
+            .retry(
+                ExponentialBuilder::default()
+                    .with_min_delay(Duration::from_millis(200))
+                    .with_max_times(6)
+                    .with_jitter(),
+            )
+            .when(|e: &AwsError| e.kind == ErrorKind::Throttled)
+            .await;
+        steps.calls = calls.into_inner().unwrap_or_else(|p| p.into_inner());
+        let e = match result {
+            Ok(_) => return Ok(()),
+            Err(e) if e.kind == ErrorKind::Ambiguous => e,
+            Err(e) => return Err(e.into()),
+        };
+        let live = read_budget_actions(at.client, at.account, at.name)
+            .await
+            .map_err(|read| {
+                let mut error = WriteError::from(e.clone());
+                error.message = format!(
+                    "{}; reading the actions back to settle it failed: {read}",
+                    error.message
+                );
+                error
+            })?;
+        if live
+            .iter()
+            .any(|l| l.name.as_deref() == Some(action.name.as_str()))
+        {
+            Ok(())
+        } else {
+            Err(e.into())
+        }
     }
 
     async fn notification_change(

@@ -5,7 +5,8 @@
 //! [`plan()`] reads every account in scope and diffs it against the files;
 //! [`check_fresh`] re-reads what a saved plan touches and refuses a stale
 //! one; [`apply_plan`] carries a plan out with the fewest write calls,
-//! settling lost answers by reading back.
+//! settling lost answers by reading back; [`find_action`], [`execute`] and
+//! [`wait_until_settled`] operate budget actions.
 //!
 //! ```
 //! assert_eq!(budgetctl_apply::BUDGETS_SIGNING_REGION, "us-east-1");
@@ -13,9 +14,14 @@
 
 mod execute;
 mod fresh;
+mod operate;
 mod plan;
 
 pub use budgetctl_aws as aws;
+pub use budgetctl_aws::{
+    AccountAction, HistoryEvent, read_account_actions, read_action_history, read_action_status,
+    read_budget_actions,
+};
 pub use budgetctl_aws::{
     AwsError, BUDGETS_SIGNING_REGION, Client, Clients, Connection, ErrorKind, ROLE_SESSION_NAME,
     ReadError, ReadScope, budget_arn, client, client_partition, convert, create_budget, partition,
@@ -27,4 +33,5 @@ pub use execute::{
     WriteError, apply_plan,
 };
 pub use fresh::{StaleBudget, StaleError, check_fresh, stale_against};
+pub use operate::{OperateError, check_execution, execute, find_action, wait_until_settled};
 pub use plan::{PlanError, PlanOptions, file_digest, plan, roles_of};

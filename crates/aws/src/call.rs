@@ -6,11 +6,13 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_budgets::Client;
-use budgetctl_spec::{AccountId, Budget, NotificationKey, Subscriber};
+use budgetctl_spec::{
+    ACTION_TAG, AccountId, Budget, BudgetAction, ExecutionType, NotificationKey, Subscriber,
+};
 
 use crate::convert;
 use crate::error::AwsError;
-use crate::read::budget_arn;
+use crate::read::{action_arn, budget_arn};
 
 /// One budget of one account, through the client that reaches the account.
 #[derive(Debug, Clone, Copy)]
@@ -186,6 +188,139 @@ impl BudgetAt<'_> {
             .send()
             .await
             .map_err(self.error("UntagResource"))?;
+        Ok(())
+    }
+}
+
+/// Which parts of a budget action UpdateBudgetAction sends: only those
+/// that changed, the others keep AWS's values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ActionUpdate {
+    pub when: bool,
+    pub definition: bool,
+    pub approval: bool,
+    pub execution_role: bool,
+    pub subscribers: bool,
+}
+
+impl BudgetAt<'_> {
+    /// CreateBudgetAction, tagged `budgetctl:action` = its name; the new
+    /// action's id.
+    pub async fn create_action(&self, action: &BudgetAction) -> Result<String, AwsError> {
+        let tags = BTreeMap::from([(ACTION_TAG.to_owned(), action.name.clone())]);
+        let created = self
+            .client
+            .create_budget_action()
+            .account_id(self.account.as_str())
+            .budget_name(self.name)
+            .notification_type(action.notification_type.aws_name().into())
+            .action_type(convert::action_type_to_sdk(&action.definition))
+            .action_threshold(convert::action_threshold_to_sdk(action))
+            .definition(convert::action_definition_to_sdk(&action.definition))
+            .execution_role_arn(&action.execution_role)
+            .approval_model(action.approval.aws_name().into())
+            .set_subscribers(Some(
+                action
+                    .subscribers
+                    .iter()
+                    .map(convert::subscriber_to_sdk)
+                    .collect(),
+            ))
+            .set_resource_tags(Some(convert::tags_to_sdk(&tags)))
+            // Never repeated by the SDK: a repeat after a lost answer would
+            // make a second action (there is no idempotency token). The
+            // caller settles a lost answer by reading back, and retries a
+            // throttled call itself.
+            .customize()
+            .config_override(
+                aws_sdk_budgets::config::Builder::default()
+                    .retry_config(aws_sdk_budgets::config::retry::RetryConfig::disabled()),
+            )
+            .send()
+            .await
+            .map_err(self.error("CreateBudgetAction"))?;
+        Ok(created.action_id)
+    }
+
+    /// UpdateBudgetAction with the parts `send` names, in one call.
+    pub async fn update_action(
+        &self,
+        id: &str,
+        action: &BudgetAction,
+        send: ActionUpdate,
+    ) -> Result<(), AwsError> {
+        let mut request = self
+            .client
+            .update_budget_action()
+            .account_id(self.account.as_str())
+            .budget_name(self.name)
+            .action_id(id);
+        if send.when {
+            request = request
+                .notification_type(action.notification_type.aws_name().into())
+                .action_threshold(convert::action_threshold_to_sdk(action));
+        }
+        if send.definition {
+            request = request.definition(convert::action_definition_to_sdk(&action.definition));
+        }
+        if send.approval {
+            request = request.approval_model(action.approval.aws_name().into());
+        }
+        if send.execution_role {
+            request = request.execution_role_arn(&action.execution_role);
+        }
+        if send.subscribers {
+            request = request.set_subscribers(Some(
+                action
+                    .subscribers
+                    .iter()
+                    .map(convert::subscriber_to_sdk)
+                    .collect(),
+            ));
+        }
+        request
+            .send()
+            .await
+            .map_err(self.error("UpdateBudgetAction"))?;
+        Ok(())
+    }
+
+    pub async fn delete_action(&self, id: &str) -> Result<(), AwsError> {
+        self.client
+            .delete_budget_action()
+            .account_id(self.account.as_str())
+            .budget_name(self.name)
+            .action_id(id)
+            .send()
+            .await
+            .map_err(self.error("DeleteBudgetAction"))?;
+        Ok(())
+    }
+
+    /// TagResource on the action: `budgetctl:action` = `name`.
+    pub async fn tag_action(&self, id: &str, name: &str) -> Result<(), AwsError> {
+        let tags = BTreeMap::from([(ACTION_TAG.to_owned(), name.to_owned())]);
+        self.client
+            .tag_resource()
+            .resource_arn(action_arn(self.client, self.account, self.name, id))
+            .set_resource_tags(Some(convert::tags_to_sdk(&tags)))
+            .send()
+            .await
+            .map_err(self.error("TagResource"))?;
+        Ok(())
+    }
+
+    /// ExecuteBudgetAction.
+    pub async fn execute_action(&self, id: &str, execution: ExecutionType) -> Result<(), AwsError> {
+        self.client
+            .execute_budget_action()
+            .account_id(self.account.as_str())
+            .budget_name(self.name)
+            .action_id(id)
+            .execution_type(execution.aws_name().into())
+            .send()
+            .await
+            .map_err(self.error("ExecuteBudgetAction"))?;
         Ok(())
     }
 }

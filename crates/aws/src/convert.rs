@@ -8,8 +8,9 @@ use aws_sdk_budgets::types as sdk;
 use aws_smithy_types::DateTime;
 use budgetctl_spec::amount::{parse_amount, threshold_from_f64, threshold_to_f64, to_aws_string};
 use budgetctl_spec::{
-    AutoAdjust, Budget, BudgetLimit, BudgetType, ComparisonOperator, CostTypes, Dimension,
-    DimensionValues, Expression, KeyValues, MatchOption, Metric, Notification, NotificationKey,
+    ActionDefinition, ActionStatus, ApprovalModel, AutoAdjust, Budget, BudgetAction, BudgetLimit,
+    BudgetType, ComparisonOperator, CostTypes, Dimension, DimensionValues, Expression,
+    InstanceService, KeyValues, MatchOption, Metric, Notification, NotificationKey,
     NotificationType, Spend, Subscriber, ThresholdType, TimeUnit,
 };
 use chrono::NaiveDate;
@@ -178,6 +179,7 @@ fn budget_fields_from_sdk(b: &sdk::Budget) -> Result<Budget, ConvertError> {
         billing_view_arn: b.billing_view_arn().map(str::to_owned),
         notifications: Vec::new(),
         tags: None,
+        actions: None,
     })
 }
 
@@ -455,6 +457,152 @@ pub fn tags_to_sdk(tags: &BTreeMap<String, String>) -> Vec<sdk::ResourceTag> {
                 .expect("key and value are set")
         })
         .collect()
+}
+
+/// A budget action from AWS, without its name (a tag, read separately); an
+/// error names the budget and the field.
+pub fn action_from_sdk(a: &sdk::Action) -> Result<(ActionStatus, BudgetAction), ConvertError> {
+    let fields = || -> Result<(ActionStatus, BudgetAction), ConvertError> {
+        let status = ActionStatus::from_aws(a.status().as_str())
+            .ok_or_else(|| unknown("the action status", a.status().as_str()))?;
+        let notification_type = NotificationType::from_aws(a.notification_type().as_str())
+            .ok_or_else(|| unknown("the notification type", a.notification_type().as_str()))?;
+        let threshold = a
+            .action_threshold()
+            .ok_or_else(|| unknown("the action threshold", ""))?;
+        let threshold_type = ThresholdType::from_aws(threshold.action_threshold_type().as_str())
+            .ok_or_else(|| {
+                unknown(
+                    "the threshold type",
+                    threshold.action_threshold_type().as_str(),
+                )
+            })?;
+        let approval = ApprovalModel::from_aws(a.approval_model().as_str())
+            .ok_or_else(|| unknown("the approval model", a.approval_model().as_str()))?;
+        let d = a
+            .definition()
+            .ok_or_else(|| unknown("the action definition", ""))?;
+        let definition = match a.action_type() {
+            sdk::ActionType::Iam => {
+                let iam = d.iam_action_definition().ok_or_else(|| {
+                    unknown(
+                        "the action definition",
+                        "APPLY_IAM_POLICY without IamActionDefinition",
+                    )
+                })?;
+                ActionDefinition::IamPolicy {
+                    policy: iam.policy_arn().to_owned(),
+                    users: iam.users().to_vec(),
+                    groups: iam.groups().to_vec(),
+                    roles: iam.roles().to_vec(),
+                }
+            }
+            sdk::ActionType::Scp => {
+                let scp = d.scp_action_definition().ok_or_else(|| {
+                    unknown(
+                        "the action definition",
+                        "APPLY_SCP_POLICY without ScpActionDefinition",
+                    )
+                })?;
+                ActionDefinition::Scp {
+                    policy: scp.policy_id().to_owned(),
+                    targets: scp.target_ids().to_vec(),
+                }
+            }
+            sdk::ActionType::Ssm => {
+                let ssm = d.ssm_action_definition().ok_or_else(|| {
+                    unknown(
+                        "the action definition",
+                        "RUN_SSM_DOCUMENTS without SsmActionDefinition",
+                    )
+                })?;
+                ActionDefinition::StopInstances {
+                    service: InstanceService::from_aws(ssm.action_sub_type().as_str())
+                        .ok_or_else(|| unknown("the SSM action", ssm.action_sub_type().as_str()))?,
+                    region: ssm.region().to_owned(),
+                    instances: ssm.instance_ids().to_vec(),
+                }
+            }
+            other => return Err(unknown("the action type", other.as_str())),
+        };
+        let subscribers = a
+            .subscribers()
+            .iter()
+            .map(subscriber_from_sdk)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((
+            status,
+            BudgetAction {
+                name: String::new(),
+                notification_type,
+                threshold: threshold_decimal(threshold.action_threshold_value())?,
+                threshold_type,
+                definition,
+                approval,
+                execution_role: a.execution_role_arn().to_owned(),
+                subscribers,
+            },
+        ))
+    };
+    fields().map_err(|e| e.in_budget(a.budget_name()))
+}
+
+/// AWS's ActionType of a definition.
+pub fn action_type_to_sdk(d: &ActionDefinition) -> sdk::ActionType {
+    sdk::ActionType::from(d.action_type().aws_name())
+}
+
+pub fn action_definition_to_sdk(d: &ActionDefinition) -> sdk::Definition {
+    let list = |v: &[String]| (!v.is_empty()).then(|| v.to_vec());
+    match d {
+        ActionDefinition::IamPolicy {
+            policy,
+            users,
+            groups,
+            roles,
+        } => sdk::Definition::builder()
+            .iam_action_definition(
+                sdk::IamActionDefinition::builder()
+                    .policy_arn(policy)
+                    .set_users(list(users))
+                    .set_groups(list(groups))
+                    .set_roles(list(roles))
+                    .build()
+                    .expect("the policy is set"),
+            )
+            .build(),
+        ActionDefinition::Scp { policy, targets } => sdk::Definition::builder()
+            .scp_action_definition(
+                sdk::ScpActionDefinition::builder()
+                    .policy_id(policy)
+                    .set_target_ids(Some(targets.clone()))
+                    .build()
+                    .expect("the policy and targets are set"),
+            )
+            .build(),
+        ActionDefinition::StopInstances {
+            service,
+            region,
+            instances,
+        } => sdk::Definition::builder()
+            .ssm_action_definition(
+                sdk::SsmActionDefinition::builder()
+                    .action_sub_type(sdk::ActionSubType::from(service.aws_name()))
+                    .region(region)
+                    .set_instance_ids(Some(instances.clone()))
+                    .build()
+                    .expect("the subtype, region and instances are set"),
+            )
+            .build(),
+    }
+}
+
+pub fn action_threshold_to_sdk(a: &BudgetAction) -> sdk::ActionThreshold {
+    sdk::ActionThreshold::builder()
+        .action_threshold_value(threshold_to_f64(a.threshold))
+        .action_threshold_type(sdk::ThresholdType::from(a.threshold_type.aws_name()))
+        .build()
+        .expect("value and type are set")
 }
 
 #[cfg(test)]

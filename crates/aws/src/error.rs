@@ -23,6 +23,9 @@ pub enum ErrorKind {
     LimitExceeded,
     /// InvalidParameterException: the service refused a value.
     InvalidParameter,
+    /// ResourceLockedException: a budget action is in progress; AWS takes
+    /// no change until it settles.
+    Locked,
     /// No credentials: the role could not be assumed, or the base
     /// credentials could not be found.
     Credentials,
@@ -136,6 +139,7 @@ fn kind_of<E: ProvideErrorMetadata + std::error::Error + 'static>(
             Some("DuplicateRecordException") => ErrorKind::Duplicate,
             Some("CreationLimitExceededException") => ErrorKind::LimitExceeded,
             Some("InvalidParameterException") => ErrorKind::InvalidParameter,
+            Some("ResourceLockedException") => ErrorKind::Locked,
             _ if service.raw().status().is_server_error() => ErrorKind::Ambiguous,
             _ => ErrorKind::Refused,
         },

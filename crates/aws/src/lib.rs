@@ -13,6 +13,7 @@
 //! assert_eq!(budgetctl_aws::BUDGETS_SIGNING_REGION, "us-east-1");
 //! ```
 
+mod actions;
 pub mod call;
 mod clients;
 pub mod convert;
@@ -20,14 +21,20 @@ pub mod error;
 mod read;
 mod scope;
 
+pub use actions::{
+    AccountAction, HistoryEvent, read_account_actions, read_action_history, read_action_status,
+};
 /// The SDK itself, for tests that configure a client as a user would.
 pub use aws_sdk_budgets as sdk;
 pub use aws_sdk_budgets::Client;
-pub use call::{BudgetAt, create_budget};
+pub use call::{ActionUpdate, BudgetAt, create_budget};
 pub use clients::{
     BUDGETS_SIGNING_REGION, Clients, Connection, ROLE_SESSION_NAME, client, client_partition,
     partition,
 };
 pub use error::{AwsError, ErrorKind};
-pub use read::{ReadError, budget_arn, read_account, read_accounts, read_budget};
+pub use read::{
+    ReadError, action_arn, budget_arn, read_account, read_accounts, read_budget,
+    read_budget_actions,
+};
 pub use scope::ReadScope;

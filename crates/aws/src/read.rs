@@ -1,16 +1,18 @@
 //! Reading live state with the fewest requests the API allows (ARCHITECTURE.md,
 //! reconciler rule 8): DescribeBudgets and DescribeBudgetNotificationsForAccount by
 //! 1,000 per page, DescribeSubscribersForNotification only for the budgets
-//! the files manage (there is no bulk call), concurrently with a bound, and
-//! ListTagsForResource only where the files manage tags.
+//! the files manage (there is no bulk call), concurrently with a bound,
+//! ListTagsForResource only where the files manage tags, and budget actions
+//! by DescribeBudgetActionsForAccount (100 per page, the most AWS allows),
+//! with one ListTagsForResource per action (their names are tags).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use aws_sdk_budgets::Client;
-use budgetctl_diff::{Live, LiveBudget, LiveSpend, Unreadable};
+use budgetctl_diff::{Live, LiveAction, LiveBudget, LiveSpend, Unreadable};
 use budgetctl_spec::amount::parse_amount;
-use budgetctl_spec::{AccountId, Notification};
+use budgetctl_spec::{ACTION_TAG, AccountId, Notification};
 use tokio::sync::Semaphore;
 
 use crate::Clients;
@@ -92,6 +94,24 @@ pub async fn read_account(
         }
     }
 
+    let mut actions: HashMap<String, Vec<aws_sdk_budgets::types::Action>> = HashMap::new();
+    let mut pages = client
+        .describe_budget_actions_for_account()
+        .account_id(id)
+        .max_results(100)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page =
+            page.map_err(|e| AwsError::from_sdk(account, "DescribeBudgetActionsForAccount", e))?;
+        for a in page.actions {
+            actions
+                .entry(a.budget_name().to_owned())
+                .or_default()
+                .push(a);
+        }
+    }
+
     let limit = Arc::new(Semaphore::new(parallelism.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     let mut live: Vec<Option<LiveBudget>> = Vec::with_capacity(budgets.len());
@@ -126,6 +146,48 @@ pub async fn read_account(
                 continue;
             }
         };
+        let budget_actions: Result<Vec<LiveAction>, _> = actions
+            .remove(&name)
+            .unwrap_or_default()
+            .iter()
+            .map(|a| {
+                let (status, action) = convert::action_from_sdk(a)?;
+                Ok(LiveAction {
+                    id: a.action_id().to_owned(),
+                    status,
+                    name: None,
+                    action,
+                })
+            })
+            .collect();
+        let budget_actions = match budget_actions {
+            Ok(a) => a,
+            Err(e) => {
+                cannot_read(&name, e);
+                continue;
+            }
+        };
+        // Every action's name, declared budget or not: plans show them, a
+        // pruned budget's included, and the staleness check reads alike.
+        {
+            for (slot, a) in budget_actions.iter().enumerate() {
+                let (client, account, limit, arn) = (
+                    client.clone(),
+                    account.clone(),
+                    Arc::clone(&limit),
+                    action_arn(client, account, &name, &a.id),
+                );
+                tasks.spawn(async move {
+                    let _permit = limit.acquire_owned().await;
+                    let tags = tags_at(&client, &account, arn).await?;
+                    Ok(Fetched::ActionName {
+                        index,
+                        slot,
+                        name: tags.get(ACTION_TAG).cloned(),
+                    })
+                });
+            }
+        }
         let managed = scope.everything || scope.managed.contains(&name);
         for (key, n) in keys {
             budget.notifications.push(Notification {
@@ -179,6 +241,7 @@ pub async fn read_account(
             budget,
             last_updated: b.last_updated_time().map(|t| t.to_string()),
             spend,
+            actions: budget_actions,
         }));
     }
     while let Some(done) = tasks.join_next().await {
@@ -195,6 +258,11 @@ pub async fn read_account(
             Ok(Fetched::Tags { index, tags }) => {
                 if let Some(l) = &mut live[index] {
                     l.budget.tags = Some(tags);
+                }
+            }
+            Ok(Fetched::ActionName { index, slot, name }) => {
+                if let Some(l) = &mut live[index] {
+                    l.actions[slot].name = name;
                 }
             }
             Err(ReadError::Convert(e)) => {
@@ -224,6 +292,11 @@ enum Fetched {
     Tags {
         index: usize,
         tags: std::collections::BTreeMap<String, String>,
+    },
+    ActionName {
+        index: usize,
+        slot: usize,
+        name: Option<String>,
     },
 }
 
@@ -279,7 +352,54 @@ pub async fn read_budget(
         budget,
         last_updated: b.last_updated_time().map(|t| t.to_string()),
         spend: None,
+        actions: Vec::new(),
     }))
+}
+
+/// One budget's actions with their names (DescribeBudgetActionsForBudget
+/// and a ListTagsForResource per action): apply settles a lost
+/// CreateBudgetAction with it, and `budgetctl action` finds actions by it.
+/// A budget that does not exist has none.
+pub async fn read_budget_actions(
+    client: &Client,
+    account: &AccountId,
+    name: &str,
+) -> Result<Vec<LiveAction>, ReadError> {
+    let mut found = Vec::new();
+    let mut pages = client
+        .describe_budget_actions_for_budget()
+        .account_id(account.as_str())
+        .budget_name(name)
+        .max_results(100)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = match page
+            .map_err(|e| AwsError::from_sdk(account, "DescribeBudgetActionsForBudget", e))
+        {
+            Ok(page) => page,
+            Err(e) if e.kind == ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        found.extend(page.actions);
+    }
+    let mut out = Vec::with_capacity(found.len());
+    for a in &found {
+        let (status, action) = convert::action_from_sdk(a)?;
+        let tags = tags_at(
+            client,
+            account,
+            action_arn(client, account, name, a.action_id()),
+        )
+        .await?;
+        out.push(LiveAction {
+            id: a.action_id().to_owned(),
+            status,
+            name: tags.get(ACTION_TAG).cloned(),
+            action,
+        });
+    }
+    Ok(out)
 }
 
 /// Every subscriber of one notification (there is no bulk call).
@@ -314,9 +434,18 @@ async fn tags_of(
     account: &AccountId,
     name: &str,
 ) -> Result<std::collections::BTreeMap<String, String>, AwsError> {
+    tags_at(client, account, budget_arn(client, account, name)).await
+}
+
+/// The tags of a budget or action ARN (ListTagsForResource).
+pub(crate) async fn tags_at(
+    client: &Client,
+    account: &AccountId,
+    arn: String,
+) -> Result<std::collections::BTreeMap<String, String>, AwsError> {
     let listed = client
         .list_tags_for_resource()
-        .resource_arn(budget_arn(client, account, name))
+        .resource_arn(arn)
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(account, "ListTagsForResource", e))?;
@@ -333,4 +462,10 @@ async fn tags_of(
 pub fn budget_arn(client: &Client, account: &AccountId, name: &str) -> String {
     let partition = crate::clients::client_partition(client);
     format!("arn:{partition}:budgets::{account}:budget/{name}")
+}
+
+/// The ARN of a budget action, which its tags are read and written on:
+/// `arn:aws:budgets::ACCOUNT:budget/NAME/action/ID`.
+pub fn action_arn(client: &Client, account: &AccountId, budget: &str, id: &str) -> String {
+    format!("{}/action/{id}", budget_arn(client, account, budget))
 }

@@ -15,6 +15,7 @@ pub struct ReadScope {
     pub managed: BTreeSet<String>,
     /// Budgets whose tags are read (those whose files declare `tags`).
     pub tagged: BTreeSet<String>,
+
     /// When set, only these budgets are returned (`--target`).
     pub only: Option<BTreeSet<String>>,
     /// Read subscribers and tags of every budget, declared or not (import).
@@ -111,6 +112,7 @@ mod tests {
                 budget,
                 last_updated: None,
                 spend: None,
+                actions: Vec::new(),
             }
         };
         let live = Live {

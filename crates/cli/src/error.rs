@@ -17,6 +17,8 @@ pub enum CliError {
     Plan(PlanError),
     /// budgetctl-local could not start, or could not save its state.
     Local(LocalError),
+    /// A call of `budgetctl action` failed.
+    Aws(budgetctl_apply::AwsError),
     /// What the cli refuses in its own words: a saved plan that does not
     /// match, a stale plan, an argument, a file it cannot write.
     Refused(String),
@@ -28,6 +30,7 @@ impl std::fmt::Display for CliError {
             CliError::Read { error, .. } => error.fmt(f),
             CliError::Plan(e) => e.fmt(f),
             CliError::Local(e) => e.fmt(f),
+            CliError::Aws(e) => e.fmt(f),
             CliError::Refused(message) => f.write_str(message),
         }
     }
@@ -47,6 +50,16 @@ impl From<StaleError> for CliError {
         match e {
             StaleError::Read(error) => CliError::Read { error, role: None },
             changed => CliError::Refused(changed.to_string()),
+        }
+    }
+}
+
+impl From<budgetctl_apply::OperateError> for CliError {
+    fn from(e: budgetctl_apply::OperateError) -> Self {
+        match e {
+            budgetctl_apply::OperateError::Read(error) => CliError::Read { error, role: None },
+            budgetctl_apply::OperateError::Aws(error) => CliError::Aws(error),
+            budgetctl_apply::OperateError::Refused(message) => CliError::Refused(message),
         }
     }
 }

@@ -52,6 +52,12 @@ enum Command {
     /// Write the budgets an account already has as a budget file that plans
     /// with no changes.
     Import(commands::import::ImportArgs),
+    /// Operate budget actions: list them, show one's history, approve,
+    /// retry, reverse or reset one (ExecuteBudgetAction).
+    Action {
+        #[command(subcommand)]
+        command: commands::action::ActionCommand,
+    },
     /// Print the JSON Schema of budget files, for editors.
     Schema,
     /// Print a shell completion script (bash, zsh, fish, powershell).
@@ -160,6 +166,7 @@ fn main() -> ExitCode {
         Command::Plan(args) => commands::plan::run(args, colors),
         Command::Apply(args) => commands::apply::run(args, colors),
         Command::Import(args) => commands::import::run(args, color),
+        Command::Action { command } => commands::action::run(command),
         Command::Completions { shell } => {
             // Into a buffer first: clap_complete panics on a closed pipe (`| head`).
             let mut script = Vec::new();
@@ -186,7 +193,7 @@ fn main() -> ExitCode {
 }
 
 /// The files to read when none are named: `budgets.yaml`, else `budgets/`.
-fn default_paths() -> Vec<PathBuf> {
+pub(crate) fn default_paths() -> Vec<PathBuf> {
     for candidate in ["budgets.yaml", "budgets.yml", "budgets"] {
         let path = PathBuf::from(candidate);
         if path.exists() {

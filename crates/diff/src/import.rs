@@ -8,10 +8,12 @@
 //! same file.
 
 use budgetctl_spec::planned::first_planned_period;
-use budgetctl_spec::{AccountId, Budget, BudgetLimit, Config, DesiredBudget, Origin};
+use budgetctl_spec::{
+    AccountId, ActionDefinition, Budget, BudgetAction, BudgetLimit, Config, DesiredBudget, Origin,
+};
 use chrono::NaiveDate;
 
-use crate::live::LiveBudget;
+use crate::live::{LiveAction, LiveBudget};
 use crate::normalize::{cost_types_are_aws, declared_end, declared_tags, start_is_deliberate};
 
 /// A configuration that declares exactly `live`, budgets ordered by account
@@ -23,7 +25,7 @@ pub fn declare(live: &[LiveBudget], origin_file: &str, today: NaiveDate) -> Conf
         .iter()
         .map(|l| DesiredBudget {
             account: l.account.clone(),
-            budget: declared(&l.budget, today),
+            budget: declared(l, today),
             origin: Origin {
                 file: origin_file.to_owned(),
                 line: 0,
@@ -45,8 +47,10 @@ pub fn accounts_of(config: &Config) -> Vec<AccountId> {
     accounts
 }
 
-fn declared(live: &Budget, today: NaiveDate) -> Budget {
+fn declared(l: &LiveBudget, today: NaiveDate) -> Budget {
+    let live = &l.budget;
     let mut b = live.clone();
+    b.actions = declared_actions(&l.actions);
     b.start = live
         .start
         .filter(|s| start_is_deliberate(live.time_unit, *s, today));
@@ -68,6 +72,62 @@ fn declared(live: &Budget, today: NaiveDate) -> Budget {
     }
     b.notifications.sort_by(|x, y| x.key.cmp(&y.key));
     b
+}
+
+/// The live actions under their `budgetctl:action` names, and a name made
+/// up from what it does for one that has none (apply then tags it); `None`
+/// when the budget has no actions, so the file does not manage them.
+fn declared_actions(live: &[LiveAction]) -> Option<Vec<BudgetAction>> {
+    if live.is_empty() {
+        return None;
+    }
+    let mut taken: Vec<String> = live.iter().filter_map(|a| a.name.clone()).collect();
+    let mut out: Vec<BudgetAction> = live
+        .iter()
+        .map(|l| {
+            let mut a = l.action.clone();
+            a.name = match &l.name {
+                Some(name) => name.clone(),
+                None => {
+                    let base = invented_name(&a.definition);
+                    let name = (1..)
+                        .map(|i| {
+                            if i == 1 {
+                                base.clone()
+                            } else {
+                                format!("{base}-{i}")
+                            }
+                        })
+                        .find(|n| !taken.contains(n))
+                        .unwrap_or(base);
+                    taken.push(name.clone());
+                    name
+                }
+            };
+            a.subscribers.sort();
+            a.subscribers.dedup();
+            a.definition = a.definition.normalized();
+            a
+        })
+        .collect();
+    out.sort_by(|x, y| x.name.cmp(&y.name));
+    Some(out)
+}
+
+/// `iam-policy-AWSDenyAll`, `scp-p-abcd1234`, `stop-ec2-eu-west-1`.
+fn invented_name(d: &ActionDefinition) -> String {
+    match d {
+        ActionDefinition::IamPolicy { policy, .. } => {
+            format!(
+                "iam-policy-{}",
+                policy.rsplit('/').next().unwrap_or("policy")
+            )
+        }
+        ActionDefinition::Scp { policy, .. } => format!("scp-{policy}"),
+        ActionDefinition::StopInstances {
+            service, region, ..
+        } => format!("stop-{service}-{region}"),
+    }
 }
 
 #[cfg(test)]
@@ -101,9 +161,11 @@ mod tests {
                 billing_view_arn: None,
                 notifications: vec![],
                 tags: Some(Default::default()),
+                actions: None,
             },
             last_updated: None,
             spend: None,
+            actions: vec![],
         }
     }
 

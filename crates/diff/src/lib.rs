@@ -29,5 +29,5 @@ pub mod plan;
 pub use budgetctl_spec as spec;
 pub use compare::{compare_budget, diff, fingerprint, period_start};
 pub use import::{accounts_of, declare};
-pub use live::{Live, LiveBudget, LiveSpend, Unreadable};
+pub use live::{Live, LiveAction, LiveBudget, LiveSpend, Unreadable};
 pub use plan::*;

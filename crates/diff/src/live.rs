@@ -1,6 +1,6 @@
 //! Live state as the AWS layer reads it, converted to the model.
 
-use budgetctl_spec::{AccountId, Budget};
+use budgetctl_spec::{AccountId, ActionStatus, Budget, BudgetAction};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +14,29 @@ pub struct LiveBudget {
     pub last_updated: Option<String>,
     /// This period's CalculatedSpend, when AWS returned it.
     pub spend: Option<LiveSpend>,
+    /// The budget's actions (DescribeBudgetActionsForAccount), in the order
+    /// AWS returned them.
+    pub actions: Vec<LiveAction>,
+}
+
+/// A budget action as read from AWS.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveAction {
+    /// AWS's ActionId.
+    pub id: String,
+    pub status: ActionStatus,
+    /// Its `budgetctl:action` tag: `None` when it has none, or when its
+    /// tags were not read (the files do not manage the budget's actions).
+    pub name: Option<String>,
+    /// The action in the model; its `name` is the tag's, or empty.
+    pub action: BudgetAction,
+}
+
+impl LiveAction {
+    /// How people tell it apart: its name, or its id when it has none.
+    pub fn label(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.id)
+    }
 }
 
 /// A live budget holding a value this budgetctl does not know (a newer API

@@ -45,7 +45,10 @@ use rayon::prelude::*;
 
 pub use decode::{format_period, max_end_date};
 pub use diagnostic::{Code, Diagnostic, DiagnosticRecord, Pos, Severity, SourceFile, Span};
-pub use document::{BudgetDoc, budget_document, expression_to_yaml, json_schema, to_yaml};
+pub use document::{
+    ActionDoc, BudgetDoc, action_document, budget_document, expression_to_yaml, json_schema,
+    to_yaml,
+};
 pub use model::*;
 
 /// The result of loading budget files: the model of everything that was valid,

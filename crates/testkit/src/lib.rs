@@ -19,9 +19,9 @@ use budgetctl_local::{LocalOptions, LocalServer};
 use budgetctl_spec::{AccountId, Config, load_str};
 use chrono::NaiveDate;
 
-/// The Budgets operations that write budgets, notifications, subscribers
-/// and tags: those apply makes (budget actions apart).
-pub const WRITE_OPERATIONS: [&str; 11] = [
+/// The Budgets operations that write budgets, notifications, subscribers,
+/// tags and budget actions: those apply and `budgetctl action` make.
+pub const WRITE_OPERATIONS: [&str; 15] = [
     "CreateBudget",
     "UpdateBudget",
     "DeleteBudget",
@@ -33,6 +33,10 @@ pub const WRITE_OPERATIONS: [&str; 11] = [
     "DeleteSubscriber",
     "TagResource",
     "UntagResource",
+    "CreateBudgetAction",
+    "UpdateBudgetAction",
+    "DeleteBudgetAction",
+    "ExecuteBudgetAction",
 ];
 
 /// The account the tests declare budgets in.

@@ -21,6 +21,14 @@ async fn create_all(env: &Env, config: &Config) {
         create_budget(&env.client, &d.account, &d.budget)
             .await
             .unwrap();
+        let at = budgetctl_apply::aws::BudgetAt {
+            client: &env.client,
+            account: &d.account,
+            name: &d.budget.name,
+        };
+        for a in d.budget.actions.iter().flatten() {
+            at.create_action(a).await.unwrap();
+        }
     }
 }
 
@@ -385,10 +393,37 @@ async fn plan_costs_two_pages_per_thousand_plus_one_call_per_notification() {
     assert!(p.changes.is_empty());
     let counts = env.server.service().request_counts();
     let total: u64 = counts.values().sum();
-    let pages = 2 * n.div_ceil(1000);
+    // DescribeBudgets and DescribeBudgetNotificationsForAccount by 1,000,
+    // and one (empty) page of DescribeBudgetActionsForAccount.
+    let pages = 2 * n.div_ceil(1000) + 1;
     assert_eq!(total as usize, pages + n * m + 10, "{counts:?}");
     assert_eq!(counts["DescribeBudgets"], 2);
     assert_eq!(counts["DescribeBudgetNotificationsForAccount"], 2);
+    assert_eq!(counts["DescribeBudgetActionsForAccount"], 1);
+}
+
+/// Actions cost a page per 100 of the account and one ListTagsForResource
+/// per action of a budget whose file declares `actions:`.
+#[tokio::test]
+async fn plan_reads_actions_by_the_hundred_and_one_tag_read_per_action() {
+    let env = env().await;
+    let n = 150usize;
+    let mut body = String::from("budgets:\n");
+    for i in 0..n {
+        body.push_str(&format!(
+            "  - name: b{i:04}\n    limit: 10\n    actions:\n      - {{name: freeze, when: actual > 100%, apply_iam_policy: {{policy: arn:aws:iam::aws:policy/AWSDenyAll, roles: [developer]}}, execution_role: arn:aws:iam::{ACCOUNT}:role/actions, to: [a@example.com]}}\n"
+        ));
+    }
+    let c = config(&body);
+    create_all(&env, &c).await;
+    env.server.service().reset_counts();
+    let p = plan(&env, &c).await;
+    assert!(p.changes.is_empty(), "{:?}", p.changes.first());
+    let counts = env.server.service().request_counts();
+    let total: u64 = counts.values().sum();
+    assert_eq!(counts["DescribeBudgetActionsForAccount"], 2, "{counts:?}");
+    assert_eq!(counts["ListTagsForResource"], n as u64, "{counts:?}");
+    assert_eq!(total as usize, 2 + n.div_ceil(100) + n, "{counts:?}");
 }
 
 #[tokio::test]

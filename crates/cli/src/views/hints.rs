@@ -9,6 +9,7 @@ use crate::error::CliError;
 pub fn describe(e: &CliError) -> String {
     match e {
         CliError::Read { error, role } => explain_read(error, role.as_deref()),
+        CliError::Aws(error) => explain(error),
         other => other.to_string(),
     }
 }
@@ -30,12 +31,38 @@ pub fn explain_read(e: &ReadError, role: Option<&str>) -> String {
     }
 }
 
+/// The IAM permission a budget action operation needs, for the hint of
+/// an access denied; `None` for the budget reads, whose hint is plan's.
+fn action_permission(operation: &str) -> Option<&'static str> {
+    Some(match operation {
+        "ExecuteBudgetAction" => "budgets:ExecuteBudgetAction",
+        "CreateBudgetAction" => {
+            "budgets:CreateBudgetAction and iam:PassRole on the action's execution role"
+        }
+        "UpdateBudgetAction" => {
+            "budgets:UpdateBudgetAction and iam:PassRole on the action's execution role"
+        }
+        "DeleteBudgetAction" => "budgets:DeleteBudgetAction",
+        "DescribeBudgetAction" => "budgets:DescribeBudgetAction",
+        "DescribeBudgetActionsForAccount" => "budgets:DescribeBudgetActionsForAccount",
+        "DescribeBudgetActionsForBudget" => "budgets:DescribeBudgetActionsForBudget",
+        "DescribeBudgetActionHistories" => "budgets:DescribeBudgetActionHistories",
+        _ => return None,
+    })
+}
+
 /// An AWS error with what to do about it, chosen by its kind.
 pub fn explain(e: &AwsError) -> String {
     match e.kind {
-        ErrorKind::AccessDenied => format!(
-            "{e}\n  hint: plan needs budgets:ViewBudget (and budgets:ListTagsForResource where files manage tags) in that account"
-        ),
+        ErrorKind::AccessDenied => match action_permission(e.operation) {
+            Some(permission) => format!(
+                "{e}\n  hint: {} needs {permission} in account {}",
+                e.operation, e.account
+            ),
+            None => format!(
+                "{e}\n  hint: plan needs budgets:ViewBudget (and budgets:ListTagsForResource where files manage tags, budgets:DescribeBudgetActionsForAccount for budget actions) in that account"
+            ),
+        },
         ErrorKind::Throttled => {
             format!("{e}\n  hint: lower --parallelism, or run again later")
         }
@@ -53,7 +80,7 @@ pub fn explain(e: &AwsError) -> String {
 pub fn write_hint(kind: ErrorKind) -> Option<&'static str> {
     match kind {
         ErrorKind::AccessDenied => Some(
-            "apply needs budgets:ModifyBudget (and budgets:TagResource, budgets:UntagResource where files manage tags) in that account",
+            "apply needs budgets:ModifyBudget (and budgets:TagResource, budgets:UntagResource where files manage tags; budgets:CreateBudgetAction, UpdateBudgetAction, DeleteBudgetAction and iam:PassRole on the execution role where files declare actions) in that account",
         ),
         ErrorKind::Throttled => Some(
             "lower --max-rps or --parallelism, or run apply again later: it carries out what remains",

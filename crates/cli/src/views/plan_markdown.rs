@@ -3,7 +3,9 @@
 
 use std::fmt::Write as _;
 
-use budgetctl_diff::{Change, ChangeKind, Field, FieldDiff, NotificationChange, Plan};
+use budgetctl_diff::{
+    ActionChange, Change, ChangeKind, Field, FieldDiff, NotificationChange, Plan,
+};
 
 use super::escape::{escape_markdown, plural};
 use super::plan_text::{action_word, change_lines, summary, unit_of};
@@ -57,6 +59,9 @@ fn contents(c: &Change) -> String {
     if !c.tags.is_empty() {
         parts.push(plural(c.tags.len(), "tag"));
     }
+    if !c.actions.is_empty() {
+        parts.push(plural(c.actions.len(), "budget action"));
+    }
     parts.join("; ")
 }
 
@@ -88,8 +93,31 @@ pub fn markdown(plan: &Plan) -> String {
         .iter()
         .filter(|c| c.action == ChangeKind::Delete)
         .collect();
-    if !deletes.is_empty() || !plan.warnings.is_empty() {
+    // Budget actions that go: alone, replaced, or with their budget.
+    let deleted_actions: Vec<String> = plan
+        .changes
+        .iter()
+        .flat_map(|c| {
+            c.actions.iter().filter_map(move |a| match a {
+                ActionChange::Delete { .. } | ActionChange::Replace { .. } => Some(format!(
+                    "<code>{}/{}</code>",
+                    escape_markdown(&c.budget.address()),
+                    escape_markdown(a.name())
+                )),
+                _ => None,
+            })
+        })
+        .collect();
+    if !deletes.is_empty() || !plan.warnings.is_empty() || !deleted_actions.is_empty() {
         let _ = writeln!(out, "> [!WARNING]");
+        if !deleted_actions.is_empty() {
+            let _ = writeln!(
+                out,
+                "> - **{} will be deleted:** {}",
+                plural(deleted_actions.len(), "budget action"),
+                deleted_actions.join(", ")
+            );
+        }
         if !deletes.is_empty() {
             let names: Vec<String> = deletes
                 .iter()
@@ -140,6 +168,9 @@ pub fn markdown(plan: &Plan) -> String {
                     }
                     if !c.tags.is_empty() {
                         parts.push(plural(c.tags.len(), "tag change"));
+                    }
+                    if !c.actions.is_empty() {
+                        parts.push(plural(c.actions.len(), "action change"));
                     }
                     parts.join("; ")
                 }

@@ -4,7 +4,10 @@
 use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
-use budgetctl_diff::{Change, ChangeKind, Field, FieldDiff, NotificationChange, Plan};
+use budgetctl_diff::{
+    ActionChange, Change, ChangeKind, Field, FieldDiff, NotificationChange, Plan,
+};
+use budgetctl_spec::{ApprovalModel, BudgetAction};
 
 use super::escape::escape_text;
 
@@ -110,6 +113,97 @@ pub(crate) fn change_lines(c: &Change) -> Vec<(char, String)> {
             (Some(b), Some(a)) => ('~', format!("tag {}: {b:?} → {a:?}", t.key)),
             (None, None) => continue,
         });
+    }
+    lines.extend(action_lines(c, unit));
+    lines
+}
+
+/// What an action does, in one line: `when actual > 100%: attach IAM
+/// policy … to roles developer; manual approval → finops@example.com`.
+pub(crate) fn action_summary(a: &BudgetAction, unit: Option<&str>) -> String {
+    let approval = match a.approval {
+        ApprovalModel::Manual => "manual approval",
+        ApprovalModel::Automatic => "runs without approval",
+    };
+    format!(
+        "when {}: {}; {approval} → {}",
+        a.when(unit),
+        a.definition.describe(),
+        subscriber_list(&a.subscribers)
+    )
+}
+
+fn action_lines(c: &Change, unit: Option<&str>) -> Vec<(char, String)> {
+    let mut lines = Vec::new();
+    for a in &c.actions {
+        match a {
+            ActionChange::Create { action } => lines.push((
+                '+',
+                format!("action {}: {}", action.name, action_summary(action, unit)),
+            )),
+            ActionChange::Update {
+                id,
+                status,
+                fields,
+                tag,
+                action,
+            } => {
+                for f in fields {
+                    lines.push((
+                        '~',
+                        format!(
+                            "action {} ({}): {}: {} → {}",
+                            action.name,
+                            status.aws_name(),
+                            f.field,
+                            f.before,
+                            f.after
+                        ),
+                    ));
+                }
+                if *tag {
+                    lines.push((
+                        '~',
+                        format!(
+                            "action {}: tag budgetctl:action = {:?} on the live action {id} (adopted, not recreated)",
+                            action.name, action.name
+                        ),
+                    ));
+                }
+            }
+            ActionChange::Replace {
+                status, from, to, ..
+            } => {
+                lines.push((
+                    '-',
+                    format!(
+                        "action {} ({}, {} — its type changes, so it is deleted): {}",
+                        from.name,
+                        status.aws_name(),
+                        from.action_type(),
+                        action_summary(from, unit)
+                    ),
+                ));
+                lines.push((
+                    '+',
+                    format!(
+                        "action {} (created again as {}): {}",
+                        to.name,
+                        to.action_type(),
+                        action_summary(to, unit)
+                    ),
+                ));
+            }
+            ActionChange::Delete { status, action, .. } => lines.push((
+                '-',
+                format!(
+                    "action {} ({}): {}",
+                    action.name,
+                    status.aws_name(),
+                    action_summary(action, unit)
+                ),
+            )),
+        }
     }
     lines
 }

@@ -4,8 +4,9 @@
 use super::*;
 
 /// A hash of what apply's staleness check compares besides LastUpdatedTime:
-/// the limit and dates, notifications with their subscribers, and tags, each
-/// in a canonical order. XXH3-128: stable across builds and platforms, and
+/// the limit and dates, notifications with their subscribers, tags, and
+/// budget actions (id, status, name tag and content), each in a canonical
+/// order. XXH3-128: stable across builds and platforms, and
 /// fast enough to run for every budget of every plan; it detects change, it
 /// does not defend against forgery.
 pub fn fingerprint(l: &LiveBudget) -> Fingerprint {
@@ -74,6 +75,27 @@ pub fn fingerprint(l: &LiveBudget) -> Fingerprint {
                 field(k.as_bytes());
                 field(v.as_bytes());
             }
+        }
+    }
+    let mut actions: Vec<&crate::live::LiveAction> = l.actions.iter().collect();
+    actions.sort_by(|x, y| x.id.cmp(&y.id));
+    for a in actions {
+        let x = &a.action;
+        field(a.id.as_bytes());
+        field(a.status.as_str().as_bytes());
+        field(a.name.as_deref().unwrap_or("\0untagged").as_bytes());
+        field(&[
+            x.notification_type as u8,
+            x.threshold_type as u8,
+            x.approval as u8,
+        ]);
+        field(&amount(x.threshold));
+        field(x.execution_role.as_bytes());
+        field(x.definition.normalized().describe().as_bytes());
+        let mut subscribers: Vec<&Subscriber> = x.subscribers.iter().collect();
+        subscribers.sort();
+        for s in subscribers {
+            field(s.address().as_bytes());
         }
     }
     let mut hash = String::with_capacity(32);

@@ -16,16 +16,19 @@ use xxhash_rust::xxh3::Xxh3;
 
 use crate::live::{Live, LiveBudget, Unreadable};
 use crate::plan::{
-    BudgetRef, Change, ChangeKind, Field, FieldDiff, Fingerprint, NotificationChange, Plan,
-    PlanError, PlanScope, PlanTarget, SubscriberSwap, Summary, TagChange, Warning, WarningKind,
+    ActionChange, BudgetRef, Change, ChangeKind, Field, FieldDiff, Fingerprint, NotificationChange,
+    Plan, PlanError, PlanScope, PlanTarget, SubscriberSwap, Summary, TagChange, Warning,
+    WarningKind,
 };
 
+mod actions;
 mod fields;
 mod fingerprint;
 mod notifications;
 mod tags;
 mod warnings;
 
+use actions::*;
 use fields::*;
 pub use fingerprint::fingerprint;
 use notifications::*;
@@ -167,21 +170,32 @@ pub fn diff(desired: &Config, live: &Live, accounts: &[AccountId], today: NaiveD
                     ),
                 });
             }
-            Some(l) => match update(&r, desired, l) {
-                // Planned limits the file cannot give and the live budget no
-                // longer has: an UpdateBudget would have none to send.
-                Some(change)
-                    if !change.fields.is_empty()
-                        && matches!(&desired.limit, BudgetLimit::Planned(p) if p.is_empty()) =>
-                {
-                    plan.errors.push(PlanError {
-                        budget: r(),
-                        message: "the budget's other fields changed, but UpdateBudget needs planned limits from the current period on, which neither the file nor the live budget has: add the current period to `planned`".into(),
-                    });
+            Some(l) => {
+                let actions = action_changes(
+                    &d.budget.name,
+                    desired.actions.as_deref(),
+                    &l.actions,
+                    desired.limit_unit(),
+                );
+                if !note_actions(&mut plan, &r, &actions) {
+                    continue;
                 }
-                Some(change) => plan.changes.push(change),
-                None => plan.summary.unchanged += 1,
-            },
+                match update(&r, desired, l, actions.changes) {
+                    // Planned limits the file cannot give and the live budget no
+                    // longer has: an UpdateBudget would have none to send.
+                    Some(change)
+                        if !change.fields.is_empty()
+                            && matches!(&desired.limit, BudgetLimit::Planned(p) if p.is_empty()) =>
+                    {
+                        plan.errors.push(PlanError {
+                            budget: r(),
+                            message: "the budget's other fields changed, but UpdateBudget needs planned limits from the current period on, which neither the file nor the live budget has: add the current period to `planned`".into(),
+                        });
+                    }
+                    Some(change) => plan.changes.push(change),
+                    None => plan.summary.unchanged += 1,
+                }
+            }
         }
     }
 
@@ -198,7 +212,11 @@ pub fn diff(desired: &Config, live: &Live, accounts: &[AccountId], today: NaiveD
         if ignored(&l.account, &l.budget.name) {
             plan.ignored.push(r);
         } else if settings(&l.account).prune {
-            plan.changes.push(delete(r, &l.budget));
+            let actions = actions_deleted_with(&l.budget.name, &l.actions);
+            let r2 = || r.clone();
+            if note_actions(&mut plan, &r2, &actions) {
+                plan.changes.push(delete(r, &l.budget, actions.changes));
+            }
         } else {
             plan.unmanaged.push(r);
         }
@@ -347,14 +365,40 @@ fn create(r: BudgetRef, desired: &Budget) -> Change {
                 after: Some(v.clone()),
             })
             .collect(),
+        actions: desired
+            .actions
+            .iter()
+            .flatten()
+            .map(|a| ActionChange::Create { action: a.clone() })
+            .collect(),
         desired: Some(desired.clone()),
         live: None,
     }
 }
 
+/// Put an action plan's warnings and errors into the plan; `false` when it
+/// has errors, and so the budget's change is not made.
+fn note_actions(plan: &mut Plan, r: &dyn Fn() -> BudgetRef, actions: &ActionPlan) -> bool {
+    for (kind, message) in &actions.warnings {
+        plan.warnings.push(Warning {
+            budget: r(),
+            kind: *kind,
+            message: message.clone(),
+        });
+    }
+    for message in &actions.errors {
+        plan.errors.push(PlanError {
+            budget: r(),
+            message: message.clone(),
+        });
+    }
+    actions.errors.is_empty()
+}
+
 /// A deletion shows what goes: the fields a create would show, as before
-/// values. Its alerts are in `live`; apply deletes the budget in one call.
-fn delete(r: BudgetRef, live: &Budget) -> Change {
+/// values, and the actions that go with it. Its alerts are in `live`; apply
+/// deletes the budget in one call.
+fn delete(r: BudgetRef, live: &Budget, actions: Vec<ActionChange>) -> Change {
     let mut fields = vec![
         FieldDiff {
             field: Field::Type,
@@ -383,6 +427,7 @@ fn delete(r: BudgetRef, live: &Budget) -> Change {
         fields,
         notifications: Vec::new(),
         tags: Vec::new(),
+        actions,
         desired: None,
         live: Some(live.clone()),
     }
@@ -404,21 +449,28 @@ fn blank(b: &Budget) -> Budget {
         billing_view_arn: None,
         notifications: Vec::new(),
         tags: None,
+        actions: None,
     }
 }
 
-/// One declared budget against its live counterpart: the update that would
-/// make them equal, or `None` when they already are. Apply uses it to tell
-/// whether a budget it may have created already is the one declared.
+/// One declared budget against its live counterpart, its actions aside:
+/// the update that would make them equal, or `None` when they already are.
+/// Apply uses it to tell whether a budget it may have created already is
+/// the one declared (its actions are created after it).
 pub fn compare_budget(r: BudgetRef, desired: &Budget, live: &LiveBudget) -> Option<Change> {
-    update(&|| r.clone(), desired, live)
+    update(&|| r.clone(), desired, live, Vec::new())
 }
 
-fn update(r: &dyn Fn() -> BudgetRef, desired: &Budget, live: &LiveBudget) -> Option<Change> {
+fn update(
+    r: &dyn Fn() -> BudgetRef,
+    desired: &Budget,
+    live: &LiveBudget,
+    actions: Vec<ActionChange>,
+) -> Option<Change> {
     let fields = field_diffs(&live.budget, desired);
     let notifications = notification_changes(desired, &live.budget);
     let tags = tag_changes(desired, &live.budget);
-    if fields.is_empty() && notifications.is_empty() && tags.is_empty() {
+    if fields.is_empty() && notifications.is_empty() && tags.is_empty() && actions.is_empty() {
         return None;
     }
     Some(Change {
@@ -427,6 +479,7 @@ fn update(r: &dyn Fn() -> BudgetRef, desired: &Budget, live: &LiveBudget) -> Opt
         fields,
         notifications,
         tags,
+        actions,
         desired: Some(desired.clone()),
         live: Some(live.budget.clone()),
     })

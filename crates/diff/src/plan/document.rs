@@ -1,4 +1,4 @@
-//! The plan as JSON, format version 2: what `plan --format json` prints and
+//! The plan as JSON, format version 3: what `plan --format json` prints and
 //! `plan --out` saves, and what apply reads back. It is its own serde type,
 //! written from a [`Plan`] and never read into one: the spec model's derives
 //! are not part of it. Budgets are written in the budget-file form
@@ -12,12 +12,16 @@
 use std::collections::BTreeMap;
 
 use budgetctl_spec::amount::to_aws_string;
-use budgetctl_spec::{AccountId, BudgetDoc, NotificationKey, Subscriber, budget_document};
+use budgetctl_spec::{
+    AccountId, ActionDoc, ActionStatus, BudgetAction, BudgetDoc, NotificationKey, Subscriber,
+    action_document, budget_document,
+};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    BudgetRef, Change, ChangeKind, FieldDiff, Fingerprint, NotificationChange, PLAN_FORMAT_VERSION,
-    Plan, PlanError, PlanScope, PlanTarget, Summary, TagChange, Warning,
+    ActionChange, ActionFieldDiff, BudgetRef, Change, ChangeKind, FieldDiff, Fingerprint,
+    NotificationChange, PLAN_FORMAT_VERSION, Plan, PlanError, PlanScope, PlanTarget, Summary,
+    TagChange, Warning,
 };
 
 /// A plan as its JSON document.
@@ -49,6 +53,7 @@ pub struct ChangeDoc<'p> {
     pub fields: &'p [FieldDiff],
     pub notifications: Vec<NotificationChangeDoc>,
     pub tags: &'p [TagChange],
+    pub actions: Vec<ActionChangeDoc<'p>>,
     /// The budget as the files declare it (create, update).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub desired: Option<BudgetDoc>,
@@ -102,6 +107,86 @@ pub enum NotificationChangeDoc {
         add: Vec<SubscriberDoc>,
         remove: Vec<SubscriberDoc>,
     },
+}
+
+/// A budget action's change. Actions are written in the budget-file form;
+/// a live one is named by its ActionId and the status it had.
+#[derive(Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ActionChangeDoc<'p> {
+    Create {
+        name: &'p str,
+        action: ActionDoc,
+    },
+    Update {
+        name: &'p str,
+        id: &'p str,
+        status: &'static str,
+        fields: &'p [ActionFieldDiff],
+        /// TagResource `budgetctl:action` = name.
+        tag: bool,
+        action: ActionDoc,
+    },
+    Replace {
+        name: &'p str,
+        id: &'p str,
+        status: &'static str,
+        from: Box<ActionDoc>,
+        to: Box<ActionDoc>,
+    },
+    Delete {
+        name: &'p str,
+        id: &'p str,
+        status: &'static str,
+        action: ActionDoc,
+    },
+}
+
+fn action_change<'p>(a: &'p ActionChange, unit: Option<&str>) -> ActionChangeDoc<'p> {
+    let doc = |a: &BudgetAction| action_document(a, unit);
+    let status = |s: &ActionStatus| s.aws_name();
+    match a {
+        ActionChange::Create { action } => ActionChangeDoc::Create {
+            name: &action.name,
+            action: doc(action),
+        },
+        ActionChange::Update {
+            id,
+            status: s,
+            fields,
+            tag,
+            action,
+        } => ActionChangeDoc::Update {
+            name: &action.name,
+            id,
+            status: status(s),
+            fields,
+            tag: *tag,
+            action: doc(action),
+        },
+        ActionChange::Replace {
+            id,
+            status: s,
+            from,
+            to,
+        } => ActionChangeDoc::Replace {
+            name: &to.name,
+            id,
+            status: status(s),
+            from: Box::new(doc(from)),
+            to: Box::new(doc(to)),
+        },
+        ActionChange::Delete {
+            id,
+            status: s,
+            action,
+        } => ActionChangeDoc::Delete {
+            name: &action.name,
+            id,
+            status: status(s),
+            action: doc(action),
+        },
+    }
 }
 
 fn notification(k: &NotificationKey) -> NotificationDoc {
@@ -169,6 +254,14 @@ impl<'p> ChangeDoc<'p> {
             fields: &c.fields,
             notifications: c.notifications.iter().map(notification_change).collect(),
             tags: &c.tags,
+            actions: {
+                let unit = c
+                    .desired
+                    .as_ref()
+                    .or(c.live.as_ref())
+                    .and_then(|b| b.limit_unit());
+                c.actions.iter().map(|a| action_change(a, unit)).collect()
+            },
             desired: c.desired.as_ref().map(budget_document),
             live: c.live.as_ref().map(budget_document),
         }

@@ -5,14 +5,15 @@
 
 use std::collections::BTreeMap;
 
-use budgetctl_spec::{AccountId, Budget, NotificationKey, Subscriber};
+use budgetctl_spec::{AccountId, ActionStatus, Budget, BudgetAction, NotificationKey, Subscriber};
 use serde::{Deserialize, Serialize};
 
 pub mod document;
 
 /// The version of the Plan's JSON format: 2 since budgets are written in
-/// the budget-file form and notifications in their own.
-pub const PLAN_FORMAT_VERSION: u32 = 2;
+/// the budget-file form and notifications in their own; 3 since changes
+/// carry their budget actions.
+pub const PLAN_FORMAT_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
@@ -159,6 +160,9 @@ pub struct Change {
     pub fields: Vec<FieldDiff>,
     pub notifications: Vec<NotificationChange>,
     pub tags: Vec<TagChange>,
+    /// Budget actions created, changed or deleted; for a budget deletion,
+    /// the actions that go with it.
+    pub actions: Vec<ActionChange>,
     /// The budget as declared (create, update).
     pub desired: Option<Budget>,
     /// The budget as read from AWS (update, delete).
@@ -272,6 +276,82 @@ impl<'de> Deserialize<'de> for Field {
     }
 }
 
+/// One budget action's change. Live actions are named by their ActionId
+/// and status as read, so that apply acts on the action the plan showed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionChange {
+    /// CreateBudgetAction, tagged `budgetctl:action` = its name.
+    Create { action: BudgetAction },
+    /// One UpdateBudgetAction with the fields that differ (when any), and
+    /// one TagResource when the live action lacks its name tag (`tag`:
+    /// adopted by content, or renamed in the file).
+    Update {
+        id: String,
+        status: ActionStatus,
+        fields: Vec<ActionFieldDiff>,
+        tag: bool,
+        action: BudgetAction,
+    },
+    /// The type changed, which AWS cannot change in place:
+    /// DeleteBudgetAction, then CreateBudgetAction.
+    Replace {
+        id: String,
+        status: ActionStatus,
+        from: BudgetAction,
+        to: BudgetAction,
+    },
+    /// DeleteBudgetAction (or, in a budget's deletion, gone with it).
+    Delete {
+        id: String,
+        status: ActionStatus,
+        action: BudgetAction,
+    },
+}
+
+impl ActionChange {
+    /// The action's name, as the file has it (or the live tag's).
+    pub fn name(&self) -> &str {
+        match self {
+            ActionChange::Create { action }
+            | ActionChange::Update { action, .. }
+            | ActionChange::Replace { to: action, .. }
+            | ActionChange::Delete { action, .. } => &action.name,
+        }
+    }
+}
+
+/// A field of a budget action, before and after, as people read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionFieldDiff {
+    pub field: ActionField,
+    pub before: String,
+    pub after: String,
+}
+
+/// The fields UpdateBudgetAction changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionField {
+    /// NotificationType and ActionThreshold.
+    When,
+    Definition,
+    Approval,
+    ExecutionRole,
+    Subscribers,
+}
+
+impl std::fmt::Display for ActionField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ActionField::When => "when",
+            ActionField::Definition => "definition",
+            ActionField::Approval => "approval",
+            ActionField::ExecutionRole => "execution_role",
+            ActionField::Subscribers => "subscribers",
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotificationChange {
     /// CreateNotification with these subscribers.
@@ -337,6 +417,12 @@ pub enum WarningKind {
     BelowForecastedSpend,
     /// A live budget with a value this budgetctl does not know: left alone.
     Unreadable,
+    /// A budget action changes while it is not in STANDBY (pending, or
+    /// executed): what the change does to it.
+    ActionNotStandby,
+    /// A budget action's type changes: it is deleted and created again.
+    ActionReplaced,
+
     /// Anything else (and plans saved before warnings had kinds).
     #[default]
     Other,

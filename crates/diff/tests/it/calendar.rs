@@ -43,6 +43,7 @@ fn plan(desired: &Config, live: &[(&str, &[(NaiveDate, i64)])], today: NaiveDate
                 budget,
                 last_updated: None,
                 spend: None,
+                actions: Vec::new(),
             }
         })
         .collect();

@@ -51,6 +51,7 @@ fn live(budget: Budget) -> LiveBudget {
         budget,
         last_updated: Some("2026-11-30T12:00:00Z".into()),
         spend: None,
+        actions: Vec::new(),
     }
 }
 

@@ -23,7 +23,7 @@ use crate::model::{
 
 mod write;
 
-pub use write::{budget_document, document_of, expression_to_yaml, to_yaml};
+pub use write::{action_document, budget_document, document_of, expression_to_yaml, to_yaml};
 
 /// A budget file (`version: 1`).
 #[derive(Debug, Serialize, JsonSchema)]

@@ -191,13 +191,15 @@ pub(super) fn budget_doc(
         actions: b.actions.as_ref().map(|actions| {
             actions
                 .iter()
-                .map(|a| action_doc(a, notification_unit))
+                .map(|a| action_document(a, notification_unit))
                 .collect()
         }),
     }
 }
 
-pub(super) fn action_doc(a: &BudgetAction, unit: Option<&str>) -> ActionDoc {
+/// A budget action in the budget-file form (`unit` is its budget's, for
+/// absolute thresholds).
+pub fn action_document(a: &BudgetAction, unit: Option<&str>) -> ActionDoc {
     // The trigger in the compact form wherever a notification would be.
     let as_notification = Notification {
         key: NotificationKey {

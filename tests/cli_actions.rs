@@ -1,0 +1,544 @@
+//! Budget actions end to end, through the binary against budgetctl-local:
+//! declared in YAML and reconciled with the fewest calls, adopted by
+//! content, imported, operated with `budgetctl action`, and never deleted
+//! while their effect is in place.
+
+use crate::support;
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use support::Served;
+
+use budgetctl_testkit::ACCOUNT;
+
+fn budgetctl_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_budgetctl"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_ACCESS_KEY_ID", "local")
+        .env("AWS_SECRET_ACCESS_KEY", "local")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(Stdio::null())
+        .output()
+        .expect("budgetctl runs")
+}
+
+fn text(o: &Output) -> String {
+    support::text(o)
+}
+
+const FREEZE: &str = "      - name: freeze
+        when: actual > 100%
+        apply_iam_policy: { policy: arn:aws:iam::aws:policy/AWSDenyAll, roles: [developer] }
+        execution_role: arn:aws:iam::111122223333:role/budgetctl-actions
+        to: [finops@example.com]
+";
+
+/// A workspace with budgetctl-local served and `budgets.yaml` declaring
+/// budget `sandbox` with `actions` (None: no `actions:` key).
+struct World {
+    dir: tempfile::TempDir,
+    served: Served,
+}
+
+impl World {
+    fn new() -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let served = Served::start(&dir.path().join("state.json"));
+        World { dir, served }
+    }
+
+    fn write(&self, actions: Option<&str>) {
+        let actions = match actions {
+            Some(a) => format!("    actions:\n{a}"),
+            None => String::new(),
+        };
+        std::fs::write(
+            self.dir.path().join("budgets.yaml"),
+            format!(
+                "version: 1\ndefaults: {{account: \"{ACCOUNT}\"}}\nbudgets:\n  - name: sandbox\n    limit: 500\n{actions}"
+            ),
+        )
+        .unwrap();
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--endpoint-url", self.served.url.as_str()]);
+        budgetctl_in(self.dir.path(), &all)
+    }
+
+    fn apply(&self) -> Output {
+        let out = self.run(&["apply", "--auto-approve"]);
+        assert!(out.status.success(), "{}", text(&out));
+        out
+    }
+
+    fn plan_is_clean(&self) {
+        let out = self.run(&["plan", "--detailed-exitcode"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    }
+
+    fn requests(&self) -> serde_json::Value {
+        serde_json::from_str(&self.served.control("GET", "/_local/requests", "")).unwrap()
+    }
+
+    fn reset_requests(&self) {
+        self.served.control("DELETE", "/_local/requests", "");
+    }
+
+    /// Writes made since the last reset, by operation.
+    fn writes(&self) -> Vec<(String, u64)> {
+        let v = self.requests();
+        budgetctl_testkit::WRITE_OPERATIONS
+            .iter()
+            .filter_map(|op| {
+                let n = v["applied"][op].as_u64().unwrap_or(0);
+                (n > 0).then(|| ((*op).to_owned(), n))
+            })
+            .collect()
+    }
+
+    /// Move the action to a status through budgetctl-local's control.
+    fn move_to(&self, action: &str, status: &str) {
+        let body = self.served.control(
+            "POST",
+            "/_local/actions",
+            &format!(
+                r#"{{"AccountId": "{ACCOUNT}", "BudgetName": "sandbox", "Action": "{action}", "Status": "{status}"}}"#
+            ),
+        );
+        assert!(body.contains("ActionId"), "{body}");
+    }
+
+    /// The live actions: (id, status, name tag).
+    fn actions(&self) -> Vec<serde_json::Value> {
+        let out = self.run(&["action", "list", "--account", ACCOUNT, "--format", "json"]);
+        assert!(out.status.success(), "{}", text(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+}
+
+fn writes(list: &[(&str, u64)]) -> Vec<(String, u64)> {
+    list.iter().map(|(o, n)| ((*o).to_owned(), *n)).collect()
+}
+
+#[test]
+fn an_action_is_created_with_its_tag_and_then_plans_clean() {
+    let w = World::new();
+    w.write(Some(FREEZE));
+    let plan = w.run(&["plan"]);
+    assert!(text(&plan).contains("+ action freeze: when actual > 100%: attach IAM policy arn:aws:iam::aws:policy/AWSDenyAll to roles developer"), "{}", text(&plan));
+    w.reset_requests();
+    w.apply();
+    assert_eq!(
+        w.writes(),
+        writes(&[("CreateBudget", 1), ("CreateBudgetAction", 1)])
+    );
+    let actions = w.actions();
+    assert_eq!(actions.len(), 1);
+    assert_eq!(actions[0]["name"], "freeze");
+    assert_eq!(actions[0]["status"], "STANDBY");
+    w.plan_is_clean();
+}
+
+#[test]
+fn each_updatable_field_changes_with_exactly_one_update_budget_action() {
+    let w = World::new();
+    w.write(Some(FREEZE));
+    w.apply();
+    let id = w.actions()[0]["id"].as_str().unwrap().to_owned();
+    let mut current = FREEZE.to_owned();
+    for (from, to) in [
+        ("actual > 100%", "forecasted > 90%"),
+        ("roles: [developer]", "roles: [developer, tester]"),
+        (
+            "        to: [",
+            "        approval: automatic\n        to: [",
+        ),
+        ("role/budgetctl-actions", "role/other-actions"),
+        ("to: [finops@example.com]", "to: [oncall@example.com]"),
+    ] {
+        current = current.replace(from, to);
+        w.write(Some(&current));
+        w.reset_requests();
+        w.apply();
+        assert_eq!(w.writes(), writes(&[("UpdateBudgetAction", 1)]), "{to}");
+        w.plan_is_clean();
+        assert_eq!(w.actions()[0]["id"], id.as_str(), "updated in place");
+    }
+}
+
+#[test]
+fn a_type_change_is_a_delete_and_a_create_and_the_plan_says_so() {
+    let w = World::new();
+    w.write(Some(FREEZE));
+    w.apply();
+    w.write(Some(&FREEZE.replace(
+        "apply_iam_policy: { policy: arn:aws:iam::aws:policy/AWSDenyAll, roles: [developer] }",
+        "apply_scp: { policy: p-abcd1234, targets: [ou-ab12-cdef3456] }",
+    )));
+    let plan = w.run(&["plan"]);
+    assert!(
+        text(&plan).contains("its type changes, so it is deleted"),
+        "{}",
+        text(&plan)
+    );
+    assert!(
+        text(&plan).contains("cannot change in place"),
+        "{}",
+        text(&plan)
+    );
+    w.reset_requests();
+    w.apply();
+    assert_eq!(
+        w.writes(),
+        writes(&[("CreateBudgetAction", 1), ("DeleteBudgetAction", 1)])
+    );
+    w.plan_is_clean();
+}
+
+#[test]
+fn an_action_left_out_of_the_list_is_deleted_and_without_a_list_left_alone() {
+    let w = World::new();
+    w.write(Some(FREEZE));
+    w.apply();
+    // No `actions:` key: the live action is not the file's business.
+    w.write(None);
+    w.plan_is_clean();
+    // `actions: []`: the file says the budget has none.
+    w.write(Some("      []\n"));
+    let plan = w.run(&["plan"]);
+    assert!(
+        text(&plan).contains("- action freeze (STANDBY)"),
+        "{}",
+        text(&plan)
+    );
+    w.reset_requests();
+    w.apply();
+    assert_eq!(w.writes(), writes(&[("DeleteBudgetAction", 1)]));
+    assert!(w.actions().is_empty());
+}
+
+/// An action made outside budgetctl (here through the SDK, untagged) is
+/// adopted by content: a tag, never a recreate.
+#[tokio::test]
+async fn an_untagged_action_is_adopted_by_content_with_one_tag_call() {
+    let w = World::new();
+    w.write(None);
+    w.apply();
+    let c = budgetctl_testkit::sdk_client(
+        &w.served.url,
+        aws_sdk_budgets::config::retry::RetryConfig::disabled(),
+    );
+    create_untagged(&c).await;
+    w.write(Some(FREEZE));
+    let plan = w.run(&["plan"]);
+    assert!(
+        text(&plan).contains("(adopted, not recreated)"),
+        "{}",
+        text(&plan)
+    );
+    w.reset_requests();
+    w.apply();
+    assert_eq!(w.writes(), writes(&[("TagResource", 1)]));
+    w.plan_is_clean();
+    assert_eq!(w.actions()[0]["name"], "freeze");
+}
+
+async fn create_untagged(c: &aws_sdk_budgets::Client) {
+    use aws_sdk_budgets::types::*;
+    c.create_budget_action()
+        .account_id(ACCOUNT)
+        .budget_name("sandbox")
+        .notification_type(NotificationType::Actual)
+        .action_type(ActionType::Iam)
+        .action_threshold(
+            ActionThreshold::builder()
+                .action_threshold_value(100.0)
+                .action_threshold_type(ThresholdType::Percentage)
+                .build()
+                .unwrap(),
+        )
+        .definition(
+            Definition::builder()
+                .iam_action_definition(
+                    IamActionDefinition::builder()
+                        .policy_arn("arn:aws:iam::aws:policy/AWSDenyAll")
+                        .roles("developer")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .execution_role_arn("arn:aws:iam::111122223333:role/budgetctl-actions")
+        .approval_model(ApprovalModel::Manual)
+        .subscribers(
+            Subscriber::builder()
+                .subscription_type(SubscriptionType::Email)
+                .address("finops@example.com")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn import_of_an_account_with_actions_writes_yaml_that_plans_clean_once_tagged() {
+    let w = World::new();
+    w.write(None);
+    w.apply();
+    let c = budgetctl_testkit::sdk_client(
+        &w.served.url,
+        aws_sdk_budgets::config::retry::RetryConfig::disabled(),
+    );
+    create_untagged(&c).await;
+    std::fs::remove_file(w.dir.path().join("budgets.yaml")).unwrap();
+    let out = w.run(&["import", "--account", ACCOUNT, "--out", "budgets.yaml"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let yaml = std::fs::read_to_string(w.dir.path().join("budgets.yaml")).unwrap();
+    assert!(yaml.contains("name: iam-policy-AWSDenyAll"), "{yaml}");
+    // The invented name is not a tag yet: the plan tags it, nothing more.
+    let plan = w.run(&["plan"]);
+    assert!(
+        text(&plan).contains("(adopted, not recreated)"),
+        "{}",
+        text(&plan)
+    );
+    w.reset_requests();
+    w.apply();
+    assert_eq!(w.writes(), writes(&[("TagResource", 1)]));
+    w.plan_is_clean();
+}
+
+#[test]
+fn approve_makes_one_execute_and_wait_reports_execution_success() {
+    let w = World::new();
+    w.write(Some(FREEZE));
+    w.apply();
+    w.move_to("freeze", "PENDING");
+    let listed = w.run(&["action", "list", "--account", ACCOUNT]);
+    assert!(
+        text(&listed).starts_with("PENDING  sandbox/freeze"),
+        "{}",
+        text(&listed)
+    );
+    w.reset_requests();
+    let out = w.run(&["action", "approve", "sandbox/freeze", "--yes", "--wait"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "EXECUTION_SUCCESS"
+    );
+    assert!(
+        text(&out)
+            .contains("attach IAM policy arn:aws:iam::aws:policy/AWSDenyAll to roles developer"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(w.writes(), writes(&[("ExecuteBudgetAction", 1)]));
+    let history = w.run(&["action", "history", "sandbox/freeze", "--format", "json"]);
+    let events: Vec<serde_json::Value> = serde_json::from_slice(&history.stdout).unwrap();
+    assert_eq!(
+        events.last().unwrap()["status"],
+        "EXECUTION_SUCCESS",
+        "{events:?}"
+    );
+}
+
+/// Every (status, execution) pair the lifecycle does not allow is refused
+/// before any write; every allowed one goes through.
+#[test]
+fn every_invalid_status_and_execution_pair_is_refused_before_any_write() {
+    use budgetctl_spec::{ActionStatus, ExecutionType};
+    let w = World::new();
+    w.write(Some(FREEZE));
+    w.apply();
+    for status in [
+        ActionStatus::Standby,
+        ActionStatus::Pending,
+        ActionStatus::ExecutionSuccess,
+        ActionStatus::ExecutionFailure,
+        ActionStatus::ReverseSuccess,
+        ActionStatus::ReverseFailure,
+        ActionStatus::ResetFailure,
+    ] {
+        for execution in ExecutionType::ALL {
+            w.move_to("freeze", status.aws_name());
+            w.reset_requests();
+            let out = w.run(&["action", execution.as_str(), "sandbox/freeze", "--yes"]);
+            let pair = format!("{} from {}", execution.as_str(), status.aws_name());
+            if execution.allowed_from(status) {
+                assert!(out.status.success(), "{pair}: {}", text(&out));
+                assert_eq!(w.writes(), writes(&[("ExecuteBudgetAction", 1)]), "{pair}");
+            } else {
+                assert_eq!(out.status.code(), Some(1), "{pair}: {}", text(&out));
+                assert!(
+                    text(&out).contains("is possible only from"),
+                    "{pair}: {}",
+                    text(&out)
+                );
+                assert!(w.writes().is_empty(), "{pair}: {:?}", w.writes());
+            }
+        }
+    }
+    // Off a terminal, no --yes: refused, nothing written.
+    w.move_to("freeze", "PENDING");
+    w.reset_requests();
+    let out = w.run(&["action", "approve", "sandbox/freeze"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("--yes"), "{}", text(&out));
+    assert!(w.writes().is_empty());
+}
+
+#[test]
+fn a_saved_plan_is_stale_when_an_action_changed_since() {
+    let w = World::new();
+    w.write(Some(FREEZE));
+    w.apply();
+    w.write(Some(&FREEZE.replace("100%", "90%")));
+    let out = w.run(&["plan", "--out", "plan.json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    w.move_to("freeze", "PENDING");
+    w.reset_requests();
+    let out = w.run(&["apply", "plan.json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("changed since"), "{}", text(&out));
+    assert!(w.writes().is_empty(), "{:?}", w.writes());
+}
+
+#[test]
+fn an_executed_action_is_never_deleted_and_the_plan_names_reverse() {
+    let w = World::new();
+    w.write(Some(FREEZE));
+    w.apply();
+    w.move_to("freeze", "EXECUTION_SUCCESS");
+    w.write(Some("      []\n"));
+    let plan = w.run(&["plan"]);
+    assert_eq!(plan.status.code(), Some(1), "{}", text(&plan));
+    assert!(
+        text(&plan).contains("budgetctl action reverse sandbox/freeze"),
+        "{}",
+        text(&plan)
+    );
+    // Nor with its budget, under prune.
+    std::fs::write(
+        w.dir.path().join("budgets.yaml"),
+        format!("version: 1\naccounts: {{\"{ACCOUNT}\": {{prune: true}}}}\nbudgets: []\n"),
+    )
+    .unwrap();
+    let plan = w.run(&["plan", "--account", ACCOUNT]);
+    assert_eq!(plan.status.code(), Some(1), "{}", text(&plan));
+    assert!(
+        text(&plan).contains("deleting its budget would leave its effect in place"),
+        "{}",
+        text(&plan)
+    );
+    // Reversed, it goes, and the plan lists it with its budget.
+    let out = w.run(&[
+        "action",
+        "reverse",
+        "sandbox/freeze",
+        "--account",
+        ACCOUNT,
+        "--yes",
+        "--wait",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let plan = w.run(&["plan", "--account", ACCOUNT]);
+    assert!(plan.status.success(), "{}", text(&plan));
+    assert!(
+        text(&plan).contains("- action freeze (REVERSE_SUCCESS)"),
+        "{}",
+        text(&plan)
+    );
+}
+
+/// CreateBudget first, then CreateBudgetAction: when the action's create
+/// fails the budget stays, and the next apply makes the action once.
+#[test]
+fn an_action_that_failed_after_its_budget_is_made_by_the_next_apply_once() {
+    let w = World::new();
+    w.write(Some(FREEZE));
+    w.served.control(
+        "POST",
+        "/_local/faults",
+        r#"{"error": 1.0, "operations": ["CreateBudgetAction"]}"#,
+    );
+    let out = w.run(&["apply", "--auto-approve"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(w.actions().is_empty());
+    w.served.control("POST", "/_local/faults", "{}");
+    let plan = w.run(&["plan"]);
+    assert!(text(&plan).contains("+ action freeze"), "{}", text(&plan));
+    w.reset_requests();
+    w.apply();
+    assert_eq!(w.writes(), writes(&[("CreateBudgetAction", 1)]));
+    assert_eq!(w.actions().len(), 1);
+    w.plan_is_clean();
+}
+
+/// A CreateBudgetAction carried out whose answer was lost is settled by
+/// finding the action's name tag: one action, never two.
+#[test]
+fn a_lost_create_budget_action_answer_makes_no_second_action() {
+    let w = World::new();
+    w.write(None);
+    w.apply();
+    w.write(Some(FREEZE));
+    w.served.control(
+        "POST",
+        "/_local/faults",
+        r#"{"lost": 1.0, "operations": ["CreateBudgetAction"]}"#,
+    );
+    w.reset_requests();
+    w.apply();
+    w.served.control("POST", "/_local/faults", "{}");
+    assert_eq!(w.writes(), writes(&[("CreateBudgetAction", 1)]));
+    assert_eq!(w.actions().len(), 1);
+    w.plan_is_clean();
+}
+
+#[test]
+fn an_access_denied_execution_names_the_permission_it_needs() {
+    let w = World::new();
+    w.write(Some(FREEZE));
+    w.apply();
+    w.move_to("freeze", "PENDING");
+    w.served.control(
+        "POST",
+        "/_local/faults",
+        &format!(r#"{{"deny_accounts": ["{ACCOUNT}"], "operations": ["ExecuteBudgetAction"]}}"#),
+    );
+    let out = w.run(&["action", "approve", "sandbox/freeze", "--yes"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains(
+            "ExecuteBudgetAction needs budgets:ExecuteBudgetAction in account 111122223333"
+        ),
+        "{}",
+        text(&out)
+    );
+}
+
+/// Once tagged, an imported account's actions import under their names and
+/// plan clean straight away.
+#[test]
+fn import_of_tagged_actions_plans_clean() {
+    let w = World::new();
+    w.write(Some(FREEZE));
+    w.apply();
+    std::fs::remove_file(w.dir.path().join("budgets.yaml")).unwrap();
+    let out = w.run(&["import", "--account", ACCOUNT, "--out", "budgets.yaml"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let yaml = std::fs::read_to_string(w.dir.path().join("budgets.yaml")).unwrap();
+    assert!(yaml.contains("name: freeze"), "{yaml}");
+    assert!(yaml.contains("when: actual > 100%"), "{yaml}");
+    w.plan_is_clean();
+}
