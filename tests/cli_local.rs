@@ -190,6 +190,23 @@ fn terraform_mirror() -> Option<PathBuf> {
         .then_some(mirror)
 }
 
+/// A CLI config that installs providers from `mirror` only, and an empty
+/// working directory for the configuration, under `dir`.
+fn terraform_workspace(dir: &Path, mirror: &Path) -> (PathBuf, PathBuf) {
+    let rc = dir.join("terraformrc");
+    std::fs::write(
+        &rc,
+        format!(
+            "provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n  }}\n}}\n",
+            mirror.display()
+        ),
+    )
+    .unwrap();
+    let work = dir.join("tf");
+    std::fs::create_dir_all(&work).unwrap();
+    (rc, work)
+}
+
 fn terraform(dir: &Path, rc: &Path, args: &[&str]) -> Output {
     Command::new("terraform")
         .args(args)
@@ -228,17 +245,7 @@ fn terraform_applies_plans_clean_updates_and_destroys() {
     };
     let dir = tempfile::tempdir().unwrap();
     let served = Served::start(&dir.path().join("local.json"));
-    let rc = dir.path().join("terraformrc");
-    std::fs::write(
-        &rc,
-        format!(
-            "provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n  }}\n}}\n",
-            mirror.display()
-        ),
-    )
-    .unwrap();
-    let work = dir.path().join("tf");
-    std::fs::create_dir_all(&work).unwrap();
+    let (rc, work) = terraform_workspace(dir.path(), &mirror);
     let write = |limit: &str, email: &str| {
         std::fs::write(
             work.join("main.tf"),
@@ -335,17 +342,7 @@ fn terraform_manages_a_budget_action_create_plan_update_destroy() {
     };
     let dir = tempfile::tempdir().unwrap();
     let served = Served::start(&dir.path().join("local.json"));
-    let rc = dir.path().join("terraformrc");
-    std::fs::write(
-        &rc,
-        format!(
-            "provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n  }}\n}}\n",
-            mirror.display()
-        ),
-    )
-    .unwrap();
-    let work = dir.path().join("tf");
-    std::fs::create_dir_all(&work).unwrap();
+    let (rc, work) = terraform_workspace(dir.path(), &mirror);
     let template =
         std::fs::read_to_string(repo_root().join("tests/fixtures/terraform-action/main.tf"))
             .unwrap();

@@ -4,11 +4,11 @@
 use aws_sdk_budgets::Client;
 use aws_smithy_types::DateTime;
 use budgetctl_diff::LiveAction;
-use budgetctl_spec::{ACTION_TAG, AccountId, ActionStatus};
+use budgetctl_spec::{AccountId, ActionStatus};
 
 use crate::convert;
 use crate::error::{AwsError, ErrorKind};
-use crate::read::{ReadError, action_arn, tags_at};
+use crate::read::{ReadError, named_action};
 
 /// An action with the budget it belongs to.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,18 +38,10 @@ pub async fn read_account_actions(
     }
     let mut out = Vec::with_capacity(found.len());
     for a in &found {
-        let (status, action) = convert::action_from_sdk(a)?;
-        let arn = action_arn(client, account, a.budget_name(), a.action_id());
-        let tags = tags_at(client, account, arn).await?;
         out.push(AccountAction {
             account: account.clone(),
             budget: a.budget_name().to_owned(),
-            action: LiveAction {
-                id: a.action_id().to_owned(),
-                status,
-                name: tags.get(ACTION_TAG).cloned(),
-                action,
-            },
+            action: named_action(client, account, a).await?,
         });
     }
     Ok(out)

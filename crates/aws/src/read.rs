@@ -385,21 +385,27 @@ pub async fn read_budget_actions(
     }
     let mut out = Vec::with_capacity(found.len());
     for a in &found {
-        let (status, action) = convert::action_from_sdk(a)?;
-        let tags = tags_at(
-            client,
-            account,
-            action_arn(client, account, name, a.action_id()),
-        )
-        .await?;
-        out.push(LiveAction {
-            id: a.action_id().to_owned(),
-            status,
-            name: tags.get(ACTION_TAG).cloned(),
-            action,
-        });
+        out.push(named_action(client, account, a).await?);
     }
     Ok(out)
+}
+
+/// An action from AWS, converted, with its name read from its tags (one
+/// ListTagsForResource).
+pub(crate) async fn named_action(
+    client: &Client,
+    account: &AccountId,
+    a: &aws_sdk_budgets::types::Action,
+) -> Result<LiveAction, ReadError> {
+    let (status, action) = convert::action_from_sdk(a)?;
+    let arn = action_arn(client, account, a.budget_name(), a.action_id());
+    let tags = tags_at(client, account, arn).await?;
+    Ok(LiveAction {
+        id: a.action_id().to_owned(),
+        status,
+        name: tags.get(ACTION_TAG).cloned(),
+        action,
+    })
 }
 
 /// Every subscriber of one notification (there is no bulk call).

@@ -80,7 +80,7 @@ impl<'a> Decoder<'a> {
             return None;
         }
         let trigger = if structured {
-            self.structured_trigger(&f)
+            self.trigger(&f, "a budget action")
         } else {
             self.require(&f, "when", "a budget action")
                 .and_then(|n| self.when(n, unit))
@@ -145,44 +145,6 @@ impl<'a> Decoder<'a> {
             return None;
         }
         Some((key.notification_type, key.threshold, key.threshold_type))
-    }
-
-    fn structured_trigger(
-        &mut self,
-        f: &Fields<'_>,
-    ) -> Option<(NotificationType, Decimal, ThresholdType)> {
-        let t = self.require(f, "type", "a budget action");
-        let th = self.require(f, "threshold", "a budget action");
-        let notification_type = t.and_then(|n| {
-            self.enum_value(
-                n,
-                "notification type",
-                NotificationType::parse,
-                NotificationType::ALL,
-                NotificationType::as_str,
-            )
-        });
-        let threshold_type = match f.get("threshold_type") {
-            Some(n) => self.enum_value(
-                n,
-                "threshold type",
-                ThresholdType::parse,
-                ThresholdType::ALL,
-                ThresholdType::as_str,
-            ),
-            None => Some(ThresholdType::Percentage),
-        };
-        let threshold = th.and_then(|n| {
-            let v = self.amount(n, "threshold")?;
-            match rules::threshold(v) {
-                Ok(()) => Some(v),
-                Err(p) => {
-                    self.problem(n.pos, p);
-                    None
-                }
-            }
-        });
-        Some((notification_type?, threshold?, threshold_type?))
     }
 
     /// Exactly one of `apply_iam_policy`, `apply_scp`, `stop_instances`.

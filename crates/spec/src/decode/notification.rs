@@ -80,19 +80,8 @@ impl<'a> Decoder<'a> {
             })
         } else {
             let f = self.fields(node, "a notification", STRUCTURED_NOTIFICATION_KEYS)?;
-            let t = self.require(&f, "type", "a notification");
             let c = self.require(&f, "comparison", "a notification");
-            let th = self.require(&f, "threshold", "a notification");
             let s = self.require(&f, "subscribers", "a notification");
-            let notification_type = t.and_then(|n| {
-                self.enum_value(
-                    n,
-                    "notification type",
-                    NotificationType::parse,
-                    NotificationType::ALL,
-                    NotificationType::as_str,
-                )
-            });
             let comparison = c.and_then(|n| {
                 self.enum_value(
                     n,
@@ -102,37 +91,60 @@ impl<'a> Decoder<'a> {
                     ComparisonOperator::as_str,
                 )
             });
-            let threshold_type = match f.get("threshold_type") {
-                Some(n) => self.enum_value(
-                    n,
-                    "threshold type",
-                    ThresholdType::parse,
-                    ThresholdType::ALL,
-                    ThresholdType::as_str,
-                ),
-                None => Some(ThresholdType::Percentage),
-            };
-            let threshold = th.and_then(|n| {
-                let v = self.amount(n, "threshold")?;
-                match rules::threshold(v) {
-                    Ok(()) => Some(v),
-                    Err(p) => {
-                        self.problem(n.pos, p);
-                        None
-                    }
-                }
-            });
+            let trigger = self.trigger(&f, "a notification");
             let subscribers = s.and_then(|n| self.subscribers(n, "a notification"));
+            let (notification_type, threshold, threshold_type) = trigger?;
             Some(Notification {
                 key: NotificationKey {
-                    notification_type: notification_type?,
+                    notification_type,
                     comparison: comparison?,
-                    threshold: threshold?,
-                    threshold_type: threshold_type?,
+                    threshold,
+                    threshold_type,
                 },
                 subscribers: subscribers?,
             })
         }
+    }
+
+    /// The structured form's `type`, `threshold` and `threshold_type`
+    /// (percentage unless said), shared by notifications and actions.
+    pub(super) fn trigger(
+        &mut self,
+        f: &Fields<'_>,
+        what: &str,
+    ) -> Option<(NotificationType, Decimal, ThresholdType)> {
+        let t = self.require(f, "type", what);
+        let th = self.require(f, "threshold", what);
+        let notification_type = t.and_then(|n| {
+            self.enum_value(
+                n,
+                "notification type",
+                NotificationType::parse,
+                NotificationType::ALL,
+                NotificationType::as_str,
+            )
+        });
+        let threshold_type = match f.get("threshold_type") {
+            Some(n) => self.enum_value(
+                n,
+                "threshold type",
+                ThresholdType::parse,
+                ThresholdType::ALL,
+                ThresholdType::as_str,
+            ),
+            None => Some(ThresholdType::Percentage),
+        };
+        let threshold = th.and_then(|n| {
+            let v = self.amount(n, "threshold")?;
+            match rules::threshold(v) {
+                Ok(()) => Some(v),
+                Err(p) => {
+                    self.problem(n.pos, p);
+                    None
+                }
+            }
+        });
+        Some((notification_type?, threshold?, threshold_type?))
     }
 
     /// `actual > 80%`, `forecasted > 500 USD`.
