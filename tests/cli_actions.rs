@@ -542,3 +542,28 @@ fn import_of_tagged_actions_plans_clean() {
     assert!(yaml.contains("when: actual > 100%"), "{yaml}");
     w.plan_is_clean();
 }
+
+/// An approve carried out whose answer was lost: the SDK's repeat is
+/// refused (the action is no longer PENDING), and the status read back
+/// settles it as done. One execution.
+#[test]
+fn a_lost_execute_answer_is_settled_by_the_status_it_left() {
+    let w = World::new();
+    w.write(Some(FREEZE));
+    w.apply();
+    w.move_to("freeze", "PENDING");
+    w.served.control(
+        "POST",
+        "/_local/faults",
+        r#"{"lost": 1.0, "operations": ["ExecuteBudgetAction"]}"#,
+    );
+    w.reset_requests();
+    let out = w.run(&["action", "approve", "sandbox/freeze", "--yes", "--wait"]);
+    w.served.control("POST", "/_local/faults", "{}");
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "EXECUTION_SUCCESS"
+    );
+    assert_eq!(w.writes(), writes(&[("ExecuteBudgetAction", 1)]));
+}

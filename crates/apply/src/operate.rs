@@ -80,7 +80,10 @@ pub fn check_execution(
 }
 
 /// ExecuteBudgetAction, retried while AWS reports the action locked (a
-/// step in progress) or keeps throttling; the SDK retries the rest.
+/// step in progress) or keeps throttling; the SDK retries the rest. A call
+/// whose answer was lost may have gone through, and the SDK's repeat of it
+/// is then refused (the status moved on): settled by reading the status
+/// back, done when it moved the way this execution moves it.
 pub async fn execute(
     clients: &Clients,
     account: &AccountId,
@@ -88,12 +91,13 @@ pub async fn execute(
     action: &LiveAction,
     execution: ExecutionType,
 ) -> Result<(), OperateError> {
+    let client = clients.for_account(account);
     let at = BudgetAt {
-        client: clients.for_account(account),
+        client,
         account,
         name: budget,
     };
-    (|| at.execute_action(&action.id, execution))
+    let result = (|| at.execute_action(&action.id, execution))
         .retry(
             ExponentialBuilder::default()
                 .with_min_delay(Duration::from_millis(250))
@@ -102,8 +106,36 @@ pub async fn execute(
                 .with_jitter(),
         )
         .when(|e: &AwsError| matches!(e.kind, ErrorKind::Locked | ErrorKind::Throttled))
-        .await?;
-    Ok(())
+        .await;
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) if matches!(e.kind, ErrorKind::InvalidParameter | ErrorKind::Ambiguous) => {
+            let now = read_action_status(client, account, budget, &action.id).await?;
+            match now {
+                Some(now) if moved_by(execution, action.status, now) => Ok(()),
+                _ => Err(e.into()),
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Whether the action's status went from `from` to `now` the way
+/// `execution` takes it: through its in-progress step to an outcome.
+fn moved_by(execution: ExecutionType, from: ActionStatus, now: ActionStatus) -> bool {
+    use ActionStatus::*;
+    let executing = matches!(
+        now,
+        ExecutionInProgress | ExecutionSuccess | ExecutionFailure
+    );
+    let reversing = matches!(now, ReverseInProgress | ReverseSuccess | ReverseFailure);
+    let resetting = matches!(now, ResetInProgress | Standby | ResetFailure);
+    now != from
+        && match (execution, from) {
+            (ExecutionType::Approve, _) | (ExecutionType::Retry, ExecutionFailure) => executing,
+            (ExecutionType::Reverse, _) | (ExecutionType::Retry, ReverseFailure) => reversing,
+            (ExecutionType::Reset, _) | (ExecutionType::Retry, _) => resetting,
+        }
 }
 
 /// Follow the action's status until no step is in progress, telling
