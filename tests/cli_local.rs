@@ -742,3 +742,98 @@ fn an_action_made_with_the_aws_cli_is_adopted_not_recreated() {
     let plan = run(&["plan", "--detailed-exitcode"]);
     assert_eq!(plan.status.code(), Some(0), "{}", support::text(&plan));
 }
+
+/// The AWS CLI's `servicecatalog` commands, unmodified, against
+/// budgetctl-local: a seeded provisioned product, a service action made and
+/// associated through the API, executed once per token, its record read.
+#[test]
+fn the_aws_cli_runs_a_service_catalog_action() {
+    if !installed("aws") {
+        eprintln!("skipped: the AWS CLI is not installed (pip install awscli)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(&dir.path().join("local.json"));
+    let seeded = served.control(
+        "POST",
+        "/_local/provisioned-products",
+        &format!(
+            r#"{{"AccountId": "{ACCOUNT}", "Region": "eu-west-1", "Id": "pp-abcd1234efgh5", "Name": "dev-env", "ProductId": "prod-abcd1234efgh5", "ProvisioningArtifactId": "pa-abcd1234efgh5", "Status": "AVAILABLE"}}"#
+        ),
+    );
+    assert!(seeded.is_empty(), "{seeded}");
+    let sc = |args: &[&str]| {
+        ok_json(
+            Command::new("aws")
+                .arg("servicecatalog")
+                .args(args)
+                .args([
+                    "--endpoint-url",
+                    &served.url,
+                    "--region",
+                    "eu-west-1",
+                    "--output",
+                    "json",
+                ])
+                .env("AWS_ACCESS_KEY_ID", "AKIDLOCAL")
+                .env("AWS_SECRET_ACCESS_KEY", "local-secret")
+                .env("AWS_CONFIG_FILE", "/dev/null")
+                .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+                .env("AWS_EC2_METADATA_DISABLED", "true")
+                .output()
+                .expect("aws runs"),
+        )
+    };
+    let created = sc(&[
+        "create-service-action",
+        "--name",
+        "scale-to-zero",
+        "--definition-type",
+        "SSM_AUTOMATION",
+        "--definition",
+        "Name=AWS-StopEC2Instance,Version=1,AssumeRole=LAUNCH_ROLE",
+        "--idempotency-token",
+        "create-1",
+    ]);
+    let action = created["ServiceActionDetail"]["ServiceActionSummary"]["Id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    sc(&[
+        "associate-service-action-with-provisioning-artifact",
+        "--product-id",
+        "prod-abcd1234efgh5",
+        "--provisioning-artifact-id",
+        "pa-abcd1234efgh5",
+        "--service-action-id",
+        &action,
+    ]);
+    let pp = sc(&["describe-provisioned-product", "--name", "dev-env"]);
+    assert_eq!(pp["ProvisionedProductDetail"]["Id"], "pp-abcd1234efgh5");
+    let execute = || {
+        sc(&[
+            "execute-provisioned-product-service-action",
+            "--provisioned-product-id",
+            "pp-abcd1234efgh5",
+            "--service-action-id",
+            &action,
+            "--execute-token",
+            "respond-2026-12",
+        ])
+    };
+    let first = execute();
+    let again = execute();
+    let record = first["RecordDetail"]["RecordId"].as_str().unwrap();
+    assert_eq!(
+        again["RecordDetail"]["RecordId"], record,
+        "one record per token"
+    );
+    let described = sc(&["describe-record", "--id", record]);
+    assert_eq!(described["RecordDetail"]["Status"], "SUCCEEDED");
+    let history = sc(&[
+        "list-record-history",
+        "--search-filter",
+        "Key=provisionedproduct,Value=pp-abcd1234efgh5",
+    ]);
+    assert_eq!(history["RecordDetails"].as_array().unwrap().len(), 1);
+}

@@ -23,6 +23,11 @@ pub enum ErrorKind {
     UnknownOperation,
     /// The body is not a JSON object.
     Serialization,
+    /// Service Catalog's exceptions.
+    ResourceNotFound,
+    InvalidParameters,
+    InvalidState,
+    DuplicateResource,
 }
 
 impl ErrorKind {
@@ -42,6 +47,10 @@ impl ErrorKind {
             ErrorKind::MissingAuthenticationToken => "MissingAuthenticationTokenException",
             ErrorKind::UnknownOperation => "UnknownOperationException",
             ErrorKind::Serialization => "SerializationException",
+            ErrorKind::ResourceNotFound => "ResourceNotFoundException",
+            ErrorKind::InvalidParameters => "InvalidParametersException",
+            ErrorKind::InvalidState => "InvalidStateException",
+            ErrorKind::DuplicateResource => "DuplicateResourceException",
         }
     }
 

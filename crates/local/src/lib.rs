@@ -39,7 +39,11 @@ pub mod store;
 pub use error::{ApiError, ErrorKind};
 pub use server::{LocalError, LocalOptions, LocalServer};
 pub use services::budgets::{ActionStatusRequest, Faults, HistoryRequest, Service, SpendRequest};
+pub use services::catalog::{Caller, ProvisionedProductRequest, RecordOutcomeRequest};
 pub use store::{StateError, Store};
 
 /// The `X-Amz-Target` prefix of every Budgets operation.
 pub const TARGET_PREFIX: &str = "AWSBudgetServiceGateway.";
+
+/// The `X-Amz-Target` prefix of Service Catalog operations.
+pub const CATALOG_TARGET_PREFIX: &str = "AWS242ServiceCatalogService.";

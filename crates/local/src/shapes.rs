@@ -1,6 +1,7 @@
-//! Request validation driven by the Budgets service model.
+//! Request validation driven by the service models.
 //!
-//! The model (embedded from `model/budgets-2016-10-20.service.json`) says for
+//! Each model (embedded from `model/budgets-2016-10-20.service.json` and
+//! `model/servicecatalog-2015-12-10.service.json`) says for
 //! every operation which members are required and, for every shape, its type,
 //! length bounds, pattern, enum values, numeric range and list sizes. Every
 //! request is checked against it before any operation logic runs, and the
@@ -17,6 +18,7 @@ use serde_json::Value;
 use crate::error::ApiError;
 
 const MODEL_JSON: &str = include_str!("../model/budgets-2016-10-20.service.json");
+const SERVICE_CATALOG_JSON: &str = include_str!("../model/servicecatalog-2015-12-10.service.json");
 
 /// The parts of the service model validation needs.
 pub struct ServiceModel {
@@ -25,27 +27,36 @@ pub struct ServiceModel {
     patterns: HashMap<String, Regex>,
 }
 
-pub static MODEL: LazyLock<ServiceModel> = LazyLock::new(|| {
-    let model: Value = serde_json::from_str(MODEL_JSON).expect("embedded model is JSON");
-    let shapes = model["shapes"].as_object().cloned().unwrap_or_default();
-    let operations = model["operations"].as_object().cloned().unwrap_or_default();
-    let mut patterns = HashMap::new();
-    for shape in shapes.values() {
-        if let Some(p) = shape["pattern"].as_str() {
-            // The model's patterns are Java regular expressions; fancy-regex
-            // reads them, lookarounds included. One that it cannot read is
-            // skipped rather than rejecting every request.
-            if let Ok(re) = Regex::new(p) {
-                patterns.insert(p.to_owned(), re);
+/// The Budgets model.
+pub static MODEL: LazyLock<ServiceModel> = LazyLock::new(|| ServiceModel::load(MODEL_JSON));
+
+/// The Service Catalog model.
+pub static SERVICE_CATALOG: LazyLock<ServiceModel> =
+    LazyLock::new(|| ServiceModel::load(SERVICE_CATALOG_JSON));
+
+impl ServiceModel {
+    fn load(json: &str) -> ServiceModel {
+        let model: Value = serde_json::from_str(json).expect("embedded model is JSON");
+        let shapes = model["shapes"].as_object().cloned().unwrap_or_default();
+        let operations = model["operations"].as_object().cloned().unwrap_or_default();
+        let mut patterns = HashMap::new();
+        for shape in shapes.values() {
+            if let Some(p) = shape["pattern"].as_str() {
+                // The model's patterns are Java regular expressions; fancy-regex
+                // reads them, lookarounds included. One that it cannot read is
+                // skipped rather than rejecting every request.
+                if let Ok(re) = Regex::new(p) {
+                    patterns.insert(p.to_owned(), re);
+                }
             }
         }
+        ServiceModel {
+            shapes,
+            operations,
+            patterns,
+        }
     }
-    ServiceModel {
-        shapes,
-        operations,
-        patterns,
-    }
-});
+}
 
 impl ServiceModel {
     /// Every operation name, e.g. `CreateBudget`.
@@ -294,6 +305,12 @@ mod tests {
             MODEL.uncompiled_patterns()
         );
         assert_eq!(MODEL.operation_names().count(), 26);
+        assert!(
+            SERVICE_CATALOG.uncompiled_patterns().is_empty(),
+            "{:?}",
+            SERVICE_CATALOG.uncompiled_patterns()
+        );
+        assert!(SERVICE_CATALOG.has_operation("ExecuteProvisionedProductServiceAction"));
     }
 
     #[test]
@@ -383,6 +400,8 @@ mod model_copy {
         for file in [
             "budgets-2016-10-20.service.json",
             "budgets-2016-10-20.paginators.json",
+            "servicecatalog-2015-12-10.service.json",
+            "servicecatalog-2015-12-10.paginators.json",
         ] {
             let reference = manifest
                 .join("../../../shared/reference/aws-models")

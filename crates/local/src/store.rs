@@ -22,6 +22,51 @@ pub struct Store {
     #[serde(default = "version")]
     pub version: u32,
     pub accounts: BTreeMap<String, Account>,
+    /// Service Catalog, per `ACCOUNT/REGION` (it is regional).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub catalog: BTreeMap<String, CatalogRegion>,
+}
+
+/// One account's Service Catalog in one region: provisioned products (seeded:
+/// provisioning them for real needs CloudFormation), service actions and
+/// their associations, and the records of executions.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub struct CatalogRegion {
+    /// ProvisionedProductDetail by id.
+    #[serde(default)]
+    pub provisioned_products: BTreeMap<String, Value>,
+    /// ServiceActionDetail by id.
+    #[serde(default)]
+    pub service_actions: BTreeMap<String, Value>,
+    /// (ProductId, ProvisioningArtifactId, ServiceActionId).
+    #[serde(default)]
+    pub associations: Vec<(String, String, String)>,
+    /// Records by id, in the order made.
+    #[serde(default)]
+    pub records: BTreeMap<String, StoredRecord>,
+    /// IdempotencyToken of CreateServiceAction → the action's id.
+    #[serde(default)]
+    pub action_tokens: BTreeMap<String, String>,
+    /// ExecuteToken → the record it made.
+    #[serde(default)]
+    pub execute_tokens: BTreeMap<String, String>,
+}
+
+/// A record and how it ends.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredRecord {
+    /// RecordDetail as of creation (Status CREATED).
+    pub detail: Value,
+    /// What the execute asked for (ServiceActionId, Parameters), to tell a
+    /// reused ExecuteToken with other parameters.
+    pub request: Value,
+    /// Seconds since the epoch: IN_PROGRESS from `started`, settled from `settles`.
+    pub started: f64,
+    pub settles: f64,
+    /// The status it ends in (SUCCEEDED unless set), and its RecordErrors.
+    pub outcome: String,
+    #[serde(default)]
+    pub errors: Vec<Value>,
 }
 
 fn version() -> u32 {

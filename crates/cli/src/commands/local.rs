@@ -28,6 +28,16 @@ pub struct ServeArgs {
     /// (aws-cn for a client with --region cn-northwest-1).
     #[arg(long, default_value = "aws", value_name = "PARTITION", value_parser = ["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"])]
     pub partition: String,
+    /// The account Service Catalog calls act in for credentials that no
+    /// AssumeRole issued (Service Catalog has no AccountId parameter).
+    #[arg(long, default_value = "111122223333", value_name = "ID", value_parser = account_id)]
+    pub account: String,
+}
+
+fn account_id(text: &str) -> Result<String, String> {
+    budgetctl_spec::AccountId::parse(text)
+        .map(|a| a.to_string())
+        .ok_or_else(|| format!("`{text}` is not an AWS account id: write its 12 digits"))
 }
 
 /// `color`: whether the log on stderr may carry colour codes.
@@ -39,6 +49,7 @@ pub fn serve(args: ServeArgs, color: bool) -> Result<ExitCode, CliError> {
         partition: args.partition,
         // A second server on one state file is refused, clearly.
         wait_for_lock: false,
+        account: args.account,
     };
     // One line per request (operation, status, ms) on stderr; RUST_LOG overrides.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()

@@ -1,4 +1,5 @@
-//! The `/_local/` controls: request counters, reset, faults, seeded spend.
+//! The `/_local/` controls: request counters, reset, faults, seeded spend,
+//! budget action statuses, Service Catalog's provisioned products and records.
 
 use super::*;
 
@@ -76,6 +77,37 @@ pub(super) async fn set_action_status(State(shared): State<Arc<Shared>>, body: B
     match shared.service.set_action_status(&request) {
         Ok(action) => match persist_or_fail(&shared).await {
             Ok(()) => axum::Json(action).into_response(),
+            Err(e) => error_response(&e),
+        },
+        Err(e) => error_response(&e),
+    }
+}
+
+pub(super) async fn seed_provisioned_product(
+    State(shared): State<Arc<Shared>>,
+    body: Bytes,
+) -> Response {
+    let request: crate::ProvisionedProductRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+    };
+    match shared.service.seed_provisioned_product(&request) {
+        Ok(()) => match persist_or_fail(&shared).await {
+            Ok(()) => StatusCode::NO_CONTENT.into_response(),
+            Err(e) => error_response(&e),
+        },
+        Err(e) => error_response(&e),
+    }
+}
+
+pub(super) async fn set_record_outcome(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let request: crate::RecordOutcomeRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+    };
+    match shared.service.set_record_outcome(&request) {
+        Ok(()) => match persist_or_fail(&shared).await {
+            Ok(()) => StatusCode::NO_CONTENT.into_response(),
             Err(e) => error_response(&e),
         },
         Err(e) => error_response(&e),

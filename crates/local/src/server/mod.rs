@@ -50,6 +50,9 @@ pub struct LocalOptions {
     /// When another process holds the state file: wait for it (a `--local`
     /// run) instead of refusing to start (`local serve`).
     pub wait_for_lock: bool,
+    /// The account Service Catalog calls act in for credentials that no
+    /// AssumeRole issued (Service Catalog has no AccountId parameter).
+    pub account: String,
 }
 
 impl Default for LocalOptions {
@@ -60,6 +63,7 @@ impl Default for LocalOptions {
             state: None,
             partition: crate::services::budgets::DEFAULT_PARTITION.to_owned(),
             wait_for_lock: false,
+            account: crate::services::sts::BASE_ACCOUNT.to_owned(),
         }
     }
 }
@@ -102,6 +106,9 @@ struct Shared {
     /// Budgets requests being served right now, including those whose
     /// client has gone (a killed apply): they may still write.
     in_flight: std::sync::atomic::AtomicUsize,
+    /// The account Service Catalog calls act in for credentials that no
+    /// AssumeRole issued (`LocalOptions::account`).
+    default_account: String,
 }
 
 /// Counts one request in `Shared::in_flight` for as long as it lives,
@@ -157,6 +164,7 @@ impl LocalServer {
             saved: std::sync::atomic::AtomicU64::new(0),
             logged: std::sync::atomic::AtomicUsize::new(0),
             saving: tokio::sync::Mutex::new(()),
+            default_account: options.account.clone(),
             _lock: lock,
             in_flight: std::sync::atomic::AtomicUsize::new(0),
         });
@@ -248,6 +256,11 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/_local/faults", get(get_faults).post(set_faults))
         .route("/_local/spend", post(seed_spend))
         .route("/_local/actions", post(set_action_status))
+        .route(
+            "/_local/provisioned-products",
+            post(seed_provisioned_product),
+        )
+        .route("/_local/records", post(set_record_outcome))
         .with_state(shared)
 }
 
@@ -288,10 +301,16 @@ async fn aws_protocol(
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let operation = target
-        .strip_prefix(crate::TARGET_PREFIX)
-        .unwrap_or(target)
-        .to_owned();
+    let (api, operation) = match target.strip_prefix(crate::CATALOG_TARGET_PREFIX) {
+        Some(op) => (Api::ServiceCatalog, op.to_owned()),
+        None => (
+            Api::Budgets,
+            target
+                .strip_prefix(crate::TARGET_PREFIX)
+                .unwrap_or(target)
+                .to_owned(),
+        ),
+    };
     // STS (awsQuery: a form, no X-Amz-Target) for per-account roles.
     if target.is_empty() && crate::services::sts::is_query(&body) {
         let response = sts_query(&shared, &headers, &body);
@@ -305,7 +324,10 @@ async fn aws_protocol(
     }
     let response = {
         let _counted = InFlight::enter(&shared.in_flight);
-        handle(&shared, &headers, &operation, &body).await
+        match api {
+            Api::Budgets => handle(&shared, &headers, &operation, &body).await,
+            Api::ServiceCatalog => handle_catalog(&shared, &headers, &operation, &body).await,
+        }
     };
     tracing::info!(
         operation = %operation,
@@ -353,6 +375,104 @@ fn sts_query(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
     response
 }
 
+/// Which service a JSON-protocol request is for, by its `X-Amz-Target`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Api {
+    Budgets,
+    ServiceCatalog,
+}
+
+/// A JSON body, `{}` when empty.
+fn json_input(body: &[u8]) -> Result<Value, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(json!({}));
+    }
+    match serde_json::from_slice(body) {
+        Ok(v @ Value::Object(_)) => Ok(v),
+        _ => Err(ApiError::new(
+            ErrorKind::Serialization,
+            "The request body is not a JSON object",
+        )),
+    }
+}
+
+/// A Service Catalog request: the account is the credentials' (a role
+/// session's, or the default account), the region the one signed for;
+/// faults and the lost answer as for Budgets.
+async fn handle_catalog(
+    shared: &Shared,
+    headers: &HeaderMap,
+    operation: &str,
+    body: &[u8],
+) -> Response {
+    let Some(authorization) = signature(headers) else {
+        return error_response(&ApiError::new(
+            ErrorKind::MissingAuthenticationToken,
+            "Missing Authentication Token",
+        ));
+    };
+    if !crate::shapes::SERVICE_CATALOG.has_operation(operation) {
+        return error_response(&ApiError::new(
+            ErrorKind::UnknownOperation,
+            format!("X-Amz-Target names no Service Catalog operation: {operation:?}"),
+        ));
+    }
+    let service = &shared.service;
+    service.count(operation);
+    let (fault, latency_ms) = service.draw_fault(operation);
+    if latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(latency_ms)).await;
+    }
+    match fault {
+        Fault::Throttle => {
+            return error_response(&ApiError::new(ErrorKind::Throttling, "Rate exceeded"));
+        }
+        Fault::InternalError => {
+            return error_response(&ApiError::new(
+                ErrorKind::InternalError,
+                "An internal error occurred (injected by budgetctl-local).",
+            ));
+        }
+        Fault::None | Fault::Lost => {}
+    }
+    let input = match json_input(body) {
+        Ok(v) => v,
+        Err(e) => return error_response(&e),
+    };
+    let caller = crate::services::catalog::Caller {
+        account: service
+            .sessions()
+            .account_of(authorization, &shared.default_account),
+        region: crate::services::sts::signed_region(authorization)
+            .unwrap_or("us-east-1")
+            .to_owned(),
+    };
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        service.catalog_call(operation, &input, &caller)
+    }))
+    .unwrap_or_else(|_| {
+        tracing::error!(operation, "the operation panicked");
+        Err(ApiError::new(
+            ErrorKind::InternalError,
+            format!("budgetctl-local failed on {operation}: this is a bug of budgetctl-local"),
+        ))
+    });
+    if result.is_ok() {
+        service.applied(operation);
+    }
+    if let Err(e) = persist_or_fail(shared).await {
+        return error_response(&e);
+    }
+    match result {
+        _ if fault == Fault::Lost => error_response(&ApiError::new(
+            ErrorKind::InternalError,
+            "An internal error occurred after the request was carried out (injected by budgetctl-local).",
+        )),
+        Ok(output) => json_response(StatusCode::OK, &output, None),
+        Err(e) => error_response(&e),
+    }
+}
+
 async fn handle(shared: &Shared, headers: &HeaderMap, operation: &str, body: &[u8]) -> Response {
     // Any SigV4 signature is accepted, but a request must carry one.
     let Some(authorization) = signature(headers) else {
@@ -385,18 +505,9 @@ async fn handle(shared: &Shared, headers: &HeaderMap, operation: &str, body: &[u
         }
         Fault::None | Fault::Lost => {}
     }
-    let input: Value = if body.iter().all(u8::is_ascii_whitespace) {
-        json!({})
-    } else {
-        match serde_json::from_slice(body) {
-            Ok(v @ Value::Object(_)) => v,
-            _ => {
-                return error_response(&ApiError::new(
-                    ErrorKind::Serialization,
-                    "The request body is not a JSON object",
-                ));
-            }
-        }
+    let input = match json_input(body) {
+        Ok(v) => v,
+        Err(e) => return error_response(&e),
     };
     if let Err(e) = service.authorize(authorization, operation, &input) {
         return error_response(&e);

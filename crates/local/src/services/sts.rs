@@ -173,6 +173,20 @@ impl Sessions {
         ))
     }
 
+    /// The account credentials act in: a session's role account, or
+    /// `default` for credentials no AssumeRole issued.
+    pub fn account_of(&self, authorization: &str, default: &str) -> String {
+        access_key(authorization)
+            .and_then(|key| {
+                self.issued
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get(key)
+                    .map(|s| s.account.clone())
+            })
+            .unwrap_or_else(|| default.to_owned())
+    }
+
     fn caller_identity(&self, authorization: &str) -> String {
         let session = access_key(authorization).and_then(|key| {
             self.issued
@@ -247,6 +261,13 @@ impl Sessions {
             .unwrap_or_else(|e| e.into_inner())
             .clear();
     }
+}
+
+/// The region a SigV4 `Authorization` header signs for
+/// (`Credential=KEY/DATE/REGION/SERVICE/aws4_request`).
+pub fn signed_region(authorization: &str) -> Option<&str> {
+    let credential = authorization.split("Credential=").nth(1)?;
+    credential.split('/').nth(2).filter(|r| !r.is_empty())
 }
 
 #[cfg(test)]

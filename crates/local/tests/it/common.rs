@@ -8,6 +8,7 @@ use aws_sdk_budgets::types::{
 };
 use aws_smithy_types::retry::RetryConfig;
 use budgetctl_local::{LocalOptions, LocalServer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub use budgetctl_testkit::ACCOUNT;
 
@@ -140,4 +141,34 @@ pub fn seed_history(server: &LocalServer, budget: &str, periods: &[(&str, &str, 
                 .collect(),
         })
         .unwrap();
+}
+
+/// A raw HTTP/1.1 exchange, for what the SDK never sends.
+pub async fn http(
+    server: &LocalServer,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String, String) {
+    let mut stream = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_owned(), body.to_owned())
 }

@@ -3,6 +3,7 @@
 
 mod actions;
 mod budgets;
+mod catalog;
 mod common;
 mod notifications;
 mod protocol;

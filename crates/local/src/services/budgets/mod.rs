@@ -94,6 +94,10 @@ pub struct Faults {
     /// older ones are ExpiredNextTokenException.
     #[serde(default)]
     pub token_ttl_ms: Option<u64>,
+    /// Milliseconds a Service Catalog record takes from CREATED (half of it
+    /// IN_PROGRESS) to its outcome (0: settled when first described).
+    #[serde(default)]
+    pub record_ms: u64,
     /// Operations the faults above apply to (empty: every operation), so a
     /// test can lose the answer of one write while its read-back goes through.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -326,6 +330,22 @@ impl Service {
             .clear();
     }
 
+    /// Read the store.
+    pub(crate) fn with_store<R>(&self, f: impl FnOnce(&Store) -> R) -> R {
+        f(&self.lock())
+    }
+
+    /// Change the store; a change that succeeded is saved with the whole
+    /// state (Service Catalog's is not in the per-budget log).
+    pub(crate) fn write_store<R>(&self, f: impl FnOnce(&mut Store) -> Result<R>) -> Result<R> {
+        let result = f(&mut self.lock());
+        if result.is_ok() {
+            self.mark(None);
+            self.touch();
+        }
+        result
+    }
+
     /// Forget every budget and counter, and turn faults off.
     pub fn reset(&self) {
         *self.lock() = Store::default();
@@ -385,10 +405,15 @@ impl Service {
                 self.mark(touched(input, &self.partition));
                 self.touch();
             }
-            let mut applied = self.applied.lock().unwrap_or_else(|e| e.into_inner());
-            *applied.entry(operation.to_owned()).or_default() += 1;
+            self.applied(operation);
         }
         result
+    }
+
+    /// Count one operation carried out.
+    pub(crate) fn applied(&self, operation: &str) {
+        let mut applied = self.applied.lock().unwrap_or_else(|e| e.into_inner());
+        *applied.entry(operation.to_owned()).or_default() += 1;
     }
 }
 
