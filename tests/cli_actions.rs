@@ -567,3 +567,33 @@ fn a_lost_execute_answer_is_settled_by_the_status_it_left() {
     );
     assert_eq!(w.writes(), writes(&[("ExecuteBudgetAction", 1)]));
 }
+
+/// An execution that ends in a failure exits 1 with `--wait`, naming
+/// retry; the retry, once the cause is gone, runs it.
+#[test]
+fn a_failed_execution_exits_1_and_retry_runs_it() {
+    let w = World::new();
+    w.write(Some(FREEZE));
+    w.apply();
+    w.move_to("freeze", "PENDING");
+    w.served
+        .control("POST", "/_local/faults", r#"{"action_fails": true}"#);
+    let out = w.run(&["action", "approve", "sandbox/freeze", "--yes", "--wait"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "EXECUTION_FAILURE"
+    );
+    assert!(
+        text(&out).contains("budgetctl action retry"),
+        "{}",
+        text(&out)
+    );
+    w.served.control("POST", "/_local/faults", "{}");
+    let out = w.run(&["action", "retry", "sandbox/freeze", "--yes", "--wait"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "EXECUTION_SUCCESS"
+    );
+}

@@ -185,7 +185,24 @@ impl Service {
                 allowed_from(&execution)
             )));
         };
-        let delay_ms = self.faults().action_ms;
+        let faults = self.faults();
+        let delay_ms = faults.action_ms;
+        // With `action_fails`, the step ends in its failure status instead.
+        let failed: Vec<&str>;
+        let steps = if faults.action_fails {
+            failed = steps
+                .iter()
+                .map(|step| match *step {
+                    "EXECUTION_SUCCESS" => "EXECUTION_FAILURE",
+                    "REVERSE_SUCCESS" => "REVERSE_FAILURE",
+                    "STANDBY" => "RESET_FAILURE",
+                    other => other,
+                })
+                .collect();
+            &failed[..]
+        } else {
+            steps
+        };
         let (now_steps, later) = match steps.split_last() {
             Some((last, first)) if delay_ms > 0 => (first, Some(*last)),
             _ => (steps, None),

@@ -86,6 +86,10 @@ pub struct Faults {
     /// finishes within the ExecuteBudgetAction call).
     #[serde(default)]
     pub action_ms: u64,
+    /// Executed budget actions end in their step's failure status
+    /// (EXECUTION_FAILURE, REVERSE_FAILURE, RESET_FAILURE), for retry.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub action_fails: bool,
     /// Accounts whose every call is AccessDeniedException, as for a caller
     /// without the IAM permission.
     #[serde(default)]
