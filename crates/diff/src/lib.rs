@@ -25,6 +25,7 @@ mod import;
 mod live;
 pub mod normalize;
 pub mod plan;
+pub mod respond;
 
 pub use budgetctl_spec as spec;
 pub use compare::{compare_budget, diff, fingerprint, period_start};

@@ -1,0 +1,266 @@
+//! When a response to spend is due, decided purely (no I/O; "today" is a
+//! parameter): the budget period a day falls in, the limit in force in it,
+//! the line a threshold draws, whether live spend crossed it, and the
+//! ExecuteToken that makes a response run at most once per period.
+//!
+//! This is the core `budgetctl respond` (issue 16) builds on; it is not yet
+//! reachable from budget files.
+
+use budgetctl_spec::planned::period_start;
+use budgetctl_spec::{Budget, BudgetLimit, NotificationType, Spend, ThresholdType, TimeUnit};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use xxhash_rust::xxh3::Xxh3;
+
+use crate::live::LiveSpend;
+
+/// What a response waits for: `actual > 110%`, `forecasted > 900 USD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Trigger {
+    pub notification_type: NotificationType,
+    pub threshold: Decimal,
+    pub threshold_type: ThresholdType,
+}
+
+/// The first day of the budget period `today` falls in: the month, quarter
+/// or year (calendar periods, as AWS counts them), the day for a daily
+/// budget, and the budget's own start for a custom one.
+pub fn period_of(budget: &Budget, today: NaiveDate) -> NaiveDate {
+    match budget.time_unit {
+        TimeUnit::Custom => budget.start.unwrap_or(today),
+        unit => period_start(unit, today),
+    }
+}
+
+/// The limit in force in the period `today` falls in: the fixed amount, or
+/// the planned amount of that period (the last planned one once they run
+/// out, as AWS keeps using it). `None` for an auto-adjusting budget, whose
+/// amount AWS computes (the caller takes it from what AWS returned).
+pub fn limit_in_force(budget: &Budget, today: NaiveDate) -> Option<Spend> {
+    let period = period_of(budget, today);
+    match &budget.limit {
+        BudgetLimit::Fixed(s) => Some(s.clone()),
+        BudgetLimit::Planned(p) => p
+            .range(..=period)
+            .next_back()
+            .or_else(|| p.iter().next())
+            .map(|(_, s)| s.clone()),
+        BudgetLimit::Schedule(schedule) => Some(schedule.amount_for(period, budget.time_unit)),
+        BudgetLimit::AutoAdjust(_) => None,
+    }
+}
+
+/// The amount a trigger fires above: a percentage of the limit, or the
+/// absolute amount.
+pub fn line(trigger: &Trigger, limit: Decimal) -> Decimal {
+    match trigger.threshold_type {
+        ThresholdType::Percentage => limit * trigger.threshold / Decimal::ONE_HUNDRED,
+        ThresholdType::AbsoluteValue => trigger.threshold,
+    }
+}
+
+/// Whether a response is due, and the figures that decided it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Spend is over the line this period.
+    Due { spend: Decimal, line: Decimal },
+    /// Spend is at or under the line.
+    NotDue { spend: Decimal, line: Decimal },
+    /// AWS has no figure yet (no forecast, or no spend this period).
+    NoSpend,
+}
+
+impl Verdict {
+    pub fn is_due(&self) -> bool {
+        matches!(self, Verdict::Due { .. })
+    }
+}
+
+/// Decide a trigger against this period's spend and the limit in force.
+pub fn decide(trigger: &Trigger, spend: Option<&LiveSpend>, limit: Decimal) -> Verdict {
+    let figure = spend.and_then(|s| match trigger.notification_type {
+        NotificationType::Actual => Some(s.actual),
+        NotificationType::Forecasted => s.forecasted,
+    });
+    let Some(spend) = figure else {
+        return Verdict::NoSpend;
+    };
+    let line = line(trigger, limit);
+    if spend > line {
+        Verdict::Due { spend, line }
+    } else {
+        Verdict::NotDue { spend, line }
+    }
+}
+
+/// The ExecuteToken of one response in one period: the same for every run,
+/// retry or concurrent process in the period, so Service Catalog makes one
+/// record; another in the next period. Within the model's IdempotencyToken
+/// (1 to 128 characters, `[a-zA-Z0-9][a-zA-Z0-9_-]*`): `budgetctl-` and 32
+/// hex digits of XXH3-128 over the parts, each length-prefixed.
+pub fn execute_token(account: &str, budget: &str, response: &str, period: NaiveDate) -> String {
+    let mut h = Xxh3::new();
+    for part in [
+        account.as_bytes(),
+        budget.as_bytes(),
+        response.as_bytes(),
+        period.to_string().as_bytes(),
+    ] {
+        h.update(&(part.len() as u64).to_le_bytes());
+        h.update(part);
+    }
+    format!("budgetctl-{:032x}", h.digest128())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use budgetctl_spec::{BudgetType, CostTypes};
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn budget(time_unit: TimeUnit, limit: BudgetLimit) -> Budget {
+        Budget {
+            name: "b".into(),
+            budget_type: BudgetType::Cost,
+            time_unit,
+            limit,
+            start: None,
+            end: None,
+            cost_types: Some(CostTypes::default()),
+            cost_filters: BTreeMap::new(),
+            filter_expression: None,
+            metrics: vec![],
+            billing_view_arn: None,
+            notifications: vec![],
+            tags: None,
+            actions: None,
+        }
+    }
+
+    fn usd(n: i64) -> Spend {
+        Spend::new(Decimal::from(n), "USD")
+    }
+
+    fn spend(actual: i64, forecasted: Option<i64>) -> LiveSpend {
+        LiveSpend {
+            actual: Decimal::from(actual),
+            forecasted: forecasted.map(Decimal::from),
+            unit: "USD".into(),
+        }
+    }
+
+    const OVER_110: Trigger = Trigger {
+        notification_type: NotificationType::Forecasted,
+        threshold: Decimal::from_parts(110, 0, 0, false, 0),
+        threshold_type: ThresholdType::Percentage,
+    };
+
+    #[test]
+    fn periods_are_calendar_months_quarters_and_years() {
+        let b = |u| budget(u, BudgetLimit::Fixed(usd(100)));
+        let today = day(2026, 12, 1);
+        assert_eq!(
+            period_of(&b(TimeUnit::Monthly), day(2026, 11, 30)),
+            day(2026, 11, 1)
+        );
+        assert_eq!(period_of(&b(TimeUnit::Quarterly), today), day(2026, 10, 1));
+        assert_eq!(period_of(&b(TimeUnit::Annually), today), day(2026, 1, 1));
+        assert_eq!(period_of(&b(TimeUnit::Daily), today), today);
+        let mut custom = b(TimeUnit::Custom);
+        custom.start = Some(day(2026, 6, 15));
+        assert_eq!(period_of(&custom, today), day(2026, 6, 15));
+    }
+
+    #[test]
+    fn the_limit_in_force_is_this_periods_planned_amount() {
+        let planned = budget(
+            TimeUnit::Monthly,
+            BudgetLimit::Planned(BTreeMap::from([
+                (day(2026, 11, 1), usd(1000)),
+                (day(2026, 12, 1), usd(2000)),
+            ])),
+        );
+        assert_eq!(limit_in_force(&planned, day(2026, 11, 20)), Some(usd(1000)));
+        assert_eq!(limit_in_force(&planned, day(2026, 12, 5)), Some(usd(2000)));
+        // Once they run out, AWS keeps the last.
+        assert_eq!(limit_in_force(&planned, day(2027, 3, 5)), Some(usd(2000)));
+        let auto = budget(
+            TimeUnit::Monthly,
+            BudgetLimit::AutoAdjust(budgetctl_spec::AutoAdjust::Forecast),
+        );
+        assert_eq!(limit_in_force(&auto, day(2026, 12, 5)), None);
+    }
+
+    #[test]
+    fn a_trigger_is_due_only_over_its_line() {
+        let limit = Decimal::from(2000);
+        assert_eq!(
+            decide(&OVER_110, Some(&spend(100, Some(2300))), limit),
+            Verdict::Due {
+                spend: Decimal::from(2300),
+                line: Decimal::from(2200)
+            }
+        );
+        assert!(!decide(&OVER_110, Some(&spend(100, Some(2200))), limit).is_due());
+        assert_eq!(
+            decide(&OVER_110, Some(&spend(100, None)), limit),
+            Verdict::NoSpend
+        );
+        assert_eq!(decide(&OVER_110, None, limit), Verdict::NoSpend);
+        let absolute = Trigger {
+            notification_type: NotificationType::Actual,
+            threshold: Decimal::from(500),
+            threshold_type: ThresholdType::AbsoluteValue,
+        };
+        assert!(decide(&absolute, Some(&spend(501, None)), limit).is_due());
+    }
+
+    #[test]
+    fn the_execute_token_is_one_per_response_and_period_within_the_models_bounds() {
+        let token = execute_token(
+            "111122223333",
+            "dev-env-monthly",
+            "scale-dev-to-zero",
+            day(2026, 12, 1),
+        );
+        assert_eq!(
+            token,
+            execute_token(
+                "111122223333",
+                "dev-env-monthly",
+                "scale-dev-to-zero",
+                day(2026, 12, 1)
+            )
+        );
+        assert_ne!(
+            token,
+            execute_token(
+                "111122223333",
+                "dev-env-monthly",
+                "scale-dev-to-zero",
+                day(2027, 1, 1)
+            )
+        );
+        // The parts are length-prefixed: moving a character between them
+        // is another token.
+        assert_ne!(
+            execute_token("1", "ab", "c", day(2026, 12, 1)),
+            execute_token("1", "a", "bc", day(2026, 12, 1))
+        );
+        let pattern = regex_lite_like(&token);
+        assert!(pattern, "{token}");
+        assert!((1..=128).contains(&token.len()));
+    }
+
+    /// `[a-zA-Z0-9][a-zA-Z0-9_-]*`, the model's IdempotencyToken pattern.
+    fn regex_lite_like(token: &str) -> bool {
+        let mut chars = token.chars();
+        chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    }
+}
