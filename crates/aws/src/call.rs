@@ -73,9 +73,7 @@ impl BudgetAt<'_> {
             .account_id(self.account.as_str())
             .budget_name(self.name)
             .notification(convert::notification_to_sdk(notification))
-            .set_subscribers(Some(
-                subscribers.iter().map(convert::subscriber_to_sdk).collect(),
-            ))
+            .set_subscribers(Some(convert::subscribers_to_sdk(subscribers)))
             .send()
             .await
             .map_err(self.error("CreateNotification"))?;
@@ -192,6 +190,11 @@ impl BudgetAt<'_> {
     }
 }
 
+/// The tag that names a budget action: `budgetctl:action` = `name`.
+fn name_tag(name: &str) -> Vec<aws_sdk_budgets::types::ResourceTag> {
+    convert::tags_to_sdk(&BTreeMap::from([(ACTION_TAG.to_owned(), name.to_owned())]))
+}
+
 /// Which parts of a budget action UpdateBudgetAction sends: only those
 /// that changed, the others keep AWS's values.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -207,7 +210,6 @@ impl BudgetAt<'_> {
     /// CreateBudgetAction, tagged `budgetctl:action` = its name; the new
     /// action's id.
     pub async fn create_action(&self, action: &BudgetAction) -> Result<String, AwsError> {
-        let tags = BTreeMap::from([(ACTION_TAG.to_owned(), action.name.clone())]);
         let created = self
             .client
             .create_budget_action()
@@ -219,14 +221,8 @@ impl BudgetAt<'_> {
             .definition(convert::action_definition_to_sdk(&action.definition))
             .execution_role_arn(&action.execution_role)
             .approval_model(action.approval.aws_name().into())
-            .set_subscribers(Some(
-                action
-                    .subscribers
-                    .iter()
-                    .map(convert::subscriber_to_sdk)
-                    .collect(),
-            ))
-            .set_resource_tags(Some(convert::tags_to_sdk(&tags)))
+            .set_subscribers(Some(convert::subscribers_to_sdk(&action.subscribers)))
+            .set_resource_tags(Some(name_tag(&action.name)))
             // Never repeated by the SDK: a repeat after a lost answer would
             // make a second action (there is no idempotency token). The
             // caller settles a lost answer by reading back, and retries a
@@ -270,13 +266,8 @@ impl BudgetAt<'_> {
             request = request.execution_role_arn(&action.execution_role);
         }
         if send.subscribers {
-            request = request.set_subscribers(Some(
-                action
-                    .subscribers
-                    .iter()
-                    .map(convert::subscriber_to_sdk)
-                    .collect(),
-            ));
+            request =
+                request.set_subscribers(Some(convert::subscribers_to_sdk(&action.subscribers)));
         }
         request
             .send()
@@ -299,11 +290,10 @@ impl BudgetAt<'_> {
 
     /// TagResource on the action: `budgetctl:action` = `name`.
     pub async fn tag_action(&self, id: &str, name: &str) -> Result<(), AwsError> {
-        let tags = BTreeMap::from([(ACTION_TAG.to_owned(), name.to_owned())]);
         self.client
             .tag_resource()
             .resource_arn(action_arn(self.client, self.account, self.name, id))
-            .set_resource_tags(Some(convert::tags_to_sdk(&tags)))
+            .set_resource_tags(Some(name_tag(name)))
             .send()
             .await
             .map_err(self.error("TagResource"))?;

@@ -440,11 +440,15 @@ pub fn notifications_to_sdk(
         .map(|n| {
             sdk::NotificationWithSubscribers::builder()
                 .notification(notification_to_sdk(&n.key))
-                .set_subscribers(Some(n.subscribers.iter().map(subscriber_to_sdk).collect()))
+                .set_subscribers(Some(subscribers_to_sdk(&n.subscribers)))
                 .build()
                 .expect("notification and subscribers are set")
         })
         .collect()
+}
+
+pub fn subscribers_to_sdk(subscribers: &[Subscriber]) -> Vec<sdk::Subscriber> {
+    subscribers.iter().map(subscriber_to_sdk).collect()
 }
 
 pub fn tags_to_sdk(tags: &BTreeMap<String, String>) -> Vec<sdk::ResourceTag> {
