@@ -24,7 +24,7 @@ pub(super) struct ActionPlan {
 /// `desired` is `None` when the file does not manage the budget's actions:
 /// nothing changes then.
 pub(super) fn action_changes(
-    budget: &str,
+    budget: &BudgetRef,
     desired: Option<&[BudgetAction]>,
     live: &[LiveAction],
     unit: Option<&str>,
@@ -113,7 +113,7 @@ pub(super) fn action_changes(
 
 /// The actions a budget's deletion takes with it, refused when one of them
 /// is in progress or has its effect in place.
-pub(super) fn actions_deleted_with(budget: &str, live: &[LiveAction]) -> ActionPlan {
+pub(super) fn actions_deleted_with(budget: &BudgetRef, live: &[LiveAction]) -> ActionPlan {
     let mut plan = ActionPlan::default();
     for gone in live {
         plan.refuse_if_locked(gone, "delete the budget of");
@@ -138,33 +138,40 @@ impl ActionPlan {
         }
     }
 
-    fn refuse_if_executed(&mut self, budget: &str, a: &LiveAction, doing: &str) {
+    fn refuse_if_executed(&mut self, budget: &BudgetRef, a: &LiveAction, doing: &str) {
         if a.status.is_executed() {
             self.errors.push(format!(
-                "action `{}` has run (EXECUTION_SUCCESS): {doing} would leave its effect in place ({}). Reverse it first: `budgetctl action reverse {budget}/{}`, then plan again",
+                "action `{}` has run (EXECUTION_SUCCESS): {doing} would leave its effect in place ({}). Reverse it first: `budgetctl action reverse {}`, then plan again",
                 a.label(),
                 a.action.definition.describe(),
-                a.label()
+                command(budget, a.label())
             ));
         }
     }
 
-    fn status_warning(&mut self, budget: &str, want: &BudgetAction, have: &LiveAction) {
+    fn status_warning(&mut self, budget: &BudgetRef, want: &BudgetAction, have: &LiveAction) {
         let message = match have.status {
             ActionStatus::Pending => format!(
-                "action `{}` is PENDING, waiting for approval: the update changes what an approval runs (`budgetctl action approve {budget}/{}`)",
-                want.name, want.name
+                "action `{}` is PENDING, waiting for approval: the update changes what an approval runs (`budgetctl action approve {}`)",
+                want.name,
+                command(budget, &want.name)
             ),
             ActionStatus::ExecutionSuccess => format!(
-                "action `{}` has run (EXECUTION_SUCCESS): the update does not undo what it did ({}); to undo it, `budgetctl action reverse {budget}/{}`",
+                "action `{}` has run (EXECUTION_SUCCESS): the update does not undo what it did ({}); to undo it, `budgetctl action reverse {}`",
                 want.name,
                 have.action.definition.describe(),
-                want.name
+                command(budget, &want.name)
             ),
             _ => return,
         };
         self.warnings.push((WarningKind::ActionNotStandby, message));
     }
+}
+
+/// What `budgetctl action` takes to name an action: `BUDGET/ACTION`, and
+/// the account, so that the command works wherever the budget is declared.
+fn command(budget: &BudgetRef, action: &str) -> String {
+    format!("{}/{action} --account {}", budget.name, budget.account)
 }
 
 /// The live action under the name the plan shows.

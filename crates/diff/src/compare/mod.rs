@@ -172,7 +172,7 @@ pub fn diff(desired: &Config, live: &Live, accounts: &[AccountId], today: NaiveD
             }
             Some(l) => {
                 let actions = action_changes(
-                    &d.budget.name,
+                    &r(),
                     desired.actions.as_deref(),
                     &l.actions,
                     desired.limit_unit(),
@@ -212,7 +212,7 @@ pub fn diff(desired: &Config, live: &Live, accounts: &[AccountId], today: NaiveD
         if ignored(&l.account, &l.budget.name) {
             plan.ignored.push(r);
         } else if settings(&l.account).prune {
-            let actions = actions_deleted_with(&l.budget.name, &l.actions);
+            let actions = actions_deleted_with(&r, &l.actions);
             let r2 = || r.clone();
             if note_actions(&mut plan, &r2, &actions) {
                 plan.changes.push(delete(r, &l.budget, actions.changes));

@@ -199,7 +199,7 @@ fn an_executed_action_is_never_deleted_and_the_error_names_reverse() {
     assert!(
         p.errors[0]
             .message
-            .contains("budgetctl action reverse sandbox/freeze"),
+            .contains("budgetctl action reverse sandbox/freeze --account 111122223333"),
         "{:?}",
         p.errors
     );
