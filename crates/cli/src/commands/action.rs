@@ -30,7 +30,7 @@ pub enum ActionCommand {
     Approve(ExecuteArgs),
     /// Retry an action whose execution, reversal or reset failed.
     Retry(ExecuteArgs),
-    /// Undo an executed action (detach its policy, or leave its instances to be started).
+    /// Undo an executed action: detach the IAM policy or SCP it attached.
     Reverse(ExecuteArgs),
     /// Put a reversed action back in STANDBY, to trigger again.
     Reset(ExecuteArgs),
