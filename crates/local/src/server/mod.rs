@@ -324,10 +324,7 @@ async fn aws_protocol(
     }
     let response = {
         let _counted = InFlight::enter(&shared.in_flight);
-        match api {
-            Api::Budgets => handle(&shared, &headers, &operation, &body).await,
-            Api::ServiceCatalog => handle_catalog(&shared, &headers, &operation, &body).await,
-        }
+        handle(&shared, &headers, api, &operation, &body).await
     };
     tracing::info!(
         operation = %operation,
@@ -396,84 +393,18 @@ fn json_input(body: &[u8]) -> Result<Value, ApiError> {
     }
 }
 
-/// A Service Catalog request: the account is the credentials' (a role
-/// session's, or the default account), the region the one signed for;
-/// faults and the lost answer as for Budgets.
-async fn handle_catalog(
+/// One JSON-protocol request, Budgets or Service Catalog: the signature
+/// check, counters, fault injection and latency, the operation (Budgets: its
+/// AccountId authorised for the caller; Service Catalog: in the account the
+/// credentials act in and the region signed for), the save, and the lost
+/// answer.
+async fn handle(
     shared: &Shared,
     headers: &HeaderMap,
+    api: Api,
     operation: &str,
     body: &[u8],
 ) -> Response {
-    let Some(authorization) = signature(headers) else {
-        return error_response(&ApiError::new(
-            ErrorKind::MissingAuthenticationToken,
-            "Missing Authentication Token",
-        ));
-    };
-    if !crate::shapes::SERVICE_CATALOG.has_operation(operation) {
-        return error_response(&ApiError::new(
-            ErrorKind::UnknownOperation,
-            format!("X-Amz-Target names no Service Catalog operation: {operation:?}"),
-        ));
-    }
-    let service = &shared.service;
-    service.count(operation);
-    let (fault, latency_ms) = service.draw_fault(operation);
-    if latency_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(latency_ms)).await;
-    }
-    match fault {
-        Fault::Throttle => {
-            return error_response(&ApiError::new(ErrorKind::Throttling, "Rate exceeded"));
-        }
-        Fault::InternalError => {
-            return error_response(&ApiError::new(
-                ErrorKind::InternalError,
-                "An internal error occurred (injected by budgetctl-local).",
-            ));
-        }
-        Fault::None | Fault::Lost => {}
-    }
-    let input = match json_input(body) {
-        Ok(v) => v,
-        Err(e) => return error_response(&e),
-    };
-    let caller = crate::services::catalog::Caller {
-        account: service
-            .sessions()
-            .account_of(authorization, &shared.default_account),
-        region: crate::services::sts::signed_region(authorization)
-            .unwrap_or("us-east-1")
-            .to_owned(),
-    };
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        service.catalog_call(operation, &input, &caller)
-    }))
-    .unwrap_or_else(|_| {
-        tracing::error!(operation, "the operation panicked");
-        Err(ApiError::new(
-            ErrorKind::InternalError,
-            format!("budgetctl-local failed on {operation}: this is a bug of budgetctl-local"),
-        ))
-    });
-    if result.is_ok() {
-        service.applied(operation);
-    }
-    if let Err(e) = persist_or_fail(shared).await {
-        return error_response(&e);
-    }
-    match result {
-        _ if fault == Fault::Lost => error_response(&ApiError::new(
-            ErrorKind::InternalError,
-            "An internal error occurred after the request was carried out (injected by budgetctl-local).",
-        )),
-        Ok(output) => json_response(StatusCode::OK, &output, None),
-        Err(e) => error_response(&e),
-    }
-}
-
-async fn handle(shared: &Shared, headers: &HeaderMap, operation: &str, body: &[u8]) -> Response {
     // Any SigV4 signature is accepted, but a request must carry one.
     let Some(authorization) = signature(headers) else {
         return error_response(&ApiError::new(
@@ -481,10 +412,14 @@ async fn handle(shared: &Shared, headers: &HeaderMap, operation: &str, body: &[u
             "Missing Authentication Token",
         ));
     };
-    if operation.is_empty() || !crate::shapes::MODEL.has_operation(operation) {
+    let (model, service_name) = match api {
+        Api::Budgets => (&*crate::shapes::MODEL, "Budgets"),
+        Api::ServiceCatalog => (&*crate::shapes::SERVICE_CATALOG, "Service Catalog"),
+    };
+    if operation.is_empty() || !model.has_operation(operation) {
         return error_response(&ApiError::new(
             ErrorKind::UnknownOperation,
-            format!("X-Amz-Target names no Budgets operation: {operation:?}"),
+            format!("X-Amz-Target names no {service_name} operation: {operation:?}"),
         ));
     }
     let service = &shared.service;
@@ -509,15 +444,32 @@ async fn handle(shared: &Shared, headers: &HeaderMap, operation: &str, body: &[u
         Ok(v) => v,
         Err(e) => return error_response(&e),
     };
-    if let Err(e) = service.authorize(authorization, operation, &input) {
+    if api == Api::Budgets
+        && let Err(e) = service.authorize(authorization, operation, &input)
+    {
         return error_response(&e);
     }
+    let run = || match api {
+        Api::Budgets => service.call(operation, &input),
+        Api::ServiceCatalog => {
+            let caller = crate::services::catalog::Caller {
+                account: service
+                    .sessions()
+                    .account_of(authorization, &shared.default_account),
+                region: crate::services::sts::signed_region(authorization)
+                    .unwrap_or("us-east-1")
+                    .to_owned(),
+            };
+            let result = service.catalog_call(operation, &input, &caller);
+            if result.is_ok() {
+                service.applied(operation);
+            }
+            result
+        }
+    };
     // A panic in an operation is a bug of budgetctl-local; the client gets
     // an InternalErrorException, never a closed connection.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        service.call(operation, &input)
-    }))
-    .unwrap_or_else(|_| {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|_| {
         tracing::error!(operation, "the operation panicked");
         Err(ApiError::new(
             ErrorKind::InternalError,
@@ -583,6 +535,7 @@ mod tests {
                     .parse()
                     .unwrap(),
             )]),
+            Api::Budgets,
             "DescribeBudget",
             br#"{"AccountId":"111122223333","BudgetName":"b"}"#,
         )
