@@ -119,18 +119,11 @@ impl Clients {
     /// Nothing is called yet: each role is assumed on its client's first call.
     pub async fn new(connection: &Connection, roles: &BTreeMap<AccountId, String>) -> Clients {
         let sdk = sdk_config(connection).await;
-        let mut by_account = HashMap::new();
-        for (account, role) in roles {
-            let provider = AssumeRoleProvider::builder(role)
-                .session_name(ROLE_SESSION_NAME)
-                .configure(&sdk)
-                .build()
-                .await;
-            by_account.insert(
-                account.as_str().to_owned(),
-                budgets_client(&sdk, Some(SharedCredentialsProvider::new(provider))),
-            );
-        }
+        let by_account = role_providers(&sdk, roles)
+            .await
+            .into_iter()
+            .map(|(account, provider)| (account, budgets_client(&sdk, Some(provider))))
+            .collect();
         Clients {
             base: budgets_client(&sdk, None),
             by_account,
@@ -143,11 +136,32 @@ impl Clients {
     }
 }
 
+/// A credentials provider per account role (`accounts.<id>.role`), each
+/// assuming its role through STS with the base credentials of `sdk`.
+pub(crate) async fn role_providers(
+    sdk: &SdkConfig,
+    roles: &BTreeMap<AccountId, String>,
+) -> HashMap<String, SharedCredentialsProvider> {
+    let mut providers = HashMap::new();
+    for (account, role) in roles {
+        let provider = AssumeRoleProvider::builder(role)
+            .session_name(ROLE_SESSION_NAME)
+            .configure(sdk)
+            .build()
+            .await;
+        providers.insert(
+            account.as_str().to_owned(),
+            SharedCredentialsProvider::new(provider),
+        );
+    }
+    providers
+}
+
 /// The session name roles are assumed with; CloudTrail shows it.
 pub const ROLE_SESSION_NAME: &str = "budgetctl";
 
 /// The SDK configuration every client of a run is built from.
-async fn sdk_config(connection: &Connection) -> SdkConfig {
+pub(crate) async fn sdk_config(connection: &Connection) -> SdkConfig {
     let retry = if connection.standard_retries {
         RetryConfig::standard()
     } else {

@@ -24,7 +24,8 @@ pub enum ErrorKind {
     /// InvalidParameterException: the service refused a value.
     InvalidParameter,
     /// ResourceLockedException: a budget action is in progress; AWS takes
-    /// no change until it settles.
+    /// no change until it settles. Service Catalog's InvalidStateException
+    /// (the provisioned product is busy) too.
     Locked,
     /// No credentials: the role could not be assumed, or the base
     /// credentials could not be found.
@@ -135,11 +136,16 @@ fn kind_of<E: ProvideErrorMetadata + std::error::Error + 'static>(
         SdkError::ServiceError(service) => match e.code() {
             Some("ThrottlingException") => ErrorKind::Throttled,
             Some("AccessDeniedException") => ErrorKind::AccessDenied,
-            Some("NotFoundException") => ErrorKind::NotFound,
-            Some("DuplicateRecordException") => ErrorKind::Duplicate,
-            Some("CreationLimitExceededException") => ErrorKind::LimitExceeded,
-            Some("InvalidParameterException") => ErrorKind::InvalidParameter,
-            Some("ResourceLockedException") => ErrorKind::Locked,
+            // Budgets' codes, and Service Catalog's for the same kinds.
+            Some("NotFoundException" | "ResourceNotFoundException") => ErrorKind::NotFound,
+            Some("DuplicateRecordException" | "DuplicateResourceException") => ErrorKind::Duplicate,
+            Some("CreationLimitExceededException" | "LimitExceededException") => {
+                ErrorKind::LimitExceeded
+            }
+            Some("InvalidParameterException" | "InvalidParametersException") => {
+                ErrorKind::InvalidParameter
+            }
+            Some("ResourceLockedException" | "InvalidStateException") => ErrorKind::Locked,
             _ if service.raw().status().is_server_error() => ErrorKind::Ambiguous,
             _ => ErrorKind::Refused,
         },

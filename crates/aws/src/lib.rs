@@ -7,7 +7,8 @@
 //! [`read`] reads an account's budgets, notifications, subscribers and tags
 //! with the fewest requests the API allows, for plan, the staleness check
 //! and import, each in the [`ReadScope`] decided in one place; [`call`]
-//! builds every write request.
+//! builds every write request; [`catalog`] holds Service Catalog's clients
+//! (per account and region) and the calls a response to spend makes.
 //!
 //! ```
 //! assert_eq!(budgetctl_aws::BUDGETS_SIGNING_REGION, "us-east-1");
@@ -15,6 +16,7 @@
 
 mod actions;
 pub mod call;
+pub mod catalog;
 mod clients;
 pub mod convert;
 pub mod error;

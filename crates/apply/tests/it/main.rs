@@ -2,5 +2,6 @@
 //! against budgetctl-local started in process, through the real SDK client.
 
 mod apply;
+mod catalog;
 mod common;
 mod plan;
