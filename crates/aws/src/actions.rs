@@ -8,7 +8,7 @@ use budgetctl_spec::{AccountId, ActionStatus};
 
 use crate::convert;
 use crate::error::{AwsError, ErrorKind};
-use crate::read::{ReadError, named_action};
+use crate::read::{ReadError, account_actions, named_action};
 
 /// An action with the budget it belongs to.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,18 +24,7 @@ pub async fn read_account_actions(
     client: &Client,
     account: &AccountId,
 ) -> Result<Vec<AccountAction>, ReadError> {
-    let mut found = Vec::new();
-    let mut pages = client
-        .describe_budget_actions_for_account()
-        .account_id(account.as_str())
-        .max_results(100)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page =
-            page.map_err(|e| AwsError::from_sdk(account, "DescribeBudgetActionsForAccount", e))?;
-        found.extend(page.actions);
-    }
+    let found = account_actions(client, account).await?;
     let mut out = Vec::with_capacity(found.len());
     for a in &found {
         out.push(AccountAction {

@@ -95,21 +95,11 @@ pub async fn read_account(
     }
 
     let mut actions: HashMap<String, Vec<aws_sdk_budgets::types::Action>> = HashMap::new();
-    let mut pages = client
-        .describe_budget_actions_for_account()
-        .account_id(id)
-        .max_results(100)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page =
-            page.map_err(|e| AwsError::from_sdk(account, "DescribeBudgetActionsForAccount", e))?;
-        for a in page.actions {
-            actions
-                .entry(a.budget_name().to_owned())
-                .or_default()
-                .push(a);
-        }
+    for a in account_actions(client, account).await? {
+        actions
+            .entry(a.budget_name().to_owned())
+            .or_default()
+            .push(a);
     }
 
     let limit = Arc::new(Semaphore::new(parallelism.max(1)));
@@ -354,6 +344,27 @@ pub async fn read_budget(
         spend: None,
         actions: Vec::new(),
     }))
+}
+
+/// Every action of the account as AWS returns it
+/// (DescribeBudgetActionsForAccount, 100 per page, the most it allows).
+pub(crate) async fn account_actions(
+    client: &Client,
+    account: &AccountId,
+) -> Result<Vec<aws_sdk_budgets::types::Action>, AwsError> {
+    let mut found = Vec::new();
+    let mut pages = client
+        .describe_budget_actions_for_account()
+        .account_id(account.as_str())
+        .max_results(100)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page =
+            page.map_err(|e| AwsError::from_sdk(account, "DescribeBudgetActionsForAccount", e))?;
+        found.extend(page.actions);
+    }
+    Ok(found)
 }
 
 /// One budget's actions with their names (DescribeBudgetActionsForBudget

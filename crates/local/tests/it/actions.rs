@@ -12,7 +12,13 @@ use common::*;
 const ROLE: &str = "arn:aws:iam::111122223333:role/budget-actions";
 const POLICY: &str = "arn:aws:iam::aws:policy/AWSDenyAll";
 
-async fn action(c: &aws_sdk_budgets::Client, budget: &str, approval: ApprovalModel) -> String {
+/// CreateBudgetAction of an IAM action on `budget` (which it creates),
+/// ready to send or to add to.
+async fn action_request(
+    c: &aws_sdk_budgets::Client,
+    budget: &str,
+    approval: ApprovalModel,
+) -> aws_sdk_budgets::operation::create_budget_action::builders::CreateBudgetActionFluentBuilder {
     c.create_budget()
         .account_id(ACCOUNT)
         .budget(cost_budget(budget, "100"))
@@ -45,6 +51,11 @@ async fn action(c: &aws_sdk_budgets::Client, budget: &str, approval: ApprovalMod
         .execution_role_arn(ROLE)
         .approval_model(approval)
         .subscribers(email("finops@example.com"))
+}
+
+async fn action(c: &aws_sdk_budgets::Client, budget: &str, approval: ApprovalModel) -> String {
+    action_request(c, budget, approval)
+        .await
         .send()
         .await
         .unwrap()
@@ -397,39 +408,8 @@ fn move_to(
 async fn an_action_keeps_its_resource_tags_on_its_own_arn() {
     let server = server().await;
     let c = client(&server);
-    c.create_budget()
-        .account_id(ACCOUNT)
-        .budget(cost_budget("b", "100"))
-        .send()
+    let id = action_request(&c, "b", ApprovalModel::Manual)
         .await
-        .unwrap();
-    let id = c
-        .create_budget_action()
-        .account_id(ACCOUNT)
-        .budget_name("b")
-        .notification_type(NotificationType::Actual)
-        .action_type(ActionType::Iam)
-        .action_threshold(
-            ActionThreshold::builder()
-                .action_threshold_value(90.0)
-                .action_threshold_type(ThresholdType::Percentage)
-                .build()
-                .unwrap(),
-        )
-        .definition(
-            Definition::builder()
-                .iam_action_definition(
-                    IamActionDefinition::builder()
-                        .policy_arn(POLICY)
-                        .roles("developers")
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
-        .execution_role_arn(ROLE)
-        .approval_model(ApprovalModel::Manual)
-        .subscribers(email("finops@example.com"))
         .resource_tags(
             aws_sdk_budgets::types::ResourceTag::builder()
                 .key("budgetctl:action")
