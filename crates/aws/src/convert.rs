@@ -180,6 +180,7 @@ fn budget_fields_from_sdk(b: &sdk::Budget) -> Result<Budget, ConvertError> {
         notifications: Vec::new(),
         tags: None,
         actions: None,
+        responses: Vec::new(),
     })
 }
 

@@ -162,6 +162,7 @@ mod tests {
                 notifications: vec![],
                 tags: Some(Default::default()),
                 actions: None,
+                responses: Vec::new(),
             },
             last_updated: None,
             spend: None,

@@ -139,6 +139,7 @@ mod tests {
             notifications: vec![],
             tags: None,
             actions: None,
+            responses: Vec::new(),
         }
     }
 

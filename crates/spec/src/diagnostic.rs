@@ -104,6 +104,14 @@ codes! {
     ScpTarget => "scp-target",
     InstanceId => "instance-id",
     Region => "region",
+    ResponseName => "response-name",
+    DuplicateResponse => "duplicate-response",
+    ResponseForm => "response-form",
+    ProvisionedProduct => "provisioned-product",
+    ServiceAction => "service-action",
+    ExecutionParameter => "execution-parameter",
+    ApproveAction => "approve-action",
+    SharedProduct => "shared-product",
 }
 
 impl fmt::Display for Code {

@@ -256,6 +256,8 @@ pub fn load_sources(sources: Vec<SourceFile>) -> Loaded {
     let mut accounts: BTreeMap<AccountId, (AccountSettings, Span)> = BTreeMap::new();
     // Only looked up, never listed: a hash map, one probe per budget.
     let mut names: HashMap<(AccountId, String), Span> = HashMap::new();
+    // Where Service Catalog responses act: (account, region, product).
+    let mut products: HashMap<(AccountId, String, String), Span> = HashMap::new();
 
     // Files parse and decode independently, in parallel; merging is in order.
     let files: Vec<Arc<SourceFile>> = sources.into_iter().map(Arc::new).collect();
@@ -311,6 +313,28 @@ pub fn load_sources(sources: Vec<SourceFile>) -> Loaded {
             }
         }
 
+        for b in &decoded.budgets {
+            for t in &b.response_targets {
+                let key = (b.account.clone(), t.region.clone(), t.product.clone());
+                match products.entry(key) {
+                    Entry::Occupied(first) => file_diagnostics.push(
+                        Diagnostic::error(
+                            Code::SharedProduct,
+                            t.span.clone(),
+                            format!(
+                                "another response already acts on provisioned product `{}` in {} of account {}",
+                                t.product, t.region, b.account
+                            ),
+                        )
+                        .with_help("respond tells that a response ran this period from the product's record history, which does not say which action ran: give each provisioned product one response")
+                        .with_related(first.get().clone(), "first response on it"),
+                    ),
+                    Entry::Vacant(slot) => {
+                        slot.insert(t.span.clone());
+                    }
+                }
+            }
+        }
         let mut identities: Vec<(AccountId, String, Span, Option<DesiredBudget>)> = decoded
             .budgets
             .into_iter()

@@ -201,6 +201,7 @@ mod tests {
             notifications: Vec::new(),
             tags: None,
             actions: None,
+            responses: Vec::new(),
         }
     }
 

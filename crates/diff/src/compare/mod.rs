@@ -450,6 +450,7 @@ fn blank(b: &Budget) -> Budget {
         notifications: Vec::new(),
         tags: None,
         actions: None,
+        responses: Vec::new(),
     }
 }
 

@@ -83,7 +83,7 @@ impl<'a> Decoder<'a> {
             self.trigger(&f, "a budget action")
         } else {
             self.require(&f, "when", "a budget action")
-                .and_then(|n| self.when(n, unit))
+                .and_then(|n| self.when(n, unit, "a budget action"))
         };
         let subscribers_key = if structured { "subscribers" } else { "to" };
         let subscribers = self
@@ -126,20 +126,21 @@ impl<'a> Decoder<'a> {
         })
     }
 
-    /// `when: actual > 100%`: an action triggers when spend goes over its
-    /// threshold, so `>` is the only comparison.
-    fn when(
+    /// `when: actual > 100%`: an action or a response acts when spend goes
+    /// over its threshold, so `>` is the only comparison.
+    pub(super) fn when(
         &mut self,
         node: &Node,
         unit: Option<&str>,
+        what: &str,
     ) -> Option<(NotificationType, Decimal, ThresholdType)> {
         let text = node.scalar_text().unwrap_or_default().to_owned();
-        let key = self.compact_on(node, unit)?;
+        let key = self.compact_on(node, unit, "when")?;
         if key.comparison != ComparisonOperator::GreaterThan {
             self.error_help(
                 Code::NotificationOperator,
                 node.pos,
-                format!("`{text}`: a budget action triggers when spend goes over its threshold, so it compares with `>` only"),
+                format!("`{text}`: {what} acts when spend goes over its threshold, so it compares with `>` only"),
                 "write `when: actual > 100%`",
             );
             return None;
@@ -263,7 +264,7 @@ impl<'a> Decoder<'a> {
     }
 
     /// A string that `check` accepts.
-    fn checked_string(
+    pub(super) fn checked_string(
         &mut self,
         node: &Node,
         what: &str,

@@ -125,6 +125,18 @@ impl<'a> Decoder<'a> {
         if let (Some(actions), Some(account), Some(n)) = (&actions, &account, f.get("actions")) {
             self.action_roles_in(actions, account, n);
         }
+        let mut response_targets = Vec::new();
+        let responses = f
+            .get("responses")
+            .map(|n| {
+                self.responses(
+                    n,
+                    limit_unit.as_deref(),
+                    actions.as_deref(),
+                    &mut response_targets,
+                )
+            })
+            .unwrap_or_default();
 
         let name_node = name_node?;
         if self.errors > errors_before {
@@ -151,6 +163,7 @@ impl<'a> Decoder<'a> {
                 notifications,
                 tags,
                 actions,
+                responses,
             },
             origin: Origin {
                 file: self.file.path.display().to_string(),
@@ -158,6 +171,7 @@ impl<'a> Decoder<'a> {
                 column: node.pos.column,
             },
             name_span: self.span(name_node.pos),
+            response_targets,
         })
     }
 

@@ -8,7 +8,7 @@
 //! typed readers of scalars, and the file's top level (`version`,
 //! `defaults`, the budgets in parallel slices); each part of a budget is
 //! decoded in its own module: `budget`, `limit`, `expression`,
-//! `notification`, `action`, and `accounts` for the `accounts:` section.
+//! `notification`, `action`, `response`, and `accounts` for the `accounts:` section.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
@@ -23,8 +23,9 @@ use crate::diagnostic::{Code, Diagnostic, Pos, SourceFile, Span, did_you_mean};
 use crate::model::{
     AccountId, AccountSettings, ActionDefinition, ApprovalModel, AutoAdjust, Budget, BudgetAction,
     BudgetLimit, BudgetType, ComparisonOperator, CostTypes, Dimension, DimensionValues, Expression,
-    InstanceService, KeyValues, MatchOption, Metric, Notification, NotificationKey,
-    NotificationType, Origin, Spend, Subscriber, ThresholdType, TimeUnit,
+    InstanceService, KeyValues, Language, MatchOption, Metric, Notification, NotificationKey,
+    NotificationType, Origin, Response, ResponseAction, ServiceCatalogAction, Spend, Subscriber,
+    ThresholdType, TimeUnit,
 };
 use crate::planned::PlannedSchedule;
 use crate::rules::{self, Problem};
@@ -36,6 +37,7 @@ mod budget;
 mod expression;
 mod limit;
 mod notification;
+mod response;
 
 /// The latest end date AWS accepts for a budget (TimePeriod end).
 pub fn max_end_date() -> NaiveDate {
@@ -63,6 +65,7 @@ pub(crate) const BUDGET_KEYS: &[&str] = &[
     "notifications",
     "tags",
     "actions",
+    "responses",
 ];
 const LIMIT_KEYS: &[&str] = &["amount", "unit"];
 /// The keys that make `planned:` a schedule rather than a map of periods.
@@ -91,6 +94,22 @@ pub(crate) const ACTION_KEYS: &[&str] = &[
     "approval",
     "execution_role",
 ];
+pub(crate) const RESPONSE_KEYS: &[&str] = &[
+    "name",
+    "when",
+    "type",
+    "threshold",
+    "threshold_type",
+    "service_catalog",
+    "approve_action",
+];
+pub(crate) const SERVICE_CATALOG_KEYS: &[&str] = &[
+    "region",
+    "provisioned_product",
+    "action",
+    "parameters",
+    "language",
+];
 pub(crate) const IAM_DEFINITION_KEYS: &[&str] = &["policy", "users", "groups", "roles"];
 pub(crate) const SCP_DEFINITION_KEYS: &[&str] = &["policy", "targets"];
 pub(crate) const SSM_DEFINITION_KEYS: &[&str] = &["service", "region", "instances"];
@@ -103,6 +122,8 @@ pub(crate) struct DecodedBudget {
     pub budget: Budget,
     pub origin: Origin,
     pub name_span: Span,
+    /// Where its Service Catalog responses act.
+    pub response_targets: Vec<response::ResponseTarget>,
 }
 
 /// An `accounts:` entry with the place it was declared.

@@ -72,7 +72,7 @@ impl<'a> Decoder<'a> {
             let f = self.fields(node, "a notification", COMPACT_NOTIFICATION_KEYS)?;
             let on = self.require(&f, "on", "a notification");
             let to = self.require(&f, "to", "a notification");
-            let key = on.and_then(|n| self.compact_on(n, unit));
+            let key = on.and_then(|n| self.compact_on(n, unit, "on"));
             let subscribers = to.and_then(|n| self.subscribers(n, "a notification"));
             Some(Notification {
                 key: key?,
@@ -148,23 +148,28 @@ impl<'a> Decoder<'a> {
     }
 
     /// `actual > 80%`, `forecasted > 500 USD`.
+    /// `key` is the key the condition is written under: `on` for
+    /// notifications, `when` for actions and responses.
     pub(super) fn compact_on(
         &mut self,
         node: &Node,
         unit: Option<&str>,
+        key: &str,
     ) -> Option<NotificationKey> {
         static ON: LazyLock<Regex> = LazyLock::new(|| {
             Regex::new(r"^\s*([A-Za-z_-]+)\s*(>=|<=|=>|=<|==|!=|<>|≥|≤|>|<|=)\s*([0-9][0-9._]*(?:[eE][+-]?[0-9]+)?|\.[0-9]+)\s*(%|[A-Za-z][A-Za-z0-9-]*)?\s*$")
                 .expect("valid regex")
         });
-        let text = self.string(node, "`on`")?;
-        let form_help = "write `on: actual > 80%` (percent of the limit) or `on: forecasted > 500 USD` (an amount)";
+        let text = self.string(node, &format!("`{key}`"))?;
+        let form_help = format!(
+            "write `{key}: actual > 80%` (percent of the limit) or `{key}: forecasted > 500 USD` (an amount)"
+        );
         let Some(caps) = ON.captures(&text) else {
             self.error_help(
                 Code::NotificationForm,
                 node.pos,
                 format!("`{text}` is not an alert condition"),
-                form_help,
+                &form_help,
             );
             return None;
         };
@@ -197,7 +202,7 @@ impl<'a> Decoder<'a> {
         let threshold = match parse_amount(&caps[3]) {
             Ok(v) => v,
             Err(e) => {
-                self.error_help(Code::Threshold, node.pos, e.to_string(), form_help);
+                self.error_help(Code::Threshold, node.pos, e.to_string(), &form_help);
                 return None;
             }
         };

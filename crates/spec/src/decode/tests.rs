@@ -123,6 +123,16 @@ fn the_decoder_and_the_schema_accept_the_same_keys() {
             schema_keys(&schema, "StopInstancesDoc", None),
         ),
         (
+            "a response",
+            sorted(RESPONSE_KEYS),
+            schema_keys(&schema, "ResponseDoc", None),
+        ),
+        (
+            "service_catalog",
+            sorted(SERVICE_CATALOG_KEYS),
+            schema_keys(&schema, "ServiceCatalogDoc", None),
+        ),
+        (
             "dimensions",
             sorted(DIMENSION_KEYS),
             schema_keys(&schema, "DimensionsDoc", None),

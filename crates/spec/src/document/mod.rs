@@ -17,7 +17,7 @@ use crate::amount::to_aws_string;
 use crate::decode::format_period;
 use crate::model::{
     ApprovalModel, AutoAdjust, BudgetLimit, BudgetType, ComparisonOperator, Config, CostTypes,
-    Dimension, Expression, InstanceService, KeyValues, MatchOption, Metric, Notification,
+    Dimension, Expression, InstanceService, KeyValues, Language, MatchOption, Metric, Notification,
     NotificationType, Subscriber, ThresholdType, TimeUnit,
 };
 
@@ -135,6 +135,58 @@ pub struct BudgetDoc {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 10))]
     pub actions: Option<Vec<ActionDoc>>,
+    /// What `budgetctl respond` does, once per budget period, when spend
+    /// crosses a line. Files only: nothing of them is sent to AWS.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub responses: Vec<ResponseDoc>,
+}
+
+/// A response: its name, when it is due (compact `when`, or the structured
+/// `type`, `threshold`, `threshold_type`) and exactly one of
+/// `service_catalog` and `approve_action`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseDoc {
+    /// Unique in the budget: 1 to 128 letters, digits, `.`, `_`, `-`.
+    pub name: String,
+    /// `actual|forecasted > N%|N UNIT`, e.g. `forecasted > 110%`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub notification_type: Option<NotificationType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<AmountDoc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold_type: Option<ThresholdType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_catalog: Option<ServiceCatalogDoc>,
+    /// The name of an action in this budget's `actions:`, approved when PENDING.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approve_action: Option<String>,
+}
+
+/// Run a Service Catalog self-service action on a provisioned product
+/// (ExecuteProvisionedProductServiceAction), in the budget's account.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceCatalogDoc {
+    /// The product's region, e.g. eu-west-1 (Service Catalog is regional).
+    pub region: String,
+    /// The provisioned product's name, or its pp-… id.
+    pub provisioned_product: String,
+    /// The self-service action's name, or its act-… id.
+    pub action: String,
+    /// Parameter names to lists of values, e.g. `{Mode: [full]}`.
+    #[serde(
+        skip_serializing_if = "BTreeMap::is_empty",
+        default,
+        serialize_with = "inline_values"
+    )]
+    #[schemars(with = "BTreeMap<String, OneOrMany<String>>")]
+    pub parameters: BTreeMap<String, Vec<String>>,
+    /// Service Catalog's AcceptLanguage (default: en).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<Language>,
 }
 
 /// A budget action: when it triggers, exactly one of `apply_iam_policy`,

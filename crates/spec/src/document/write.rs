@@ -2,7 +2,9 @@
 //! short lists and mappings inline.
 
 use super::*;
-use crate::model::{AccountId, ActionDefinition, Budget, BudgetAction, NotificationKey};
+use crate::model::{
+    AccountId, ActionDefinition, Budget, BudgetAction, NotificationKey, Response, ResponseAction,
+};
 
 /// Write a configuration as a budget file that reads back to the same model.
 ///
@@ -194,6 +196,62 @@ pub(super) fn budget_doc(
                 .map(|a| action_document(a, notification_unit))
                 .collect()
         }),
+        responses: b
+            .responses
+            .iter()
+            .map(|r| response_document(r, notification_unit))
+            .collect(),
+    }
+}
+
+/// A response in the budget-file form.
+pub fn response_document(r: &Response, unit: Option<&str>) -> ResponseDoc {
+    let (service_catalog, approve_action) = match &r.action {
+        ResponseAction::ServiceCatalog(sc) => (
+            Some(ServiceCatalogDoc {
+                region: sc.region.clone(),
+                provisioned_product: sc.provisioned_product.clone(),
+                action: sc.action.clone(),
+                parameters: sc.parameters.clone(),
+                language: sc.language,
+            }),
+            None,
+        ),
+        ResponseAction::ApproveAction(name) => (None, Some(name.clone())),
+    };
+    // The trigger in the compact form wherever a notification would be.
+    let as_notification = Notification {
+        key: NotificationKey {
+            notification_type: r.notification_type,
+            comparison: ComparisonOperator::GreaterThan,
+            threshold: r.threshold,
+            threshold_type: r.threshold_type,
+        },
+        subscribers: Vec::new(),
+    };
+    let (when, notification_type, threshold, threshold_type) =
+        match notification_doc(&as_notification, unit) {
+            NotificationDoc::Compact { on, .. } => (Some(on), None, None, None),
+            NotificationDoc::Structured {
+                notification_type,
+                threshold,
+                threshold_type,
+                ..
+            } => (
+                None,
+                Some(notification_type),
+                Some(threshold),
+                threshold_type,
+            ),
+        };
+    ResponseDoc {
+        name: r.name.clone(),
+        when,
+        notification_type,
+        threshold,
+        threshold_type,
+        service_catalog,
+        approve_action,
     }
 }
 

@@ -79,6 +79,10 @@ pub struct Budget {
     /// `actions:` key: live ones are left alone); `Some` when it lists every
     /// action the budget has, so that one left out is deleted.
     pub actions: Option<Vec<BudgetAction>>,
+    /// What `budgetctl respond` does when spend crosses a line; files only,
+    /// never sent to AWS.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub responses: Vec<Response>,
 }
 
 impl Budget {

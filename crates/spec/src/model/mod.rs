@@ -151,6 +151,8 @@ macro_rules! aws_enum {
 // After the macro: actions declare their enums with it.
 mod action;
 pub use action::*;
+mod response;
+pub use response::*;
 
 aws_enum! {
     /// What a budget tracks.

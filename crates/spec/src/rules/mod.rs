@@ -10,8 +10,10 @@ use rust_decimal::Decimal;
 use crate::diagnostic::Code;
 
 mod action;
+mod response;
 
 pub use action::*;
+pub use response::*;
 
 /// A broken rule: its code, what is wrong, and what would be right.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use budgetctl_spec::{
     AccountId, AccountSettings, ActionDefinition, ApprovalModel, AutoAdjust, Budget, BudgetAction,
     BudgetLimit, BudgetType, ComparisonOperator, Config, CostTypes, DesiredBudget, Dimension,
-    DimensionValues, Expression, InstanceService, KeyValues, MatchOption, Metric, Notification,
-    NotificationKey, NotificationType, Origin, Spend, Subscriber, ThresholdType, TimeUnit,
-    load_str, to_yaml,
+    DimensionValues, Expression, InstanceService, KeyValues, Language, MatchOption, Metric,
+    Notification, NotificationKey, NotificationType, Origin, Response, ResponseAction,
+    ServiceCatalogAction, Spend, Subscriber, ThresholdType, TimeUnit, load_str, to_yaml,
 };
 use chrono::{Months, NaiveDate};
 use proptest::prelude::*;
@@ -173,6 +173,64 @@ fn actions() -> impl Strategy<Value = Option<Vec<BudgetAction>>> {
             .filter(|a| seen.insert(a.name.clone()))
             .collect()
     }))
+}
+
+fn response() -> impl Strategy<Value = Response> {
+    (
+        text("[a-z0-9][a-z0-9._-]{0,20}"),
+        select(NotificationType::ALL.to_vec()),
+        select(ThresholdType::ALL.to_vec()),
+        amount(1_000_000_000, 2),
+        any::<bool>(),
+        (
+            select(vec!["eu-west-1", "us-east-1", "ap-southeast-2"]),
+            text("(act-[a-z0-9]{6,12}|[A-Za-z0-9_.-]{1,20})"),
+            prop::collection::btree_map(
+                text("[A-Za-z][A-Za-z0-9]{0,10}"),
+                prop::collection::vec(text("[ -~]{0,12}"), 0..3),
+                0..3,
+            ),
+            prop::option::of(select(Language::ALL.to_vec())),
+        ),
+    )
+        .prop_map(
+            |(
+                name,
+                notification_type,
+                threshold_type,
+                threshold,
+                approve,
+                (region, action, parameters, language),
+            )| Response {
+                name,
+                notification_type,
+                threshold,
+                threshold_type,
+                // `config` points approvals at a declared action, and gives
+                // each product its own name.
+                action: if approve {
+                    ResponseAction::ApproveAction(String::new())
+                } else {
+                    ResponseAction::ServiceCatalog(ServiceCatalogAction {
+                        region: region.to_owned(),
+                        provisioned_product: String::new(),
+                        action,
+                        parameters,
+                        language,
+                    })
+                },
+            },
+        )
+}
+
+fn responses() -> impl Strategy<Value = Vec<Response>> {
+    prop::collection::vec(response(), 0..3).prop_map(|responses| {
+        let mut seen = std::collections::HashSet::new();
+        responses
+            .into_iter()
+            .filter(|r| seen.insert(r.name.clone()))
+            .collect()
+    })
 }
 
 fn notifications() -> impl Strategy<Value = Vec<Notification>> {
@@ -346,13 +404,24 @@ fn budget() -> impl Strategy<Value = Budget> {
                     notifications(),
                     tags,
                     actions(),
+                    responses(),
                 ),
             )
         })
         .prop_map(
             |(
                 (name, budget_type, time_unit, limit, (start, end)),
-                (ct, cost_filters, filter_expression, metric, view, notifications, tags, actions),
+                (
+                    ct,
+                    cost_filters,
+                    filter_expression,
+                    metric,
+                    view,
+                    notifications,
+                    tags,
+                    actions,
+                    responses,
+                ),
             )| Budget {
                 name,
                 budget_type,
@@ -382,6 +451,7 @@ fn budget() -> impl Strategy<Value = Budget> {
                 notifications,
                 tags,
                 actions,
+                responses,
             },
         )
 }
@@ -410,9 +480,36 @@ fn config() -> impl Strategy<Value = Config> {
             let budgets = budgets
                 .into_iter()
                 .filter(|(a, b)| seen.insert((a.clone(), b.name.clone())))
-                .map(|(account, mut budget)| {
+                .enumerate()
+                .map(|(n, (account, mut budget))| {
                     for a in budget.actions.iter_mut().flatten() {
                         a.execution_role = format!("arn:aws:iam::{account}:role/budgetctl-actions");
+                    }
+                    let first_action = budget
+                        .actions
+                        .iter()
+                        .flatten()
+                        .next()
+                        .map(|a| a.name.clone());
+                    for (i, r) in budget.responses.iter_mut().enumerate() {
+                        match (&mut r.action, &first_action) {
+                            (ResponseAction::ApproveAction(name), Some(first)) => {
+                                name.clone_from(first)
+                            }
+                            (ResponseAction::ApproveAction(_), None) => {
+                                r.action = ResponseAction::ServiceCatalog(ServiceCatalogAction {
+                                    region: "eu-west-1".into(),
+                                    provisioned_product: String::new(),
+                                    action: "scale-to-zero".into(),
+                                    parameters: BTreeMap::new(),
+                                    language: None,
+                                })
+                            }
+                            _ => {}
+                        }
+                        if let ResponseAction::ServiceCatalog(sc) = &mut r.action {
+                            sc.provisioned_product = format!("env-{n}-{i}");
+                        }
                     }
                     (account, budget)
                 })
@@ -513,6 +610,7 @@ fn a_space_named_budget_with_default_cost_types_round_trips_undeclared() {
         notifications: vec![],
         tags: Some(BTreeMap::new()),
         actions: None,
+        responses: Vec::new(),
     };
     let config = Config {
         accounts: BTreeMap::new(),
@@ -562,6 +660,7 @@ fn a_hand_written_model_round_trips_with_defaults_factored_out() {
         }],
         tags: None,
         actions: None,
+        responses: Vec::new(),
     };
     let config = Config {
         accounts: BTreeMap::new(),
