@@ -41,7 +41,7 @@ fn every_workflow_parses_and_assumes_a_role_through_oidc() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names.len(), 4, "{names:?}");
+    assert_eq!(names.len(), 5, "{names:?}");
     for name in names {
         let text = std::fs::read_to_string(repo_root().join(WORKFLOWS).join(&name)).unwrap();
         assert!(text.starts_with("# "), "{name} begins with a comment");
@@ -116,6 +116,13 @@ fn each_workflow_runs_when_it_should() {
         !run.contains("${{"),
         "inputs reach the script as variables: {run}"
     );
+
+    // Responding to spend: on a schedule, one run at a time, never cancelled.
+    let respond = workflow("budgetctl-respond.yml");
+    let cron = respond["on"]["schedule"][0]["cron"].as_str().unwrap();
+    assert!(cron.ends_with("* * * *"), "hourly: {cron}");
+    assert_eq!(respond["concurrency"]["group"], "budgetctl-respond");
+    assert_eq!(respond["concurrency"]["cancel-in-progress"], false);
 }
 
 /// What a job run left behind.
@@ -484,4 +491,89 @@ async fn the_approve_workflow_approves_a_pending_action_against_budgetctl_local(
     .unwrap();
     assert_eq!(run.failed, None, "{}", run.log);
     assert!(run.summary.contains("EXECUTION_SUCCESS"), "{}", run.summary);
+}
+
+/// The respond workflow's step, against budgetctl-local: the example's
+/// sandbox response runs once when spend crosses its line, and a second
+/// scheduled run finds it already run.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_respond_workflow_runs_a_due_response_once_against_budgetctl_local() {
+    let server = LocalServer::start(LocalOptions::default()).await.unwrap();
+    let url = server.url();
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join("budgets")).unwrap();
+    std::fs::copy(
+        repo_root().join("budgets.example.yaml"),
+        repo.path().join("budgets/main.yaml"),
+    )
+    .unwrap();
+    let dir = repo.path().to_owned();
+    let (d, u) = (dir.clone(), url.clone());
+    let merged = tokio::task::spawn_blocking(move || {
+        run_job(&workflow("budgetctl-apply.yml"), "apply", &d, &u)
+    })
+    .await
+    .unwrap();
+    assert_eq!(merged.failed, None, "{}", merged.log);
+    // The sandbox product and its self-service action, in the sandbox
+    // account (reached through its role).
+    let service = server.service();
+    service
+        .seed_provisioned_product(&budgetctl_local::ProvisionedProductRequest {
+            account_id: "444455556666".into(),
+            region: "eu-west-1".into(),
+            id: "pp-sandbox00000001".into(),
+            name: "sandbox-env".into(),
+            product_id: "prod-sandbox0000001".into(),
+            provisioning_artifact_id: "pa-sandbox0000001".into(),
+            status: "AVAILABLE".into(),
+            product_type: "CFN_STACK".into(),
+        })
+        .unwrap();
+    let caller = budgetctl_local::Caller {
+        account: "444455556666".into(),
+        region: "eu-west-1".into(),
+    };
+    let created = service
+        .catalog_call(
+            "CreateServiceAction",
+            &serde_json::json!({"Name": "scale-to-zero", "DefinitionType": "SSM_AUTOMATION",
+                "Definition": {"Name": "AWS-StopEC2Instance"}, "IdempotencyToken": "t1"}),
+            &caller,
+        )
+        .unwrap();
+    let action = created["ServiceActionDetail"]["ServiceActionSummary"]["Id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    service
+        .catalog_call(
+            "AssociateServiceActionWithProvisioningArtifact",
+            &serde_json::json!({"ProductId": "prod-sandbox0000001",
+                "ProvisioningArtifactId": "pa-sandbox0000001", "ServiceActionId": action}),
+            &caller,
+        )
+        .unwrap();
+    service
+        .seed_spend(&budgetctl_local::SpendRequest {
+            account_id: "444455556666".into(),
+            budget_name: "sandbox-monthly".into(),
+            actual_spend: Some("150".into()),
+            forecasted_spend: Some("300".into()),
+            history: Vec::new(),
+        })
+        .unwrap();
+    let respond = |dir: PathBuf, url: String| async move {
+        tokio::task::spawn_blocking(move || {
+            run_job(&workflow("budgetctl-respond.yml"), "respond", &dir, &url)
+        })
+        .await
+        .unwrap()
+    };
+    let first = respond(dir.clone(), url.clone()).await;
+    assert_eq!(first.failed, None, "{}", first.log);
+    assert!(first.summary.contains("SUCCEEDED"), "{}", first.summary);
+    let second = respond(dir, url).await;
+    assert_eq!(second.failed, None, "{}", second.log);
+    assert!(second.summary.contains("already-ran"), "{}", second.summary);
 }

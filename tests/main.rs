@@ -9,6 +9,7 @@ mod cli_apply;
 mod cli_import;
 mod cli_local;
 mod cli_plan;
+mod cli_respond;
 mod cli_roles;
 mod cli_shell;
 mod cli_validate;

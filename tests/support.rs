@@ -99,11 +99,24 @@ impl Served {
 
     /// One request to a `/_local/` control; the response body.
     pub fn control(&self, method: &str, path: &str, body: &str) -> String {
+        self.request(method, path, "Content-Type: application/json\r\n", body)
+    }
+
+    /// One Service Catalog call (JSON 1.1) as the default account's caller
+    /// in `region`, the way the SDK sends it; the response body.
+    pub fn service_catalog(&self, region: &str, operation: &str, body: &str) -> String {
+        let headers = format!(
+            "Content-Type: application/x-amz-json-1.1\r\nX-Amz-Target: AWS242ServiceCatalogService.{operation}\r\nAuthorization: AWS4-HMAC-SHA256 Credential=local/20261201/{region}/servicecatalog/aws4_request, SignedHeaders=host, Signature=0\r\n"
+        );
+        self.request("POST", "/", &headers, body)
+    }
+
+    fn request(&self, method: &str, path: &str, headers: &str, body: &str) -> String {
         let addr = self.url.trim_start_matches("http://");
         let mut stream = TcpStream::connect(addr).unwrap();
         write!(
             stream,
-            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{headers}Content-Length: {}\r\n\r\n{body}",
             body.len()
         )
         .unwrap();

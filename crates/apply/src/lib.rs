@@ -6,7 +6,8 @@
 //! [`check_fresh`] re-reads what a saved plan touches and refuses a stale
 //! one; [`apply_plan`] carries a plan out with the fewest write calls,
 //! settling lost answers by reading back; [`find_action`], [`execute`] and
-//! [`wait_until_settled`] operate budget actions.
+//! [`wait_until_settled`] operate budget actions; [`respond()`] carries out
+//! the responses that spend has made due.
 //!
 //! ```
 //! assert_eq!(budgetctl_apply::BUDGETS_SIGNING_REGION, "us-east-1");
@@ -16,6 +17,7 @@ mod execute;
 mod fresh;
 mod operate;
 mod plan;
+mod respond;
 
 pub use budgetctl_aws as aws;
 pub use budgetctl_aws::{
@@ -35,3 +37,6 @@ pub use execute::{
 pub use fresh::{StaleBudget, StaleError, check_fresh, stale_against};
 pub use operate::{OperateError, check_execution, execute, find_action, wait_until_settled};
 pub use plan::{PlanError, PlanOptions, file_digest, plan, roles_of};
+pub use respond::{
+    EXECUTE_RECORD, Outcome, RespondOptions, ResponseReport, catalog_clients, respond, settling,
+};

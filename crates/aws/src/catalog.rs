@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use aws_sdk_budgets::config::SharedCredentialsProvider;
-use aws_sdk_servicecatalog::Client;
+pub use aws_sdk_servicecatalog::Client;
 use aws_sdk_servicecatalog::config::Region;
 use aws_sdk_servicecatalog::types::{ListRecordHistorySearchFilter, RecordDetail};
 use aws_smithy_types::DateTime;
@@ -51,6 +51,24 @@ impl CatalogClients {
                 Client::from_conf(config.build())
             })
             .clone()
+    }
+}
+
+impl CatalogClients {
+    /// The account Service Catalog calls for `account` act in: the role's
+    /// account when it has one, else the base credentials' own
+    /// (GetCallerIdentity), which need not be `account` at all.
+    pub async fn acting_account(&self, account: &AccountId) -> Result<String, AwsError> {
+        if self.roles.contains_key(account.as_str()) {
+            return Ok(account.as_str().to_owned());
+        }
+        let sts = aws_sdk_sts::Client::new(&self.sdk);
+        let who = sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(account, "GetCallerIdentity", e))?;
+        Ok(who.account().unwrap_or_default().to_owned())
     }
 }
 
@@ -173,12 +191,14 @@ pub async fn execute_service_action(
     action_id: &str,
     token: &str,
     parameters: &BTreeMap<String, Vec<String>>,
+    language: Option<&str>,
 ) -> Result<Record, AwsError> {
     let executed = client
         .execute_provisioned_product_service_action()
         .provisioned_product_id(product_id)
         .service_action_id(action_id)
         .execute_token(token)
+        .set_accept_language(language.map(str::to_owned))
         .set_parameters((!parameters.is_empty()).then(|| {
             parameters
                 .iter()
@@ -198,6 +218,26 @@ pub async fn execute_service_action(
             created: 0,
             errors: Vec::new(),
         }))
+}
+
+/// Whether a service action of that id exists in the account and region
+/// (DescribeServiceAction), associated with a product or not.
+pub async fn service_action_exists(
+    client: &Client,
+    account: &AccountId,
+    id: &str,
+) -> Result<bool, AwsError> {
+    match client.describe_service_action().id(id).send().await {
+        Ok(_) => Ok(true),
+        Err(e) => {
+            let e = AwsError::from_sdk(account, "DescribeServiceAction", e);
+            if e.kind == ErrorKind::NotFound {
+                Ok(false)
+            } else {
+                Err(e)
+            }
+        }
+    }
 }
 
 /// A record as it is now (DescribeRecord).

@@ -52,7 +52,7 @@ fn amount(text: &str) -> Result<Decimal, ConvertError> {
     parse_amount(text).map_err(|_| unknown("the amount", text))
 }
 
-fn spend(s: &sdk::Spend) -> Result<Spend, ConvertError> {
+pub fn spend(s: &sdk::Spend) -> Result<Spend, ConvertError> {
     Ok(Spend::new(amount(s.amount())?, s.unit()))
 }
 

@@ -37,6 +37,6 @@ pub use clients::{
 pub use error::{AwsError, ErrorKind};
 pub use read::{
     ReadError, action_arn, budget_arn, read_account, read_accounts, read_budget,
-    read_budget_actions,
+    read_budget_actions, read_spend,
 };
 pub use scope::ReadScope;

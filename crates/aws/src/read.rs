@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use aws_sdk_budgets::Client;
+use budgetctl_diff::respond::BudgetSpend;
 use budgetctl_diff::{Live, LiveAction, LiveBudget, LiveSpend, Unreadable};
 use budgetctl_spec::amount::parse_amount;
 use budgetctl_spec::{ACTION_TAG, AccountId, Notification};
@@ -44,6 +45,50 @@ pub async fn read_accounts<'a>(
         live.extend(read_account(clients.for_account(account), account, scope, parallelism).await?);
     }
     Ok(live)
+}
+
+/// This period's CalculatedSpend of a budget, when AWS returned one.
+fn spend_of(b: &aws_sdk_budgets::types::Budget) -> Option<LiveSpend> {
+    let s = b.calculated_spend()?;
+    let actual = s.actual_spend()?;
+    Some(LiveSpend {
+        actual: parse_amount(actual.amount()).ok()?,
+        forecasted: s
+            .forecasted_spend()
+            .and_then(|f| parse_amount(f.amount()).ok()),
+        unit: actual.unit().to_owned(),
+    })
+}
+
+/// Every budget's spend and limit in an account, from DescribeBudgets
+/// alone (1,000 a page): all `budgetctl respond` needs to decide. `only`
+/// keeps the budgets of those names.
+pub async fn read_spend(
+    client: &Client,
+    account: &AccountId,
+    only: &std::collections::HashSet<&str>,
+) -> Result<Vec<BudgetSpend>, AwsError> {
+    let mut out = Vec::new();
+    let mut pages = client
+        .describe_budgets()
+        .account_id(account.as_str())
+        .max_results(1000)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsError::from_sdk(account, "DescribeBudgets", e))?;
+        for b in page.budgets() {
+            if !only.contains(b.budget_name()) {
+                continue;
+            }
+            out.push(BudgetSpend {
+                name: b.budget_name().to_owned(),
+                limit: b.budget_limit().and_then(|l| convert::spend(l).ok()),
+                spend: spend_of(b),
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// Every budget of an account, converted, with subscribers and tags where
@@ -216,16 +261,7 @@ pub async fn read_account(
                 Ok(Fetched::Tags { index, tags })
             });
         }
-        let spend = b.calculated_spend().and_then(|s| {
-            let actual = s.actual_spend()?;
-            Some(LiveSpend {
-                actual: parse_amount(actual.amount()).ok()?,
-                forecasted: s
-                    .forecasted_spend()
-                    .and_then(|f| parse_amount(f.amount()).ok()),
-                unit: actual.unit().to_owned(),
-            })
-        });
+        let spend = spend_of(b);
         live.push(Some(LiveBudget {
             account: account.clone(),
             budget,

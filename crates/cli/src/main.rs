@@ -58,6 +58,9 @@ enum Command {
         #[command(subcommand)]
         command: commands::action::ActionCommand,
     },
+    /// Run the responses that spend has made due, once per budget period:
+    /// Service Catalog self-service actions, approvals of budget actions.
+    Respond(commands::respond::RespondArgs),
     /// Print the JSON Schema of budget files, for editors.
     Schema,
     /// Print a shell completion script (bash, zsh, fish, powershell).
@@ -167,6 +170,7 @@ fn main() -> ExitCode {
         Command::Apply(args) => commands::apply::run(args, colors),
         Command::Import(args) => commands::import::run(args, color),
         Command::Action { command } => commands::action::run(command),
+        Command::Respond(args) => commands::respond::run(args),
         Command::Completions { shell } => {
             // Into a buffer first: clap_complete panics on a closed pipe (`| head`).
             let mut script = Vec::new();

@@ -3,11 +3,14 @@
 //! the line a threshold draws, whether live spend crossed it, and the
 //! ExecuteToken that makes a response run at most once per period.
 //!
-//! This is the core `budgetctl respond` (issue 16) builds on; it is not yet
-//! reachable from budget files.
+//! `budgetctl respond` reads spend and records and acts; everything it
+//! decides is decided here ([`assess`]), and plan warns with the same
+//! verdicts where a response is already due.
 
 use budgetctl_spec::planned::period_start;
-use budgetctl_spec::{Budget, BudgetLimit, NotificationType, Spend, ThresholdType, TimeUnit};
+use budgetctl_spec::{
+    AccountId, Budget, BudgetLimit, NotificationType, Response, Spend, ThresholdType, TimeUnit,
+};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use xxhash_rust::xxh3::Xxh3;
@@ -20,6 +23,16 @@ pub struct Trigger {
     pub notification_type: NotificationType,
     pub threshold: Decimal,
     pub threshold_type: ThresholdType,
+}
+
+impl From<&Response> for Trigger {
+    fn from(r: &Response) -> Self {
+        Trigger {
+            notification_type: r.notification_type,
+            threshold: r.threshold,
+            threshold_type: r.threshold_type,
+        }
+    }
 }
 
 /// The first day of the budget period `today` falls in: the month, quarter
@@ -68,6 +81,9 @@ pub enum Verdict {
     NotDue { spend: Decimal, line: Decimal },
     /// AWS has no figure yet (no forecast, or no spend this period).
     NoSpend,
+    /// A percentage of a limit no one knows: an auto-adjusting budget whose
+    /// amount AWS has not computed (or that does not exist yet).
+    NoLimit,
 }
 
 impl Verdict {
@@ -76,8 +92,9 @@ impl Verdict {
     }
 }
 
-/// Decide a trigger against this period's spend and the limit in force.
-pub fn decide(trigger: &Trigger, spend: Option<&LiveSpend>, limit: Decimal) -> Verdict {
+/// Decide a trigger against this period's spend and the limit in force
+/// (`None` when unknown, which only a percentage needs).
+pub fn decide(trigger: &Trigger, spend: Option<&LiveSpend>, limit: Option<Decimal>) -> Verdict {
     let figure = spend.and_then(|s| match trigger.notification_type {
         NotificationType::Actual => Some(s.actual),
         NotificationType::Forecasted => s.forecasted,
@@ -85,7 +102,11 @@ pub fn decide(trigger: &Trigger, spend: Option<&LiveSpend>, limit: Decimal) -> V
     let Some(spend) = figure else {
         return Verdict::NoSpend;
     };
-    let line = line(trigger, limit);
+    let line = match (trigger.threshold_type, limit) {
+        (ThresholdType::AbsoluteValue, _) => trigger.threshold,
+        (ThresholdType::Percentage, Some(limit)) => line(trigger, limit),
+        (ThresholdType::Percentage, None) => return Verdict::NoLimit,
+    };
     if spend > line {
         Verdict::Due { spend, line }
     } else {
@@ -98,18 +119,106 @@ pub fn decide(trigger: &Trigger, spend: Option<&LiveSpend>, limit: Decimal) -> V
 /// record; another in the next period. Within the model's IdempotencyToken
 /// (1 to 128 characters, `[a-zA-Z0-9][a-zA-Z0-9_-]*`): `budgetctl-` and 32
 /// hex digits of XXH3-128 over the parts, each length-prefixed.
-pub fn execute_token(account: &str, budget: &str, response: &str, period: NaiveDate) -> String {
+///
+/// `attempt` is 0 for the period's run; `respond --retry-failed` runs
+/// attempt N after N failed records, so that concurrent retries still make
+/// one record.
+pub fn execute_token(
+    account: &str,
+    budget: &str,
+    response: &str,
+    period: NaiveDate,
+    attempt: u32,
+) -> String {
     let mut h = Xxh3::new();
-    for part in [
+    let period = period.to_string();
+    let attempt = attempt.to_string();
+    let mut parts = vec![
         account.as_bytes(),
         budget.as_bytes(),
         response.as_bytes(),
-        period.to_string().as_bytes(),
-    ] {
+        period.as_bytes(),
+    ];
+    // The first attempt's token does not depend on retries existing.
+    if attempt != "0" {
+        parts.push(attempt.as_bytes());
+    }
+    for part in parts {
         h.update(&(part.len() as u64).to_le_bytes());
         h.update(part);
     }
     format!("budgetctl-{:032x}", h.digest128())
+}
+
+/// What DescribeBudgets says of a budget that respond needs: this period's
+/// spend, and the limit AWS holds (for an auto-adjusting budget, the
+/// amount it computed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetSpend {
+    pub name: String,
+    pub limit: Option<Spend>,
+    pub spend: Option<LiveSpend>,
+}
+
+/// One response of one budget, decided.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assessment<'a> {
+    pub response: &'a Response,
+    /// The first day of the period the decision is for.
+    pub period: NaiveDate,
+    /// The limit in force this period, when known.
+    pub limit: Option<Spend>,
+    pub verdict: Verdict,
+}
+
+/// Decide every response of `budget` in the period `today` falls in. The
+/// limit in force is the files' (fixed, planned, scheduled), or, for an
+/// auto-adjusting budget, the amount AWS holds; spend is AWS's.
+pub fn assess<'a>(
+    budget: &'a Budget,
+    live: Option<&BudgetSpend>,
+    today: NaiveDate,
+) -> Vec<Assessment<'a>> {
+    let period = period_of(budget, today);
+    let limit = limit_in_force(budget, today).or_else(|| live.and_then(|l| l.limit.clone()));
+    let spend = live.and_then(|l| l.spend.as_ref());
+    budget
+        .responses
+        .iter()
+        .map(|response| {
+            // A percentage of a limit in another unit means nothing.
+            let comparable = match (&limit, spend) {
+                (Some(l), Some(s)) => l.unit == s.unit,
+                _ => true,
+            };
+            let verdict = if comparable {
+                decide(
+                    &Trigger::from(response),
+                    spend,
+                    limit.as_ref().map(|l| l.amount),
+                )
+            } else {
+                Verdict::NoLimit
+            };
+            Assessment {
+                response,
+                period,
+                limit: limit.clone(),
+                verdict,
+            }
+        })
+        .collect()
+}
+
+/// The token of an assessed response of `budget` in `account`.
+pub fn token_of(account: &AccountId, budget: &str, a: &Assessment<'_>, attempt: u32) -> String {
+    execute_token(
+        account.as_str(),
+        budget,
+        &a.response.name,
+        a.period,
+        attempt,
+    )
 }
 
 #[cfg(test)]
@@ -201,24 +310,28 @@ mod tests {
     fn a_trigger_is_due_only_over_its_line() {
         let limit = Decimal::from(2000);
         assert_eq!(
-            decide(&OVER_110, Some(&spend(100, Some(2300))), limit),
+            decide(&OVER_110, Some(&spend(100, Some(2300))), Some(limit)),
             Verdict::Due {
                 spend: Decimal::from(2300),
                 line: Decimal::from(2200)
             }
         );
-        assert!(!decide(&OVER_110, Some(&spend(100, Some(2200))), limit).is_due());
+        assert!(!decide(&OVER_110, Some(&spend(100, Some(2200))), Some(limit)).is_due());
         assert_eq!(
-            decide(&OVER_110, Some(&spend(100, None)), limit),
+            decide(&OVER_110, Some(&spend(100, None)), Some(limit)),
             Verdict::NoSpend
         );
-        assert_eq!(decide(&OVER_110, None, limit), Verdict::NoSpend);
+        assert_eq!(decide(&OVER_110, None, Some(limit)), Verdict::NoSpend);
+        assert_eq!(
+            decide(&OVER_110, Some(&spend(100, Some(2300))), None),
+            Verdict::NoLimit
+        );
         let absolute = Trigger {
             notification_type: NotificationType::Actual,
             threshold: Decimal::from(500),
             threshold_type: ThresholdType::AbsoluteValue,
         };
-        assert!(decide(&absolute, Some(&spend(501, None)), limit).is_due());
+        assert!(decide(&absolute, Some(&spend(501, None)), None).is_due());
     }
 
     #[test]
@@ -228,6 +341,7 @@ mod tests {
             "dev-env-monthly",
             "scale-dev-to-zero",
             day(2026, 12, 1),
+            0,
         );
         assert_eq!(
             token,
@@ -235,7 +349,8 @@ mod tests {
                 "111122223333",
                 "dev-env-monthly",
                 "scale-dev-to-zero",
-                day(2026, 12, 1)
+                day(2026, 12, 1),
+                0
             )
         );
         assert_ne!(
@@ -244,18 +359,86 @@ mod tests {
                 "111122223333",
                 "dev-env-monthly",
                 "scale-dev-to-zero",
-                day(2027, 1, 1)
+                day(2027, 1, 1),
+                0
+            )
+        );
+        assert_ne!(
+            token,
+            execute_token(
+                "111122223333",
+                "dev-env-monthly",
+                "scale-dev-to-zero",
+                day(2026, 12, 1),
+                1
             )
         );
         // The parts are length-prefixed: moving a character between them
         // is another token.
         assert_ne!(
-            execute_token("1", "ab", "c", day(2026, 12, 1)),
-            execute_token("1", "a", "bc", day(2026, 12, 1))
+            execute_token("1", "ab", "c", day(2026, 12, 1), 0),
+            execute_token("1", "a", "bc", day(2026, 12, 1), 0)
         );
         let pattern = regex_lite_like(&token);
         assert!(pattern, "{token}");
         assert!((1..=128).contains(&token.len()));
+    }
+
+    fn response(when: Trigger) -> Response {
+        Response {
+            name: "scale".into(),
+            notification_type: when.notification_type,
+            threshold: when.threshold,
+            threshold_type: when.threshold_type,
+            action: budgetctl_spec::ResponseAction::ApproveAction("freeze".into()),
+        }
+    }
+
+    #[test]
+    fn assess_uses_this_periods_planned_limit_and_an_auto_adjusted_one_from_aws() {
+        let mut planned = budget(
+            TimeUnit::Monthly,
+            BudgetLimit::Planned(BTreeMap::from([
+                (day(2026, 11, 1), usd(1000)),
+                (day(2026, 12, 1), usd(3000)),
+            ])),
+        );
+        planned.responses = vec![response(OVER_110)];
+        let live = BudgetSpend {
+            name: "b".into(),
+            limit: Some(usd(1000)),
+            spend: Some(spend(100, Some(2300))),
+        };
+        // November: 2300 is over 110% of 1000; December: not of 3000.
+        let november = assess(&planned, Some(&live), day(2026, 11, 20));
+        assert!(november[0].verdict.is_due(), "{november:?}");
+        assert_eq!(november[0].period, day(2026, 11, 1));
+        let december = assess(&planned, Some(&live), day(2026, 12, 2));
+        assert_eq!(
+            december[0].verdict,
+            Verdict::NotDue {
+                spend: Decimal::from(2300),
+                line: Decimal::from(3300)
+            }
+        );
+
+        let mut auto = budget(
+            TimeUnit::Monthly,
+            BudgetLimit::AutoAdjust(budgetctl_spec::AutoAdjust::Forecast),
+        );
+        auto.responses = vec![response(OVER_110)];
+        let assessed = assess(&auto, Some(&live), day(2026, 12, 2));
+        assert_eq!(assessed[0].limit, Some(usd(1000)));
+        assert!(assessed[0].verdict.is_due());
+        // No amount from AWS yet: a percentage of nothing is not due.
+        let unknown = BudgetSpend {
+            limit: None,
+            ..live
+        };
+        assert_eq!(
+            assess(&auto, Some(&unknown), day(2026, 12, 2))[0].verdict,
+            Verdict::NoLimit
+        );
     }
 
     /// `[a-zA-Z0-9][a-zA-Z0-9_-]*`, the model's IdempotencyToken pattern.

@@ -106,6 +106,7 @@ async fn a_service_action_runs_once_per_token_in_the_roles_account() {
         &action,
         "tok-1",
         &parameters,
+        None,
     )
     .await
     .unwrap();
@@ -116,6 +117,7 @@ async fn a_service_action_runs_once_per_token_in_the_roles_account() {
         &action,
         "tok-1",
         &parameters,
+        None,
     )
     .await
     .unwrap();
@@ -141,6 +143,7 @@ async fn a_service_action_runs_once_per_token_in_the_roles_account() {
         "act-nosuchaction0",
         "tok-2",
         &parameters,
+        None,
     )
     .await
     .unwrap_err();

@@ -91,6 +91,8 @@ pub const LOCAL_STATE: &str = ".budgetctl/local.json";
 pub struct Endpoint {
     server: Option<LocalServer>,
     pub clients: Clients,
+    /// How the clients connect, for clients of other services.
+    pub connection: Connection,
 }
 
 impl Endpoint {
@@ -134,7 +136,11 @@ impl Endpoint {
             ..Connection::default()
         };
         let clients = Clients::new(&connection, roles).await;
-        Ok(Endpoint { server, clients })
+        Ok(Endpoint {
+            server,
+            clients,
+            connection,
+        })
     }
 
     /// Stop the embedded endpoint, saving its state.

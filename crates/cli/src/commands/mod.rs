@@ -7,4 +7,5 @@ pub mod connect;
 pub mod import;
 pub mod local;
 pub mod plan;
+pub mod respond;
 pub mod validate;

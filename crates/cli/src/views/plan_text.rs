@@ -115,6 +115,21 @@ pub(crate) fn change_lines(c: &Change) -> Vec<(char, String)> {
         });
     }
     lines.extend(action_lines(c, unit));
+    // Responses are the files' alone: shown with the budget they belong
+    // to, never sent to AWS.
+    if c.action == ChangeKind::Create {
+        for r in c.desired.iter().flat_map(|b| &b.responses) {
+            lines.push((
+                '+',
+                format!(
+                    "response {}: when {}: {} (run by budgetctl respond; not an AWS resource)",
+                    r.name,
+                    r.when(unit),
+                    r.action.describe()
+                ),
+            ));
+        }
+    }
     lines
 }
 

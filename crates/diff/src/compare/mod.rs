@@ -157,6 +157,7 @@ pub fn diff(desired: &Config, live: &Live, accounts: &[AccountId], today: NaiveD
         };
         let desired = desired.as_ref();
         spend_warnings(&mut plan.warnings, &r, desired, current, today);
+        response_warnings(&mut plan.warnings, &r, &d.budget, current, today);
         match current {
             None => plan.changes.push(create(r(), desired)),
             // AWS cannot change a budget's type in place: decided here, so

@@ -56,3 +56,47 @@ pub(super) fn spend_warnings(
         }
     }
 }
+
+/// Warn where live spend already crosses a response's line: the next
+/// `budgetctl respond` run acts on it.
+pub(super) fn response_warnings(
+    warnings: &mut Vec<Warning>,
+    r: &dyn Fn() -> BudgetRef,
+    desired: &Budget,
+    live: Option<&LiveBudget>,
+    today: NaiveDate,
+) {
+    if desired.responses.is_empty() {
+        return;
+    }
+    let Some(live) = live else {
+        return;
+    };
+    let spend = crate::respond::BudgetSpend {
+        name: desired.name.clone(),
+        // An auto-adjusting budget's amount is AWS's, which plan does not
+        // keep: its percentages are decided by respond alone.
+        limit: None,
+        spend: live.spend.clone(),
+    };
+    for a in crate::respond::assess(desired, Some(&spend), today) {
+        let crate::respond::Verdict::Due { spend: s, line } = a.verdict else {
+            continue;
+        };
+        let unit = live.spend.as_ref().map_or("", |s| s.unit.as_str());
+        warnings.push(Warning {
+            budget: r(),
+            kind: WarningKind::ResponseDue,
+            message: format!(
+                "the next `budgetctl respond` will {}: response `{}` is due ({} spend {} {unit} is over {} {unit}, `{}`, in the period from {})",
+                a.response.action.describe(),
+                a.response.name,
+                a.response.notification_type,
+                to_aws_string(s),
+                to_aws_string(line),
+                a.response.when(desired.limit_unit()),
+                a.period,
+            ),
+        });
+    }
+}

@@ -422,6 +422,9 @@ pub enum WarningKind {
     ActionNotStandby,
     /// A budget action's type changes: it is deleted and created again.
     ActionReplaced,
+    /// Live spend already crosses a response's line: the next `budgetctl
+    /// respond` acts.
+    ResponseDue,
 
     /// Anything else (and plans saved before warnings had kinds).
     #[default]

@@ -295,7 +295,19 @@ impl Service {
             "ServiceActionId": input["ServiceActionId"],
             "Parameters": input["Parameters"],
         });
-        let delay = self.faults().record_ms as f64 / 1000.0;
+        let faults = self.faults();
+        let delay = faults.record_ms as f64 / 1000.0;
+        let (outcome, errors) = if faults.record_fails {
+            (
+                "FAILED",
+                vec![json!({
+                    "Code": "AUTOMATION_FAILED",
+                    "Description": "The service action's SSM document failed (record_fails fault)",
+                })],
+            )
+        } else {
+            ("SUCCEEDED", Vec::new())
+        };
         self.write_store(|store| {
             let now = render::now();
             let region = region_mut(store, caller);
@@ -358,8 +370,8 @@ impl Service {
                 request,
                 started: now + delay / 2.0,
                 settles: now + delay,
-                outcome: "SUCCEEDED".into(),
-                errors: Vec::new(),
+                outcome: outcome.into(),
+                errors,
             };
             let shown = record_now(&record, now);
             region.records.insert(id.clone(), record);

@@ -102,6 +102,10 @@ pub struct Faults {
     /// IN_PROGRESS) to its outcome (0: settled when first described).
     #[serde(default)]
     pub record_ms: u64,
+    /// Service Catalog records end FAILED, with a RecordError, unless
+    /// `POST /_local/records` says otherwise.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub record_fails: bool,
     /// Operations the faults above apply to (empty: every operation), so a
     /// test can lose the answer of one write while its read-back goes through.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -1,0 +1,402 @@
+//! `budgetctl respond`: read the declared budgets' spend in bulk, decide
+//! which responses are due (purely, in `budgetctl_diff::respond`), and run
+//! each due one at most once per budget period.
+//!
+//! Once means: a Service Catalog response first looks for a record of its
+//! provisioned product made this period (ListRecordHistory), so a run after
+//! a crash, or after Service Catalog forgot the token, reports it as done;
+//! then it executes with an ExecuteToken derived from (account, budget,
+//! response, period), so a concurrent run or the SDK's retry after a lost
+//! answer gets the same record back rather than a second execution.
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
+
+use budgetctl_aws::catalog::{
+    self, CatalogClients, ProvisionedProduct, Record, describe_record, execute_service_action,
+    find_provisioned_product, records_since, service_action_exists, service_actions,
+};
+use budgetctl_aws::{AwsError, Clients, ErrorKind, read_spend};
+use budgetctl_diff::respond::{Assessment, BudgetSpend, Verdict, assess, token_of};
+use budgetctl_spec::{
+    AccountId, ActionStatus, Config, ExecutionType, Response, ResponseAction, ServiceCatalogAction,
+    Spend,
+};
+use chrono::NaiveDate;
+
+use crate::operate::{OperateError, execute, find_action};
+
+/// How `respond` runs.
+#[derive(Debug, Clone)]
+pub struct RespondOptions {
+    /// The day that decides the budget period (the clock's, but for tests).
+    pub today: NaiveDate,
+    /// Decide and show; read only the budgets' spend, change nothing.
+    pub dry_run: bool,
+    /// Follow each record until it settles, polling this often, for at most
+    /// this long.
+    pub wait: Option<(Duration, Duration)>,
+    /// Run again a response whose record this period FAILED.
+    pub retry_failed: bool,
+}
+
+/// The record type of a service action's execution.
+pub const EXECUTE_RECORD: &str = "EXECUTE_PROVISIONED_PRODUCT_SERVICE_ACTION";
+
+/// What became of one response.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Spend is at or under the line.
+    NotDue,
+    /// AWS has no spend figure (or forecast) for the budget this period.
+    NoSpend,
+    /// A percentage of a limit not known (an auto-adjusting budget AWS has
+    /// not sized yet).
+    NoLimit,
+    /// The budget does not exist in AWS yet (apply makes it).
+    NoBudget,
+    /// `--dry-run`: it would run now.
+    WouldRun,
+    /// Executed by this run: the record as last seen.
+    Ran(Record),
+    /// A record of this period was there already: not run again.
+    AlreadyRan(Record),
+    /// The record of this run, or of an earlier one this period, failed.
+    Failed { record: Record, earlier: bool },
+    /// `approve_action`: ExecuteBudgetAction APPROVE accepted.
+    Approved,
+    /// `approve_action`: the action is not PENDING.
+    NothingToApprove(ActionStatus),
+    /// Nothing was run: why, and what to do.
+    Refused(String),
+}
+
+impl Outcome {
+    /// The word the text and JSON outputs use.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Outcome::NotDue | Outcome::NoSpend | Outcome::NoLimit | Outcome::NoBudget => "not-due",
+            Outcome::WouldRun => "due",
+            Outcome::Ran(r) if settling(&r.status) => "running",
+            Outcome::Ran(_) | Outcome::Approved => "ran",
+            Outcome::AlreadyRan(_) | Outcome::NothingToApprove(_) => "already-ran",
+            Outcome::Failed { .. } => "failed",
+            Outcome::Refused(_) => "error",
+        }
+    }
+
+    /// Whether the run as a whole fails because of it.
+    pub fn is_failure(&self) -> bool {
+        matches!(self, Outcome::Failed { .. } | Outcome::Refused(_))
+    }
+}
+
+/// One response, decided and carried out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseReport {
+    pub account: AccountId,
+    pub budget: String,
+    pub response: Response,
+    /// The budget's unit, for phrasing absolute thresholds.
+    pub unit: Option<String>,
+    pub period: NaiveDate,
+    pub limit: Option<Spend>,
+    pub verdict: Verdict,
+    /// The ExecuteToken of a due Service Catalog response.
+    pub token: Option<String>,
+    pub outcome: Outcome,
+}
+
+/// Whether a record's status is still moving.
+pub fn settling(status: &str) -> bool {
+    matches!(status, "CREATED" | "IN_PROGRESS")
+}
+
+fn failed(status: &str) -> bool {
+    matches!(status, "FAILED" | "IN_PROGRESS_IN_ERROR")
+}
+
+/// Decide and carry out every response of `config`'s budgets, account by
+/// account, in declaration order. An account whose spend cannot be read
+/// reports each of its responses as refused and the others go on: a
+/// scheduled job should not skip every account for one broken role.
+pub async fn respond(
+    config: &Config,
+    clients: &Clients,
+    catalog: &CatalogClients,
+    options: &RespondOptions,
+) -> Vec<ResponseReport> {
+    let mut by_account: BTreeMap<&AccountId, Vec<&budgetctl_spec::DesiredBudget>> = BTreeMap::new();
+    for d in config
+        .budgets
+        .iter()
+        .filter(|d| !d.budget.responses.is_empty())
+    {
+        by_account.entry(&d.account).or_default().push(d);
+    }
+    let mut reports = Vec::new();
+    for (account, budgets) in by_account {
+        let names: HashSet<&str> = budgets.iter().map(|d| d.budget.name.as_str()).collect();
+        let spends = read_spend(clients.for_account(account), account, &names).await;
+        for d in budgets {
+            let (live, read_error) = match &spends {
+                Ok(spends) => (spends.iter().find(|s| s.name == d.budget.name), None),
+                Err(e) => (None, Some(e)),
+            };
+            for a in assess(&d.budget, live, options.today) {
+                let token = matches!(a.response.action, ResponseAction::ServiceCatalog(_))
+                    .then(|| token_of(account, &d.budget.name, &a, 0));
+                let outcome = match read_error {
+                    Some(e) => Outcome::Refused(format!("cannot read the budget's spend: {e}")),
+                    None => {
+                        carry_out(clients, catalog, options, account, &d.budget.name, live, &a)
+                            .await
+                    }
+                };
+                reports.push(ResponseReport {
+                    account: account.clone(),
+                    budget: d.budget.name.clone(),
+                    response: a.response.clone(),
+                    unit: d.budget.limit_unit().map(str::to_owned),
+                    period: a.period,
+                    limit: a.limit.clone(),
+                    verdict: a.verdict.clone(),
+                    token,
+                    outcome,
+                });
+            }
+        }
+    }
+    reports
+}
+
+async fn carry_out(
+    clients: &Clients,
+    catalog: &CatalogClients,
+    options: &RespondOptions,
+    account: &AccountId,
+    budget: &str,
+    live: Option<&BudgetSpend>,
+    a: &Assessment<'_>,
+) -> Outcome {
+    if live.is_none() {
+        return Outcome::NoBudget;
+    }
+    match a.verdict {
+        Verdict::Due { .. } => {}
+        Verdict::NotDue { .. } => return Outcome::NotDue,
+        Verdict::NoSpend => return Outcome::NoSpend,
+        Verdict::NoLimit => return Outcome::NoLimit,
+    }
+    if options.dry_run {
+        return Outcome::WouldRun;
+    }
+    match &a.response.action {
+        ResponseAction::ApproveAction(name) => approve(clients, account, budget, name).await,
+        ResponseAction::ServiceCatalog(sc) => {
+            // Service Catalog has no AccountId: it acts wherever the
+            // credentials are. Never run a budget's response in another account.
+            match catalog.acting_account(account).await {
+                Ok(acting) if acting == account.as_str() => {}
+                Ok(acting) => {
+                    return Outcome::Refused(format!(
+                        "Service Catalog would act in account {acting}, whose credentials these are, not in the budget's account {account}: nothing was run; give account {account} a role (`accounts: {{\"{account}\": {{role: ...}}}}`) or run with its credentials"
+                    ));
+                }
+                Err(e) => return Outcome::Refused(e.to_string()),
+            }
+            let client = catalog.for_account(account, &sc.region);
+            let run = ServiceCatalogRun {
+                client: &client,
+                account,
+                budget,
+                assessment: a,
+                action: sc,
+                options,
+            };
+            run.go().await.unwrap_or_else(|e| {
+                Outcome::Refused(match e.kind {
+                    ErrorKind::Locked => format!(
+                        "provisioned product {} is busy ({}): nothing was run; the next respond run tries again",
+                        sc.provisioned_product, e.message
+                    ),
+                    _ => e.to_string(),
+                })
+            })
+        }
+    }
+}
+
+async fn approve(clients: &Clients, account: &AccountId, budget: &str, name: &str) -> Outcome {
+    let action = match find_action(clients, account, budget, name).await {
+        Ok(action) => action,
+        Err(e) => return Outcome::Refused(e.to_string()),
+    };
+    if action.status != ActionStatus::Pending {
+        return Outcome::NothingToApprove(action.status);
+    }
+    match execute(clients, account, budget, &action, ExecutionType::Approve).await {
+        Ok(()) => Outcome::Approved,
+        Err(OperateError::Aws(e)) => Outcome::Refused(e.to_string()),
+        Err(e) => Outcome::Refused(e.to_string()),
+    }
+}
+
+/// One Service Catalog response being carried out.
+struct ServiceCatalogRun<'a> {
+    client: &'a catalog::Client,
+    account: &'a AccountId,
+    budget: &'a str,
+    assessment: &'a Assessment<'a>,
+    action: &'a ServiceCatalogAction,
+    options: &'a RespondOptions,
+}
+
+impl ServiceCatalogRun<'_> {
+    async fn go(&self) -> Result<Outcome, AwsError> {
+        let (client, account, sc) = (self.client, self.account, self.action);
+        let Some(product) =
+            find_provisioned_product(client, account, &sc.provisioned_product).await?
+        else {
+            return Ok(Outcome::Refused(format!(
+                "provisioned product `{}` is not in account {account}, region {}: nothing was run; check the name (or pp- id) in Service Catalog's provisioned products",
+                sc.provisioned_product, sc.region
+            )));
+        };
+        // This period's executions on the product, newest first: one of
+        // them is this response's, run by an earlier (or concurrent) run.
+        let since = self
+            .assessment
+            .period
+            .and_time(chrono::NaiveTime::MIN)
+            .and_utc()
+            .timestamp();
+        let mut records: Vec<Record> = records_since(client, account, &product.id, since)
+            .await?
+            .into_iter()
+            .filter(|r| r.record_type == EXECUTE_RECORD)
+            .collect();
+        records.sort_by_key(|r| std::cmp::Reverse(r.created));
+        let failures = records.iter().filter(|r| failed(&r.status)).count();
+        if let Some(latest) = records.first() {
+            if !failed(&latest.status) {
+                return Ok(Outcome::AlreadyRan(self.follow(latest.clone()).await?));
+            }
+            if !self.options.retry_failed {
+                return Ok(Outcome::Failed {
+                    record: latest.clone(),
+                    earlier: true,
+                });
+            }
+        }
+        let Some(action_id) = self.action_id(&product).await? else {
+            return Ok(Outcome::Refused(self.not_associated(&product).await?));
+        };
+        // Attempt N after N failures this period: concurrent retries still
+        // make one record.
+        let token = token_of(account, self.budget, self.assessment, failures as u32);
+        let executed = execute_service_action(
+            client,
+            account,
+            &product.id,
+            &action_id,
+            &token,
+            &sc.parameters,
+            sc.language.map(|l| l.aws_name()),
+        )
+        .await;
+        let record = match executed {
+            Ok(record) => record,
+            // No answer even after the SDK's retries (each with the same
+            // token): the call may have gone through. Settled by reading.
+            Err(e) if e.kind == ErrorKind::Ambiguous => {
+                let known: HashSet<String> = records.iter().map(|r| r.id.clone()).collect();
+                let made = records_since(client, account, &product.id, since)
+                    .await?
+                    .into_iter()
+                    .filter(|r| r.record_type == EXECUTE_RECORD && !known.contains(&r.id))
+                    .max_by_key(|r| r.created);
+                match made {
+                    Some(record) => record,
+                    None => return Err(e),
+                }
+            }
+            Err(e) => return Err(e),
+        };
+        let record = self.follow(record).await?;
+        Ok(if failed(&record.status) {
+            Outcome::Failed {
+                record,
+                earlier: false,
+            }
+        } else {
+            Outcome::Ran(record)
+        })
+    }
+
+    /// The id of the declared service action among those associated with
+    /// the product's provisioning artifact, by id or by name.
+    async fn action_id(&self, product: &ProvisionedProduct) -> Result<Option<String>, AwsError> {
+        let associated = service_actions(self.client, self.account, product).await?;
+        let wanted = &self.action.action;
+        Ok(associated
+            .iter()
+            .find(|(id, _)| id == wanted)
+            .or_else(|| associated.iter().find(|(_, name)| name == wanted))
+            .map(|(id, _)| id.clone()))
+    }
+
+    /// Why the declared service action cannot run on the product.
+    async fn not_associated(&self, product: &ProvisionedProduct) -> Result<String, AwsError> {
+        let wanted = &self.action.action;
+        let associated = service_actions(self.client, self.account, product).await?;
+        let names: Vec<&str> = associated.iter().map(|(_, n)| n.as_str()).collect();
+        let exists = wanted.starts_with("act-")
+            && service_action_exists(self.client, self.account, wanted).await?;
+        let fix = format!(
+            "associate it with product {} artifact {} (AssociateServiceActionWithProvisioningArtifact), or name one that is",
+            product.product_id, product.artifact_id
+        );
+        Ok(if exists {
+            format!(
+                "service action {wanted} exists but is not associated with provisioned product `{}`'s provisioning artifact: nothing was run; {fix}",
+                product.name
+            )
+        } else if names.is_empty() {
+            format!(
+                "no service action is associated with provisioned product `{}`, so `{wanted}` cannot run on it: nothing was run; {fix}",
+                product.name
+            )
+        } else {
+            format!(
+                "`{wanted}` is not a service action of provisioned product `{}` (it has: {}): nothing was run; {fix}",
+                product.name,
+                names.join(", ")
+            )
+        })
+    }
+
+    /// With `--wait`, DescribeRecord until the record settles or the wait
+    /// runs out; without, the record as it is.
+    async fn follow(&self, mut record: Record) -> Result<Record, AwsError> {
+        let Some((poll, timeout)) = self.options.wait else {
+            return Ok(record);
+        };
+        let deadline = tokio::time::Instant::now() + timeout;
+        while settling(&record.status) && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(poll).await;
+            if let Some(now) = describe_record(self.client, self.account, &record.id).await? {
+                record = now;
+            }
+        }
+        Ok(record)
+    }
+}
+
+/// The Service Catalog clients for a config's accounts.
+pub async fn catalog_clients(
+    connection: &budgetctl_aws::Connection,
+    config: &Config,
+) -> CatalogClients {
+    catalog::CatalogClients::new(connection, &crate::roles_of(config)).await
+}

@@ -1,0 +1,555 @@
+//! `budgetctl respond` end to end, through the binary against budgetctl-local:
+//! a response runs when spend crosses its line, once per budget period,
+//! whether the job is rerun, run twice at once, killed midway or loses an
+//! answer; failures exit 1 and are not re-run unless asked; bad targets
+//! run nothing.
+
+use crate::support;
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use budgetctl_testkit::ACCOUNT;
+use serde_json::Value;
+use support::Served;
+
+const PRODUCT: &str = "pp-abcd1234efgh5";
+
+fn budgetctl(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_budgetctl"));
+    c.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_ACCESS_KEY_ID", "local")
+        .env("AWS_SECRET_ACCESS_KEY", "local")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(Stdio::null());
+    c
+}
+
+fn text(o: &Output) -> String {
+    support::text(o)
+}
+
+/// The budget file: `dev-env-monthly` (limit 2000) responding to
+/// `actual > 100%` by running `scale-to-zero` on `dev-env`, and `extra`
+/// appended to the budget.
+fn budgets(when: &str, extra: &str) -> String {
+    format!(
+        "version: 1
+defaults: {{account: \"{ACCOUNT}\"}}
+budgets:
+  - name: dev-env-monthly
+    limit: 2000
+    responses:
+      - name: scale-dev-to-zero
+        when: {when}
+        service_catalog:
+          region: eu-west-1
+          provisioned_product: dev-env
+          action: scale-to-zero
+          parameters: {{ Mode: [full] }}
+{extra}"
+    )
+}
+
+/// budgetctl-local served for a workspace whose budgets are applied, with
+/// the provisioned product `dev-env` and its associated `scale-to-zero`.
+struct World {
+    dir: tempfile::TempDir,
+    served: Served,
+}
+
+impl World {
+    fn new(file: &str) -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let served = Served::start(&dir.path().join("state.json"));
+        let world = World { dir, served };
+        world.write(file);
+        let out = world.run(&["apply", "--auto-approve"]);
+        assert!(out.status.success(), "{}", text(&out));
+        world.product("dev-env", PRODUCT, "AVAILABLE");
+        let action = world.service_action("scale-to-zero");
+        world.associate(PRODUCT, &action);
+        world
+    }
+
+    fn write(&self, file: &str) {
+        std::fs::write(self.dir.path().join("budgets.yaml"), file).unwrap();
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        budgetctl(self.dir.path())
+            .args(args)
+            .args(["--endpoint-url", self.served.url.as_str()])
+            .output()
+            .expect("budgetctl runs")
+    }
+
+    /// Seed a provisioned product; its id is `pp-<suffix of id>`.
+    fn product(&self, name: &str, id: &str, status: &str) {
+        let tail = id.trim_start_matches("pp-");
+        let body = format!(
+            r#"{{"AccountId": "{ACCOUNT}", "Region": "eu-west-1", "Id": "{id}", "Name": "{name}", "ProductId": "prod-{tail}", "ProvisioningArtifactId": "pa-{tail}", "Status": "{status}"}}"#
+        );
+        let answer = self
+            .served
+            .control("POST", "/_local/provisioned-products", &body);
+        assert!(!answer.contains("__type"), "{answer}");
+    }
+
+    /// CreateServiceAction, as a person sets a product up; its id.
+    fn service_action(&self, name: &str) -> String {
+        let answer = self.served.service_catalog(
+            "eu-west-1",
+            "CreateServiceAction",
+            &format!(
+                r#"{{"Name": "{name}", "DefinitionType": "SSM_AUTOMATION", "Definition": {{"Name": "AWS-StopEC2Instance", "Version": "1"}}, "IdempotencyToken": "create-{name}"}}"#
+            ),
+        );
+        let v: Value = serde_json::from_str(&answer).unwrap();
+        v["ServiceActionDetail"]["ServiceActionSummary"]["Id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{answer}"))
+            .to_owned()
+    }
+
+    fn associate(&self, product: &str, action: &str) {
+        let tail = product.trim_start_matches("pp-");
+        let answer = self.served.service_catalog(
+            "eu-west-1",
+            "AssociateServiceActionWithProvisioningArtifact",
+            &format!(
+                r#"{{"ProductId": "prod-{tail}", "ProvisioningArtifactId": "pa-{tail}", "ServiceActionId": "{action}"}}"#
+            ),
+        );
+        assert!(!answer.contains("__type"), "{answer}");
+    }
+
+    fn spend(&self, budget: &str, actual: &str) {
+        let answer = self.served.control(
+            "POST",
+            "/_local/spend",
+            &format!(
+                r#"{{"AccountId": "{ACCOUNT}", "BudgetName": "{budget}", "ActualSpend": "{actual}"}}"#
+            ),
+        );
+        assert!(!answer.contains("__type"), "{answer}");
+    }
+
+    fn faults(&self, body: &str) {
+        self.served.control("POST", "/_local/faults", body);
+    }
+
+    /// The product's records (ListRecordHistory), newest first.
+    fn records(&self, product: &str) -> Vec<Value> {
+        let answer = self.served.service_catalog(
+            "eu-west-1",
+            "ListRecordHistory",
+            &format!(
+                r#"{{"SearchFilter": {{"Key": "provisionedproduct", "Value": "{product}"}}}}"#
+            ),
+        );
+        let v: Value = serde_json::from_str(&answer).unwrap();
+        v["RecordDetails"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// ExecuteProvisionedProductServiceAction calls since the last reset.
+    fn executions(&self) -> u64 {
+        let body = self.served.control("GET", "/_local/requests", "");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        v["counts"]["ExecuteProvisionedProductServiceAction"]
+            .as_u64()
+            .unwrap_or(0)
+    }
+
+    fn reset_requests(&self) {
+        self.served.control("DELETE", "/_local/requests", "");
+    }
+
+    fn respond_json(&self, args: &[&str]) -> (Output, Value) {
+        let mut all = vec!["respond", "--format", "json"];
+        all.extend(args);
+        let out = self.run(&all);
+        let v: Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+        (out, v)
+    }
+}
+
+/// Below the line nothing runs; over it one execution, followed to
+/// SUCCEEDED; a second run in the period executes nothing; the next
+/// period runs again.
+#[test]
+fn a_response_runs_once_per_period_when_spend_crosses_its_line() {
+    let w = World::new(&budgets("actual > 100%", ""));
+    w.spend("dev-env-monthly", "1500");
+    let (out, v) = w.respond_json(&["--wait", "--today", "2026-12-01"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(v["responses"][0]["outcome"], "not-due", "{v}");
+    assert_eq!(v["responses"][0]["line"], "2000");
+    assert_eq!(w.executions(), 0);
+
+    w.spend("dev-env-monthly", "2500");
+    let out = w.run(&["respond", "--wait", "--today", "2026-12-01"]);
+    let shown = text(&out);
+    assert!(out.status.success(), "{shown}");
+    assert!(shown.contains("ran "), "{shown}");
+    assert!(
+        shown.contains("actual 2500 USD > 2000 USD (100% of 2000 USD)"),
+        "{shown}"
+    );
+    assert!(shown.contains("SUCCEEDED"), "{shown}");
+    assert_eq!(w.executions(), 1);
+    assert_eq!(w.records(PRODUCT).len(), 1);
+
+    w.reset_requests();
+    let (out, v) = w.respond_json(&["--today", "2026-12-20"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(v["responses"][0]["outcome"], "already-ran", "{v}");
+    assert_eq!(v["responses"][0]["record"]["status"], "SUCCEEDED");
+    assert_eq!(w.executions(), 0, "no execution the second time");
+    assert_eq!(w.records(PRODUCT).len(), 1);
+
+    // January is another period: another token, another record.
+    let (out, v) = w.respond_json(&["--wait", "--today", "2027-01-02"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(v["responses"][0]["outcome"], "ran", "{v}");
+    assert_eq!(v["responses"][0]["period"], "2027-01-01");
+    assert_ne!(
+        v["responses"][0]["token"],
+        Value::Null,
+        "the token is reported"
+    );
+    assert_eq!(w.records(PRODUCT).len(), 2);
+}
+
+/// `--dry-run` says what would run and why, with the token, and reads
+/// only the budgets (DescribeBudgets).
+#[test]
+fn a_dry_run_shows_the_due_response_and_changes_nothing() {
+    let w = World::new(&budgets("actual > 100%", ""));
+    w.spend("dev-env-monthly", "2500");
+    w.reset_requests();
+    let out = w.run(&["respond", "--dry-run", "--today", "2026-12-01"]);
+    let shown = text(&out);
+    assert!(out.status.success(), "{shown}");
+    assert!(shown.contains("due "), "{shown}");
+    assert!(shown.contains("would run service action scale-to-zero on provisioned product dev-env in eu-west-1 (ExecuteToken budgetctl-"), "{shown}");
+    assert!(shown.contains("period from 2026-12-01"), "{shown}");
+    let body = w.served.control("GET", "/_local/requests", "");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    let counts = v["counts"].as_object().unwrap();
+    assert_eq!(
+        counts.keys().collect::<Vec<_>>(),
+        ["DescribeBudgets"],
+        "{body}"
+    );
+    assert!(w.records(PRODUCT).is_empty());
+}
+
+/// Two respond processes started at once: one execution in total (the
+/// shared ExecuteToken), both report success.
+#[test]
+fn two_concurrent_runs_make_one_record() {
+    let w = World::new(&budgets("actual > 100%", ""));
+    w.spend("dev-env-monthly", "2500");
+    let start = |w: &World| {
+        budgetctl(w.dir.path())
+            .args(["respond", "--today", "2026-12-01", "--endpoint-url"])
+            .arg(&w.served.url)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (start(&w), start(&w));
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert!(a.status.success(), "{}", text(&a));
+    assert!(b.status.success(), "{}", text(&b));
+    assert_eq!(w.records(PRODUCT).len(), 1);
+}
+
+/// A process killed after ExecuteProvisionedProductServiceAction, before
+/// it printed anything: the next run reports the response as already run.
+#[test]
+fn a_run_killed_after_executing_is_reported_as_already_run_next_time() {
+    let w = World::new(&budgets("actual > 100%", ""));
+    w.spend("dev-env-monthly", "2500");
+    // The record stays IN_PROGRESS a minute: `--wait` is polling it when killed.
+    w.faults(r#"{"record_ms": 60000}"#);
+    let mut child = budgetctl(w.dir.path())
+        .args([
+            "respond",
+            "--wait",
+            "--today",
+            "2026-12-01",
+            "--endpoint-url",
+        ])
+        .arg(&w.served.url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while w.executions() == 0 {
+        assert!(Instant::now() < deadline, "respond never executed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    let killed = child.wait_with_output().unwrap();
+    assert!(killed.stdout.is_empty(), "{}", text(&killed));
+    w.served.quiesce();
+    w.reset_requests();
+    let (out, v) = w.respond_json(&["--today", "2026-12-01"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(v["responses"][0]["outcome"], "already-ran", "{v}");
+    assert_eq!(w.executions(), 0);
+    assert_eq!(w.records(PRODUCT).len(), 1);
+}
+
+/// Every answer of the execute call lost (the call acts, then 500): the
+/// SDK's retries carry the same token, and the run settles by reading the
+/// record history: exactly one record, reported as run.
+#[test]
+fn a_lost_answer_makes_exactly_one_record() {
+    let w = World::new(&budgets("actual > 100%", ""));
+    w.spend("dev-env-monthly", "2500");
+    w.faults(r#"{"lost": 1.0, "operations": ["ExecuteProvisionedProductServiceAction"]}"#);
+    let (out, v) = w.respond_json(&["--today", "2026-12-01"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(w.executions() > 1, "the SDK retried");
+    assert_eq!(v["responses"][0]["outcome"], "ran", "{v}");
+    assert_eq!(w.records(PRODUCT).len(), 1);
+}
+
+/// A FAILED record: exit 1 with the record's errors; the next run in the
+/// period reports the failure without running again; `--retry-failed`
+/// runs it once more.
+#[test]
+fn a_failed_record_exits_1_and_is_rerun_only_with_retry_failed() {
+    let w = World::new(&budgets("actual > 100%", ""));
+    w.spend("dev-env-monthly", "2500");
+    w.faults(r#"{"record_fails": true}"#);
+    let out = w.run(&["respond", "--wait", "--today", "2026-12-01"]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{shown}");
+    assert!(shown.contains("failed "), "{shown}");
+    assert!(shown.contains("AUTOMATION_FAILED"), "{shown}");
+
+    w.reset_requests();
+    let out = w.run(&["respond", "--today", "2026-12-01"]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{shown}");
+    assert!(shown.contains("this period's run failed"), "{shown}");
+    assert!(shown.contains("--retry-failed"), "{shown}");
+    assert_eq!(w.executions(), 0, "a failure is not re-run silently");
+
+    w.faults("{}");
+    let (out, v) = w.respond_json(&["--retry-failed", "--wait", "--today", "2026-12-01"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(v["responses"][0]["outcome"], "ran", "{v}");
+    assert_eq!(v["responses"][0]["record"]["status"], "SUCCEEDED");
+    assert_eq!(w.records(PRODUCT).len(), 2);
+    // Succeeded now: nothing more this period, retry or not.
+    let (_, v) = w.respond_json(&["--retry-failed", "--today", "2026-12-01"]);
+    assert_eq!(v["responses"][0]["outcome"], "already-ran", "{v}");
+}
+
+/// An unknown product, an action not associated with the product, a busy
+/// product: each a clear error, exit 1, and no record anywhere.
+#[test]
+fn bad_targets_are_clear_errors_and_run_nothing() {
+    let extra = "  - name: other-monthly
+    limit: 100
+    responses:
+      - name: nowhere
+        when: actual > 10%
+        service_catalog: { region: eu-west-1, provisioned_product: no-such-env, action: scale-to-zero }
+      - name: unassociated
+        when: actual > 10%
+        service_catalog: { region: eu-west-1, provisioned_product: lonely-env, action: scale-to-zero }
+      - name: busy
+        when: actual > 10%
+        service_catalog: { region: eu-west-1, provisioned_product: busy-env, action: scale-to-zero }
+";
+    let w = World::new(&budgets("actual > 100%", extra));
+    w.product("lonely-env", "pp-lonely0000001", "AVAILABLE");
+    w.product("busy-env", "pp-busy000000001", "UNDER_CHANGE");
+    let action = w.service_action("scale-to-zero");
+    w.associate("pp-busy000000001", &action);
+    w.spend("other-monthly", "50");
+    let (out, v) = w.respond_json(&["--today", "2026-12-01"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let message = |name: &str| {
+        v["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["response"] == name)
+            .map(|r| {
+                (
+                    r["outcome"].clone(),
+                    r["message"].as_str().unwrap().to_owned(),
+                )
+            })
+            .unwrap()
+    };
+    let (outcome, m) = message("nowhere");
+    assert_eq!(outcome, "error");
+    assert!(
+        m.contains("provisioned product `no-such-env` is not in account"),
+        "{m}"
+    );
+    let (outcome, m) = message("unassociated");
+    assert_eq!(outcome, "error");
+    assert!(
+        m.contains("no service action is associated with provisioned product `lonely-env`"),
+        "{m}"
+    );
+    assert!(
+        m.contains("AssociateServiceActionWithProvisioningArtifact"),
+        "{m}"
+    );
+    let (outcome, m) = message("busy");
+    assert_eq!(outcome, "error");
+    assert!(m.contains("busy-env is busy"), "{m}");
+    assert!(m.contains("nothing was run"), "{m}");
+    for product in [PRODUCT, "pp-lonely0000001", "pp-busy000000001"] {
+        assert!(w.records(product).is_empty(), "{product}");
+    }
+}
+
+/// The threshold is a percentage of the limit in force this period: the
+/// planned amount of the period `--today` falls in.
+#[test]
+fn planned_budgets_decide_against_this_periods_limit() {
+    let w = World::new(&budgets("actual > 100%", ""));
+    w.spend("dev-env-monthly", "2500");
+    // The same budget, planned: 2000 in November, 5000 in December.
+    let planned = budgets("actual > 100%", "").replace(
+        "    limit: 2000\n",
+        "    planned:\n      2026-11: 2000\n      2026-12: 5000\n",
+    );
+    w.write(&planned);
+    let (out, v) = w.respond_json(&["--dry-run", "--today", "2026-11-15"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(v["responses"][0]["outcome"], "due", "{v}");
+    assert_eq!(v["responses"][0]["limit"], "2000 USD");
+    let (out, v) = w.respond_json(&["--dry-run", "--today", "2026-12-15"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(v["responses"][0]["outcome"], "not-due", "{v}");
+    assert_eq!(v["responses"][0]["limit"], "5000 USD");
+    assert_eq!(v["responses"][0]["line"], "5000");
+}
+
+/// `approve_action` approves the budget's PENDING action, and finds nothing
+/// to approve once it ran.
+#[test]
+fn an_approve_action_response_approves_a_pending_action() {
+    let file = format!(
+        "version: 1
+defaults: {{account: \"{ACCOUNT}\"}}
+budgets:
+  - name: sandbox
+    limit: 500
+    actions:
+      - name: freeze
+        when: actual > 100%
+        apply_iam_policy: {{ policy: arn:aws:iam::aws:policy/AWSDenyAll, roles: [developer] }}
+        execution_role: arn:aws:iam::{ACCOUNT}:role/budgetctl-actions
+        to: [finops@example.com]
+    responses:
+      - name: approve-freeze
+        when: actual > 120%
+        approve_action: freeze
+"
+    );
+    let w = World::new(&file);
+    let moved = w.served.control(
+        "POST",
+        "/_local/actions",
+        &format!(
+            r#"{{"AccountId": "{ACCOUNT}", "BudgetName": "sandbox", "Action": "freeze", "Status": "PENDING"}}"#
+        ),
+    );
+    assert!(moved.contains("ActionId"), "{moved}");
+    w.spend("sandbox", "700");
+    let (out, v) = w.respond_json(&["--today", "2026-12-01"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(v["responses"][0]["outcome"], "ran", "{v}");
+    let list = w.run(&["action", "list", "--account", ACCOUNT]);
+    assert!(text(&list).contains("EXECUTION_SUCCESS"), "{}", text(&list));
+    let (out, v) = w.respond_json(&["--today", "2026-12-01"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(v["responses"][0]["outcome"], "already-ran", "{v}");
+    assert!(
+        v["responses"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nothing to approve: the action is EXECUTION_SUCCESS"),
+        "{v}"
+    );
+}
+
+/// Plan shows a new budget's responses, and warns where live spend already
+/// crosses a response's line; neither is a change.
+#[test]
+fn plan_shows_responses_and_warns_when_one_is_due() {
+    let w = World::new(&budgets("actual > 100%", ""));
+    w.spend("dev-env-monthly", "2500");
+    let out = w.run(&["plan", "--detailed-exitcode"]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(0), "no change: {shown}");
+    assert!(
+        shown.contains("the next `budgetctl respond` will run service action scale-to-zero"),
+        "{shown}"
+    );
+    let renamed = budgets("actual > 100%", "").replace("dev-env-monthly", "dev-env-2");
+    w.write(&renamed);
+    let out = w.run(&["plan"]);
+    let shown = text(&out);
+    assert!(
+        shown.contains("response scale-dev-to-zero: when actual > 100%: run service action"),
+        "{shown}"
+    );
+}
+
+/// Service Catalog acts in the caller's account: a budget of another
+/// account, reached without a role, is refused rather than run in the
+/// wrong account.
+#[test]
+fn a_response_is_never_run_in_another_account_than_its_budgets() {
+    let extra = "  - name: elsewhere
+    account: \"444455556666\"
+    limit: 100
+    responses:
+      - name: scale-elsewhere
+        when: actual > 10%
+        service_catalog: { region: eu-west-1, provisioned_product: dev-env, action: scale-to-zero }
+";
+    let w = World::new(&budgets("actual > 100%", extra));
+    w.served.control(
+        "POST",
+        "/_local/spend",
+        r#"{"AccountId": "444455556666", "BudgetName": "elsewhere", "ActualSpend": "50"}"#,
+    );
+    let (out, v) = w.respond_json(&["--today", "2026-12-01"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let refused = v["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["response"] == "scale-elsewhere")
+        .unwrap();
+    assert_eq!(refused["outcome"], "error", "{v}");
+    let m = refused["message"].as_str().unwrap();
+    assert!(
+        m.contains("would act in account 111122223333")
+            && m.contains("give account 444455556666 a role"),
+        "{m}"
+    );
+    assert!(w.records(PRODUCT).is_empty(), "nothing ran in 111122223333");
+}
