@@ -6,6 +6,8 @@
 //! 3. Plan 1,000 budgets with one budget action each: the requests are the
 //!    budgets' reads, ⌈actions/100⌉ pages of DescribeBudgetActionsForAccount
 //!    and one ListTagsForResource per action.
+//! 4. `respond --dry-run` over 1,000 budgets with one response each, half
+//!    of them over their line: the requests are DescribeBudgets pages only.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)] // figures are this target's output
 
@@ -175,6 +177,70 @@ async fn main() {
             .copied()
             .unwrap_or(0),
         counts.get("ListTagsForResource").copied().unwrap_or(0),
+    );
+    server.shutdown().await.unwrap();
+
+    // 4. respond --dry-run over 1,000 budgets with one response each.
+    let n = if quick { 50 } else { 1000 };
+    let mut yaml = format!("version: 1\ndefaults: {{account: \"{ACCOUNT}\"}}\nbudgets:\n");
+    for i in 0..n {
+        yaml.push_str(&format!(
+            "  - name: env-{i:05}\n    limit: 1000\n    responses:\n      - {{name: scale-to-zero, when: actual > 100%, service_catalog: {{region: eu-west-1, provisioned_product: env-{i:05}, action: scale-to-zero}}}}\n"
+        ));
+    }
+    let files = load_str("respond.yaml", &yaml);
+    assert!(!files.has_errors());
+    let env = local(LocalOptions::default(), Retries::AsShipped, None).await;
+    let (server, c) = (env.server, env.client);
+    for (i, d) in files.config.budgets.iter().enumerate() {
+        create_budget(&c, &d.account, &d.budget).await.unwrap();
+        server
+            .service()
+            .seed_spend(&budgetctl_local::SpendRequest {
+                account_id: ACCOUNT.into(),
+                budget_name: d.budget.name.clone(),
+                actual_spend: Some(if i % 2 == 0 { "1500" } else { "500" }.into()),
+                forecasted_spend: None,
+                history: Vec::new(),
+            })
+            .unwrap();
+    }
+    let clients = Clients::from(c.clone());
+    let connection = budgetctl_apply::Connection {
+        endpoint_url: Some(server.url()),
+        local: true,
+        ..budgetctl_apply::Connection::default()
+    };
+    let catalog = budgetctl_apply::catalog_clients(&connection, &files.config).await;
+    let options = budgetctl_apply::RespondOptions {
+        today,
+        dry_run: true,
+        wait: None,
+        retry_failed: false,
+    };
+    let mut times = Vec::new();
+    let mut counts = Default::default();
+    for _ in 0..if quick { 1 } else { 5 } {
+        server.service().reset_counts();
+        let started = Instant::now();
+        let reports = budgetctl_apply::respond(&files.config, &clients, &catalog, &options).await;
+        times.push(started.elapsed());
+        let due = reports
+            .iter()
+            .filter(|r| r.outcome == budgetctl_apply::Outcome::WouldRun)
+            .count();
+        assert_eq!(due, n / 2, "half are over the line");
+        counts = server.service().request_counts();
+    }
+    let requests: u64 = counts.values().sum();
+    assert_eq!(
+        counts.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["DescribeBudgets"],
+        "{counts:?}"
+    );
+    println!(
+        "respond --dry-run over {n} budgets x 1 response against budgetctl-local: {} ({requests} requests per run, all DescribeBudgets)",
+        stats(times)
     );
     server.shutdown().await.unwrap();
 }
