@@ -6,28 +6,14 @@
 
 use crate::support;
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use budgetctl_testkit::ACCOUNT;
 use serde_json::Value;
-use support::Served;
+use support::{Served, budgetctl_in as budgetctl};
 
 const PRODUCT: &str = "pp-abcd1234efgh5";
-
-fn budgetctl(dir: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_budgetctl"));
-    c.current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("AWS_PROFILE")
-        .env("AWS_ACCESS_KEY_ID", "local")
-        .env("AWS_SECRET_ACCESS_KEY", "local")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .stdin(Stdio::null());
-    c
-}
 
 fn text(o: &Output) -> String {
     support::text(o)

@@ -442,10 +442,9 @@ fn the_comment_script_keeps_one_comment_per_pull_request() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("plan comment: ok"));
 }
 
-/// The approve workflow, dispatched with its inputs, approves a pending
-/// budget action of the example and waits for it to run.
-#[tokio::test(flavor = "multi_thread")]
-async fn the_approve_workflow_approves_a_pending_action_against_budgetctl_local() {
+/// budgetctl-local with the example applied by the apply workflow's step,
+/// from a repository whose `budgets/` holds the example.
+async fn example_applied() -> (LocalServer, tempfile::TempDir) {
     let server = LocalServer::start(LocalOptions::default()).await.unwrap();
     let url = server.url();
     let repo = tempfile::tempdir().unwrap();
@@ -456,13 +455,21 @@ async fn the_approve_workflow_approves_a_pending_action_against_budgetctl_local(
     )
     .unwrap();
     let dir = repo.path().to_owned();
-    let (d, u) = (dir.clone(), url.clone());
     let merged = tokio::task::spawn_blocking(move || {
-        run_job(&workflow("budgetctl-apply.yml"), "apply", &d, &u)
+        run_job(&workflow("budgetctl-apply.yml"), "apply", &dir, &url)
     })
     .await
     .unwrap();
     assert_eq!(merged.failed, None, "{}", merged.log);
+    (server, repo)
+}
+
+/// The approve workflow, dispatched with its inputs, approves a pending
+/// budget action of the example and waits for it to run.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_approve_workflow_approves_a_pending_action_against_budgetctl_local() {
+    let (server, repo) = example_applied().await;
+    let (url, dir) = (server.url(), repo.path().to_owned());
     server
         .service()
         .set_action_status(&budgetctl_local::ActionStatusRequest {
@@ -498,23 +505,8 @@ async fn the_approve_workflow_approves_a_pending_action_against_budgetctl_local(
 /// scheduled run finds it already run.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_respond_workflow_runs_a_due_response_once_against_budgetctl_local() {
-    let server = LocalServer::start(LocalOptions::default()).await.unwrap();
-    let url = server.url();
-    let repo = tempfile::tempdir().unwrap();
-    std::fs::create_dir(repo.path().join("budgets")).unwrap();
-    std::fs::copy(
-        repo_root().join("budgets.example.yaml"),
-        repo.path().join("budgets/main.yaml"),
-    )
-    .unwrap();
-    let dir = repo.path().to_owned();
-    let (d, u) = (dir.clone(), url.clone());
-    let merged = tokio::task::spawn_blocking(move || {
-        run_job(&workflow("budgetctl-apply.yml"), "apply", &d, &u)
-    })
-    .await
-    .unwrap();
-    assert_eq!(merged.failed, None, "{}", merged.log);
+    let (server, repo) = example_applied().await;
+    let (url, dir) = (server.url(), repo.path().to_owned());
     // The sandbox product and its self-service action, in the sandbox
     // account (reached through its role).
     let service = server.service();

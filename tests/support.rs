@@ -57,6 +57,22 @@ pub fn text(o: &Output) -> String {
 }
 
 /// A `budgetctl local serve` process on a free port, killed when dropped.
+/// The binary, run in `dir` as a user would against a local endpoint: no
+/// colour, no stdin, static local credentials, none of the environment's
+/// AWS endpoint or profile.
+pub fn budgetctl_in(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_budgetctl"));
+    c.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_ACCESS_KEY_ID", "local")
+        .env("AWS_SECRET_ACCESS_KEY", "local")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(Stdio::null());
+    c
+}
+
 pub struct Served {
     child: Child,
     pub url: String,

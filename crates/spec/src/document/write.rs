@@ -221,12 +221,7 @@ pub fn response_document(r: &Response, unit: Option<&str>) -> ResponseDoc {
     };
     // The trigger in the compact form wherever a notification would be.
     let as_notification = Notification {
-        key: NotificationKey {
-            notification_type: r.notification_type,
-            comparison: ComparisonOperator::GreaterThan,
-            threshold: r.threshold,
-            threshold_type: r.threshold_type,
-        },
+        key: NotificationKey::over(r.notification_type, r.threshold, r.threshold_type),
         subscribers: Vec::new(),
     };
     let (when, notification_type, threshold, threshold_type) =
@@ -260,12 +255,7 @@ pub fn response_document(r: &Response, unit: Option<&str>) -> ResponseDoc {
 pub fn action_document(a: &BudgetAction, unit: Option<&str>) -> ActionDoc {
     // The trigger in the compact form wherever a notification would be.
     let as_notification = Notification {
-        key: NotificationKey {
-            notification_type: a.notification_type,
-            comparison: ComparisonOperator::GreaterThan,
-            threshold: a.threshold,
-            threshold_type: a.threshold_type,
-        },
+        key: NotificationKey::over(a.notification_type, a.threshold, a.threshold_type),
         subscribers: a.subscribers.clone(),
     };
     let (when, to, notification_type, threshold, threshold_type, subscribers) =

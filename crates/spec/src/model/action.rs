@@ -247,12 +247,7 @@ impl BudgetAction {
 
     /// When it triggers, as a budget file says it: `actual > 100%`.
     pub fn when(&self, unit: Option<&str>) -> String {
-        NotificationKey {
-            notification_type: self.notification_type,
-            comparison: ComparisonOperator::GreaterThan,
-            threshold: self.threshold,
-            threshold_type: self.threshold_type,
-        }
-        .phrase(unit)
+        NotificationKey::over(self.notification_type, self.threshold, self.threshold_type)
+            .phrase(unit)
     }
 }

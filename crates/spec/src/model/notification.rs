@@ -60,6 +60,20 @@ impl NotificationKey {
     /// (`unit` is the budget's); without a unit an absolute threshold says
     /// so, `actual > 400 (absolute)`, never the bare number `validate` calls
     /// ambiguous.
+    /// The trigger of an action or a response (`>` only), as a key.
+    pub fn over(
+        notification_type: NotificationType,
+        threshold: Decimal,
+        threshold_type: ThresholdType,
+    ) -> NotificationKey {
+        NotificationKey {
+            notification_type,
+            comparison: ComparisonOperator::GreaterThan,
+            threshold,
+            threshold_type,
+        }
+    }
+
     pub fn phrase(&self, unit: Option<&str>) -> String {
         let threshold = crate::amount::to_aws_string(self.threshold);
         let value = match (self.threshold_type, unit) {

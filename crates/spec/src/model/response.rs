@@ -54,13 +54,8 @@ pub struct Response {
 impl Response {
     /// When it is due, as a budget file says it: `forecasted > 110%`.
     pub fn when(&self, unit: Option<&str>) -> String {
-        NotificationKey {
-            notification_type: self.notification_type,
-            comparison: ComparisonOperator::GreaterThan,
-            threshold: self.threshold,
-            threshold_type: self.threshold_type,
-        }
-        .phrase(unit)
+        NotificationKey::over(self.notification_type, self.threshold, self.threshold_type)
+            .phrase(unit)
     }
 }
 

@@ -29,6 +29,16 @@ pub fn response_name(name: &str) -> Result<(), Problem> {
     }
 }
 
+/// `handle` as an id when it starts with `prefix`, else as a name: whether
+/// the matching pattern takes it.
+fn id_or_name(handle: &str, prefix: &str, id: &Regex, name: &Regex) -> bool {
+    if handle.starts_with(prefix) {
+        id.is_match(handle)
+    } else {
+        name.is_match(handle)
+    }
+}
+
 /// A provisioned product: a `pp-…` id (Id: 1 to 100 of `[a-zA-Z0-9_-]`) or
 /// a name (ProvisionedProductName: 1 to 128, `[a-zA-Z0-9][a-zA-Z0-9._-]*`).
 pub fn provisioned_product(handle: &str) -> Result<(), Problem> {
@@ -36,20 +46,14 @@ pub fn provisioned_product(handle: &str) -> Result<(), Problem> {
         LazyLock::new(|| Regex::new(r"^pp-[a-zA-Z0-9_-]{1,97}$").expect("valid regex"));
     static NAME: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}$").expect("valid regex"));
-    let ok = if handle.starts_with("pp-") {
-        ID.is_match(handle)
-    } else {
-        NAME.is_match(handle)
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(Problem::new(
-            Code::ProvisionedProduct,
-            format!("`{handle}` is neither a provisioned product id nor a provisioned product name"),
-        )
-        .help("write the product's name as Service Catalog shows it (1 to 128 letters, digits, `.`, `_`, `-`), or its id, e.g. pp-abcd1234efgh5"))
+    if id_or_name(handle, "pp-", &ID, &NAME) {
+        return Ok(());
     }
+    Err(Problem::new(
+        Code::ProvisionedProduct,
+        format!("`{handle}` is neither a provisioned product id nor a provisioned product name"),
+    )
+    .help("write the product's name as Service Catalog shows it (1 to 128 letters, digits, `.`, `_`, `-`), or its id, e.g. pp-abcd1234efgh5"))
 }
 
 /// A service action: an `act-…` id (Id) or a name (ServiceActionName: 1
@@ -59,20 +63,14 @@ pub fn service_action(handle: &str) -> Result<(), Problem> {
         LazyLock::new(|| Regex::new(r"^act-[a-zA-Z0-9_-]{1,96}$").expect("valid regex"));
     static NAME: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"^[a-zA-Z0-9_.-]{1,256}$").expect("valid regex"));
-    let ok = if handle.starts_with("act-") {
-        ID.is_match(handle)
-    } else {
-        NAME.is_match(handle)
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(Problem::new(
-            Code::ServiceAction,
-            format!("`{handle}` is neither a service action id nor a service action name"),
-        )
-        .help("write the self-service action's name (1 to 256 letters, digits, `.`, `_`, `-`), or its id, e.g. act-abcd1234efgh5"))
+    if id_or_name(handle, "act-", &ID, &NAME) {
+        return Ok(());
     }
+    Err(Problem::new(
+        Code::ServiceAction,
+        format!("`{handle}` is neither a service action id nor a service action name"),
+    )
+    .help("write the self-service action's name (1 to 256 letters, digits, `.`, `_`, `-`), or its id, e.g. act-abcd1234efgh5"))
 }
 
 /// ExecutionParameterKey: 1 to 50 characters.
