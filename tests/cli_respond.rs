@@ -296,14 +296,17 @@ fn a_run_killed_after_executing_is_reported_as_already_run_next_time() {
     assert_eq!(w.records(PRODUCT).len(), 1);
 }
 
-/// Every answer of the execute call lost (the call acts, then 500): the
-/// SDK's retries carry the same token, and the run settles by reading the
-/// record history: exactly one record, reported as run.
+/// The execute call's answer lost (the call acts, then 500; the seed
+/// makes the first answer lost and a later one arrive): the SDK's retries
+/// carry the same token, so exactly one record, reported as run. (Every
+/// answer lost is settled by reading the history: the apply crate's test.)
 #[test]
 fn a_lost_answer_makes_exactly_one_record() {
     let w = World::new(&budgets("actual > 100%", ""));
     w.spend("dev-env-monthly", "2500");
-    w.faults(r#"{"lost": 1.0, "operations": ["ExecuteProvisionedProductServiceAction"]}"#);
+    w.faults(
+        r#"{"lost": 0.5, "seed": 8, "operations": ["ExecuteProvisionedProductServiceAction"]}"#,
+    );
     let (out, v) = w.respond_json(&["--today", "2026-12-01"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(w.executions() > 1, "the SDK retried");
@@ -538,4 +541,65 @@ fn a_response_is_never_run_in_another_account_than_its_budgets() {
         "{m}"
     );
     assert!(w.records(PRODUCT).is_empty(), "nothing ran in 111122223333");
+}
+
+/// A call the role may not make: an error naming the permission, exit 1,
+/// nothing run; the next run (with the permission) runs it.
+#[test]
+fn an_access_denied_names_the_permission_and_runs_nothing() {
+    let w = World::new(&budgets("actual > 100%", ""));
+    w.spend("dev-env-monthly", "2500");
+    w.faults(&format!(
+        r#"{{"deny_accounts": ["{ACCOUNT}"], "operations": ["ExecuteProvisionedProductServiceAction"]}}"#
+    ));
+    let out = w.run(&["respond", "--today", "2026-12-01"]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{shown}");
+    assert!(
+        shown.contains("hint: ExecuteProvisionedProductServiceAction needs servicecatalog:ExecuteProvisionedProductServiceAction in account 111122223333"),
+        "{shown}"
+    );
+    assert!(w.records(PRODUCT).is_empty());
+    w.faults("{}");
+    let (out, v) = w.respond_json(&["--today", "2026-12-01"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(v["responses"][0]["outcome"], "ran", "{v}");
+}
+
+/// An auto-adjusting budget's percentage is of the amount AWS computed
+/// (here the average of the last three months).
+#[test]
+fn an_auto_adjusted_budget_decides_against_the_amount_aws_computed() {
+    let file = budgets("actual > 100%", "")
+        .replace("    limit: 2000\n", "    auto_adjust: { historical: 3 }\n");
+    let w = World::new(&file);
+    let seed = |actual: &str, monthly: &str| {
+        let history: Vec<String> = ["2026-09", "2026-10", "2026-11"]
+            .iter()
+            .zip(["2026-10", "2026-11", "2026-12"])
+            .map(|(start, end)| {
+                format!(
+                    r#"{{"Start": "{start}-01", "End": "{end}-01", "Budgeted": "{monthly}", "Actual": "{monthly}"}}"#
+                )
+            })
+            .collect();
+        let answer = w.served.control(
+            "POST",
+            "/_local/spend",
+            &format!(
+                r#"{{"AccountId": "{ACCOUNT}", "BudgetName": "dev-env-monthly", "ActualSpend": "{actual}", "History": [{}]}}"#,
+                history.join(", ")
+            ),
+        );
+        assert!(!answer.contains("__type"), "{answer}");
+    };
+    seed("1500", "1200");
+    let (out, v) = w.respond_json(&["--dry-run", "--today", "2026-12-01"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(v["responses"][0]["limit"], "1200 USD", "{v}");
+    assert_eq!(v["responses"][0]["outcome"], "due", "{v}");
+    seed("1500", "1800");
+    let (_, v) = w.respond_json(&["--dry-run", "--today", "2026-12-01"]);
+    assert_eq!(v["responses"][0]["limit"], "1800 USD", "{v}");
+    assert_eq!(v["responses"][0]["outcome"], "not-due", "{v}");
 }

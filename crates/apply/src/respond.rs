@@ -69,6 +69,9 @@ pub enum Outcome {
     NothingToApprove(ActionStatus),
     /// Nothing was run: why, and what to do.
     Refused(String),
+    /// A call failed (access denied, throttled past the retries, an
+    /// unreachable endpoint): the response may run next time.
+    Aws(AwsError),
 }
 
 impl Outcome {
@@ -81,13 +84,16 @@ impl Outcome {
             Outcome::Ran(_) | Outcome::Approved => "ran",
             Outcome::AlreadyRan(_) | Outcome::NothingToApprove(_) => "already-ran",
             Outcome::Failed { .. } => "failed",
-            Outcome::Refused(_) => "error",
+            Outcome::Refused(_) | Outcome::Aws(_) => "error",
         }
     }
 
     /// Whether the run as a whole fails because of it.
     pub fn is_failure(&self) -> bool {
-        matches!(self, Outcome::Failed { .. } | Outcome::Refused(_))
+        matches!(
+            self,
+            Outcome::Failed { .. } | Outcome::Refused(_) | Outcome::Aws(_)
+        )
     }
 }
 
@@ -147,7 +153,7 @@ pub async fn respond(
                 let token = matches!(a.response.action, ResponseAction::ServiceCatalog(_))
                     .then(|| token_of(account, &d.budget.name, &a, 0));
                 let outcome = match read_error {
-                    Some(e) => Outcome::Refused(format!("cannot read the budget's spend: {e}")),
+                    Some(e) => Outcome::Aws(e.clone()),
                     None => {
                         carry_out(clients, catalog, options, account, &d.budget.name, live, &a)
                             .await
@@ -203,7 +209,7 @@ async fn carry_out(
                         "Service Catalog would act in account {acting}, whose credentials these are, not in the budget's account {account}: nothing was run; give account {account} a role (`accounts: {{\"{account}\": {{role: ...}}}}`) or run with its credentials"
                     ));
                 }
-                Err(e) => return Outcome::Refused(e.to_string()),
+                Err(e) => return Outcome::Aws(e),
             }
             let client = catalog.for_account(account, &sc.region);
             let run = ServiceCatalogRun {
@@ -214,14 +220,12 @@ async fn carry_out(
                 action: sc,
                 options,
             };
-            run.go().await.unwrap_or_else(|e| {
-                Outcome::Refused(match e.kind {
-                    ErrorKind::Locked => format!(
-                        "provisioned product {} is busy ({}): nothing was run; the next respond run tries again",
-                        sc.provisioned_product, e.message
-                    ),
-                    _ => e.to_string(),
-                })
+            run.go().await.unwrap_or_else(|e| match e.kind {
+                ErrorKind::Locked => Outcome::Refused(format!(
+                    "provisioned product {} is busy ({}): nothing was run; the next respond run tries again",
+                    sc.provisioned_product, e.message
+                )),
+                _ => Outcome::Aws(e),
             })
         }
     }
@@ -230,6 +234,9 @@ async fn carry_out(
 async fn approve(clients: &Clients, account: &AccountId, budget: &str, name: &str) -> Outcome {
     let action = match find_action(clients, account, budget, name).await {
         Ok(action) => action,
+        Err(OperateError::Aws(e) | OperateError::Read(budgetctl_aws::ReadError::Aws(e))) => {
+            return Outcome::Aws(e);
+        }
         Err(e) => return Outcome::Refused(e.to_string()),
     };
     if action.status != ActionStatus::Pending {
@@ -237,7 +244,9 @@ async fn approve(clients: &Clients, account: &AccountId, budget: &str, name: &st
     }
     match execute(clients, account, budget, &action, ExecutionType::Approve).await {
         Ok(()) => Outcome::Approved,
-        Err(OperateError::Aws(e)) => Outcome::Refused(e.to_string()),
+        Err(OperateError::Aws(e) | OperateError::Read(budgetctl_aws::ReadError::Aws(e))) => {
+            Outcome::Aws(e)
+        }
         Err(e) => Outcome::Refused(e.to_string()),
     }
 }

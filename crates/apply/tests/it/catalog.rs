@@ -7,7 +7,7 @@ use budgetctl_apply::aws::catalog::{
     CatalogClients, describe_record, execute_service_action, find_provisioned_product,
     records_since, service_actions,
 };
-use budgetctl_apply::{Connection, ErrorKind};
+use budgetctl_apply::{Clients, Connection, ErrorKind, Outcome, RespondOptions, respond};
 use budgetctl_local::{LocalOptions, LocalServer, ProvisionedProductRequest};
 use budgetctl_spec::AccountId;
 
@@ -164,5 +164,98 @@ async fn another_accounts_product_is_not_found_without_its_role() {
             .await
             .unwrap(),
         None
+    );
+}
+
+/// Every answer of ExecuteProvisionedProductServiceAction lost, and no
+/// retry left (one attempt): the call went through, and respond settles it
+/// by reading the record history, reporting the one record as run; the
+/// next run finds it already run.
+#[tokio::test]
+async fn a_lost_execute_answer_is_settled_by_reading_the_history() {
+    let server = LocalServer::start(LocalOptions::default()).await.unwrap();
+    let account = budgetctl_testkit::ACCOUNT;
+    seed(&server, account);
+    let config = budgetctl_testkit::config(
+        "budgets:\n  - name: dev-env-monthly\n    limit: 2000\n    responses:\n      - {name: scale, when: actual > 100%, service_catalog: {region: eu-west-1, provisioned_product: dev-env, action: scale-to-zero}}\n",
+    );
+    let connection = Connection {
+        endpoint_url: Some(server.url()),
+        local: true,
+        max_attempts: Some(1),
+        ..Connection::default()
+    };
+    let budgets = Clients::new(&connection, &BTreeMap::new()).await;
+    let d = &config.budgets[0];
+    budgetctl_apply::create_budget(budgets.for_account(&d.account), &d.account, &d.budget)
+        .await
+        .unwrap();
+    server
+        .service()
+        .seed_spend(&budgetctl_local::SpendRequest {
+            account_id: account.into(),
+            budget_name: "dev-env-monthly".into(),
+            actual_spend: Some("2500".into()),
+            forecasted_spend: None,
+            history: Vec::new(),
+        })
+        .unwrap();
+    let catalog = CatalogClients::new(&connection, &BTreeMap::new()).await;
+    let client = catalog.for_account(&d.account, "eu-west-1");
+    let action = client
+        .create_service_action()
+        .name("scale-to-zero")
+        .definition_type(aws_sdk_servicecatalog::types::ServiceActionDefinitionType::SsmAutomation)
+        .definition(
+            aws_sdk_servicecatalog::types::ServiceActionDefinitionKey::Name,
+            "AWS-StopEC2Instance",
+        )
+        .idempotency_token("create-1")
+        .send()
+        .await
+        .unwrap()
+        .service_action_detail()
+        .and_then(|d| d.service_action_summary())
+        .and_then(|s| s.id())
+        .unwrap()
+        .to_owned();
+    client
+        .associate_service_action_with_provisioning_artifact()
+        .product_id("prod-abcd1234efgh5")
+        .provisioning_artifact_id("pa-abcd1234efgh5")
+        .service_action_id(&action)
+        .send()
+        .await
+        .unwrap();
+    server.service().set_faults(budgetctl_local::Faults {
+        lost: 1.0,
+        operations: vec!["ExecuteProvisionedProductServiceAction".into()],
+        ..budgetctl_local::Faults::default()
+    });
+    let options = RespondOptions {
+        today: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        dry_run: false,
+        wait: None,
+        retry_failed: false,
+    };
+    let reports = respond(&config, &budgets, &catalog, &options).await;
+    let Outcome::Ran(record) = &reports[0].outcome else {
+        panic!("{:?}", reports[0].outcome);
+    };
+    assert_eq!(
+        server.service().request_counts()["ExecuteProvisionedProductServiceAction"],
+        1,
+        "one attempt, its answer lost"
+    );
+    let history = records_since(&client, &d.account, "pp-abcd1234efgh5", 0)
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].id, record.id);
+    let again = respond(&config, &budgets, &catalog, &options).await;
+    assert!(
+        matches!(&again[0].outcome, Outcome::AlreadyRan(r) if r.id == record.id),
+        "{:?}",
+        again[0].outcome
     );
 }

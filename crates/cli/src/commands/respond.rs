@@ -225,6 +225,11 @@ fn detail(r: &ResponseReport) -> String {
             format!("nothing to approve: the action is {}", status.aws_name())
         }
         Outcome::Refused(message) => message.clone(),
+        // One line: the hint follows the error after `;`.
+        Outcome::Aws(e) => format!(
+            "nothing was run: {}",
+            crate::views::hints::explain(e).replace("\n  hint: ", "; hint: ")
+        ),
     }
 }
 

@@ -31,8 +31,9 @@ pub fn explain_read(e: &ReadError, role: Option<&str>) -> String {
     }
 }
 
-/// The IAM permission a budget action operation needs, for the hint of
-/// an access denied; `None` for the budget reads, whose hint is plan's.
+/// The IAM permission a budget action or Service Catalog operation needs,
+/// for the hint of an access denied; `None` for the budget reads, whose
+/// hint is plan's.
 fn action_permission(operation: &str) -> Option<&'static str> {
     Some(match operation {
         "ExecuteBudgetAction" => "budgets:ExecuteBudgetAction",
@@ -47,6 +48,18 @@ fn action_permission(operation: &str) -> Option<&'static str> {
         "DescribeBudgetActionsForAccount" => "budgets:DescribeBudgetActionsForAccount",
         "DescribeBudgetActionsForBudget" => "budgets:DescribeBudgetActionsForBudget",
         "DescribeBudgetActionHistories" => "budgets:DescribeBudgetActionHistories",
+        // budgetctl respond's Service Catalog calls.
+        "DescribeProvisionedProduct" => "servicecatalog:DescribeProvisionedProduct",
+        "ListRecordHistory" => "servicecatalog:ListRecordHistory",
+        "ListServiceActionsForProvisioningArtifact" => {
+            "servicecatalog:ListServiceActionsForProvisioningArtifact"
+        }
+        "DescribeServiceAction" => "servicecatalog:DescribeServiceAction",
+        "ExecuteProvisionedProductServiceAction" => {
+            "servicecatalog:ExecuteProvisionedProductServiceAction"
+        }
+        "DescribeRecord" => "servicecatalog:DescribeRecord",
+        "GetCallerIdentity" => "sts:GetCallerIdentity",
         _ => return None,
     })
 }

@@ -198,6 +198,7 @@ impl Service {
         crate::shapes::SERVICE_CATALOG
             .validate(operation, input)
             .map_err(|e| invalid(e.message))?;
+        self.check_catalog_access(operation, &caller.account, &caller.region)?;
         match operation {
             "ExecuteProvisionedProductServiceAction" => self.execute_service_action(input, caller),
             "DescribeRecord" => self.read_store(|store| describe_record(store, input, caller)),

@@ -40,20 +40,36 @@ impl Service {
     /// AccessDeniedException for the accounts the faults deny, naming the
     /// IAM action that would be needed, as AWS does.
     pub(super) fn check_access(&self, operation: &str, input: &Value) -> Result<()> {
+        let account = account_of(input, &self.partition);
+        let resource = format!("arn:{}:budgets::{account}:budget/*", self.partition);
+        self.deny(operation, iam_action(operation), &account, &resource)
+    }
+
+    /// The same for a Service Catalog call made in `account` and `region`.
+    pub(crate) fn check_catalog_access(
+        &self,
+        operation: &str,
+        account: &str,
+        region: &str,
+    ) -> Result<()> {
+        let action = format!("servicecatalog:{operation}");
+        let resource = format!("arn:{}:servicecatalog:{region}:{account}:*", self.partition);
+        self.deny(operation, &action, account, &resource)
+    }
+
+    fn deny(&self, operation: &str, action: &str, account: &str, resource: &str) -> Result<()> {
         let state = self.faults.lock().unwrap_or_else(|e| e.into_inner());
         let (denied, only) = (&state.faults.deny_accounts, &state.faults.operations);
         if denied.is_empty() || (!only.is_empty() && !only.iter().any(|o| o == operation)) {
             return Ok(());
         }
-        let account = account_of(input, &self.partition);
-        if !denied.contains(&account) {
+        if !denied.iter().any(|d| d == account) {
             return Ok(());
         }
-        let action = iam_action(operation);
         Err(ApiError::new(
             ErrorKind::AccessDenied,
             format!(
-                "User: arn:{p}:iam::{account}:user/budgetctl-local is not authorized to perform: {action} on resource: arn:{p}:budgets::{account}:budget/*",
+                "User: arn:{p}:iam::{account}:user/budgetctl-local is not authorized to perform: {action} on resource: {resource}",
                 p = self.partition
             ),
         ))
