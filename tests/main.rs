@@ -12,6 +12,7 @@ mod cli_plan;
 mod cli_respond;
 mod cli_roles;
 mod cli_shell;
+mod cli_templates;
 mod cli_validate;
 mod cli_workflows;
 mod support;

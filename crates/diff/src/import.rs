@@ -31,6 +31,7 @@ pub fn declare(live: &[LiveBudget], origin_file: &str, today: NaiveDate) -> Conf
                 line: 0,
                 column: 0,
             },
+            template: None,
         })
         .collect();
     budgets.sort_by(|a, b| (&a.account, &a.budget.name).cmp(&(&b.account, &b.budget.name)));

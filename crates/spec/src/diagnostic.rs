@@ -112,6 +112,12 @@ codes! {
     ExecutionParameter => "execution-parameter",
     ApproveAction => "approve-action",
     SharedProduct => "shared-product",
+    GroupName => "group-name",
+    GroupConflict => "group-conflict",
+    UnknownGroup => "unknown-group",
+    AccountTarget => "account-target",
+    Placeholder => "placeholder",
+    TemplateCollision => "template-collision",
 }
 
 impl fmt::Display for Code {

@@ -31,13 +31,12 @@ pub mod amount;
 mod decode;
 pub mod diagnostic;
 pub mod document;
+mod merge;
 pub mod model;
 pub mod planned;
 pub mod rules;
 pub mod yaml;
 
-use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -253,12 +252,6 @@ pub fn load_str(path: impl Into<PathBuf>, text: &str) -> Loaded {
 /// Validate documents already in memory, merging them as one configuration.
 pub fn load_sources(sources: Vec<SourceFile>) -> Loaded {
     let mut loaded = Loaded::default();
-    let mut accounts: BTreeMap<AccountId, (AccountSettings, Span)> = BTreeMap::new();
-    // Only looked up, never listed: a hash map, one probe per budget.
-    let mut names: HashMap<(AccountId, String), Span> = HashMap::new();
-    // Where Service Catalog responses act: (account, region, product).
-    let mut products: HashMap<(AccountId, String, String), Span> = HashMap::new();
-
     // Files parse and decode independently, in parallel; merging is in order.
     let files: Vec<Arc<SourceFile>> = sources.into_iter().map(Arc::new).collect();
     let decoded_files: Vec<(Result<decode::DecodedFile, Diagnostic>, Vec<Diagnostic>)> = files
@@ -275,111 +268,20 @@ pub fn load_sources(sources: Vec<SourceFile>) -> Loaded {
         .collect();
     loaded.files.clone_from(&files);
 
-    for (decoded, mut file_diagnostics) in decoded_files {
-        let decoded = match decoded {
-            Ok(decoded) => decoded,
-            Err(d) => {
-                loaded.diagnostics.push(d);
-                continue;
+    let mut decoded = Vec::with_capacity(decoded_files.len());
+    let mut diagnostics = Vec::with_capacity(decoded_files.len());
+    for (file, file_diagnostics) in decoded_files {
+        match file {
+            Ok(file) => {
+                decoded.push(file);
+                diagnostics.push(file_diagnostics);
             }
-        };
-
-        for account in decoded.accounts {
-            match accounts.get(&account.id) {
-                Some((settings, first)) if *settings != account.settings => {
-                    file_diagnostics.push(
-                        Diagnostic::error(
-                            Code::AccountConflict,
-                            account.span.clone(),
-                            format!(
-                                "account {} is configured differently in two places",
-                                account.id
-                            ),
-                        )
-                        .with_help(
-                            "declare each account's role, prune and ignore once, or identically",
-                        )
-                        .with_related(first.clone(), "also configured here"),
-                    );
-                }
-                Some(_) => {}
-                None => {
-                    loaded
-                        .config
-                        .accounts
-                        .insert(account.id.clone(), account.settings.clone());
-                    accounts.insert(account.id, (account.settings, account.span));
-                }
-            }
+            // A file that does not parse adds its one diagnostic, nothing else.
+            Err(d) => loaded.diagnostics.push(d),
         }
-
-        for b in &decoded.budgets {
-            for t in &b.response_targets {
-                let key = (b.account.clone(), t.region.clone(), t.product.clone());
-                match products.entry(key) {
-                    Entry::Occupied(first) => file_diagnostics.push(
-                        Diagnostic::error(
-                            Code::SharedProduct,
-                            t.span.clone(),
-                            format!(
-                                "another response already acts on provisioned product `{}` in {} of account {}",
-                                t.product, t.region, b.account
-                            ),
-                        )
-                        .with_help("respond tells that a response ran this period from the product's record history, which does not say which action ran: give each provisioned product one response")
-                        .with_related(first.get().clone(), "first response on it"),
-                    ),
-                    Entry::Vacant(slot) => {
-                        slot.insert(t.span.clone());
-                    }
-                }
-            }
-        }
-        let mut identities: Vec<(AccountId, String, Span, Option<DesiredBudget>)> = decoded
-            .budgets
-            .into_iter()
-            .map(|b| {
-                let desired = DesiredBudget {
-                    account: b.account.clone(),
-                    budget: b.budget,
-                    origin: b.origin,
-                };
-                (
-                    b.account,
-                    desired.budget.name.clone(),
-                    b.name_span,
-                    Some(desired),
-                )
-            })
-            .chain(
-                decoded
-                    .invalid_budget_names
-                    .into_iter()
-                    .map(|(account, name, span)| (account, name, span, None)),
-            )
-            .collect();
-        identities.sort_by_key(|(_, _, span, _)| span.pos.offset);
-        for (account, name, span, desired) in identities {
-            match names.entry((account, name)) {
-                Entry::Occupied(first) => {
-                    let (account, name) = first.key();
-                    file_diagnostics.push(
-                        Diagnostic::error(
-                            Code::DuplicateBudget,
-                            span,
-                            format!("budget `{name}` is declared twice for account {account}"),
-                        )
-                        .with_help("budget names are unique per account: rename or remove one")
-                        .with_related(first.get().clone(), "first declared here"),
-                    );
-                }
-                Entry::Vacant(slot) => {
-                    slot.insert(span);
-                    loaded.config.budgets.extend(desired);
-                }
-            }
-        }
-
+    }
+    loaded.config = merge::merge(decoded, &mut diagnostics);
+    for mut file_diagnostics in diagnostics {
         file_diagnostics.sort_by_key(|d| (d.span.pos.line, d.span.pos.column));
         loaded.diagnostics.extend(file_diagnostics);
     }

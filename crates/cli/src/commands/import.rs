@@ -1,6 +1,7 @@
 //! `budgetctl import`: write the budgets an account already has as a budget
 //! file that `budgetctl plan` finds unchanged.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -29,6 +30,11 @@ pub struct ImportArgs {
     /// Overwrite files that exist.
     #[arg(long)]
     pub force: bool,
+    /// Read each account through this role, `{account}` filled in with its
+    /// id (arn:aws:iam::{account}:role/budgetctl); the files written give
+    /// each account its role, so that plan reads as import did.
+    #[arg(long, value_name = "ARN")]
+    pub role: Option<String>,
     #[command(flatten)]
     pub connect: ConnectArgs,
     /// Concurrent requests when reading subscribers and tags.
@@ -71,6 +77,17 @@ async fn import(args: &ImportArgs, color: bool) -> Result<ExitCode, CliError> {
         })
         .collect::<Result<_, _>>()?;
     let filter = globs(&args.patterns)?;
+    let roles: BTreeMap<AccountId, String> = match &args.role {
+        None => BTreeMap::new(),
+        Some(template) => {
+            budgetctl_spec::rules::role_template(template)
+                .map_err(|p| format!("--role: {}", p.message))?;
+            accounts
+                .iter()
+                .map(|a| (a.clone(), budgetctl_spec::rules::fill(template, a.as_str())))
+                .collect()
+        }
+    };
     let destination = match &args.out {
         None => Destination::Stdout,
         Some(p) if p.is_dir() || p.as_os_str().to_string_lossy().ends_with('/') => {
@@ -93,7 +110,7 @@ async fn import(args: &ImportArgs, color: bool) -> Result<ExitCode, CliError> {
         .into());
     }
 
-    let endpoint = Endpoint::open(&args.connect, &Default::default()).await?;
+    let endpoint = Endpoint::open(&args.connect, &roles).await?;
     let read = read_all(&endpoint, &accounts, &filter, args).await;
     endpoint.close().await?;
     let live = read?;
@@ -111,7 +128,7 @@ async fn import(args: &ImportArgs, color: bool) -> Result<ExitCode, CliError> {
     }
 
     let today = chrono::Utc::now().date_naive();
-    let documents: Vec<Document> = match &destination {
+    let mut documents: Vec<Document> = match &destination {
         Destination::Stdout => vec![Document {
             path: None,
             config: declare(&live, "<stdout>", today),
@@ -136,6 +153,15 @@ async fn import(args: &ImportArgs, color: bool) -> Result<ExitCode, CliError> {
             })
             .collect(),
     };
+
+    // Each account's role, as it was read.
+    for doc in &mut documents {
+        for account in accounts_of(&doc.config) {
+            if let Some(role) = roles.get(&account) {
+                doc.config.accounts.entry(account).or_default().role = Some(role.clone());
+            }
+        }
+    }
 
     // Render and re-read every document before writing any: a file import
     // writes must validate and mean exactly the live budgets.

@@ -32,10 +32,26 @@ pub fn run(args: ValidateArgs, color: bool) -> Result<ExitCode, CliError> {
         Format::Json => {
             let records: Vec<budgetctl_spec::DiagnosticRecord> =
                 loaded.diagnostics.iter().map(Into::into).collect();
+            // Where each budget a template made (or replaced) came from.
+            let templated: Vec<serde_json::Value> = loaded
+                .config
+                .budgets
+                .iter()
+                .filter_map(|b| {
+                    let template = b.template.as_ref()?;
+                    Some(serde_json::json!({
+                        "account": b.account.as_str(),
+                        "name": b.budget.name,
+                        "origin": b.origin.to_string(),
+                        "template": template.to_string(),
+                    }))
+                })
+                .collect();
             let out = serde_json::json!({
                 "valid": !loaded.has_errors(),
                 "files": loaded.files.iter().map(|f| f.path.display().to_string()).collect::<Vec<_>>(),
                 "budgets": loaded.config.budgets.len(),
+                "from_templates": templated,
                 "diagnostics": records,
             });
             // Bidirectional characters from the file as `\uXXXX`, as in plans.
@@ -52,9 +68,25 @@ pub fn run(args: ValidateArgs, color: bool) -> Result<ExitCode, CliError> {
             let files = format!("{files} file{}", if files == 1 { "" } else { "s" });
             if errors == 0 {
                 let budgets = loaded.config.budgets.len();
+                let (expanded, replacing) = loaded
+                    .config
+                    .budgets
+                    .iter()
+                    .filter_map(|b| Some((b.template.as_ref()?, &b.origin)))
+                    .fold(
+                        (0, 0),
+                        |(e, r), (t, o)| {
+                            if t == o { (e + 1, r) } else { (e, r + 1) }
+                        },
+                    );
+                let templated = match (expanded, replacing) {
+                    (0, 0) => String::new(),
+                    (e, 0) => format!(" ({e} from templates)"),
+                    (e, r) => format!(" ({e} from templates, {r} replacing a template's)"),
+                };
                 let _ = writeln!(
                     err,
-                    "{budgets} budget{} in {files}: valid{}.",
+                    "{budgets} budget{}{templated} in {files}: valid{}.",
                     if budgets == 1 { "" } else { "s" },
                     match warnings {
                         0 => String::new(),

@@ -198,9 +198,14 @@ pub fn markdown(plan: &Plan) -> String {
         out.push('\n');
         for c in &plan.changes {
             let (sign, word) = action_word(c.action);
+            let from = c
+                .origin
+                .as_deref()
+                .map(|o| format!(" ({})", escape_markdown(o)))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "<details><summary>{sign} {word} <code>{}</code></summary>\n\n<pre>",
+                "<details><summary>{sign} {word} <code>{}</code>{from}</summary>\n\n<pre>",
                 escape_markdown(&c.budget.address())
             );
             for (s, line) in change_lines(c) {

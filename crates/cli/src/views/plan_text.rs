@@ -306,9 +306,14 @@ pub fn text(plan: &Plan, color: bool) -> String {
         let (sign, word) = action_word(c.action);
         let st = style(sign, color);
         let bold = if color { st.bold() } else { st };
+        let from = c
+            .origin
+            .as_deref()
+            .map(|o| format!(" ({})", escape_text(o)))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "{bold}{sign} {word} {}{bold:#}",
+            "{bold}{sign} {word} {}{bold:#}{from}",
             escape_text(&c.budget.address())
         );
         for (s, line) in change_lines(c) {

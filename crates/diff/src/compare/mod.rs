@@ -158,6 +158,14 @@ pub fn diff(desired: &Config, live: &Live, accounts: &[AccountId], today: NaiveD
         let desired = desired.as_ref();
         spend_warnings(&mut plan.warnings, &r, desired, current, today);
         response_warnings(&mut plan.warnings, &r, &d.budget, current, today);
+        let origin = d.template.as_ref().map(|t| {
+            if *t == d.origin {
+                format!("from template {t}")
+            } else {
+                format!("from {}, replacing template {t} for this account", d.origin)
+            }
+        });
+        let changes_before = plan.changes.len();
         match current {
             None => plan.changes.push(create(r(), desired)),
             // AWS cannot change a budget's type in place: decided here, so
@@ -197,6 +205,9 @@ pub fn diff(desired: &Config, live: &Live, accounts: &[AccountId], today: NaiveD
                     None => plan.summary.unchanged += 1,
                 }
             }
+        }
+        if let Some(c) = plan.changes.get_mut(changes_before) {
+            c.origin = origin;
         }
     }
 
@@ -374,6 +385,7 @@ fn create(r: BudgetRef, desired: &Budget) -> Change {
             .collect(),
         desired: Some(desired.clone()),
         live: None,
+        origin: None,
     }
 }
 
@@ -431,6 +443,7 @@ fn delete(r: BudgetRef, live: &Budget, actions: Vec<ActionChange>) -> Change {
         actions,
         desired: None,
         live: Some(live.clone()),
+        origin: None,
     }
 }
 
@@ -484,6 +497,7 @@ fn update(
         actions,
         desired: Some(desired.clone()),
         live: Some(live.budget.clone()),
+        origin: None,
     })
 }
 

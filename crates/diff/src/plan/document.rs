@@ -60,6 +60,9 @@ pub struct ChangeDoc<'p> {
     /// The budget as read from AWS (update, delete), in the same form.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub live: Option<BudgetDoc>,
+    /// Where a budget made by a template came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<&'p str>,
 }
 
 /// A notification by its identity.
@@ -264,6 +267,7 @@ impl<'p> ChangeDoc<'p> {
             },
             desired: c.desired.as_ref().map(budget_document),
             live: c.live.as_ref().map(budget_document),
+            origin: c.origin.as_deref(),
         }
     }
 }

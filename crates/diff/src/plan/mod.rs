@@ -167,6 +167,10 @@ pub struct Change {
     pub desired: Option<Budget>,
     /// The budget as read from AWS (update, delete).
     pub live: Option<Budget>,
+    /// For a budget made by a template (`accounts:`), where it came from:
+    /// `from template budgets.yaml:10:5`, or its own entry and the
+    /// template it replaces.
+    pub origin: Option<String>,
 }
 
 impl Change {

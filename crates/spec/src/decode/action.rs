@@ -105,7 +105,12 @@ impl<'a> Decoder<'a> {
             .require(&f, "execution_role", "a budget action")
             .and_then(|n| {
                 let arn = self.string(n, "execution_role")?;
-                match rules::execution_role(&arn) {
+                // `{account}` is the budget's account, filled in later.
+                let checked = match rules::placeholders(&arn, "`execution_role`") {
+                    Ok(_) => rules::execution_role(&rules::fill(&arn, "111122223333")),
+                    Err(p) => Err(p),
+                };
+                match checked {
                     Ok(()) => Some(arn),
                     Err(p) => {
                         self.problem(n.pos, p);

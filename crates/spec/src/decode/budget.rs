@@ -20,20 +20,34 @@ impl<'a> Decoder<'a> {
             }
         });
 
-        let account = match f.get("account") {
-            Some(a) => self.account_id(a, "account"),
-            None => match &defaults.account {
-                Some(a) => Some(a.clone()),
+        let placement = match (f.get("account"), f.get("accounts")) {
+            (Some(_), Some(_)) => {
+                self.error_help(
+                    Code::AccountTarget,
+                    f.key_pos("accounts").unwrap_or(node.pos),
+                    "the budget has both `account` and `accounts`",
+                    "keep `account:` for one account, or `accounts:` for one budget in each of several",
+                );
+                None
+            }
+            (Some(a), None) => self.account_id(a, "account").map(Placement::Account),
+            (None, Some(n)) => self.account_targets(n).map(Placement::Accounts),
+            (None, None) => match &defaults.account {
+                Some(a) => Some(Placement::Account(a.clone())),
                 None => {
                     self.error_help(
                         Code::MissingAccount,
                         node.pos,
                         "the budget has no account",
-                        "set `account:` on the budget, or `defaults.account` for the file",
+                        "set `account:` (or `accounts:`) on the budget, or `defaults.account` for the file",
                     );
                     None
                 }
             },
+        };
+        let account = match &placement {
+            Some(Placement::Account(a)) => Some(a.clone()),
+            _ => None,
         };
 
         let budget_type = match f.get("type") {
@@ -119,10 +133,16 @@ impl<'a> Decoder<'a> {
             .map(|n| self.notifications(n, limit_unit.as_deref()))
             .unwrap_or_default();
         let tags = f.get("tags").map(|n| self.tags(n));
-        let actions = f
+        let mut actions = f
             .get("actions")
             .map(|n| self.actions(n, limit_unit.as_deref()));
-        if let (Some(actions), Some(account), Some(n)) = (&actions, &account, f.get("actions")) {
+        // A budget for one account fills in `{account}` now; a template
+        // does for each of its accounts.
+        if let (Some(actions), Some(account), Some(n)) = (&mut actions, &account, f.get("actions"))
+        {
+            for a in actions.iter_mut() {
+                a.execution_role = rules::fill(&a.execution_role, account.as_str());
+            }
             self.action_roles_in(actions, account, n);
         }
         let mut response_targets = Vec::new();
@@ -147,7 +167,7 @@ impl<'a> Decoder<'a> {
             return None;
         }
         Some(DecodedBudget {
-            account: account?,
+            placement: placement?,
             budget: Budget {
                 name: name?,
                 budget_type: budget_type?,

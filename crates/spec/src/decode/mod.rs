@@ -39,17 +39,26 @@ mod limit;
 mod notification;
 mod response;
 
+pub(crate) use response::ResponseTarget;
+
 /// The latest end date AWS accepts for a budget (TimePeriod end).
 pub fn max_end_date() -> NaiveDate {
     NaiveDate::from_ymd_opt(2087, 6, 15).expect("valid date")
 }
 
-pub(crate) const TOP_KEYS: &[&str] = &["version", "defaults", "accounts", "budgets"];
-pub(crate) const DEFAULTS_KEYS: &[&str] = &["account", "unit"];
+pub(crate) const TOP_KEYS: &[&str] = &[
+    "version",
+    "defaults",
+    "accounts",
+    "account_groups",
+    "budgets",
+];
+pub(crate) const DEFAULTS_KEYS: &[&str] = &["account", "unit", "role"];
 pub(crate) const ACCOUNT_KEYS: &[&str] = &["role", "prune", "ignore"];
 pub(crate) const BUDGET_KEYS: &[&str] = &[
     "name",
     "account",
+    "accounts",
     "type",
     "period",
     "limit",
@@ -116,14 +125,29 @@ pub(crate) const SSM_DEFINITION_KEYS: &[&str] = &["service", "region", "instance
 const EXPRESSION_KEYS: &[&str] = &["and", "or", "not", "dimensions", "tags", "cost_categories"];
 const DIMENSION_KEYS: &[&str] = &["key", "values", "match_options"];
 
+/// Which accounts a budget is for.
+pub(crate) enum Placement {
+    /// One: `account:`, or the file's `defaults.account`.
+    Account(AccountId),
+    /// A template: `accounts:` ids, group names or `all`, each with its place.
+    Accounts(Vec<(String, Span)>),
+}
+
 /// A budget decoded from a file, with the places later checks point at.
 pub(crate) struct DecodedBudget {
-    pub account: AccountId,
+    pub placement: Placement,
     pub budget: Budget,
     pub origin: Origin,
     pub name_span: Span,
     /// Where its Service Catalog responses act.
     pub response_targets: Vec<response::ResponseTarget>,
+}
+
+/// An `account_groups:` entry: its accounts, and where it was declared.
+pub(crate) struct DecodedGroup {
+    pub name: String,
+    pub accounts: Vec<AccountId>,
+    pub span: Span,
 }
 
 /// An `accounts:` entry with the place it was declared.
@@ -136,6 +160,9 @@ pub(crate) struct DecodedAccount {
 #[derive(Default)]
 pub(crate) struct DecodedFile {
     pub accounts: Vec<DecodedAccount>,
+    pub groups: Vec<DecodedGroup>,
+    /// `defaults.role`, with `{account}`, and where it was declared.
+    pub role_template: Option<(String, Span)>,
     pub budgets: Vec<DecodedBudget>,
     /// Account, name and place of budgets left out for errors, so that a
     /// duplicate name is still reported alongside them.
@@ -435,6 +462,28 @@ impl<'a> Decoder<'a> {
         if let Some(accounts) = top.get("accounts") {
             out.accounts = self.accounts(accounts);
         }
+        if let Some(groups) = top.get("account_groups") {
+            out.groups = self.account_groups(groups);
+        }
+        out.role_template = top
+            .get("defaults")
+            .and_then(|d| match &d.value {
+                Value::Map(entries) => entries
+                    .iter()
+                    .find(|(k, _)| k.scalar_text() == Some("role"))
+                    .map(|(_, v)| v),
+                _ => None,
+            })
+            .and_then(|r| {
+                let role = self.string(r, "defaults.role")?;
+                match rules::role_template(&role) {
+                    Ok(()) => Some((role, self.span(r.pos))),
+                    Err(p) => {
+                        self.problem(r.pos, p);
+                        None
+                    }
+                }
+            });
 
         match top.get("budgets") {
             None

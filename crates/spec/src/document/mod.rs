@@ -37,6 +37,9 @@ pub struct Document {
     /// Per-account settings, keyed by 12-digit account id.
     #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
     pub accounts: BTreeMap<String, AccountDoc>,
+    /// Named lists of accounts, for budgets' `accounts:`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    pub account_groups: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub budgets: Vec<BudgetDoc>,
 }
@@ -51,6 +54,10 @@ pub struct Defaults {
     /// The unit of bare amounts, e.g. USD (the default for cost budgets).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
+    /// The role of every account the file names that has none of its own,
+    /// with `{account}` for its id: arn:aws:iam::{account}:role/budgetctl.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
 }
 
 #[derive(Debug, Default, Serialize, JsonSchema)]
@@ -81,6 +88,10 @@ pub struct BudgetDoc {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+    /// One budget in each of these accounts: 12-digit ids, names of
+    /// `account_groups`, or `all`; instead of `account`.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub accounts: Vec<String>,
     /// Default: cost.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub budget_type: Option<BudgetType>,

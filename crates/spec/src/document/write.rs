@@ -44,6 +44,7 @@ pub fn document_of(config: &Config) -> Document {
     let defaults = Defaults {
         account: shared_account.as_ref().map(|a| a.to_string()),
         unit: unit.clone(),
+        role: None,
     };
     let defaults = (defaults.account.is_some() || defaults.unit.is_some()).then_some(defaults);
 
@@ -74,6 +75,7 @@ pub fn document_of(config: &Config) -> Document {
         version: 1,
         defaults,
         accounts,
+        account_groups: BTreeMap::new(),
         budgets,
     }
 }
@@ -172,6 +174,7 @@ pub(super) fn budget_doc(
     BudgetDoc {
         name: b.name.clone(),
         account: account.map(ToString::to_string),
+        accounts: Vec::new(),
         budget_type: (b.budget_type != BudgetType::Cost).then_some(b.budget_type),
         period: (b.time_unit != TimeUnit::Monthly).then_some(b.time_unit),
         limit,

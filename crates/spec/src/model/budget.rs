@@ -117,7 +117,13 @@ impl fmt::Display for Origin {
 pub struct DesiredBudget {
     pub account: AccountId,
     pub budget: Budget,
+    /// Where its definition is: its own entry, or the template it was
+    /// expanded from.
     pub origin: Origin,
+    /// The template (`accounts:`) that made it or that its own entry
+    /// replaces for its account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<Origin>,
 }
 
 /// How budgetctl treats one account.

@@ -9,9 +9,11 @@ use rust_decimal::Decimal;
 
 use crate::diagnostic::Code;
 
+mod accounts;
 mod action;
 mod response;
 
+pub use accounts::*;
 pub use action::*;
 pub use response::*;
 

@@ -521,6 +521,7 @@ fn config() -> impl Strategy<Value = Config> {
                         line: 0,
                         column: 0,
                     },
+                    template: None,
                 })
                 .collect();
             Config { accounts, budgets }
@@ -622,6 +623,7 @@ fn a_space_named_budget_with_default_cost_types_round_trips_undeclared() {
                 line: 0,
                 column: 0,
             },
+            template: None,
         }],
     };
     let yaml = to_yaml(&config);
@@ -672,6 +674,7 @@ fn a_hand_written_model_round_trips_with_defaults_factored_out() {
                 line: 0,
                 column: 0,
             },
+            template: None,
         }],
     };
     let yaml = to_yaml(&config);
