@@ -14,6 +14,7 @@ use budgetctl_diff::respond::BudgetSpend;
 use budgetctl_diff::{Live, LiveAction, LiveBudget, LiveSpend, Unreadable};
 use budgetctl_spec::amount::parse_amount;
 use budgetctl_spec::{ACTION_TAG, AccountId, Notification};
+use futures_util::StreamExt as _;
 use tokio::sync::Semaphore;
 
 use crate::Clients;
@@ -30,19 +31,28 @@ pub enum ReadError {
     Convert(#[from] convert::ConvertError),
 }
 
-/// Every account of `scopes` read in turn, each with its own scope, through
-/// the client that reaches it: plan, the staleness check and import all read
-/// this way. `reading` is told of each account before it is read.
+/// Every account of `scopes`, each with its own scope, through the client
+/// that reaches it: plan, the staleness check and import all read this way.
+/// Up to `parallelism` accounts are read at once (each with up to
+/// `parallelism` requests in flight); what was read is returned in the
+/// order of `scopes`, and the first account that fails (in that order)
+/// fails the read. `reading` is told of each account as its read starts.
 pub async fn read_accounts<'a>(
     clients: &Clients,
     scopes: impl IntoIterator<Item = (&'a AccountId, &'a ReadScope)>,
     parallelism: usize,
     reading: &(dyn Fn(&AccountId) + Sync),
 ) -> Result<Live, ReadError> {
-    let mut live = Live::default();
-    for (account, scope) in scopes {
+    let reads = scopes.into_iter().map(|(account, scope)| async move {
         reading(account);
-        live.extend(read_account(clients.for_account(account), account, scope, parallelism).await?);
+        read_account(clients.for_account(account), account, scope, parallelism).await
+    });
+    // `buffered` keeps the order of the accounts while reading several at
+    // once: plans come out the same whatever answers first.
+    let mut results = futures_util::stream::iter(reads).buffered(parallelism.max(1));
+    let mut live = Live::default();
+    while let Some(read) = results.next().await {
+        live.extend(read?);
     }
     Ok(live)
 }

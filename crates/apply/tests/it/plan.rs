@@ -472,3 +472,62 @@ async fn limits_below_spend_are_warned_about() {
         p.warnings
     );
 }
+
+/// Accounts are read several at once, and their answers arrive in any
+/// order (latency drawn from a range): the plan is the same as reading them
+/// one after another.
+#[tokio::test]
+async fn accounts_read_at_once_plan_as_read_one_by_one() {
+    let env = env().await;
+    let ids = [
+        "111122223333",
+        "222233334444",
+        "333344445555",
+        "444455556666",
+        "555566667777",
+        "666677778888",
+    ];
+    let mut body = String::from("budgets:\n");
+    for (i, id) in ids.iter().enumerate() {
+        body.push_str(&format!(
+            "  - {{name: team, account: \"{id}\", limit: {}, notifications: [{{on: actual > 80%, to: [t{i}@example.com]}}]}}\n",
+            100 + i
+        ));
+    }
+    let declared = config(&body);
+    create_all(&env, &declared).await;
+    // Every limit changes: each account has an update to show.
+    let changed = config(&body.replace("limit: 10", "limit: 90"));
+    env.server.service().set_faults(budgetctl_local::Faults {
+        latency_ms: 1,
+        latency_max_ms: Some(40),
+        seed: 3,
+        ..budgetctl_local::Faults::default()
+    });
+    let clients = budgetctl_apply::Clients::from(env.client.clone());
+    let loaded = budgetctl_spec::Loaded {
+        config: changed,
+        ..budgetctl_spec::Loaded::default()
+    };
+    let plan_with = |parallelism: usize| {
+        let (loaded, clients) = (&loaded, &clients);
+        async move {
+            let options = budgetctl_apply::PlanOptions {
+                today: today(),
+                ..budgetctl_apply::PlanOptions::today(parallelism)
+            };
+            budgetctl_apply::plan(loaded, clients, &Default::default(), &options)
+                .await
+                .unwrap()
+        }
+    };
+    let one_by_one = plan_with(1).await;
+    let at_once = plan_with(6).await;
+    assert_eq!(one_by_one.changes.len(), ids.len());
+    let addresses = |p: &budgetctl_diff::Plan| -> Vec<String> {
+        p.changes.iter().map(|c| c.budget.address()).collect()
+    };
+    assert_eq!(addresses(&at_once), addresses(&one_by_one));
+    let json = |p: &budgetctl_diff::Plan| serde_json::to_value(p.document()).unwrap();
+    assert_eq!(json(&at_once), json(&one_by_one));
+}

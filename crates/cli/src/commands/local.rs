@@ -32,6 +32,34 @@ pub struct ServeArgs {
     /// AssumeRole issued (Service Catalog has no AccountId parameter).
     #[arg(long, default_value = "111122223333", value_name = "ID", value_parser = account_id)]
     pub account: String,
+    /// Latency added to every request, as over a real network: `50ms`, or
+    /// a range drawn from uniformly, `20ms..80ms`.
+    #[arg(long, value_name = "DURATION", value_parser = latency)]
+    pub latency: Option<(u64, Option<u64>)>,
+    /// Answer ThrottlingException when an account makes more than N requests
+    /// a second (a token bucket per account). AWS documents no figure for
+    /// Budgets; without N, 5.
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "5")]
+    pub rate_limit: Option<u32>,
+}
+
+/// `50ms` or `20ms..80ms`, in milliseconds.
+fn latency(text: &str) -> Result<(u64, Option<u64>), String> {
+    let ms = |t: &str| {
+        humantime::parse_duration(t.trim())
+            .map(|d| d.as_millis() as u64)
+            .map_err(|e| format!("`{t}` is not a duration ({e}): write e.g. 50ms"))
+    };
+    match text.split_once("..") {
+        Some((low, high)) => {
+            let (low, high) = (ms(low)?, ms(high)?);
+            if high < low {
+                return Err(format!("`{text}`: the range's end is before its start"));
+            }
+            Ok((low, Some(high)))
+        }
+        None => Ok((ms(text)?, None)),
+    }
 }
 
 fn account_id(text: &str) -> Result<String, String> {
@@ -62,6 +90,15 @@ pub fn serve(args: ServeArgs, color: bool) -> Result<ExitCode, CliError> {
     super::connect::runtime()?.block_on(async move {
         let state = options.state.clone();
         let mut server = LocalServer::start(options).await?;
+        if args.latency.is_some() || args.rate_limit.is_some() {
+            let (latency_ms, latency_max_ms) = args.latency.unwrap_or((0, None));
+            server.service().set_faults(budgetctl_local::Faults {
+                latency_ms,
+                latency_max_ms,
+                account_rps: args.rate_limit.unwrap_or(0),
+                ..server.service().faults()
+            });
+        }
         // The first line of stdout is the endpoint, for scripts to read.
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "budgetctl-local listening on {}", server.url());

@@ -34,7 +34,8 @@ pub struct PlanArgs {
     /// Exit 0 for no changes, 2 for changes, 1 for errors.
     #[arg(long)]
     pub detailed_exitcode: bool,
-    /// Concurrent requests when reading subscribers and tags.
+    /// Accounts read at once, and requests in flight in each (subscribers
+    /// and tags).
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallelism: u16,
     /// Say what is being read.

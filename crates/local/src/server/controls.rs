@@ -15,6 +15,7 @@ pub(super) async fn requests(State(shared): State<Arc<Shared>>) -> Response {
         "applied": applied,
         "callers": callers,
         "in_flight": in_flight,
+        "throttled": shared.service.throttled_count(),
     }))
     .into_response()
 }

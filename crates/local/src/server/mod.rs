@@ -449,6 +449,18 @@ async fn handle(
     {
         return error_response(&e);
     }
+    // Each account's own rate: the account a Budgets call names, or the
+    // one a Service Catalog call acts in.
+    let account = match api {
+        Api::Budgets => input["AccountId"].as_str().unwrap_or_default().to_owned(),
+        Api::ServiceCatalog => service
+            .sessions()
+            .account_of(authorization, &shared.default_account),
+    };
+    if !service.take_token(&account) {
+        service.count_throttled();
+        return error_response(&ApiError::new(ErrorKind::Throttling, "Rate exceeded"));
+    }
     let run = || match api {
         Api::Budgets => service.call(operation, &input),
         Api::ServiceCatalog => {

@@ -656,3 +656,56 @@ async fn an_old_next_token_has_expired() {
         .await;
     assert_eq!(code(expired), "ExpiredNextTokenException");
 }
+
+/// `account_rps`: each account has its own token bucket of one second's
+/// requests; over it, ThrottlingException, counted in `/_local/requests`;
+/// another account is not slowed by the first.
+#[tokio::test]
+async fn each_account_is_rate_limited_on_its_own() {
+    let server = server().await;
+    server.service().set_faults(budgetctl_local::Faults {
+        account_rps: 1,
+        ..budgetctl_local::Faults::default()
+    });
+    let service = server.service();
+    let c = client(&server);
+    // The client's first call sets its connection up: not in the window.
+    let warm = c.describe_budgets().account_id("555566667777").send().await;
+    assert!(warm.is_ok(), "{warm:?}");
+    // A full bucket of one second's requests (1), then empty: a token
+    // comes back a second later, far slower than these calls.
+    let taken = (0..3)
+        .filter(|_| service.take_token("111122223333"))
+        .count();
+    assert_eq!(taken, 1);
+    let r = c.describe_budgets().account_id("111122223333").send().await;
+    assert_eq!(code(r), "ThrottlingException");
+    assert_eq!(service.throttled_count(), 1);
+    let other = c.describe_budgets().account_id("444455556666").send().await;
+    assert!(other.is_ok(), "{other:?}");
+    // A second later the bucket is full again.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let again = c.describe_budgets().account_id("111122223333").send().await;
+    assert!(again.is_ok(), "{again:?}");
+}
+
+/// A latency range: every request waits at least its low end.
+#[tokio::test]
+async fn latency_is_drawn_from_its_range() {
+    let server = server().await;
+    server.service().set_faults(budgetctl_local::Faults {
+        latency_ms: 30,
+        latency_max_ms: Some(60),
+        ..budgetctl_local::Faults::default()
+    });
+    let c = client(&server);
+    for _ in 0..5 {
+        let started = std::time::Instant::now();
+        c.describe_budgets()
+            .account_id("111122223333")
+            .send()
+            .await
+            .unwrap();
+        assert!(started.elapsed() >= std::time::Duration::from_millis(30));
+    }
+}

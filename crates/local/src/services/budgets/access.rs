@@ -7,6 +7,31 @@ impl Service {
         let mut state = self.faults.lock().unwrap_or_else(|e| e.into_inner());
         state.rng = StdRng::seed_from_u64(faults.seed);
         state.faults = faults;
+        state.buckets.clear();
+    }
+
+    /// Take a token from `account`'s bucket: `false` when it is empty (the
+    /// account is over `Faults::account_rps`), to be answered with
+    /// ThrottlingException.
+    pub fn take_token(&self, account: &str) -> bool {
+        let mut state = self.faults.lock().unwrap_or_else(|e| e.into_inner());
+        let rate = f64::from(state.faults.account_rps);
+        if rate == 0.0 {
+            return true;
+        }
+        let now = std::time::Instant::now();
+        let (tokens, last) = state
+            .buckets
+            .entry(account.to_owned())
+            .or_insert((rate, now));
+        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * rate).min(rate);
+        *last = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
     }
 
     pub fn faults(&self) -> Faults {
@@ -20,9 +45,13 @@ impl Service {
     /// Draw the fault (if any) for the next request, and the latency to add.
     pub fn draw_fault(&self, operation: &str) -> (Fault, u64) {
         let mut state = self.faults.lock().unwrap_or_else(|e| e.into_inner());
-        let FaultState { faults, rng } = &mut *state;
+        let FaultState { faults, rng, .. } = &mut *state;
+        let latency = match faults.latency_max_ms {
+            Some(max) if max > faults.latency_ms => rng.random_range(faults.latency_ms..=max),
+            _ => faults.latency_ms,
+        };
         if !faults.operations.is_empty() && !faults.operations.iter().any(|o| o == operation) {
-            return (Fault::None, faults.latency_ms);
+            return (Fault::None, latency);
         }
         let roll: f64 = rng.random();
         let fault = if roll < faults.throttle {
@@ -34,7 +63,7 @@ impl Service {
         } else {
             Fault::None
         };
-        (fault, faults.latency_ms)
+        (fault, latency)
     }
 
     /// AccessDeniedException for the accounts the faults deny, naming the

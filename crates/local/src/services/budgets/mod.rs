@@ -8,7 +8,7 @@
 //! `notifications`, `subscribers`, `tags`, `actions`, `spend`; `access`
 //! holds fault injection and denied accounts, `paging` the tokens.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -82,6 +82,18 @@ pub struct Faults {
     /// Milliseconds added to every AWS-protocol request.
     #[serde(default)]
     pub latency_ms: u64,
+    /// With it, each request's latency is drawn uniformly from
+    /// `latency_ms..=latency_max_ms`, as real round trips vary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_max_ms: Option<u64>,
+    /// Requests per second each account may make before ThrottlingException
+    /// (a token bucket per account, as large as one second's worth); 0: no
+    /// limit. AWS documents no figure for Budgets (its ThrottlingException
+    /// says only "the maximum allowed API request throttling limit for the
+    /// account"), so it is configurable; `local serve --rate-limit` takes 5
+    /// by default, a conservative guess.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub account_rps: u32,
     /// Milliseconds an executed budget action stays `*_IN_PROGRESS` (0: it
     /// finishes within the ExecuteBudgetAction call).
     #[serde(default)]
@@ -165,6 +177,12 @@ pub struct HistoryRequest {
 struct FaultState {
     faults: Faults,
     rng: StdRng,
+    /// Each account's token bucket: tokens left, and when last filled.
+    buckets: HashMap<String, (f64, std::time::Instant)>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// budgetctl-local's behaviour: the store, counters and fault injection.
@@ -178,6 +196,8 @@ pub struct Service {
     token_key: std::hash::RandomState,
     /// Changes made so far; the server saves up to a generation.
     generation: AtomicU64,
+    /// Requests answered ThrottlingException by the per-account rate limit.
+    throttled: AtomicU64,
     /// Budgets changed since the last `take_changes`, or everything.
     changed: Mutex<Changed>,
     /// Credentials issued by STS AssumeRole, and who called which account.
@@ -201,10 +221,12 @@ impl Service {
             faults: Mutex::new(FaultState {
                 faults: Faults::default(),
                 rng: StdRng::seed_from_u64(0),
+                buckets: HashMap::new(),
             }),
             token_key: std::hash::RandomState::new(),
             sessions: crate::services::sts::Sessions::default(),
             generation: AtomicU64::new(0),
+            throttled: AtomicU64::new(0),
             changed: Mutex::new(Changed::default()),
             partition: DEFAULT_PARTITION.to_owned(),
         }
@@ -326,7 +348,18 @@ impl Service {
         )
     }
 
+    /// A request over its account's rate limit was refused.
+    pub fn count_throttled(&self) {
+        self.throttled.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Requests the per-account rate limit refused since start or the last reset.
+    pub fn throttled_count(&self) -> u64 {
+        self.throttled.load(Ordering::Relaxed)
+    }
+
     pub fn reset_counts(&self) {
+        self.throttled.store(0, Ordering::Relaxed);
         self.sessions.reset_callers();
         self.counts
             .lock()
