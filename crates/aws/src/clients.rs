@@ -2,12 +2,15 @@
 //! signed for us-east-1, with the SDK's adaptive retries.
 
 use std::collections::{BTreeMap, HashMap};
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_budgets::config::SharedCredentialsProvider;
 use budgetctl_spec::AccountId;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -74,6 +77,13 @@ pub struct Connection {
     /// come at random whatever the rate (budgetctl-local's injection) would
     /// only drive it to its floor of one request every two seconds.
     pub standard_retries: bool,
+    /// Requests per second to each account, client side, when reading
+    /// (`None`: no limit, the SDK's adaptive retries alone). AWS documents
+    /// no rate for Budgets (its ThrottlingException names only "the maximum
+    /// allowed API request throttling limit for the account"): an
+    /// organisation sets it at or under its accounts' limit, so that many
+    /// accounts read at once are never throttled.
+    pub account_rps: Option<NonZeroU32>,
 }
 
 /// How long one attempt of a call may take before it counts as lost and is
@@ -102,14 +112,21 @@ pub async fn client(connection: &Connection) -> Client {
 pub struct Clients {
     base: Client,
     by_account: HashMap<String, Client>,
+    /// Requests per second to each account, client side (`None`: no limit).
+    account_rps: Option<NonZeroU32>,
+    /// Each account's limiter, made on first use.
+    /// Shared by the clones: one rate per account, whoever reads it.
+    limiters: Arc<Mutex<HashMap<String, Arc<DefaultDirectRateLimiter>>>>,
 }
 
 impl From<Client> for Clients {
-    /// One client for every account.
+    /// One client for every account, with no client-side rate limit.
     fn from(base: Client) -> Self {
         Clients {
             base,
             by_account: HashMap::new(),
+            account_rps: None,
+            limiters: Arc::default(),
         }
     }
 }
@@ -127,7 +144,20 @@ impl Clients {
         Clients {
             base: budgets_client(&sdk, None),
             by_account,
+            account_rps: connection.account_rps,
+            limiters: Arc::default(),
         }
+    }
+
+    /// The limiter of requests to `account` (`None` without a rate).
+    pub fn limiter(&self, account: &AccountId) -> Option<Arc<DefaultDirectRateLimiter>> {
+        let rps = self.account_rps?;
+        let mut limiters = self.limiters.lock().unwrap_or_else(|e| e.into_inner());
+        Some(Arc::clone(
+            limiters
+                .entry(account.as_str().to_owned())
+                .or_insert_with(|| Arc::new(RateLimiter::direct(Quota::per_second(rps)))),
+        ))
     }
 
     /// The client that reaches `account`.

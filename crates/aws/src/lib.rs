@@ -36,7 +36,7 @@ pub use clients::{
 };
 pub use error::{AwsError, ErrorKind};
 pub use read::{
-    ReadError, action_arn, budget_arn, read_account, read_accounts, read_budget,
-    read_budget_actions, read_spend,
+    Pace, ReadError, action_arn, budget_arn, read_account, read_account_paced, read_accounts,
+    read_budget, read_budget_actions, read_spend,
 };
 pub use scope::ReadScope;

@@ -531,3 +531,45 @@ async fn accounts_read_at_once_plan_as_read_one_by_one() {
     let json = |p: &budgetctl_diff::Plan| serde_json::to_value(p.document()).unwrap();
     assert_eq!(json(&at_once), json(&one_by_one));
 }
+
+/// An account rate-limited at 5 requests a second, read paced at 4 a
+/// second client side (`Connection::account_rps`): never throttled. (Read
+/// as fast as the SDK goes, its 15 requests meet the bucket of 5 at once,
+/// and the adaptive retries take about two minutes to get through: the
+/// organisation bench's figures.)
+#[tokio::test]
+async fn a_paced_read_stays_under_the_accounts_rate_limit() {
+    let env = env().await;
+    let mut body = String::from("budgets:\n");
+    for i in 0..6 {
+        body.push_str(&format!(
+            "  - {{name: b{i}, limit: 10, notifications: [{{on: actual > 80%, to: [a@example.com]}}, {{on: forecasted > 100%, to: [b@example.com]}}]}}\n"
+        ));
+    }
+    let declared = config(&body);
+    create_all(&env, &declared).await;
+    env.server.service().set_faults(budgetctl_local::Faults {
+        account_rps: 5,
+        ..budgetctl_local::Faults::default()
+    });
+    env.server.service().reset_counts();
+    let account = budgetctl_testkit::account();
+    let scope = budgetctl_apply::ReadScope::for_config(&declared, &account, &[]);
+    let connection = budgetctl_apply::Connection {
+        endpoint_url: Some(env.server.url()),
+        local: true,
+        account_rps: std::num::NonZeroU32::new(4),
+        ..budgetctl_apply::Connection::default()
+    };
+    let clients = budgetctl_apply::Clients::new(&connection, &Default::default()).await;
+    let live = budgetctl_apply::read_accounts(&clients, [(&account, &scope)], 8, &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(live.budgets.len(), 6);
+    let requests: u64 = env.server.service().request_counts().values().sum();
+    assert_eq!(
+        requests, 15,
+        "3 bulk reads and 12 subscriber reads, none retried"
+    );
+    assert_eq!(env.server.service().throttled_count(), 0);
+}

@@ -43,6 +43,11 @@ pub struct ConnectArgs {
     /// Signing region for Budgets (us-east-1; another only for other partitions).
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
+    /// Requests per second to each account when reading, client side (0,
+    /// the default: no limit, the SDK's adaptive retries alone). For many
+    /// accounts read at once, set it at or under their rate limit.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub account_rps: u32,
 }
 
 /// `--endpoint-url`: an http or https URL with a host.
@@ -133,6 +138,7 @@ impl Endpoint {
                 .or_else(|| connect.endpoint_url.clone()),
             local: connect.local,
             region: connect.region.clone(),
+            account_rps: std::num::NonZeroU32::new(connect.account_rps),
             ..Connection::default()
         };
         let clients = Clients::new(&connection, roles).await;

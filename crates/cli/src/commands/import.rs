@@ -37,9 +37,8 @@ pub struct ImportArgs {
     pub role: Option<String>,
     #[command(flatten)]
     pub connect: ConnectArgs,
-    /// Accounts read at once, and requests in flight in each (subscribers
-    /// and tags).
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    /// Requests in flight at once, across all the accounts read.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub parallelism: u16,
     /// Say what is being read.
     #[arg(short, long)]

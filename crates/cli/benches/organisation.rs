@@ -1,0 +1,175 @@
+//! Plan at organisation scale, through the binary. Run with
+//! `cargo bench -p budgetctl --bench organisation` (add `-- --accounts 100`
+//! for a quicker run, `--rps N` for another per-account rate limit).
+//!
+//! budgetctl-local runs in this process with 1,000 accounts × 10 budgets ×
+//! 2 notifications seeded, 50 ms of latency on every request and each
+//! account rate-limited (5 requests a second unless `--rps` says
+//! otherwise). The budget file declares the 10 budgets once for every
+//! account (`accounts: [all]`), each account behind its own role
+//! (`defaults.role` with `{account}`). `budgetctl plan --detailed-exitcode`
+//! runs as a child process, paced at `--account-rps 4` (`--client-rps`),
+//! timed, at `--parallelism 128` (requests in
+//! flight across accounts) and then at 1 (one request at a time, as before
+//! issue 17) on a sample of accounts, scaled up; it must find no changes
+//! and surface no ThrottlingException. Printed: wall time, the
+//! child's peak RSS, requests by operation, throttles absorbed by retries,
+//! and the requests Terraform's aws_budgets_budget would need (per budget:
+//! read, tags, and one per notification's subscribers, N·(3+M)).
+
+#![allow(clippy::print_stdout, clippy::print_stderr)] // figures are this target's output
+
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use budgetctl_local::{Faults, LocalOptions, LocalServer};
+use serde_json::json;
+
+const BUDGETS: usize = 10;
+const NOTIFICATIONS: usize = 2;
+
+fn arg(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn account(i: usize) -> String {
+    format!("{:012}", 100_000_000_000 + i)
+}
+
+/// The peak RSS of the children waited for so far, in MB.
+fn children_peak_rss_mb() -> f64 {
+    // SAFETY: getrusage writes into the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    usage.ru_maxrss as f64 / 1024.0
+}
+
+fn main() {
+    let accounts = arg("--accounts", 1000);
+    let rps = arg("--rps", 5) as u32;
+    // budgetctl's own pace per account: under the service's limit, as a
+    // client should be (AWS's limit is not documented; here it is known).
+    let client_rps = arg("--client-rps", 4);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime
+        .block_on(LocalServer::start(LocalOptions::default()))
+        .unwrap();
+    let service = server.service();
+
+    // Seed straight into the service: 10,000 CreateBudget calls without
+    // the network, before latency and the rate limit are on.
+    let started = Instant::now();
+    for i in 0..accounts {
+        for b in 0..BUDGETS {
+            let input = json!({
+                "AccountId": account(i),
+                "Budget": {
+                    "BudgetName": format!("budget-{b:02}"),
+                    "BudgetLimit": {"Amount": format!("{}", 100 * (b + 1)), "Unit": "USD"},
+                    "TimeUnit": "MONTHLY",
+                    "BudgetType": "COST",
+                },
+                "NotificationsWithSubscribers": [
+                    {
+                        "Notification": {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 80},
+                        "Subscribers": [{"SubscriptionType": "EMAIL", "Address": "finops@example.com"}],
+                    },
+                    {
+                        "Notification": {"NotificationType": "FORECASTED", "ComparisonOperator": "GREATER_THAN", "Threshold": 100},
+                        "Subscribers": [{"SubscriptionType": "EMAIL", "Address": "finops@example.com"}],
+                    },
+                ],
+            });
+            service.call("CreateBudget", &input).unwrap();
+        }
+    }
+    eprintln!(
+        "seeded {accounts} accounts x {BUDGETS} budgets x {NOTIFICATIONS} notifications in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let ids: Vec<String> = (0..accounts)
+        .map(|i| format!("\"{}\"", account(i)))
+        .collect();
+    let mut yaml = format!(
+        "version: 1\ndefaults:\n  role: arn:aws:iam::{{account}}:role/budgetctl\naccount_groups:\n  org: [{}]\nbudgets:\n",
+        ids.join(", ")
+    );
+    for b in 0..BUDGETS {
+        yaml.push_str(&format!(
+            "  - name: budget-{b:02}\n    accounts: [org]\n    limit: {}\n    notifications:\n      - {{on: actual > 80%, to: [finops@example.com]}}\n      - {{on: forecasted > 100%, to: [finops@example.com]}}\n",
+            100 * (b + 1)
+        ));
+    }
+    std::fs::write(dir.path().join("budgets.yaml"), yaml).unwrap();
+
+    service.set_faults(Faults {
+        latency_ms: 50,
+        account_rps: rps,
+        ..Faults::default()
+    });
+    let parallelism = arg("--parallelism", 128);
+    // One request at a time (as before issue 17) would take
+    // 1,000 x 24 x 50 ms = 20 minutes: timed on a sample of accounts, and
+    // scaled up.
+    let sample = arg("--sequential-sample", 20).min(accounts);
+    for (parallelism, only) in [(parallelism, accounts), (1, sample)] {
+        service.reset_counts();
+        let started = Instant::now();
+        let mut plan = Command::new(env!("CARGO_BIN_EXE_budgetctl"));
+        plan.args(["plan", "--detailed-exitcode", "--parallelism"])
+            .arg(parallelism.to_string())
+            .args(["--account-rps", &client_rps.to_string()]);
+        if only < accounts {
+            for i in 0..only {
+                plan.args(["--account", &account(i)]);
+            }
+        }
+        let out = plan
+            .args(["--endpoint-url", &server.url()])
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .env("AWS_ACCESS_KEY_ID", "AKIDBENCH")
+            .env("AWS_SECRET_ACCESS_KEY", "x")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_ENDPOINT_URL")
+            .env_remove("AWS_PROFILE")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let wall = started.elapsed();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(0), "no changes, no error: {text}");
+        assert!(!text.contains("Throttling"), "{text}");
+        let counts = service.request_counts();
+        let total: u64 = counts.values().sum();
+        let budgets = only * BUDGETS;
+        let scaled = if only < accounts {
+            format!(
+                " (for all {accounts} accounts: about {:.0} s)",
+                wall.as_secs_f64() * accounts as f64 / only as f64
+            )
+        } else {
+            String::new()
+        };
+        println!(
+            "plan {only} accounts x {BUDGETS} budgets x {NOTIFICATIONS} notifications, 50 ms latency, {rps} requests/s per account (budgetctl paced at {client_rps}), --parallelism {parallelism}: {:.1} s wall{scaled}, peak RSS {:.0} MB (the largest child so far), {total} requests ({} throttled and absorbed by retries); Terraform's provider would need {}",
+            wall.as_secs_f64(),
+            children_peak_rss_mb(),
+            service.throttled_count(),
+            budgets * (3 + NOTIFICATIONS),
+        );
+        println!("  requests by operation: {counts:?}");
+    }
+    runtime.block_on(server.shutdown()).unwrap();
+}
