@@ -28,8 +28,9 @@ pub(crate) fn merge(files: Vec<DecodedFile>, diagnostics: &mut [Vec<Diagnostic>]
     let mut config = Config::default();
     let mut accounts: BTreeMap<AccountId, Span> = BTreeMap::new();
     let mut groups: BTreeMap<String, (Vec<AccountId>, Span)> = BTreeMap::new();
-    // Explicit budgets: (account, name) → where declared, and their index.
-    let mut names: HashMap<(AccountId, String), (Span, usize)> = HashMap::new();
+    // Explicit budgets: (account, name) → where declared, and their index
+    // in `config.budgets` (`None` for one left out for its errors).
+    let mut names: HashMap<(AccountId, String), (Span, Option<usize>)> = HashMap::new();
     let mut templates: Vec<Template> = Vec::new();
     // Per file: its role template and the accounts it names.
     let mut named_by_file: Vec<Named> = Vec::new();
@@ -121,7 +122,7 @@ pub(crate) fn merge(files: Vec<DecodedFile>, diagnostics: &mut [Vec<Diagnostic>]
                 }
                 Entry::Vacant(slot) => {
                     let account = slot.key().0.clone();
-                    slot.insert((span, config.budgets.len()));
+                    slot.insert((span, decoded.is_some().then_some(config.budgets.len())));
                     if let Some(b) = decoded {
                         targets.push((i, account.clone(), b.response_targets));
                         config.budgets.push(DesiredBudget {
@@ -193,8 +194,11 @@ pub(crate) fn merge(files: Vec<DecodedFile>, diagnostics: &mut [Vec<Diagnostic>]
             named_by_file[file].1.push(account.clone());
             let key = (account.clone(), b.budget.name.clone());
             if let Some((_, index)) = names.get(&key) {
-                // An explicit entry replaces the template's for its account.
-                config.budgets[*index].template = Some(origin.clone());
+                // An explicit entry replaces the template's for its account
+                // (one with errors too: it is reported, and nothing applies).
+                if let Some(replaced) = index.and_then(|i| config.budgets.get_mut(i)) {
+                    replaced.template = Some(origin.clone());
+                }
                 continue;
             }
             match expanded.entry(key) {

@@ -29,6 +29,38 @@ fn seed(server: &LocalServer, account: &str) {
         .unwrap();
 }
 
+/// CreateServiceAction `scale-to-zero`, associated with the seeded
+/// product's artifact; its id.
+async fn scale_to_zero(client: &budgetctl_apply::aws::catalog::Client) -> String {
+    let created = client
+        .create_service_action()
+        .name("scale-to-zero")
+        .definition_type(aws_sdk_servicecatalog::types::ServiceActionDefinitionType::SsmAutomation)
+        .definition(
+            aws_sdk_servicecatalog::types::ServiceActionDefinitionKey::Name,
+            "AWS-StopEC2Instance",
+        )
+        .idempotency_token("create-1")
+        .send()
+        .await
+        .unwrap();
+    let action = created
+        .service_action_detail()
+        .and_then(|d| d.service_action_summary())
+        .and_then(|s| s.id())
+        .unwrap()
+        .to_owned();
+    client
+        .associate_service_action_with_provisioning_artifact()
+        .product_id("prod-abcd1234efgh5")
+        .provisioning_artifact_id("pa-abcd1234efgh5")
+        .service_action_id(&action)
+        .send()
+        .await
+        .unwrap();
+    action
+}
+
 async fn clients(server: &LocalServer, roles: &[(&str, &str)]) -> CatalogClients {
     let connection = Connection {
         endpoint_url: Some(server.url()),
@@ -56,32 +88,7 @@ async fn a_service_action_runs_once_per_token_in_the_roles_account() {
     )
     .await;
     let client = catalog.for_account(&sandbox, "eu-west-1");
-    let created = client
-        .create_service_action()
-        .name("scale-to-zero")
-        .definition_type(aws_sdk_servicecatalog::types::ServiceActionDefinitionType::SsmAutomation)
-        .definition(
-            aws_sdk_servicecatalog::types::ServiceActionDefinitionKey::Name,
-            "AWS-StopEC2Instance",
-        )
-        .idempotency_token("create-1")
-        .send()
-        .await
-        .unwrap();
-    let action = created
-        .service_action_detail()
-        .and_then(|d| d.service_action_summary())
-        .and_then(|s| s.id())
-        .unwrap()
-        .to_owned();
-    client
-        .associate_service_action_with_provisioning_artifact()
-        .product_id("prod-abcd1234efgh5")
-        .provisioning_artifact_id("pa-abcd1234efgh5")
-        .service_action_id(&action)
-        .send()
-        .await
-        .unwrap();
+    let action = scale_to_zero(&client).await;
 
     let product = find_provisioned_product(&client, &sandbox, "dev-env")
         .await
@@ -202,31 +209,7 @@ async fn a_lost_execute_answer_is_settled_by_reading_the_history() {
         .unwrap();
     let catalog = CatalogClients::new(&connection, &BTreeMap::new()).await;
     let client = catalog.for_account(&d.account, "eu-west-1");
-    let action = client
-        .create_service_action()
-        .name("scale-to-zero")
-        .definition_type(aws_sdk_servicecatalog::types::ServiceActionDefinitionType::SsmAutomation)
-        .definition(
-            aws_sdk_servicecatalog::types::ServiceActionDefinitionKey::Name,
-            "AWS-StopEC2Instance",
-        )
-        .idempotency_token("create-1")
-        .send()
-        .await
-        .unwrap()
-        .service_action_detail()
-        .and_then(|d| d.service_action_summary())
-        .and_then(|s| s.id())
-        .unwrap()
-        .to_owned();
-    client
-        .associate_service_action_with_provisioning_artifact()
-        .product_id("prod-abcd1234efgh5")
-        .provisioning_artifact_id("pa-abcd1234efgh5")
-        .service_action_id(&action)
-        .send()
-        .await
-        .unwrap();
+    scale_to_zero(&client).await;
     server.service().set_faults(budgetctl_local::Faults {
         lost: 1.0,
         operations: vec!["ExecuteProvisionedProductServiceAction".into()],

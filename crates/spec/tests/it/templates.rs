@@ -121,3 +121,16 @@ fn groups_and_templates_reach_across_files_and_an_explicit_role_wins() {
         "accounts.<id>.role is the account's own"
     );
 }
+
+/// An explicit entry that has errors, with a template's name and account,
+/// is reported, and never taken for another budget (nor a panic).
+#[test]
+fn an_invalid_entry_with_a_templates_name_is_an_error_not_a_panic() {
+    let loaded = load_sources(vec![SourceFile {
+        path: "budgets.yaml".into(),
+        text: "version: 1\nbudgets:\n  - {name: m, accounts: [\"111122223333\"], limit: 5}\n  - {name: m, account: \"111122223333\", limit: -5}\n".into(),
+    }]);
+    let codes: Vec<&str> = loaded.errors().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["amount"], "{:?}", loaded.diagnostics);
+    assert!(loaded.config.budgets.is_empty());
+}
