@@ -15,16 +15,8 @@ use budgetctl_testkit::ACCOUNT;
 /// budgetctl in `dir`, never on a terminal, with credentials for a
 /// standalone budgetctl-local (which accepts any signature).
 fn command(dir: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_budgetctl"));
-    c.args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("AWS_PROFILE")
-        .env("AWS_ACCESS_KEY_ID", "local")
-        .env("AWS_SECRET_ACCESS_KEY", "local")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .stdin(Stdio::null());
+    let mut c = support::budgetctl_in(dir);
+    c.args(args);
     c
 }
 
