@@ -8,6 +8,7 @@ mod cli_actions;
 mod cli_apply;
 mod cli_import;
 mod cli_local;
+mod cli_organizations;
 mod cli_plan;
 mod cli_respond;
 mod cli_roles;

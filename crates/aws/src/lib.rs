@@ -8,7 +8,8 @@
 //! with the fewest requests the API allows, for plan, the staleness check
 //! and import, each in the [`ReadScope`] decided in one place; [`call`]
 //! builds every write request; [`catalog`] holds Service Catalog's clients
-//! (per account and region) and the calls a response to spend makes.
+//! (per account and region) and the calls a response to spend makes;
+//! [`organizations`] reads groups of accounts from AWS Organizations.
 //!
 //! ```
 //! assert_eq!(budgetctl_aws::BUDGETS_SIGNING_REGION, "us-east-1");
@@ -20,6 +21,7 @@ pub mod catalog;
 mod clients;
 pub mod convert;
 pub mod error;
+pub mod organizations;
 mod read;
 mod scope;
 

@@ -207,14 +207,21 @@ pub(crate) fn default_paths() -> Vec<PathBuf> {
     vec![PathBuf::from("budgets.yaml")]
 }
 
-/// Load the named files, or the default ones.
+/// Load the named files, or the default ones (groups from AWS
+/// Organizations unresolved: `validate` reads nothing remote).
 pub(crate) fn load(files: &[PathBuf]) -> budgetctl_spec::Loaded {
+    parse(files).resolve(&budgetctl_spec::OrganizationAccounts::new())
+}
+
+/// Read and decode the named files, or the default ones, to be merged
+/// once their groups from AWS Organizations are read.
+pub(crate) fn parse(files: &[PathBuf]) -> budgetctl_spec::Parsed {
     let paths = if files.is_empty() {
         default_paths()
     } else {
         files.to_vec()
     };
-    budgetctl_spec::load_paths(&paths)
+    budgetctl_spec::parse_paths(&paths)
 }
 
 /// Every diagnostic, rendered, on stderr.

@@ -36,8 +36,8 @@ pub fn declare(live: &[LiveBudget], origin_file: &str, today: NaiveDate) -> Conf
         .collect();
     budgets.sort_by(|a, b| (&a.account, &a.budget.name).cmp(&(&b.account, &b.budget.name)));
     Config {
-        accounts: Default::default(),
         budgets,
+        ..Config::default()
     }
 }
 

@@ -28,6 +28,10 @@ pub enum ErrorKind {
     InvalidParameters,
     InvalidState,
     DuplicateResource,
+    /// Organizations' exceptions.
+    InvalidInput,
+    OrganizationsNotInUse,
+    ParentNotFound,
 }
 
 impl ErrorKind {
@@ -51,6 +55,9 @@ impl ErrorKind {
             ErrorKind::InvalidParameters => "InvalidParametersException",
             ErrorKind::InvalidState => "InvalidStateException",
             ErrorKind::DuplicateResource => "DuplicateResourceException",
+            ErrorKind::InvalidInput => "InvalidInputException",
+            ErrorKind::OrganizationsNotInUse => "AWSOrganizationsNotInUseException",
+            ErrorKind::ParentNotFound => "ParentNotFoundException",
         }
     }
 

@@ -25,6 +25,9 @@ pub struct Store {
     /// Service Catalog, per `ACCOUNT/REGION` (it is regional).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub catalog: BTreeMap<String, CatalogRegion>,
+    /// The organisation Organizations answers about (seeded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<crate::services::organizations::OrganizationRequest>,
 }
 
 /// One account's Service Catalog in one region: provisioned products (seeded:

@@ -118,6 +118,7 @@ codes! {
     AccountTarget => "account-target",
     Placeholder => "placeholder",
     TemplateCollision => "template-collision",
+    OrganizationParent => "organization-parent",
 }
 
 impl fmt::Display for Code {

@@ -97,8 +97,84 @@ pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, (PathBuf, std::io
 }
 
 /// Read, parse and validate budget files and directories (see [`expand_paths`]).
+/// Groups from AWS Organizations are left unresolved; [`parse_paths`] and
+/// [`Parsed::resolve`] read them in between.
 pub fn load_paths(paths: &[PathBuf]) -> Loaded {
+    parse_paths(paths).resolve(&OrganizationAccounts::new())
+}
+
+/// Budget files read and decoded, not yet merged: what a caller needs to
+/// know before merging (the groups to read from AWS Organizations), and
+/// the rest for [`Parsed::resolve`].
+pub struct Parsed {
+    /// The files read, and the diagnostics of reading them.
+    loaded: Loaded,
+    decoded: Vec<decode::DecodedFile>,
+    /// Each decoded file's diagnostics.
+    diagnostics: Vec<Vec<Diagnostic>>,
+}
+
+impl Parsed {
+    /// Whether anything is wrong already: no need to read Organizations.
+    pub fn has_errors(&self) -> bool {
+        self.loaded.has_errors() || self.diagnostics.iter().flatten().any(Diagnostic::is_error)
+    }
+
+    /// The groups' sources in AWS Organizations, each once.
+    pub fn organization_sources(&self) -> Vec<OrganizationSource> {
+        let mut sources: Vec<OrganizationSource> = self
+            .decoded
+            .iter()
+            .flat_map(|f| &f.groups)
+            .filter_map(|g| match &g.members {
+                decode::GroupMembers::Organization(source) => Some(source.clone()),
+                decode::GroupMembers::Listed(_) | decode::GroupMembers::Invalid => None,
+            })
+            .collect();
+        sources.sort();
+        sources.dedup();
+        sources
+    }
+
+    /// `organizations.role`, as the first file that has one gives it.
+    pub fn organizations_role(&self) -> Option<&str> {
+        self.decoded
+            .iter()
+            .find_map(|f| f.organizations_role.as_ref().map(|(r, _)| r.as_str()))
+    }
+
+    /// Merge the files into one configuration, the groups from AWS
+    /// Organizations taking their accounts from `organization`.
+    pub fn resolve(self, organization: &OrganizationAccounts) -> Loaded {
+        let Parsed {
+            mut loaded,
+            decoded,
+            mut diagnostics,
+        } = self;
+        loaded.config = merge::merge(decoded, &mut diagnostics, organization);
+        for mut file_diagnostics in diagnostics {
+            file_diagnostics.sort_by_key(|d| (d.span.pos.line, d.span.pos.column));
+            loaded.diagnostics.extend(file_diagnostics);
+        }
+        // A budget file with errors must not half-apply: drop the model's
+        // budgets when anything is wrong, an unreadable file too, so that
+        // callers cannot act on a partial configuration.
+        if loaded.has_errors() {
+            loaded.config.budgets.clear();
+        }
+        loaded
+    }
+}
+
+/// Read and decode budget files and directories (see [`expand_paths`]),
+/// to be merged by [`Parsed::resolve`].
+pub fn parse_paths(paths: &[PathBuf]) -> Parsed {
     let mut loaded = Loaded::default();
+    let unread = |loaded| Parsed {
+        loaded,
+        decoded: Vec::new(),
+        diagnostics: Vec::new(),
+    };
     let files = match expand_paths(paths) {
         Ok(files) => files,
         Err((dir, e)) => {
@@ -115,7 +191,7 @@ pub fn load_paths(paths: &[PathBuf]) -> Loaded {
                 .with_help("check the directory and its permissions"),
             );
             loaded.files.push(file);
-            return loaded;
+            return unread(loaded);
         }
     };
     if files.is_empty() {
@@ -132,7 +208,7 @@ pub fn load_paths(paths: &[PathBuf]) -> Loaded {
             )
             .with_help("pass a file or a directory of budget files with -f"),
         );
-        return loaded;
+        return unread(loaded);
     }
     let mut sources = Vec::with_capacity(files.len());
     for path in files {
@@ -145,14 +221,10 @@ pub fn load_paths(paths: &[PathBuf]) -> Loaded {
             }
         }
     }
-    let mut rest = load_sources(sources);
-    rest.diagnostics.splice(0..0, loaded.diagnostics);
-    rest.files.extend(loaded.files);
-    // Any error of any kind, an unreadable file too, means no budgets.
-    if rest.has_errors() {
-        rest.config.budgets.clear();
-    }
-    rest
+    let mut parsed = parse_sources(sources);
+    parsed.loaded.diagnostics.splice(0..0, loaded.diagnostics);
+    parsed.loaded.files.extend(loaded.files);
+    parsed
 }
 
 /// Why a file could not be read as budget YAML.
@@ -251,6 +323,11 @@ pub fn load_str(path: impl Into<PathBuf>, text: &str) -> Loaded {
 
 /// Validate documents already in memory, merging them as one configuration.
 pub fn load_sources(sources: Vec<SourceFile>) -> Loaded {
+    parse_sources(sources).resolve(&OrganizationAccounts::new())
+}
+
+/// Parse and decode documents already in memory, to be merged.
+pub fn parse_sources(sources: Vec<SourceFile>) -> Parsed {
     let mut loaded = Loaded::default();
     // Files parse and decode independently, in parallel; merging is in order.
     let files: Vec<Arc<SourceFile>> = sources.into_iter().map(Arc::new).collect();
@@ -280,15 +357,9 @@ pub fn load_sources(sources: Vec<SourceFile>) -> Loaded {
             Err(d) => loaded.diagnostics.push(d),
         }
     }
-    loaded.config = merge::merge(decoded, &mut diagnostics);
-    for mut file_diagnostics in diagnostics {
-        file_diagnostics.sort_by_key(|d| (d.span.pos.line, d.span.pos.column));
-        loaded.diagnostics.extend(file_diagnostics);
+    Parsed {
+        loaded,
+        decoded,
+        diagnostics,
     }
-    // A budget file with errors must not half-apply: drop the model's budgets
-    // when anything is wrong, so callers cannot act on a partial configuration.
-    if loaded.has_errors() {
-        loaded.config.budgets.clear();
-    }
-    loaded
 }

@@ -8,9 +8,11 @@
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
-use crate::decode::{DecodedBudget, DecodedFile, Placement, ResponseTarget};
+use crate::decode::{DecodedBudget, DecodedFile, GroupMembers, Placement, ResponseTarget};
 use crate::diagnostic::{Code, Diagnostic, Span, did_you_mean};
-use crate::model::{AccountId, AccountSettings, Config, DesiredBudget};
+use crate::model::{
+    AccountId, AccountSettings, Config, DesiredBudget, Group, OrganizationAccounts,
+};
 use crate::rules;
 
 /// A file's `defaults.role` (with where it is) and the accounts the file names.
@@ -24,10 +26,17 @@ struct Template {
 
 /// Merge the files' decoded contents (in order) into `config`; each file's
 /// diagnostics are returned in its slot, to be sorted and kept in order.
-pub(crate) fn merge(files: Vec<DecodedFile>, diagnostics: &mut [Vec<Diagnostic>]) -> Config {
+/// Groups from AWS Organizations take their accounts from `organization`
+/// (one not in it is unresolved, and its templates expand to nothing).
+pub(crate) fn merge(
+    files: Vec<DecodedFile>,
+    diagnostics: &mut [Vec<Diagnostic>],
+    organization: &OrganizationAccounts,
+) -> Config {
     let mut config = Config::default();
     let mut accounts: BTreeMap<AccountId, Span> = BTreeMap::new();
-    let mut groups: BTreeMap<String, (Vec<AccountId>, Span)> = BTreeMap::new();
+    let mut groups: BTreeMap<String, (GroupMembers, Span)> = BTreeMap::new();
+    let mut organizations_role: Option<Span> = None;
     // Explicit budgets: (account, name) → where declared, and their index
     // in `config.budgets` (`None` for one left out for its errors).
     let mut names: HashMap<(AccountId, String), (Span, Option<usize>)> = HashMap::new();
@@ -68,20 +77,46 @@ pub(crate) fn merge(files: Vec<DecodedFile>, diagnostics: &mut [Vec<Diagnostic>]
                 }
             }
         }
+        if let Some((role, span)) = decoded.organizations_role {
+            match (&config.organizations_role, &organizations_role) {
+                (Some(other), Some(first)) if *other != role => out.push(
+                    Diagnostic::error(
+                        Code::AccountConflict,
+                        span,
+                        "`organizations.role` is configured differently in two places",
+                    )
+                    .with_help("give the files one `organizations.role`")
+                    .with_related(first.clone(), "also configured here"),
+                ),
+                (Some(_), _) => {}
+                (None, _) => {
+                    config.organizations_role = Some(role);
+                    organizations_role = Some(span);
+                }
+            }
+        }
         for g in decoded.groups {
             match groups.get(&g.name) {
-                Some((ids, first)) if *ids != g.accounts => out.push(
-                    Diagnostic::error(
-                        Code::GroupConflict,
-                        g.span.clone(),
-                        format!("group `{}` is declared differently in two places", g.name),
-                    )
-                    .with_help("declare each group once (or identically in every file)")
-                    .with_related(first.clone(), "also declared here"),
-                ),
+                Some((members, first))
+                    if *members != g.members
+                        && !matches!(
+                            (members, &g.members),
+                            (GroupMembers::Invalid, _) | (_, GroupMembers::Invalid)
+                        ) =>
+                {
+                    out.push(
+                        Diagnostic::error(
+                            Code::GroupConflict,
+                            g.span.clone(),
+                            format!("group `{}` is declared differently in two places", g.name),
+                        )
+                        .with_help("declare each group once (or identically in every file)")
+                        .with_related(first.clone(), "also declared here"),
+                    );
+                }
                 Some(_) => {}
                 None => {
-                    groups.insert(g.name, (g.accounts, g.span));
+                    groups.insert(g.name, (g.members, g.span));
                 }
             }
         }
@@ -138,10 +173,49 @@ pub(crate) fn merge(files: Vec<DecodedFile>, diagnostics: &mut [Vec<Diagnostic>]
         named_by_file.push((decoded.role_template, named));
     }
 
+    // Each group's accounts: listed, or as read from Organizations.
+    config.groups = groups
+        .iter()
+        .map(|(name, (members, _))| {
+            let group = match members {
+                GroupMembers::Listed(ids) => {
+                    let mut accounts = ids.clone();
+                    accounts.sort();
+                    Group {
+                        accounts,
+                        organization: None,
+                        resolved: true,
+                    }
+                }
+                GroupMembers::Invalid => Group {
+                    resolved: true,
+                    ..Group::default()
+                },
+                GroupMembers::Organization(source) => {
+                    let read = organization.get(source);
+                    let mut accounts = read.cloned().unwrap_or_default();
+                    accounts.sort();
+                    accounts.dedup();
+                    Group {
+                        accounts,
+                        organization: Some(source.clone()),
+                        resolved: read.is_some(),
+                    }
+                }
+            };
+            (name.clone(), group)
+        })
+        .collect();
+
     // `all`: every account the files name, explicitly or in a group.
     let mut all: Vec<AccountId> = config.accounts.keys().cloned().collect();
     all.extend(names.keys().map(|(a, _)| a.clone()));
-    all.extend(groups.values().flat_map(|(ids, _)| ids.iter().cloned()));
+    all.extend(
+        config
+            .groups
+            .values()
+            .flat_map(|g| g.accounts.iter().cloned()),
+    );
     for t in &templates {
         if let Placement::Accounts(list) = &t.budget.placement {
             all.extend(list.iter().filter_map(|(id, _)| AccountId::parse(id)));
@@ -164,8 +238,8 @@ pub(crate) fn merge(files: Vec<DecodedFile>, diagnostics: &mut [Vec<Diagnostic>]
                 members.push(id);
             } else if target == "all" {
                 members.extend(all.iter().cloned());
-            } else if let Some((ids, _)) = groups.get(target) {
-                members.extend(ids.iter().cloned());
+            } else if let Some(group) = config.groups.get(target) {
+                members.extend(group.accounts.iter().cloned());
             } else {
                 let help = match did_you_mean(target, groups.keys().map(String::as_str)) {
                     Some(near) => format!("did you mean `{near}`?"),

@@ -136,7 +136,19 @@ fn config_of(place: &Where) -> Result<Config, CliError> {
     if place.files.is_empty() && !crate::default_paths().iter().any(|p| p.exists()) {
         return Ok(Config::default());
     }
-    let loaded = crate::load(&place.files);
+    let parsed = crate::parse(&place.files);
+    // Groups from AWS Organizations make budgets (and roles) of their
+    // accounts: read them first, through the same endpoint.
+    let loaded = if parsed.has_errors() || parsed.organization_sources().is_empty() {
+        parsed.resolve(&budgetctl_spec::OrganizationAccounts::new())
+    } else {
+        runtime()?.block_on(async {
+            let endpoint = Endpoint::start(&place.connect).await?;
+            let loaded = endpoint.resolve(parsed).await;
+            endpoint.close().await?;
+            loaded
+        })?
+    };
     crate::print_diagnostics(&loaded, false);
     if loaded.has_errors() {
         return Err(CliError::Refused(

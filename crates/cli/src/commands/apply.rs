@@ -11,10 +11,10 @@ use budgetctl_apply::{
     ApplyOptions, ApplyReport, Progress, apply_plan, check_fresh, file_digest, roles_of,
     stale_against,
 };
+use budgetctl_diff::Plan;
 use budgetctl_diff::document::SavedPlan;
-use budgetctl_diff::{Plan, PlanScope};
 
-use super::connect::{ConnectArgs, Endpoint, ScopeArgs, compute, runtime};
+use super::connect::{ConnectArgs, Endpoint, ScopeArgs, compute, open_with_files, runtime};
 use crate::error::CliError;
 use crate::views;
 use crate::views::apply::{Bar, Lines, print_json, print_summary};
@@ -73,16 +73,23 @@ async fn apply(args: &ApplyArgs, colors: crate::Colors) -> Result<ExitCode, CliE
                 )
                 .into());
             }
-            let (loaded, scope) = saved_inputs(&saved, colors)?;
-            let roles = roles_of(&loaded.config);
-            if roles != saved.roles {
+            let files: Vec<PathBuf> = saved.inputs.keys().map(PathBuf::from).collect();
+            let scope = saved.scope.clone();
+            let Some((endpoint, loaded)) =
+                open_with_files(&args.connect, &files, colors.stderr).await?
+            else {
+                return Err(
+                    "the budget files the plan names do not validate; nothing was applied".into(),
+                );
+            };
+            if roles_of(&loaded.config) != saved.roles {
+                endpoint.close().await?;
                 return Err(format!(
                     "{} names other roles than the files it was made from; nothing was applied. Run plan again.",
                     path.display()
                 )
                 .into());
             }
-            let endpoint = Endpoint::open(&args.connect, &roles).await?;
             let derived = compute(
                 &scope,
                 &loaded,
@@ -101,12 +108,11 @@ async fn apply(args: &ApplyArgs, colors: crate::Colors) -> Result<ExitCode, CliE
             }
         }
         None => {
-            let loaded = crate::load(&args.scope.files);
-            crate::print_diagnostics(&loaded, colors.stderr);
-            if loaded.has_errors() {
+            let Some((endpoint, loaded)) =
+                open_with_files(&args.connect, &args.scope.files, colors.stderr).await?
+            else {
                 return Ok(ExitCode::FAILURE);
-            }
-            let endpoint = Endpoint::open(&args.connect, &roles_of(&loaded.config)).await?;
+            };
             let plan = match compute(
                 &args.scope.plan_scope(),
                 &loaded,
@@ -239,24 +245,6 @@ fn read_saved(path: &std::path::Path) -> Result<SavedPlan, String> {
         ));
     }
     Ok(plan)
-}
-
-/// The files a saved plan names, loaded, and the scope it was made in. The
-/// plan is derived again from exactly these files.
-fn saved_inputs(
-    saved: &SavedPlan,
-    colors: crate::Colors,
-) -> Result<(budgetctl_spec::Loaded, PlanScope), String> {
-    let files: Vec<PathBuf> = saved.inputs.keys().map(PathBuf::from).collect();
-    let scope = saved.scope.clone();
-    let loaded = budgetctl_spec::load_paths(&files);
-    crate::print_diagnostics(&loaded, colors.stderr);
-    if loaded.has_errors() {
-        return Err(
-            "the budget files the plan names do not validate; nothing was applied".to_owned(),
-        );
-    }
-    Ok((loaded, scope))
 }
 
 /// The plan derived again from the files (`now`), when it promises what the

@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use budgetctl_apply::{Clients, Connection, PlanOptions};
+use budgetctl_apply::{Clients, Connection, PlanOptions, roles_of};
 use budgetctl_diff::{Plan, PlanScope};
 use budgetctl_local::{LocalOptions, LocalServer};
-use budgetctl_spec::{AccountId, Loaded};
+use budgetctl_spec::{AccountId, Loaded, OrganizationAccounts, Parsed};
 
 use crate::error::CliError;
 
@@ -107,6 +107,34 @@ impl Endpoint {
         connect: &ConnectArgs,
         roles: &BTreeMap<AccountId, String>,
     ) -> Result<Endpoint, CliError> {
+        Ok(Endpoint::start(connect).await?.with_roles(roles).await)
+    }
+
+    /// The accounts in `roles` reached through their role from now on.
+    pub async fn with_roles(mut self, roles: &BTreeMap<AccountId, String>) -> Endpoint {
+        self.clients = Clients::new(&self.connection, roles).await;
+        self
+    }
+
+    /// Load the files whose parse is `parsed`, their groups from AWS
+    /// Organizations read through this endpoint (only when they have some).
+    pub async fn resolve(&self, parsed: Parsed) -> Result<Loaded, CliError> {
+        let sources = parsed.organization_sources();
+        if sources.is_empty() {
+            return Ok(parsed.resolve(&OrganizationAccounts::new()));
+        }
+        let organization = budgetctl_apply::aws::organizations::read_organization(
+            &self.connection,
+            parsed.organizations_role(),
+            &sources,
+        )
+        .await
+        .map_err(CliError::Aws)?;
+        Ok(parsed.resolve(&organization))
+    }
+
+    /// Connect as `connect` says, every account through the base credentials.
+    pub async fn start(connect: &ConnectArgs) -> Result<Endpoint, CliError> {
         // --local runs the same code path against an endpoint started here.
         let server = if connect.local {
             Some(
@@ -141,7 +169,7 @@ impl Endpoint {
             account_rps: std::num::NonZeroU32::new(connect.account_rps),
             ..Connection::default()
         };
-        let clients = Clients::new(&connection, roles).await;
+        let clients = Clients::new(&connection, &BTreeMap::new()).await;
         Ok(Endpoint {
             server,
             clients,
@@ -156,6 +184,37 @@ impl Endpoint {
             None => Ok(()),
         }
     }
+}
+
+/// The files (`-f`, or the default ones) loaded and the endpoint open
+/// with their roles: groups from AWS Organizations are read through it.
+/// `None` when the files have errors (printed on stderr, and nothing
+/// remote was read past the groups, or changed).
+pub async fn open_with_files(
+    connect: &ConnectArgs,
+    files: &[PathBuf],
+    color: bool,
+) -> Result<Option<(Endpoint, Loaded)>, CliError> {
+    let parsed = crate::parse(files);
+    if parsed.has_errors() {
+        crate::print_diagnostics(&parsed.resolve(&OrganizationAccounts::new()), color);
+        return Ok(None);
+    }
+    let endpoint = Endpoint::start(connect).await?;
+    let loaded = match endpoint.resolve(parsed).await {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            endpoint.close().await?;
+            return Err(e);
+        }
+    };
+    crate::print_diagnostics(&loaded, color);
+    if loaded.has_errors() {
+        endpoint.close().await?;
+        return Ok(None);
+    }
+    let endpoint = endpoint.with_roles(&roles_of(&loaded.config)).await;
+    Ok(Some((endpoint, loaded)))
 }
 
 /// A tokio runtime for one command.

@@ -5,10 +5,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use budgetctl_apply::roles_of;
 use budgetctl_diff::Plan;
 
-use super::connect::{ConnectArgs, Endpoint, ScopeArgs, compute, runtime};
+use super::connect::{ConnectArgs, ScopeArgs, compute, open_with_files, runtime};
 use crate::error::CliError;
 use crate::views;
 
@@ -43,13 +42,12 @@ pub struct PlanArgs {
 }
 
 pub fn run(args: PlanArgs, colors: crate::Colors) -> Result<ExitCode, CliError> {
-    let loaded = crate::load(&args.scope.files);
-    crate::print_diagnostics(&loaded, colors.stderr);
-    if loaded.has_errors() {
-        return Ok(ExitCode::FAILURE);
-    }
-    let mut plan = runtime()?.block_on(async {
-        let endpoint = Endpoint::open(&args.connect, &roles_of(&loaded.config)).await?;
+    let plan = runtime()?.block_on(async {
+        let Some((endpoint, loaded)) =
+            open_with_files(&args.connect, &args.scope.files, colors.stderr).await?
+        else {
+            return Ok(None);
+        };
         let plan = compute(
             &args.scope.plan_scope(),
             &loaded,
@@ -59,8 +57,11 @@ pub fn run(args: PlanArgs, colors: crate::Colors) -> Result<ExitCode, CliError> 
         )
         .await;
         endpoint.close().await?;
-        plan
+        plan.map(Some)
     })?;
+    let Some(mut plan) = plan else {
+        return Ok(ExitCode::FAILURE);
+    };
     plan.target = args.connect.target();
     if let Some(path) = &args.out
         && !plan.has_errors()

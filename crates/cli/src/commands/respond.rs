@@ -14,7 +14,7 @@ use budgetctl_spec::{AccountId, ThresholdType};
 use serde::Serialize;
 
 use super::action::Format;
-use super::connect::{ConnectArgs, Endpoint, runtime};
+use super::connect::{ConnectArgs, open_with_files, runtime};
 use crate::error::CliError;
 use crate::views::escape::escape_text;
 
@@ -57,26 +57,15 @@ fn parse_day(text: &str) -> Result<chrono::NaiveDate, String> {
 }
 
 pub fn run(args: RespondArgs) -> Result<ExitCode, CliError> {
-    let loaded = crate::load(&args.files);
-    crate::print_diagnostics(&loaded, false);
-    if loaded.has_errors() {
-        return Err(CliError::Refused(
-            "the budget files do not validate: nothing was run".into(),
-        ));
-    }
-    let mut config = loaded.config;
-    if !args.accounts.is_empty() {
-        let accounts: Vec<AccountId> = args
-            .accounts
-            .iter()
-            .map(|a| {
-                AccountId::parse(a).ok_or_else(|| {
-                    CliError::Refused(format!("--account {a} is not a 12-digit account id"))
-                })
+    let accounts: Vec<AccountId> = args
+        .accounts
+        .iter()
+        .map(|a| {
+            AccountId::parse(a).ok_or_else(|| {
+                CliError::Refused(format!("--account {a} is not a 12-digit account id"))
             })
-            .collect::<Result<_, _>>()?;
-        config.budgets.retain(|b| accounts.contains(&b.account));
-    }
+        })
+        .collect::<Result<_, _>>()?;
     let options = RespondOptions {
         today: args
             .today
@@ -90,9 +79,17 @@ pub fn run(args: RespondArgs) -> Result<ExitCode, CliError> {
         }),
         retry_failed: args.retry_failed,
     };
-    let roles = budgetctl_apply::roles_of(&config);
     let reports = runtime()?.block_on(async {
-        let endpoint = Endpoint::open(&args.connect, &roles).await?;
+        let Some((endpoint, loaded)) = open_with_files(&args.connect, &args.files, false).await?
+        else {
+            return Err(CliError::Refused(
+                "the budget files do not validate: nothing was run".into(),
+            ));
+        };
+        let mut config = loaded.config;
+        if !accounts.is_empty() {
+            config.budgets.retain(|b| accounts.contains(&b.account));
+        }
         let catalog = catalog_clients(&endpoint.connection, &config).await;
         let reports = respond(&config, &endpoint.clients, &catalog, &options).await;
         endpoint.close().await?;

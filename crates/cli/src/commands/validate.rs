@@ -47,8 +47,14 @@ pub fn run(args: ValidateArgs, color: bool) -> Result<ExitCode, CliError> {
                     }))
                 })
                 .collect();
+            let unread: Vec<serde_json::Value> = unread_groups(&loaded)
+                .map(|(name, source)| {
+                    serde_json::json!({ "group": name, "organizations": source.to_string() })
+                })
+                .collect();
             let out = serde_json::json!({
                 "valid": !loaded.has_errors(),
+                "organization_groups": unread,
                 "files": loaded.files.iter().map(|f| f.path.display().to_string()).collect::<Vec<_>>(),
                 "budgets": loaded.config.budgets.len(),
                 "from_templates": templated,
@@ -94,6 +100,12 @@ pub fn run(args: ValidateArgs, color: bool) -> Result<ExitCode, CliError> {
                         n => format!(", with {n} warnings"),
                     }
                 );
+                for (name, source) in unread_groups(&loaded) {
+                    let _ = writeln!(
+                        err,
+                        "note: group `{name}` is {source} in AWS Organizations: plan, apply and respond read it; validate reads nothing, so its accounts' budgets are not counted here."
+                    );
+                }
             } else {
                 let _ = writeln!(
                     err,
@@ -109,4 +121,16 @@ pub fn run(args: ValidateArgs, color: bool) -> Result<ExitCode, CliError> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Groups from AWS Organizations, which validate does not read.
+fn unread_groups(
+    loaded: &budgetctl_spec::Loaded,
+) -> impl Iterator<Item = (&String, &budgetctl_spec::OrganizationSource)> {
+    loaded
+        .config
+        .groups
+        .iter()
+        .filter(|(_, g)| !g.resolved)
+        .filter_map(|(name, g)| Some((name, g.organization.as_ref()?)))
 }

@@ -60,6 +60,16 @@ fn action_permission(operation: &str) -> Option<&'static str> {
         }
         "DescribeRecord" => "servicecatalog:DescribeRecord",
         "GetCallerIdentity" => "sts:GetCallerIdentity",
+        // Groups from AWS Organizations, read in the management account.
+        "ListAccounts" => {
+            "organizations:ListAccounts (groups from Organizations are read in the management account, or through `organizations.role`)"
+        }
+        "ListAccountsForParent" => {
+            "organizations:ListAccountsForParent (groups from Organizations are read in the management account, or through `organizations.role`)"
+        }
+        "ListChildren" => {
+            "organizations:ListChildren (groups from Organizations are read in the management account, or through `organizations.role`)"
+        }
         _ => return None,
     })
 }

@@ -1,5 +1,6 @@
 //! The `/_local/` controls: request counters, reset, faults, seeded spend,
-//! budget action statuses, Service Catalog's provisioned products and records.
+//! budget action statuses, Service Catalog's provisioned products and
+//! records, and the organisation Organizations answers about.
 
 use super::*;
 
@@ -107,6 +108,23 @@ pub(super) async fn set_record_outcome(State(shared): State<Arc<Shared>>, body: 
         Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
     };
     match shared.service.set_record_outcome(&request) {
+        Ok(()) => match persist_or_fail(&shared).await {
+            Ok(()) => StatusCode::NO_CONTENT.into_response(),
+            Err(e) => error_response(&e),
+        },
+        Err(e) => error_response(&e),
+    }
+}
+
+pub(super) async fn seed_organization(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let request: crate::OrganizationRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+    };
+    match shared
+        .service
+        .seed_organization(&request, &shared.default_account)
+    {
         Ok(()) => match persist_or_fail(&shared).await {
             Ok(()) => StatusCode::NO_CONTENT.into_response(),
             Err(e) => error_response(&e),

@@ -261,6 +261,7 @@ fn router(shared: Arc<Shared>) -> Router {
             post(seed_provisioned_product),
         )
         .route("/_local/records", post(set_record_outcome))
+        .route("/_local/organization", post(seed_organization))
         .with_state(shared)
 }
 
@@ -301,8 +302,13 @@ async fn aws_protocol(
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
+    let organizations = target.strip_prefix(crate::services::organizations::TARGET_PREFIX);
     let (api, operation) = match target.strip_prefix(crate::CATALOG_TARGET_PREFIX) {
         Some(op) => (Api::ServiceCatalog, op.to_owned()),
+        None if organizations.is_some() => (
+            Api::Organizations,
+            organizations.unwrap_or_default().to_owned(),
+        ),
         None => (
             Api::Budgets,
             target
@@ -377,6 +383,7 @@ fn sts_query(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
 enum Api {
     Budgets,
     ServiceCatalog,
+    Organizations,
 }
 
 /// A JSON body, `{}` when empty.
@@ -412,11 +419,19 @@ async fn handle(
             "Missing Authentication Token",
         ));
     };
-    let (model, service_name) = match api {
-        Api::Budgets => (&*crate::shapes::MODEL, "Budgets"),
-        Api::ServiceCatalog => (&*crate::shapes::SERVICE_CATALOG, "Service Catalog"),
+    let (known, service_name) = match api {
+        Api::Budgets => (crate::shapes::MODEL.has_operation(operation), "Budgets"),
+        Api::ServiceCatalog => (
+            crate::shapes::SERVICE_CATALOG.has_operation(operation),
+            "Service Catalog",
+        ),
+        // No model of Organizations is kept: the four operations served.
+        Api::Organizations => (
+            crate::services::organizations::OPERATIONS.contains(&operation),
+            "Organizations",
+        ),
     };
-    if operation.is_empty() || !model.has_operation(operation) {
+    if operation.is_empty() || !known {
         return error_response(&ApiError::new(
             ErrorKind::UnknownOperation,
             format!("X-Amz-Target names no {service_name} operation: {operation:?}"),
@@ -453,7 +468,7 @@ async fn handle(
     // one a Service Catalog call acts in.
     let account = match api {
         Api::Budgets => input["AccountId"].as_str().unwrap_or_default().to_owned(),
-        Api::ServiceCatalog => service
+        Api::ServiceCatalog | Api::Organizations => service
             .sessions()
             .account_of(authorization, &shared.default_account),
     };
@@ -477,6 +492,9 @@ async fn handle(
                 service.applied(operation);
             }
             result
+        }
+        Api::Organizations => {
+            service.organizations_call(operation, &input, &account, &shared.default_account)
         }
     };
     // A panic in an operation is a bug of budgetctl-local; the client gets

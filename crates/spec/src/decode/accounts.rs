@@ -71,32 +71,111 @@ impl<'a> Decoder<'a> {
                 self.problem(k.pos, p);
                 continue;
             }
-            let Value::Seq(items) = &v.value else {
-                self.wrong_type(v, &format!("group `{name}`"), "a list of account ids");
-                continue;
-            };
-            let mut accounts: Vec<AccountId> = Vec::with_capacity(items.len());
-            for item in items {
-                if let Some(id) = self.account_id(item, &format!("an account of group `{name}`")) {
-                    if accounts.contains(&id) {
-                        self.error_help(
-                            Code::AccountTarget,
-                            item.pos,
-                            format!("account {id} is listed twice in group `{name}`"),
-                            "list each account once",
-                        );
-                    } else {
-                        accounts.push(id);
-                    }
+            let members = match &v.value {
+                Value::Seq(items) => GroupMembers::Listed(self.group_list(&name, items)),
+                Value::Map(_) => match self.organization_group(&name, v) {
+                    Some(source) => GroupMembers::Organization(source),
+                    None => GroupMembers::Invalid,
+                },
+                _ => {
+                    self.wrong_type(
+                        v,
+                        &format!("group `{name}`"),
+                        "a list of account ids, or `organizations:` with an OU or `all`",
+                    );
+                    GroupMembers::Invalid
                 }
-            }
+            };
             out.push(DecodedGroup {
                 name,
-                accounts,
+                members,
                 span: self.span(k.pos),
             });
         }
         out
+    }
+
+    fn group_list(&mut self, name: &str, items: &[Node]) -> Vec<AccountId> {
+        let mut accounts: Vec<AccountId> = Vec::with_capacity(items.len());
+        for item in items {
+            if let Some(id) = self.account_id(item, &format!("an account of group `{name}`")) {
+                if accounts.contains(&id) {
+                    self.error_help(
+                        Code::AccountTarget,
+                        item.pos,
+                        format!("account {id} is listed twice in group `{name}`"),
+                        "list each account once",
+                    );
+                } else {
+                    accounts.push(id);
+                }
+            }
+        }
+        accounts
+    }
+
+    /// `{ organizations: all }` or `{ organizations: { ou: ID, recursive: BOOL } }`.
+    fn organization_group(&mut self, name: &str, node: &Node) -> Option<OrganizationSource> {
+        let f = self.fields(node, &format!("group `{name}`"), GROUP_KEYS)?;
+        let Some(source) = f.get("organizations") else {
+            if matches!(&node.value, Value::Map(entries) if !entries.is_empty()) {
+                // Its unknown keys are reported already.
+                return None;
+            }
+            self.error_help(
+                Code::MissingKey,
+                node.pos,
+                format!("group `{name}` lists no accounts"),
+                "write a list of account ids, or `organizations: { ou: ou-ab12-cdef3456, recursive: true }`, or `organizations: all`",
+            );
+            return None;
+        };
+        if source.scalar_text() == Some("all") {
+            return Some(OrganizationSource::All);
+        }
+        if !matches!(source.value, Value::Map(_)) {
+            self.wrong_type(
+                source,
+                &format!("`organizations` of group `{name}`"),
+                "`all`, or a mapping with `ou` (and `recursive`)",
+            );
+            return None;
+        }
+        let f = self.fields(source, "`organizations`", ORGANIZATION_SOURCE_KEYS)?;
+        let Some(ou) = f.get("ou") else {
+            self.error_help(
+                Code::MissingKey,
+                source.pos,
+                format!("`organizations` of group `{name}` names no `ou`"),
+                "name the OU (ou-…) or root (r-…) whose accounts the group holds, or write `organizations: all`",
+            );
+            return None;
+        };
+        let id = self.string(ou, "ou")?;
+        if let Err(p) = rules::organization_parent(&id) {
+            self.problem(ou.pos, p);
+            return None;
+        }
+        let recursive = match f.get("recursive") {
+            Some(r) => self.boolean(r, "recursive")?,
+            None => false,
+        };
+        Some(OrganizationSource::Ou { id, recursive })
+    }
+
+    /// The top-level `organizations:`: the role groups from AWS
+    /// Organizations are read through.
+    pub(super) fn organizations(&mut self, node: &Node) -> Option<(String, Span)> {
+        let f = self.fields(node, "`organizations`", ORGANIZATIONS_KEYS)?;
+        let r = f.get("role")?;
+        let role = self.string(r, "organizations.role")?;
+        match rules::role_arn(&role) {
+            Ok(()) => Some((role, self.span(r.pos))),
+            Err(p) => {
+                self.problem(r.pos, p);
+                None
+            }
+        }
     }
 
     /// A budget's `accounts:`: 12-digit ids, group names and `all`, each

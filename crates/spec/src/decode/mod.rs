@@ -24,8 +24,8 @@ use crate::model::{
     AccountId, AccountSettings, ActionDefinition, ApprovalModel, AutoAdjust, Budget, BudgetAction,
     BudgetLimit, BudgetType, ComparisonOperator, CostTypes, Dimension, DimensionValues, Expression,
     InstanceService, KeyValues, Language, MatchOption, Metric, Notification, NotificationKey,
-    NotificationType, Origin, Response, ResponseAction, ServiceCatalogAction, Spend, Subscriber,
-    ThresholdType, TimeUnit,
+    NotificationType, OrganizationSource, Origin, Response, ResponseAction, ServiceCatalogAction,
+    Spend, Subscriber, ThresholdType, TimeUnit,
 };
 use crate::planned::PlannedSchedule;
 use crate::rules::{self, Problem};
@@ -51,8 +51,12 @@ pub(crate) const TOP_KEYS: &[&str] = &[
     "defaults",
     "accounts",
     "account_groups",
+    "organizations",
     "budgets",
 ];
+pub(crate) const ORGANIZATIONS_KEYS: &[&str] = &["role"];
+pub(crate) const GROUP_KEYS: &[&str] = &["organizations"];
+pub(crate) const ORGANIZATION_SOURCE_KEYS: &[&str] = &["ou", "recursive"];
 pub(crate) const DEFAULTS_KEYS: &[&str] = &["account", "unit", "role"];
 pub(crate) const ACCOUNT_KEYS: &[&str] = &["role", "prune", "ignore"];
 pub(crate) const BUDGET_KEYS: &[&str] = &[
@@ -146,8 +150,17 @@ pub(crate) struct DecodedBudget {
 /// An `account_groups:` entry: its accounts, and where it was declared.
 pub(crate) struct DecodedGroup {
     pub name: String,
-    pub accounts: Vec<AccountId>,
+    pub members: GroupMembers,
     pub span: Span,
+}
+
+/// A group's accounts: listed, or read from AWS Organizations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum GroupMembers {
+    Listed(Vec<AccountId>),
+    Organization(OrganizationSource),
+    /// Declared with errors (reported): known by name, with no accounts.
+    Invalid,
 }
 
 /// An `accounts:` entry with the place it was declared.
@@ -163,6 +176,8 @@ pub(crate) struct DecodedFile {
     pub groups: Vec<DecodedGroup>,
     /// `defaults.role`, with `{account}`, and where it was declared.
     pub role_template: Option<(String, Span)>,
+    /// `organizations.role`, and where it was declared.
+    pub organizations_role: Option<(String, Span)>,
     pub budgets: Vec<DecodedBudget>,
     /// Account, name and place of budgets left out for errors, so that a
     /// duplicate name is still reported alongside them.
@@ -464,6 +479,9 @@ impl<'a> Decoder<'a> {
         }
         if let Some(groups) = top.get("account_groups") {
             out.groups = self.account_groups(groups);
+        }
+        if let Some(o) = top.get("organizations") {
+            out.organizations_role = self.organizations(o);
         }
         out.role_template = top
             .get("defaults")

@@ -59,6 +59,21 @@ fn the_decoder_and_the_schema_accept_the_same_keys() {
             schema_keys(&schema, "Defaults", None),
         ),
         (
+            "organizations",
+            sorted(ORGANIZATIONS_KEYS),
+            schema_keys(&schema, "OrganizationsDoc", None),
+        ),
+        (
+            "a group from Organizations",
+            sorted(GROUP_KEYS),
+            schema_keys(&schema, "OrganizationGroupDoc", None),
+        ),
+        (
+            "an OU source",
+            sorted(ORGANIZATION_SOURCE_KEYS),
+            schema_keys(&schema, "OuDoc", None),
+        ),
+        (
             "an account",
             sorted(ACCOUNT_KEYS),
             schema_keys(&schema, "AccountDoc", None),

@@ -37,11 +37,71 @@ pub struct Document {
     /// Per-account settings, keyed by 12-digit account id.
     #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
     pub accounts: BTreeMap<String, AccountDoc>,
-    /// Named lists of accounts, for budgets' `accounts:`.
+    /// Named groups of accounts, for budgets' `accounts:`: a list of
+    /// ids, or the accounts of an OU (or the whole organisation) in AWS
+    /// Organizations.
     #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
-    pub account_groups: BTreeMap<String, Vec<String>>,
+    pub account_groups: BTreeMap<String, GroupDoc>,
+    /// How groups from AWS Organizations are read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organizations: Option<OrganizationsDoc>,
     #[serde(default)]
     pub budgets: Vec<BudgetDoc>,
+}
+
+/// An `account_groups` entry.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum GroupDoc {
+    /// 12-digit account ids, quoted.
+    Listed(Vec<String>),
+    /// ACTIVE accounts read from AWS Organizations by plan, apply, respond
+    /// and import.
+    Organization(OrganizationGroupDoc),
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationGroupDoc {
+    pub organizations: OrganizationSourceDoc,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum OrganizationSourceDoc {
+    /// `all`: every account of the organisation.
+    All(AllAccounts),
+    /// The accounts of an OU or root.
+    Ou(OuDoc),
+}
+
+/// Every account of the organisation.
+#[derive(Debug, Serialize, JsonSchema)]
+pub enum AllAccounts {
+    #[serde(rename = "all")]
+    All,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OuDoc {
+    /// An OU (ou-…) or root (r-…) id.
+    #[schemars(regex(pattern = r"^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"))]
+    pub ou: String,
+    /// Also the accounts of every OU under it (default false: only the
+    /// accounts directly in it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recursive: bool,
+}
+
+/// The top-level `organizations:`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationsDoc {
+    /// A role in the management account to read the organisation through
+    /// (default: the credentials budgetctl runs with).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
 }
 
 /// Values every budget of this file takes unless it says otherwise.

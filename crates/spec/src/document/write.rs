@@ -76,6 +76,7 @@ pub fn document_of(config: &Config) -> Document {
         defaults,
         accounts,
         account_groups: BTreeMap::new(),
+        organizations: None,
         budgets,
     }
 }

@@ -142,4 +142,60 @@ pub struct AccountSettings {
 pub struct Config {
     pub accounts: BTreeMap<AccountId, AccountSettings>,
     pub budgets: Vec<DesiredBudget>,
+    /// `account_groups`, by name, with the accounts each resolved to.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub groups: BTreeMap<String, Group>,
+    /// `organizations.role`: the role in the management account that
+    /// groups from AWS Organizations are read through (`None`: the base
+    /// credentials, which must then be the management account's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organizations_role: Option<String>,
 }
+
+/// An `account_groups` entry: its accounts, listed or read from AWS
+/// Organizations.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    /// The accounts, sorted; for a group from Organizations, its ACTIVE
+    /// accounts as read (none when the files were only validated).
+    pub accounts: Vec<AccountId>,
+    /// Where the accounts come from in AWS Organizations, for such a group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<OrganizationSource>,
+    /// Whether the accounts are known: false for a group from
+    /// Organizations that was not read (`validate` reads nothing).
+    pub resolved: bool,
+}
+
+/// Where a group's accounts come from in AWS Organizations.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrganizationSource {
+    /// `organizations: all`: every account of the organisation (ListAccounts).
+    All,
+    /// `organizations: { ou: ID, recursive: BOOL }`: the accounts directly
+    /// in an OU or root (ListAccountsForParent), and with `recursive`
+    /// those of every OU under it (ListChildren).
+    Ou { id: String, recursive: bool },
+}
+
+impl fmt::Display for OrganizationSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OrganizationSource::All => f.write_str("every account of the organization"),
+            OrganizationSource::Ou {
+                id,
+                recursive: false,
+            } => write!(f, "the accounts in {id}"),
+            OrganizationSource::Ou {
+                id,
+                recursive: true,
+            } => {
+                write!(f, "the accounts in {id} and the OUs under it")
+            }
+        }
+    }
+}
+
+/// Groups from AWS Organizations as read: each source's ACTIVE accounts.
+pub type OrganizationAccounts = BTreeMap<OrganizationSource, Vec<AccountId>>;

@@ -27,6 +27,24 @@ pub fn group_name(name: &str) -> Result<(), Problem> {
     }
 }
 
+/// An OU or root of AWS Organizations, as a group names it: the ParentId
+/// pattern of the Organizations API (`ou-` then 4 to 32 lowercase letters
+/// or digits, `-`, 8 to 32 more; or `r-` then 4 to 32).
+pub fn organization_parent(id: &str) -> Result<(), Problem> {
+    static PARENT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$").expect("valid regex")
+    });
+    if PARENT.is_match(id) {
+        Ok(())
+    } else {
+        Err(Problem::new(
+            Code::OrganizationParent,
+            format!("`{id}` is not an OU or root id of AWS Organizations"),
+        )
+        .help("write the OU's id as Organizations shows it, e.g. ou-ab12-cdef3456, or a root's, e.g. r-ab12"))
+    }
+}
+
 /// `text` with every `{account}` filled in with `account`.
 pub fn fill(text: &str, account: &str) -> String {
     text.replace(ACCOUNT_PLACEHOLDER, account)

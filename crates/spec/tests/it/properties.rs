@@ -524,7 +524,11 @@ fn config() -> impl Strategy<Value = Config> {
                     template: None,
                 })
                 .collect();
-            Config { accounts, budgets }
+            Config {
+                accounts,
+                budgets,
+                ..Config::default()
+            }
         })
 }
 
@@ -625,6 +629,7 @@ fn a_space_named_budget_with_default_cost_types_round_trips_undeclared() {
             },
             template: None,
         }],
+        ..Config::default()
     };
     let yaml = to_yaml(&config);
     let loaded = load_str("space.yaml", &yaml);
@@ -676,6 +681,7 @@ fn a_hand_written_model_round_trips_with_defaults_factored_out() {
             },
             template: None,
         }],
+        ..Config::default()
     };
     let yaml = to_yaml(&config);
     assert_eq!(

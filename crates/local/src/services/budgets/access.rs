@@ -86,6 +86,14 @@ impl Service {
         self.deny(operation, &action, account, &resource)
     }
 
+    /// Whether `account` may call Organizations' `operation`
+    /// (`deny_accounts` applies to the caller's account).
+    pub(crate) fn check_organizations_access(&self, operation: &str, account: &str) -> Result<()> {
+        let action = format!("organizations:{operation}");
+        let resource = format!("arn:{}:organizations::{account}:*", self.partition);
+        self.deny(operation, &action, account, &resource)
+    }
+
     fn deny(&self, operation: &str, action: &str, account: &str, resource: &str) -> Result<()> {
         let state = self.faults.lock().unwrap_or_else(|e| e.into_inner());
         let (denied, only) = (&state.faults.deny_accounts, &state.faults.operations);

@@ -1,0 +1,165 @@
+//! Groups of accounts read from AWS Organizations: `organizations: all`
+//! by ListAccounts, an OU by ListAccountsForParent, and with `recursive`
+//! every OU under it by ListChildren, through the management account's
+//! credentials (the base ones, or `organizations.role`). Only ACTIVE
+//! accounts are kept: a suspended or closing account takes no budgets.
+
+use std::collections::BTreeMap;
+
+use aws_config::sts::AssumeRoleProvider;
+use aws_sdk_organizations::Client;
+use aws_sdk_organizations::types::{AccountState, AccountStatus, ChildType};
+use budgetctl_spec::{AccountId, OrganizationAccounts, OrganizationSource};
+
+use crate::clients::{Connection, ROLE_SESSION_NAME, sdk_config};
+use crate::error::AwsError;
+
+/// The account errors name when the management account is not known
+/// (no role, and STS could not say whose the credentials are).
+const UNKNOWN_ACCOUNT: &str = "000000000000";
+
+/// Every source's ACTIVE accounts, each sorted, read as `connection`
+/// says, through `role` when given. An error names the management
+/// account: the role's, or whose the base credentials are (STS).
+pub async fn read_organization(
+    connection: &Connection,
+    role: Option<&str>,
+    sources: &[OrganizationSource],
+) -> Result<OrganizationAccounts, AwsError> {
+    let sdk = sdk_config(connection).await;
+    let client = organizations_client(&sdk, role).await;
+    let account = role
+        .and_then(|r| r.split(':').nth(4))
+        .and_then(AccountId::parse);
+    let known = account.is_some();
+    let account = account
+        .or_else(|| AccountId::parse(UNKNOWN_ACCOUNT))
+        .expect("twelve digits");
+    match read_sources(&client, &account, sources).await {
+        Err(mut e) if !known => {
+            if let Ok(who) = aws_sdk_sts::Client::new(&sdk)
+                .get_caller_identity()
+                .send()
+                .await
+                && let Some(id) = who.account().and_then(AccountId::parse)
+            {
+                e.account = id;
+            }
+            Err(e)
+        }
+        read => read,
+    }
+}
+
+/// An Organizations client, through `role` when given.
+async fn organizations_client(sdk: &aws_config::SdkConfig, role: Option<&str>) -> Client {
+    let mut config = aws_sdk_organizations::config::Builder::from(sdk);
+    if let Some(role) = role {
+        let provider = AssumeRoleProvider::builder(role)
+            .session_name(ROLE_SESSION_NAME)
+            .configure(sdk)
+            .build()
+            .await;
+        config = config.credentials_provider(
+            aws_sdk_organizations::config::SharedCredentialsProvider::new(provider),
+        );
+    }
+    Client::from_conf(config.build())
+}
+
+async fn read_sources(
+    client: &Client,
+    account: &AccountId,
+    sources: &[OrganizationSource],
+) -> Result<OrganizationAccounts, AwsError> {
+    let mut out = BTreeMap::new();
+    for source in sources {
+        let mut accounts = match source {
+            OrganizationSource::All => list_accounts(client, account).await?,
+            OrganizationSource::Ou { id, recursive } => {
+                let mut parents = vec![id.clone()];
+                let mut accounts = Vec::new();
+                while let Some(parent) = parents.pop() {
+                    accounts.extend(accounts_for_parent(client, account, &parent).await?);
+                    if *recursive {
+                        parents.extend(child_units(client, account, &parent).await?);
+                    }
+                }
+                accounts
+            }
+        };
+        accounts.sort();
+        accounts.dedup();
+        out.insert(source.clone(), accounts);
+    }
+    Ok(out)
+}
+
+/// Whether an account is ACTIVE: by its `State`, or where an older
+/// endpoint sends only `Status` (retired on 9 September 2026), by that.
+fn is_active(a: &aws_sdk_organizations::types::Account) -> bool {
+    match (a.state(), a.status()) {
+        (Some(state), _) => *state == AccountState::Active,
+        (None, Some(status)) => *status == AccountStatus::Active,
+        (None, None) => false,
+    }
+}
+
+fn active_ids(accounts: &[aws_sdk_organizations::types::Account]) -> Vec<AccountId> {
+    accounts
+        .iter()
+        .filter(|a| is_active(a))
+        .filter_map(|a| AccountId::parse(a.id()?))
+        .collect()
+}
+
+async fn list_accounts(client: &Client, account: &AccountId) -> Result<Vec<AccountId>, AwsError> {
+    let mut out = Vec::new();
+    let mut pages = client.list_accounts().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsError::from_sdk(account, "ListAccounts", e))?;
+        out.extend(active_ids(page.accounts()));
+    }
+    Ok(out)
+}
+
+async fn accounts_for_parent(
+    client: &Client,
+    account: &AccountId,
+    parent: &str,
+) -> Result<Vec<AccountId>, AwsError> {
+    let mut out = Vec::new();
+    let mut pages = client
+        .list_accounts_for_parent()
+        .parent_id(parent)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsError::from_sdk(account, "ListAccountsForParent", e))?;
+        out.extend(active_ids(page.accounts()));
+    }
+    Ok(out)
+}
+
+async fn child_units(
+    client: &Client,
+    account: &AccountId,
+    parent: &str,
+) -> Result<Vec<String>, AwsError> {
+    let mut out = Vec::new();
+    let mut pages = client
+        .list_children()
+        .parent_id(parent)
+        .child_type(ChildType::OrganizationalUnit)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsError::from_sdk(account, "ListChildren", e))?;
+        out.extend(
+            page.children()
+                .iter()
+                .filter_map(|c| c.id().map(str::to_owned)),
+        );
+    }
+    Ok(out)
+}
