@@ -41,7 +41,7 @@ fn every_workflow_parses_and_assumes_a_role_through_oidc() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names.len(), 5, "{names:?}");
+    assert_eq!(names.len(), 6, "{names:?}");
     for name in names {
         let text = std::fs::read_to_string(repo_root().join(WORKFLOWS).join(&name)).unwrap();
         assert!(text.starts_with("# "), "{name} begins with a comment");
@@ -176,7 +176,8 @@ fn run_job(workflow: &Value, job: &str, dir: &Path, endpoint: &str) -> JobRun {
 }
 
 /// `run_job` for a `workflow_dispatch` run with these inputs: a step's
-/// `env:` values `${{ inputs.NAME }}` are the inputs given (or empty).
+/// `env:` values `${{ inputs.NAME }}` (or, for a matrix job,
+/// `${{ matrix.NAME }}`) are the inputs given (or empty).
 fn run_dispatched(
     workflow: &Value,
     job: &str,
@@ -248,6 +249,7 @@ fn run_dispatched(
             let v = v.as_str().unwrap().trim();
             let value = match v
                 .strip_prefix("${{ inputs.")
+                .or_else(|| v.strip_prefix("${{ matrix."))
                 .and_then(|r| r.strip_suffix(" }}"))
             {
                 Some(input) => inputs.get(input).copied().unwrap_or(""),
@@ -258,12 +260,7 @@ fn run_dispatched(
         let out: Output = command.output().unwrap();
         run.log.push_str(&String::from_utf8_lossy(&out.stdout));
         run.log.push_str(&String::from_utf8_lossy(&out.stderr));
-        let outputs: BTreeMap<String, String> = std::fs::read_to_string(&output_file)
-            .unwrap()
-            .lines()
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
+        let outputs = parse_outputs(&std::fs::read_to_string(&output_file).unwrap());
         run.outputs.insert(id.clone(), outputs);
         if !out.status.success() {
             run.failed = Some((id, out.status.code().unwrap_or(-1)));
@@ -272,6 +269,22 @@ fn run_dispatched(
     }
     run.summary = std::fs::read_to_string(&summary_file).unwrap();
     run
+}
+
+/// `GITHUB_OUTPUT` as the runner reads it: `name=value` lines, and
+/// `name<<DELIMITER` followed by lines up to the delimiter.
+fn parse_outputs(text: &str) -> BTreeMap<String, String> {
+    let mut outputs = BTreeMap::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        if let Some((name, delimiter)) = line.split_once("<<") {
+            let value: Vec<&str> = lines.by_ref().take_while(|l| *l != delimiter).collect();
+            outputs.insert(name.to_owned(), value.join("\n"));
+        } else if let Some((k, v)) = line.split_once('=') {
+            outputs.insert(k.to_owned(), v.to_owned());
+        }
+    }
+    outputs
 }
 
 fn output<'a>(run: &'a JobRun, step: &str, name: &str) -> &'a str {
@@ -568,4 +581,64 @@ async fn the_respond_workflow_runs_a_due_response_once_against_budgetctl_local()
     let second = respond(dir, url).await;
     assert_eq!(second.failed, None, "{}", second.log);
     assert!(second.summary.contains("already-ran"), "{}", second.summary);
+}
+
+/// The sharded plan workflow, job by job as the runner would: the
+/// accounts job lists the shards, a plan job per shard of the matrix plans
+/// its accounts, and the comment job merges their plans (placed as
+/// download-artifact places them) into the comment the unsharded workflow
+/// posts.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sharded_plan_workflow_posts_the_unsharded_plans_comment() {
+    let server = LocalServer::start(LocalOptions::default()).await.unwrap();
+    let url = server.url();
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join("budgets")).unwrap();
+    std::fs::copy(
+        repo_root().join("budgets.example.yaml"),
+        repo.path().join("budgets/main.yaml"),
+    )
+    .unwrap();
+    let dir = repo.path().to_owned();
+    let (whole, comment) = tokio::task::spawn_blocking(move || {
+        let unsharded = run_job(&workflow("budgetctl-plan.yml"), "plan", &dir, &url);
+        assert_eq!(unsharded.failed, None, "{}", unsharded.log);
+        let whole = std::fs::read_to_string(dir.join("plan.md")).unwrap();
+        std::fs::remove_file(dir.join("plan.md")).unwrap();
+
+        let sharded = workflow("budgetctl-plan-sharded.yml");
+        assert_eq!(
+            sharded["jobs"]["plan"]["strategy"]["matrix"]["shard"],
+            "${{ fromJSON(needs.accounts.outputs.accounts).shards }}"
+        );
+        let accounts = run_job(&sharded, "accounts", &dir, &url);
+        assert_eq!(accounts.failed, None, "{}", accounts.log);
+        let listed: Value =
+            serde_json::from_str(output(&accounts, "accounts", "accounts")).unwrap();
+        let shards: Vec<String> = listed["shards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(shards, ["1/4", "2/4", "3/4", "4/4"]);
+        for shard in &shards {
+            let inputs = BTreeMap::from([("shard", shard.as_str())]);
+            let run = run_dispatched(&sharded, "plan", &dir, &url, &inputs);
+            assert_eq!(run.failed, None, "{shard}: {}", run.log);
+            let artifact = output(&run, "plan", "artifact");
+            assert!(!artifact.contains('/'), "{artifact}");
+            let place = dir.join("shards").join(artifact);
+            std::fs::create_dir_all(&place).unwrap();
+            std::fs::rename(dir.join("plan.json"), place.join("plan.json")).unwrap();
+        }
+        let comment = run_job(&sharded, "comment", &dir, &url);
+        assert_eq!(comment.failed, None, "{}", comment.log);
+        assert_eq!(output(&comment, "merge", "exitcode"), "2");
+        (whole, std::fs::read_to_string(dir.join("plan.md")).unwrap())
+    })
+    .await
+    .unwrap();
+    assert_eq!(comment, whole);
+    assert!(comment.contains("budgetctl: 13 to create"), "{comment}");
 }

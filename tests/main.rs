@@ -12,6 +12,7 @@ mod cli_organizations;
 mod cli_plan;
 mod cli_respond;
 mod cli_roles;
+mod cli_shards;
 mod cli_shell;
 mod cli_templates;
 mod cli_validate;

@@ -87,19 +87,28 @@ pub async fn plan(
 }
 
 /// The accounts a run reads: those `--account` names, or every account the
-/// files name.
+/// files name; of those, the ones in `--shard`.
 fn accounts(config: &Config, scope: &PlanScope) -> Result<Vec<AccountId>, PlanError> {
-    if scope.accounts.is_empty() {
-        let mut all: BTreeSet<AccountId> = config.accounts.keys().cloned().collect();
-        all.extend(config.budgets.iter().map(|b| b.account.clone()));
-        Ok(all.into_iter().collect())
+    let accounts: Vec<AccountId> = if scope.accounts.is_empty() {
+        config_accounts(config).into_iter().collect()
     } else {
         scope
             .accounts
             .iter()
             .map(|a| AccountId::parse(a).ok_or_else(|| PlanError::Account(a.clone())))
-            .collect()
-    }
+            .collect::<Result<_, _>>()?
+    };
+    Ok(match scope.shard {
+        Some(shard) => accounts.into_iter().filter(|a| shard.contains(a)).collect(),
+        None => accounts,
+    })
+}
+
+/// Every account the files name: with settings, or with budgets.
+pub fn config_accounts(config: &Config) -> BTreeSet<AccountId> {
+    let mut all: BTreeSet<AccountId> = config.accounts.keys().cloned().collect();
+    all.extend(config.budgets.iter().map(|b| b.account.clone()));
+    all
 }
 
 /// The configuration narrowed to `--account` and `--target` (borrowed as it
@@ -114,6 +123,7 @@ fn scoped<'c>(config: &'c Config, scope: &PlanScope) -> Result<Cow<'c, Config>, 
             .budgets
             .retain(|b| scope.accounts.iter().any(|a| a == b.account.as_str()));
     }
+
     if !scope.targets.is_empty() {
         for t in &scope.targets {
             if !config.budgets.iter().any(|b| &b.budget.name == t) {
@@ -123,6 +133,10 @@ fn scoped<'c>(config: &'c Config, scope: &PlanScope) -> Result<Cow<'c, Config>, 
         config
             .budgets
             .retain(|b| scope.targets.contains(&b.budget.name));
+    }
+    // After `--target`'s check: a name may be in other shards only.
+    if let Some(shard) = scope.shard {
+        config.budgets.retain(|b| shard.contains(&b.account));
     }
     Ok(Cow::Owned(config))
 }

@@ -61,6 +61,9 @@ enum Command {
     /// Run the responses that spend has made due, once per budget period:
     /// Service Catalog self-service actions, approvals of budget actions.
     Respond(commands::respond::RespondArgs),
+    /// List the accounts the files resolve to (named, in groups, or read
+    /// from AWS Organizations), with `--shards N` the shard of each.
+    Accounts(commands::accounts::AccountsArgs),
     /// Print the JSON Schema of budget files, for editors.
     Schema,
     /// Print a shell completion script (bash, zsh, fish, powershell).
@@ -171,6 +174,7 @@ fn main() -> ExitCode {
         Command::Import(args) => commands::import::run(args, color),
         Command::Action { command } => commands::action::run(command),
         Command::Respond(args) => commands::respond::run(args),
+        Command::Accounts(args) => commands::accounts::run(args, color),
         Command::Completions { shell } => {
             // Into a buffer first: clap_complete panics on a closed pipe (`| head`).
             let mut script = Vec::new();

@@ -26,6 +26,10 @@ pub struct ScopeArgs {
     /// Only this budget; repeatable.
     #[arg(long = "target", value_name = "NAME")]
     pub targets: Vec<String>,
+    /// Only the accounts in shard K of N (by a stable hash of the id), for
+    /// a CI matrix of N jobs; `budgetctl accounts --shards N` lists them.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<budgetctl_diff::Shard>,
 }
 
 /// Where the Budgets API is and as whom to call it.
@@ -231,6 +235,7 @@ impl ScopeArgs {
         PlanScope {
             accounts: self.accounts.clone(),
             targets: self.targets.clone(),
+            shard: self.shard,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! One module per subcommand: its clap arguments and what it wires
 //! together; `connect` is what plan, apply and import share.
 
+pub mod accounts;
 pub mod action;
 pub mod apply;
 pub mod connect;

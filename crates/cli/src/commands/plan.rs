@@ -39,9 +39,27 @@ pub struct PlanArgs {
     /// Say what is being read.
     #[arg(short, long)]
     pub verbose: bool,
+    /// Merge JSON plans (`--format json` or `--out`) of the shards of one
+    /// run and render them as one plan, reading nothing: e.g. `plan
+    /// --merge plan-1.json plan-2.json --format markdown` for one PR comment.
+    #[arg(long, value_name = "PLAN", num_args = 1.., conflicts_with = "out")]
+    pub merge: Vec<PathBuf>,
 }
 
 pub fn run(args: PlanArgs, colors: crate::Colors) -> Result<ExitCode, CliError> {
+    if !args.merge.is_empty() {
+        let plans = args
+            .merge
+            .iter()
+            .map(|path| {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read the plan {}: {e}", path.display()))?;
+                Plan::from_document(&text).map_err(|e| format!("{} {e}", path.display()))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let plan = Plan::merge(plans).map_err(|e| format!("cannot merge the plans: {e}"))?;
+        return show(&plan, &args, colors);
+    }
     let plan = runtime()?.block_on(async {
         let Some((endpoint, loaded)) =
             open_with_files(&args.connect, &args.scope.files, colors.stderr).await?
@@ -68,9 +86,14 @@ pub fn run(args: PlanArgs, colors: crate::Colors) -> Result<ExitCode, CliError> 
     {
         save(&plan, path)?;
     }
+    show(&plan, &args, colors)
+}
+
+/// The plan on stdout in the format asked for, and the exit code it makes.
+fn show(plan: &Plan, args: &PlanArgs, colors: crate::Colors) -> Result<ExitCode, CliError> {
     let text = match args.format {
-        PlanFormat::Text => views::plan_text::text(&plan, colors.stdout),
-        PlanFormat::Markdown => views::plan_markdown::markdown(&plan),
+        PlanFormat::Text => views::plan_text::text(plan, colors.stdout),
+        PlanFormat::Markdown => views::plan_markdown::markdown(plan),
         PlanFormat::Json => views::json::json(&plan.document())? + "\n",
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());

@@ -308,6 +308,8 @@ pub enum SavedPlanError {
     Version { found: u64 },
     #[error("is not a plan saved by `budgetctl plan --out`: {0}")]
     Shape(serde_json::Error),
+    #[error("holds a change of {address} that does not read back: {message}")]
+    Change { address: String, message: String },
 }
 
 /// A saved plan as apply reads it back: what the check needs, and the

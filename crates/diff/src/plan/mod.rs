@@ -9,6 +9,7 @@ use budgetctl_spec::{AccountId, ActionStatus, Budget, BudgetAction, Notification
 use serde::{Deserialize, Serialize};
 
 pub mod document;
+mod read;
 
 /// The version of the Plan's JSON format: 2 since budgets are written in
 /// the budget-file form and notifications in their own; 3 since changes
@@ -77,18 +78,85 @@ impl std::fmt::Display for PlanTarget {
     }
 }
 
-/// The narrowing a plan was made with (`--account`, `--target`).
+/// The narrowing a plan was made with (`--account`, `--target`, `--shard`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanScope {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub accounts: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
 }
 
 impl PlanScope {
     pub fn is_empty(&self) -> bool {
-        self.accounts.is_empty() && self.targets.is_empty()
+        self.accounts.is_empty() && self.targets.is_empty() && self.shard.is_none()
+    }
+}
+
+/// Shard K of N (`--shard K/N`): the accounts whose stable hash falls in
+/// it. The hash is XXH3-64 of the 12-digit id, a published algorithm, so
+/// every run, machine and version of budgetctl puts an account in the
+/// same shard, and the N shards of one N cover every account once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 1 to `count`.
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Shard {
+    /// The most shards a run is split into (GitHub Actions runs at most
+    /// 256 jobs of one matrix).
+    pub const MAX: u32 = 256;
+
+    /// Whether `account` is in this shard.
+    pub fn contains(&self, account: &AccountId) -> bool {
+        let hash = xxhash_rust::xxh3::xxh3_64(account.as_str().as_bytes());
+        hash % u64::from(self.count) == u64::from(self.index - 1)
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Shard, String> {
+        let usage = || {
+            format!(
+                "`{text}` is not a shard: write K/N, shard K of N, with 1 <= K <= N <= {}, e.g. 2/4",
+                Shard::MAX
+            )
+        };
+        let (k, n) = text.split_once('/').ok_or_else(usage)?;
+        let (index, count) = (
+            k.trim().parse::<u32>().map_err(|_| usage())?,
+            n.trim().parse::<u32>().map_err(|_| usage())?,
+        );
+        if index == 0 || index > count || count > Shard::MAX {
+            return Err(usage());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl Serialize for Shard {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Shard {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }
 

@@ -16,9 +16,9 @@ use serde::Serialize;
 use crate::amount::to_aws_string;
 use crate::decode::format_period;
 use crate::model::{
-    ApprovalModel, AutoAdjust, BudgetLimit, BudgetType, ComparisonOperator, Config, CostTypes,
-    Dimension, Expression, InstanceService, KeyValues, Language, MatchOption, Metric, Notification,
-    NotificationType, Subscriber, ThresholdType, TimeUnit,
+    AccountId, ApprovalModel, AutoAdjust, BudgetLimit, BudgetType, ComparisonOperator, Config,
+    CostTypes, Dimension, Expression, InstanceService, KeyValues, Language, MatchOption, Metric,
+    Notification, NotificationType, Subscriber, ThresholdType, TimeUnit,
 };
 
 mod write;
@@ -634,4 +634,56 @@ pub fn json_schema() -> serde_json::Value {
         );
     }
     schema
+}
+
+/// A budget written in the budget-file form (a [`BudgetDoc`] as JSON, as
+/// saved plans hold them) read back into the model, in `account`: the
+/// decoder's own rules apply, so a document that is not a valid budget is
+/// an error naming what is wrong.
+pub fn budget_from_document(
+    account: &AccountId,
+    doc: &serde_json::Value,
+) -> Result<crate::Budget, String> {
+    let mut doc = doc.clone();
+    let Some(fields) = doc.as_object_mut() else {
+        return Err("a budget is written as a JSON object".to_owned());
+    };
+    fields.remove("accounts");
+    fields.insert("account".to_owned(), account.as_str().into());
+    let file = serde_json::json!({ "version": 1, "budgets": [doc] });
+    // JSON is YAML: the budget-file decoder reads it as written.
+    let loaded = crate::load_str("plan.json", &file.to_string());
+    if let Some(e) = loaded.errors().next() {
+        return Err(e.message.clone());
+    }
+    loaded
+        .config
+        .budgets
+        .into_iter()
+        .next()
+        .map(|b| b.budget)
+        .ok_or_else(|| "the document holds no budget".to_owned())
+}
+
+/// A budget action in the budget-file form ([`ActionDoc`] as JSON) read
+/// back into the model, as an action of the budget `budget` (which gives
+/// it its account and unit).
+pub fn action_from_document(
+    account: &AccountId,
+    budget: &serde_json::Value,
+    action: &serde_json::Value,
+) -> Result<crate::BudgetAction, String> {
+    let mut budget = budget.clone();
+    let Some(fields) = budget.as_object_mut() else {
+        return Err("a budget is written as a JSON object".to_owned());
+    };
+    fields.insert("actions".to_owned(), serde_json::json!([action]));
+    fields.remove("responses");
+    let budget = budget_from_document(account, &budget)?;
+    budget
+        .actions
+        .into_iter()
+        .flatten()
+        .next()
+        .ok_or_else(|| "the document holds no action".to_owned())
 }

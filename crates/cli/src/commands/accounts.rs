@@ -1,0 +1,145 @@
+//! `budgetctl accounts`: the accounts the files resolve to (named,
+//! listed in groups, or read from AWS Organizations), each with its
+//! groups, role and budgets, and with `--shards N` the shard of each and
+//! the list of shards, for a CI matrix that fans plan and apply out.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use budgetctl_diff::Shard;
+use budgetctl_spec::{AccountId, OrganizationAccounts};
+use serde::Serialize;
+
+use super::connect::{ConnectArgs, Endpoint, runtime};
+use crate::error::CliError;
+use crate::views;
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// `budgetctl accounts`.
+#[derive(clap::Args)]
+pub struct AccountsArgs {
+    /// A budget file or a directory of *.yaml/*.yml files; repeatable.
+    /// Default: budgets.yaml, or budgets/ when present.
+    #[arg(short = 'f', long = "file", value_name = "PATH")]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// Say which of N shards (`plan --shard K/N`) each account is in, and
+    /// list the shards.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(Shard::MAX)))]
+    pub shards: Option<u32>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Serialize)]
+struct AccountDoc<'a> {
+    id: &'a str,
+    groups: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role: Option<&'a str>,
+    budgets: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shard: Option<String>,
+}
+
+pub fn run(args: AccountsArgs, color: bool) -> Result<ExitCode, CliError> {
+    let parsed = crate::parse(&args.files);
+    // Groups from AWS Organizations are read through the endpoint; files
+    // without any are answered offline.
+    let loaded = if parsed.has_errors() || parsed.organization_sources().is_empty() {
+        parsed.resolve(&OrganizationAccounts::new())
+    } else {
+        runtime()?.block_on(async {
+            let endpoint = Endpoint::start(&args.connect).await?;
+            let loaded = endpoint.resolve(parsed).await;
+            endpoint.close().await?;
+            loaded
+        })?
+    };
+    crate::print_diagnostics(&loaded, color);
+    if loaded.has_errors() {
+        return Ok(ExitCode::FAILURE);
+    }
+    let config = &loaded.config;
+    let mut groups: BTreeMap<&AccountId, Vec<&str>> = BTreeMap::new();
+    for (name, group) in &config.groups {
+        for a in &group.accounts {
+            groups.entry(a).or_default().push(name);
+        }
+    }
+    let mut budgets: BTreeMap<&AccountId, usize> = BTreeMap::new();
+    for b in &config.budgets {
+        *budgets.entry(&b.account).or_default() += 1;
+    }
+    let mut all: BTreeSet<&AccountId> = config.accounts.keys().collect();
+    all.extend(budgets.keys());
+    all.extend(groups.keys());
+    let shard_of = |a: &AccountId| {
+        let count = args.shards?;
+        (1..=count)
+            .map(|index| Shard { index, count })
+            .find(|s| s.contains(a))
+    };
+    let docs: Vec<AccountDoc> = all
+        .iter()
+        .map(|a| AccountDoc {
+            id: a.as_str(),
+            groups: groups.get(a).cloned().unwrap_or_default(),
+            role: config.accounts.get(*a).and_then(|s| s.role.as_deref()),
+            budgets: budgets.get(a).copied().unwrap_or(0),
+            shard: shard_of(a).map(|s| s.to_string()),
+        })
+        .collect();
+    let shards: Option<Vec<String>> = args.shards.map(|count| {
+        (1..=count)
+            .map(|index| Shard { index, count }.to_string())
+            .collect()
+    });
+    let text = match args.format {
+        Format::Json => {
+            let mut out = serde_json::json!({ "accounts": docs });
+            if let Some(shards) = &shards {
+                out["shards"] = serde_json::json!(shards);
+            }
+            views::json::json(&out)? + "\n"
+        }
+        Format::Text => {
+            let mut text = String::new();
+            for d in &docs {
+                let mut line = format!(
+                    "{}  {} budget{}",
+                    d.id,
+                    d.budgets,
+                    if d.budgets == 1 { "" } else { "s" }
+                );
+                if !d.groups.is_empty() {
+                    line.push_str(&format!("  groups: {}", d.groups.join(", ")));
+                }
+                if let Some(role) = d.role {
+                    line.push_str(&format!("  role: {role}"));
+                }
+                if let Some(shard) = &d.shard {
+                    line.push_str(&format!("  shard {shard}"));
+                }
+                text.push_str(&views::escape::escape_lines(&line));
+                text.push('\n');
+            }
+            text.push_str(&format!(
+                "{} account{}\n",
+                docs.len(),
+                if docs.len() == 1 { "" } else { "s" }
+            ));
+            text
+        }
+    };
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    Ok(ExitCode::SUCCESS)
+}
