@@ -206,6 +206,7 @@ pub(crate) async fn sdk_config(connection: &Connection) -> SdkConfig {
         .operation_attempt_timeout(ATTEMPT_TIMEOUT)
         .build();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(shared_http_client())
         .region(Region::new(
             connection
                 .region
@@ -230,6 +231,29 @@ pub(crate) async fn sdk_config(connection: &Connection) -> SdkConfig {
         ));
     }
     loader.load().await
+}
+
+/// The HTTP client every SDK client built from one [`sdk_config`] shares
+/// (every account's Budgets client, and the STS client of each role): one
+/// connection pool and one TLS configuration (rustls with aws-lc and the
+/// platform's roots, proxies from the environment), made as the SDK's
+/// default is. Left to itself, each SDK client makes its own on its first
+/// request. Not one per process: pooled connections belong to the tokio
+/// runtime that opened them.
+fn shared_http_client() -> aws_sdk_budgets::config::SharedHttpClient {
+    use aws_smithy_http_client::proxy::ProxyConfig;
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    use aws_smithy_http_client::{Builder, ConnectorBuilder};
+    Builder::new().build_with_connector_fn(|settings, components| {
+        let mut connector =
+            ConnectorBuilder::default().tls_provider(Provider::Rustls(CryptoMode::AwsLc));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    })
 }
 
 /// A refused connection is final: nothing listens at the endpoint, and

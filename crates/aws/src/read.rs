@@ -35,8 +35,9 @@ pub enum ReadError {
 /// Accounts read at once. Each waits on its own client-side rate and on
 /// the requests in flight across all of them, so this bounds what is held
 /// in memory and in the task set, not the load. 512: at 4 requests a second
-/// per account, 1,000 accounts of 24 reads each take 13.7 s (256: 21.5 s;
-/// the organisation bench, crates/cli/benches/organisation.rs).
+/// per account, 1,000 accounts of 24 reads each take 11.2 s, peaking at
+/// 151 MB (256 at once took 21.5 s, measured before the HTTP client was
+/// shared; the organisation bench, crates/cli/benches/organisation.rs).
 const ACCOUNTS_AT_ONCE: usize = 512;
 
 /// How an account's reads take turns: its own client-side rate (requests
@@ -217,6 +218,10 @@ pub async fn read_account_paced(
     }
     drop(turn);
 
+    // Every subscriber and tag read is a task at once, waiting its turn;
+    // each boxes its request only once it has one (`Box::pin` after the
+    // turn): a waiting task holds a few hundred bytes, not the SDK call's
+    // whole state, so thousands waiting across accounts stay small.
     let mut tasks = tokio::task::JoinSet::new();
     let mut live: Vec<Option<LiveBudget>> = Vec::with_capacity(budgets.len());
     let mut unreadable = Vec::new();
@@ -283,7 +288,7 @@ pub async fn read_account_paced(
                 );
                 tasks.spawn(async move {
                     let _turn = limit.turn().await;
-                    let tags = tags_at(&client, &account, arn).await?;
+                    let tags = Box::pin(tags_at(&client, &account, arn)).await?;
                     Ok(Fetched::ActionName {
                         index,
                         slot,
@@ -304,7 +309,7 @@ pub async fn read_account_paced(
                 let slot = budget.notifications.len() - 1;
                 tasks.spawn(async move {
                     let _turn = limit.turn().await;
-                    let subscribers = subscribers_of(&client, &account, &name, n).await?;
+                    let subscribers = Box::pin(subscribers_of(&client, &account, &name, n)).await?;
                     Ok::<_, ReadError>(Fetched::Subscribers {
                         index,
                         slot,
@@ -318,7 +323,7 @@ pub async fn read_account_paced(
                 (client.clone(), account.clone(), pace.clone(), name.clone());
             tasks.spawn(async move {
                 let _turn = limit.turn().await;
-                let tags = tags_of(&client, &account, &name).await?;
+                let tags = Box::pin(tags_of(&client, &account, &name)).await?;
                 Ok(Fetched::Tags { index, tags })
             });
         }
