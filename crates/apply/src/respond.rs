@@ -26,6 +26,9 @@ use chrono::NaiveDate;
 
 use crate::operate::{OperateError, execute, find_action};
 
+/// Accounts whose spend is read at once.
+const SPEND_READS_AT_ONCE: usize = 16;
+
 /// How `respond` runs.
 #[derive(Debug, Clone)]
 pub struct RespondOptions {
@@ -140,10 +143,22 @@ pub async fn respond(
     {
         by_account.entry(&d.account).or_default().push(d);
     }
-    let mut reports = Vec::new();
-    for (account, budgets) in by_account {
+    // Every account's spend read first, several accounts at once (one
+    // DescribeBudgets pass each, in the accounts' order); the responses then
+    // run one after another.
+    let reads = by_account.iter().map(|(account, budgets)| {
         let names: HashSet<&str> = budgets.iter().map(|d| d.budget.name.as_str()).collect();
-        let spends = read_spend(clients.for_account(account), account, &names).await;
+        async move { read_spend(clients.for_account(account), account, &names).await }
+    });
+    let mut spends_of =
+        futures_util::StreamExt::buffered(futures_util::stream::iter(reads), SPEND_READS_AT_ONCE);
+    let mut all_spends = Vec::with_capacity(by_account.len());
+    while let Some(spends) = futures_util::StreamExt::next(&mut spends_of).await {
+        all_spends.push(spends);
+    }
+    drop(spends_of);
+    let mut reports = Vec::new();
+    for ((account, budgets), spends) in by_account.into_iter().zip(all_spends) {
         for d in budgets {
             let (live, read_error) = match &spends {
                 Ok(spends) => (spends.iter().find(|s| s.name == d.budget.name), None),
