@@ -215,3 +215,65 @@ budgets:
     // above could read the organisation through nothing else.
     server.shutdown().await.unwrap();
 }
+
+/// `import --ou ... --recursive --role` writes one file per ACTIVE account
+/// of the OU, each with its role, and each plans clean.
+#[tokio::test(flavor = "multi_thread")]
+async fn import_reads_an_ou_into_one_file_per_account() {
+    let server = LocalServer::start(LocalOptions::default()).await.unwrap();
+    let url = server.url();
+    server
+        .service()
+        .seed_organization(&organization(&[]), &LocalOptions::default().account)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("budgets.yaml"), FILE).unwrap();
+    let apply = budgetctl_against(dir.path(), &url, &["apply", "--auto-approve"]).await;
+    assert!(apply.status.success(), "{}", text(&apply));
+    std::fs::remove_file(dir.path().join("budgets.yaml")).unwrap();
+
+    let import = budgetctl_against(
+        dir.path(),
+        &url,
+        &[
+            "import",
+            "--ou",
+            "ou-ab12-workload",
+            "--recursive",
+            "--role",
+            "arn:aws:iam::{account}:role/budgetctl",
+            "--out",
+            "imported/",
+        ],
+    )
+    .await;
+    assert!(import.status.success(), "{}", text(&import));
+    let mut written: Vec<String> = std::fs::read_dir(dir.path().join("imported"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    // The OU's ACTIVE accounts, the team OU's included; not the SUSPENDED one.
+    assert_eq!(written, ["111122223333.yaml", "333344445555.yaml"]);
+    let one = std::fs::read_to_string(dir.path().join("imported/333344445555.yaml")).unwrap();
+    assert!(
+        one.contains("role: arn:aws:iam::333344445555:role/budgetctl"),
+        "{one}"
+    );
+    let plan = budgetctl_against(
+        dir.path(),
+        &url,
+        &["plan", "-f", "imported", "--detailed-exitcode"],
+    )
+    .await;
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+
+    let refused = budgetctl_against(dir.path(), &url, &["import", "--ou", "ou-nope"]).await;
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("`ou-nope` is not an OU or root id"),
+        "{}",
+        text(&refused)
+    );
+    server.shutdown().await.unwrap();
+}

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use budgetctl_apply::{ReadScope, read_accounts};
 use budgetctl_diff::{LiveBudget, accounts_of, declare};
-use budgetctl_spec::{AccountId, Config, load_str, to_yaml};
+use budgetctl_spec::{AccountId, Config, OrganizationSource, load_str, to_yaml};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use super::connect::{ConnectArgs, Endpoint, runtime};
@@ -18,8 +18,22 @@ use crate::error::CliError;
 #[derive(clap::Args)]
 pub struct ImportArgs {
     /// The account to read; repeatable.
-    #[arg(long = "account", value_name = "ID", required = true)]
+    #[arg(long = "account", value_name = "ID", required_unless_present_any = ["organization", "ou"])]
     pub accounts: Vec<String>,
+    /// Every ACTIVE account of the organisation (AWS Organizations'
+    /// ListAccounts, in the management account).
+    #[arg(long, conflicts_with = "ou")]
+    pub organization: bool,
+    /// Every ACTIVE account in this OU (or root) of the organisation.
+    #[arg(long, value_name = "ID")]
+    pub ou: Option<String>,
+    /// With --ou: the accounts of every OU under it too.
+    #[arg(long, requires = "ou")]
+    pub recursive: bool,
+    /// Read the organisation through this role of the management account
+    /// (default: the credentials import runs with).
+    #[arg(long, value_name = "ARN")]
+    pub organizations_role: Option<String>,
     /// A file, or a directory for one `<account>.yaml` per account
     /// (an existing directory, or a path ending in `/`). Default: stdout.
     #[arg(long, value_name = "FILE|DIR")]
@@ -65,7 +79,7 @@ pub fn run(args: ImportArgs, color: bool) -> Result<ExitCode, CliError> {
 
 async fn import(args: &ImportArgs, color: bool) -> Result<ExitCode, CliError> {
     // Everything that can be wrong with the arguments is found before any request.
-    let accounts: Vec<AccountId> = args
+    let mut accounts: Vec<AccountId> = args
         .accounts
         .iter()
         .map(|a| {
@@ -77,17 +91,103 @@ async fn import(args: &ImportArgs, color: bool) -> Result<ExitCode, CliError> {
         })
         .collect::<Result<_, _>>()?;
     let filter = globs(&args.patterns)?;
-    let roles: BTreeMap<AccountId, String> = match &args.role {
-        None => BTreeMap::new(),
-        Some(template) => {
-            budgetctl_spec::rules::role_template(template)
-                .map_err(|p| format!("--role: {}", p.message))?;
-            accounts
-                .iter()
-                .map(|a| (a.clone(), budgetctl_spec::rules::fill(template, a.as_str())))
-                .collect()
+    let source = match (&args.ou, args.organization) {
+        (Some(ou), _) => {
+            budgetctl_spec::rules::organization_parent(ou)
+                .map_err(|p| format!("--ou: {}", p.message))?;
+            Some(OrganizationSource::Ou {
+                id: ou.clone(),
+                recursive: args.recursive,
+            })
+        }
+        (None, true) => Some(OrganizationSource::All),
+        (None, false) => None,
+    };
+    if let Some(role) = &args.organizations_role {
+        budgetctl_spec::rules::role_arn(role)
+            .map_err(|p| format!("--organizations-role: {}", p.message))?;
+    }
+    if let Some(template) = &args.role {
+        budgetctl_spec::rules::role_template(template)
+            .map_err(|p| format!("--role: {}", p.message))?;
+    }
+
+    let endpoint = Endpoint::start(&args.connect).await?;
+    let prepared = match &source {
+        None => Ok(()),
+        Some(source) => organization_accounts(&endpoint, args, source)
+            .await
+            .map(|found| {
+                accounts.extend(found);
+                accounts.sort();
+                accounts.dedup();
+            }),
+    }
+    .and_then(|()| prepare(args, &accounts));
+    let (roles, destination) = match prepared {
+        Ok(prepared) => prepared,
+        Err(e) => {
+            endpoint.close().await?;
+            return Err(e);
         }
     };
+    let endpoint = endpoint.with_roles(&roles).await;
+    let read = read_all(&endpoint, &accounts, &filter, args).await;
+    endpoint.close().await?;
+    let live = read?;
+    if live.is_empty() {
+        let which = if args.patterns.is_empty() {
+            String::new()
+        } else {
+            format!(" matching {}", args.patterns.join(", "))
+        };
+        return Err(format!(
+            "nothing to import: no budgets{which} in {}",
+            list(&accounts)
+        )
+        .into());
+    }
+    write_all(args, &accounts, live, destination, color)
+}
+
+/// The ACTIVE accounts of `source` in the organisation, read through the endpoint.
+async fn organization_accounts(
+    endpoint: &Endpoint,
+    args: &ImportArgs,
+    source: &OrganizationSource,
+) -> Result<Vec<AccountId>, CliError> {
+    let read = budgetctl_apply::aws::organizations::read_organization(
+        &endpoint.connection,
+        args.organizations_role.as_deref(),
+        std::slice::from_ref(source),
+    )
+    .await
+    .map_err(CliError::Aws)?;
+    let found = read.get(source).cloned().unwrap_or_default();
+    if found.is_empty() {
+        return Err(format!("nothing to import: {source} has no ACTIVE account").into());
+    }
+    Ok(found)
+}
+
+/// Each account's role, from `--role`.
+fn prepare_roles(args: &ImportArgs, accounts: &[AccountId]) -> BTreeMap<AccountId, String> {
+    match &args.role {
+        None => BTreeMap::new(),
+        Some(template) => accounts
+            .iter()
+            .map(|a| (a.clone(), budgetctl_spec::rules::fill(template, a.as_str())))
+            .collect(),
+    }
+}
+
+/// Each account's role (from `--role`), and where the files go, refused
+/// when a file to write exists (without `--force`).
+fn prepare(
+    args: &ImportArgs,
+    accounts: &[AccountId],
+) -> Result<(BTreeMap<AccountId, String>, Destination), CliError> {
+    let roles = prepare_roles(args, accounts);
     let destination = match &args.out {
         None => Destination::Stdout,
         Some(p) if p.is_dir() || p.as_os_str().to_string_lossy().ends_with('/') => {
@@ -109,24 +209,19 @@ async fn import(args: &ImportArgs, color: bool) -> Result<ExitCode, CliError> {
         )
         .into());
     }
+    Ok((roles, destination))
+}
 
-    let endpoint = Endpoint::open(&args.connect, &roles).await?;
-    let read = read_all(&endpoint, &accounts, &filter, args).await;
-    endpoint.close().await?;
-    let live = read?;
-    if live.is_empty() {
-        let which = if args.patterns.is_empty() {
-            String::new()
-        } else {
-            format!(" matching {}", args.patterns.join(", "))
-        };
-        return Err(format!(
-            "nothing to import: no budgets{which} in {}",
-            list(&accounts)
-        )
-        .into());
-    }
-
+/// Write what was read as `destination` says: each document rendered and
+/// read back first, all refused if one does not mean what was read.
+fn write_all(
+    args: &ImportArgs,
+    accounts: &[AccountId],
+    live: Vec<LiveBudget>,
+    destination: Destination,
+    color: bool,
+) -> Result<ExitCode, CliError> {
+    let roles: BTreeMap<AccountId, String> = prepare_roles(args, accounts);
     let today = chrono::Utc::now().date_naive();
     let mut documents: Vec<Document> = match &destination {
         Destination::Stdout => vec![Document {
