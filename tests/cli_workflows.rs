@@ -299,13 +299,7 @@ fn output<'a>(run: &'a JobRun, step: &str, name: &str) -> &'a str {
 async fn the_workflow_steps_plan_apply_and_catch_drift_against_budgetctl_local() {
     let server = LocalServer::start(LocalOptions::default()).await.unwrap();
     let url = server.url();
-    let repo = tempfile::tempdir().unwrap();
-    std::fs::create_dir(repo.path().join("budgets")).unwrap();
-    std::fs::copy(
-        repo_root().join("budgets.example.yaml"),
-        repo.path().join("budgets/main.yaml"),
-    )
-    .unwrap();
+    let repo = example_repo();
     let dir = repo.path().to_owned();
     let job = move |file: &'static str, job: &'static str| {
         let (dir, url) = (dir.clone(), url.clone());
@@ -455,11 +449,8 @@ fn the_comment_script_keeps_one_comment_per_pull_request() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("plan comment: ok"));
 }
 
-/// budgetctl-local with the example applied by the apply workflow's step,
-/// from a repository whose `budgets/` holds the example.
-async fn example_applied() -> (LocalServer, tempfile::TempDir) {
-    let server = LocalServer::start(LocalOptions::default()).await.unwrap();
-    let url = server.url();
+/// A repository whose `budgets/` holds the example.
+fn example_repo() -> tempfile::TempDir {
     let repo = tempfile::tempdir().unwrap();
     std::fs::create_dir(repo.path().join("budgets")).unwrap();
     std::fs::copy(
@@ -467,6 +458,15 @@ async fn example_applied() -> (LocalServer, tempfile::TempDir) {
         repo.path().join("budgets/main.yaml"),
     )
     .unwrap();
+    repo
+}
+
+/// budgetctl-local with the example applied by the apply workflow's step,
+/// from a repository whose `budgets/` holds the example.
+async fn example_applied() -> (LocalServer, tempfile::TempDir) {
+    let server = LocalServer::start(LocalOptions::default()).await.unwrap();
+    let url = server.url();
+    let repo = example_repo();
     let dir = repo.path().to_owned();
     let merged = tokio::task::spawn_blocking(move || {
         run_job(&workflow("budgetctl-apply.yml"), "apply", &dir, &url)
@@ -592,13 +592,7 @@ async fn the_respond_workflow_runs_a_due_response_once_against_budgetctl_local()
 async fn the_sharded_plan_workflow_posts_the_unsharded_plans_comment() {
     let server = LocalServer::start(LocalOptions::default()).await.unwrap();
     let url = server.url();
-    let repo = tempfile::tempdir().unwrap();
-    std::fs::create_dir(repo.path().join("budgets")).unwrap();
-    std::fs::copy(
-        repo_root().join("budgets.example.yaml"),
-        repo.path().join("budgets/main.yaml"),
-    )
-    .unwrap();
+    let repo = example_repo();
     let dir = repo.path().to_owned();
     let (whole, comment) = tokio::task::spawn_blocking(move || {
         let unsharded = run_job(&workflow("budgetctl-plan.yml"), "plan", &dir, &url);

@@ -9,10 +9,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use budgetctl_diff::Shard;
-use budgetctl_spec::{AccountId, OrganizationAccounts};
+use budgetctl_spec::AccountId;
 use serde::Serialize;
 
-use super::connect::{ConnectArgs, Endpoint, runtime};
+use super::connect::{ConnectArgs, load_resolving};
 use crate::error::CliError;
 use crate::views;
 
@@ -51,19 +51,9 @@ struct AccountDoc<'a> {
 }
 
 pub fn run(args: AccountsArgs, color: bool) -> Result<ExitCode, CliError> {
-    let parsed = crate::parse(&args.files);
     // Groups from AWS Organizations are read through the endpoint; files
     // without any are answered offline.
-    let loaded = if parsed.has_errors() || parsed.organization_sources().is_empty() {
-        parsed.resolve(&OrganizationAccounts::new())
-    } else {
-        runtime()?.block_on(async {
-            let endpoint = Endpoint::start(&args.connect).await?;
-            let loaded = endpoint.resolve(parsed).await;
-            endpoint.close().await?;
-            loaded
-        })?
-    };
+    let loaded = load_resolving(&args.connect, &args.files)?;
     crate::print_diagnostics(&loaded, color);
     if loaded.has_errors() {
         return Ok(ExitCode::FAILURE);

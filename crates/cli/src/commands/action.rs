@@ -14,7 +14,7 @@ use budgetctl_apply::{
 use budgetctl_spec::{AccountId, ActionStatus, Config, ExecutionType};
 use serde::Serialize;
 
-use super::connect::{ConnectArgs, Endpoint, runtime};
+use super::connect::{ConnectArgs, Endpoint, load_resolving, runtime};
 use crate::error::CliError;
 use crate::views::escape::escape_text;
 use crate::views::plan_text::action_summary;
@@ -136,19 +136,9 @@ fn config_of(place: &Where) -> Result<Config, CliError> {
     if place.files.is_empty() && !crate::default_paths().iter().any(|p| p.exists()) {
         return Ok(Config::default());
     }
-    let parsed = crate::parse(&place.files);
     // Groups from AWS Organizations make budgets (and roles) of their
     // accounts: read them first, through the same endpoint.
-    let loaded = if parsed.has_errors() || parsed.organization_sources().is_empty() {
-        parsed.resolve(&budgetctl_spec::OrganizationAccounts::new())
-    } else {
-        runtime()?.block_on(async {
-            let endpoint = Endpoint::start(&place.connect).await?;
-            let loaded = endpoint.resolve(parsed).await;
-            endpoint.close().await?;
-            loaded
-        })?
-    };
+    let loaded = load_resolving(&place.connect, &place.files)?;
     crate::print_diagnostics(&loaded, false);
     if loaded.has_errors() {
         return Err(CliError::Refused(

@@ -221,6 +221,23 @@ pub async fn open_with_files(
     Ok(Some((endpoint, loaded)))
 }
 
+/// The files (`-f`, or the default ones) loaded, for a command that needs
+/// no endpoint but for the groups from AWS Organizations: those are read
+/// through one opened for the purpose (only when the files have some).
+/// Diagnostics are the caller's to print.
+pub fn load_resolving(connect: &ConnectArgs, files: &[PathBuf]) -> Result<Loaded, CliError> {
+    let parsed = crate::parse(files);
+    if parsed.has_errors() || parsed.organization_sources().is_empty() {
+        return Ok(parsed.resolve(&OrganizationAccounts::new()));
+    }
+    runtime()?.block_on(async {
+        let endpoint = Endpoint::start(connect).await?;
+        let loaded = endpoint.resolve(parsed).await;
+        endpoint.close().await?;
+        loaded
+    })
+}
+
 /// A tokio runtime for one command.
 pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread()

@@ -312,6 +312,18 @@ pub enum SavedPlanError {
     Change { address: String, message: String },
 }
 
+/// A plan document's JSON, refused when it is of another format version.
+pub(super) fn plan_json(text: &str) -> Result<serde_json::Value, SavedPlanError> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(SavedPlanError::NotJson)?;
+    match value.get("format_version").and_then(|v| v.as_u64()) {
+        Some(v) if v == u64::from(PLAN_FORMAT_VERSION) => Ok(value),
+        Some(found) => Err(SavedPlanError::Version { found }),
+        None => Err(SavedPlanError::Shape(serde::de::Error::missing_field(
+            "format_version",
+        ))),
+    }
+}
+
 /// A saved plan as apply reads it back: what the check needs, and the
 /// changes as written.
 #[derive(Debug, Clone)]
@@ -351,18 +363,7 @@ struct ChangeHead {
 impl SavedPlan {
     /// Read a saved plan; one of another format version is refused.
     pub fn parse(text: &str) -> Result<SavedPlan, SavedPlanError> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(SavedPlanError::NotJson)?;
-        let found = value.get("format_version").and_then(|v| v.as_u64());
-        match found {
-            Some(v) if v == u64::from(PLAN_FORMAT_VERSION) => {}
-            Some(found) => return Err(SavedPlanError::Version { found }),
-            None => {
-                return Err(SavedPlanError::Shape(serde::de::Error::missing_field(
-                    "format_version",
-                )));
-            }
-        }
+        let value = plan_json(text)?;
         let head: Head = serde_json::from_value(value).map_err(SavedPlanError::Shape)?;
         let changes = head
             .changes

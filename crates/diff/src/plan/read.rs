@@ -16,11 +16,11 @@ use budgetctl_spec::{
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::document::SavedPlanError;
+use super::document::{SavedPlanError, plan_json};
 use super::{
     ActionChange, ActionFieldDiff, BudgetRef, Change, ChangeKind, FieldDiff, Fingerprint,
-    NotificationChange, PLAN_FORMAT_VERSION, Plan, PlanError, PlanScope, PlanTarget,
-    SubscriberSwap, Summary, TagChange, Warning,
+    NotificationChange, Plan, PlanError, PlanScope, PlanTarget, SubscriberSwap, Summary, TagChange,
+    Warning,
 };
 
 #[derive(Deserialize)]
@@ -288,16 +288,7 @@ impl Plan {
     /// A plan's JSON document (`plan --format json`, `plan --out`) read
     /// back; one of another format version is refused.
     pub fn from_document(text: &str) -> Result<Plan, SavedPlanError> {
-        let value: Value = serde_json::from_str(text).map_err(SavedPlanError::NotJson)?;
-        match value.get("format_version").and_then(Value::as_u64) {
-            Some(v) if v == u64::from(PLAN_FORMAT_VERSION) => {}
-            Some(found) => return Err(SavedPlanError::Version { found }),
-            None => {
-                return Err(SavedPlanError::Shape(serde::de::Error::missing_field(
-                    "format_version",
-                )));
-            }
-        }
+        let value = plan_json(text)?;
         let p: PlanIn = serde_json::from_value(value).map_err(SavedPlanError::Shape)?;
         let changes = p
             .changes
