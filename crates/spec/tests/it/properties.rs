@@ -583,9 +583,9 @@ proptest! {
 
     #[test]
     fn arbitrary_bytes_from_disk_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
-        let dir = std::env::temp_dir().join(format!("budgetctl-fuzz-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("input.yaml");
+        // Removed when the case ends: nothing is left in the temporary directory.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("input.yaml");
         std::fs::write(&path, &bytes).unwrap();
         let _ = budgetctl_spec::load_paths(std::slice::from_ref(&path));
     }
