@@ -228,9 +228,7 @@ async fn import_reads_an_ou_into_one_file_per_account() {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("budgets.yaml"), FILE).unwrap();
-    let apply = budgetctl_against(dir.path(), &url, &["apply", "--auto-approve"]).await;
-    assert!(apply.status.success(), "{}", text(&apply));
-    std::fs::remove_file(dir.path().join("budgets.yaml")).unwrap();
+    support::applied_then_removed(dir.path(), &url).await;
 
     let import = budgetctl_against(
         dir.path(),
@@ -260,13 +258,7 @@ async fn import_reads_an_ou_into_one_file_per_account() {
         one.contains("role: arn:aws:iam::333344445555:role/budgetctl"),
         "{one}"
     );
-    let plan = budgetctl_against(
-        dir.path(),
-        &url,
-        &["plan", "-f", "imported", "--detailed-exitcode"],
-    )
-    .await;
-    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+    support::assert_plans_clean(dir.path(), &url, "imported").await;
 
     let refused = budgetctl_against(dir.path(), &url, &["import", "--ou", "ou-nope"]).await;
     assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));

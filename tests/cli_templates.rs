@@ -123,9 +123,7 @@ async fn import_with_a_role_template_writes_each_accounts_role() {
     let url = server.url();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("budgets.yaml"), FILE).unwrap();
-    let apply = budgetctl_against(dir.path(), &url, &["apply", "--auto-approve"]).await;
-    assert!(apply.status.success(), "{}", text(&apply));
-    std::fs::remove_file(dir.path().join("budgets.yaml")).unwrap();
+    support::applied_then_removed(dir.path(), &url).await;
 
     let mut args = vec![
         "import",
@@ -144,12 +142,6 @@ async fn import_with_a_role_template_writes_each_accounts_role() {
         written.contains("role: arn:aws:iam::444455556666:role/budgetctl"),
         "{written}"
     );
-    let plan = budgetctl_against(
-        dir.path(),
-        &url,
-        &["plan", "-f", "imported", "--detailed-exitcode"],
-    )
-    .await;
-    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+    support::assert_plans_clean(dir.path(), &url, "imported").await;
     server.shutdown().await.unwrap();
 }

@@ -47,6 +47,20 @@ pub async fn budgetctl_against(dir: &Path, url: &str, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Apply `budgets.yaml` in `dir` against `url`, then remove the file: an
+/// account's budgets made for import to read back.
+pub async fn applied_then_removed(dir: &Path, url: &str) {
+    let apply = budgetctl_against(dir, url, &["apply", "--auto-approve"]).await;
+    assert!(apply.status.success(), "{}", text(&apply));
+    std::fs::remove_file(dir.join("budgets.yaml")).unwrap();
+}
+
+/// Assert that the files at `files` (in `dir`) plan with no changes.
+pub async fn assert_plans_clean(dir: &Path, url: &str, files: &str) {
+    let plan = budgetctl_against(dir, url, &["plan", "-f", files, "--detailed-exitcode"]).await;
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+}
+
 /// stdout then stderr, for assertion messages and searches.
 pub fn text(o: &Output) -> String {
     format!(
