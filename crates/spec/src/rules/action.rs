@@ -40,7 +40,7 @@ pub fn action_name(name: &str) -> Result<(), Problem> {
         )
         .help("use `-` or `_` instead of `/`"));
     }
-    visible(name, "action name").map_err(|p| Problem {
+    name_characters(name, "action name").map_err(|p| Problem {
         code: if p.code == Code::InvisibleCharacter {
             p.code
         } else {

@@ -59,9 +59,37 @@ pub fn is_invisible(c: char) -> bool {
     )
 }
 
+/// Characters that show as blank or as nothing in a name but are not the
+/// space: a no-break space, the typographic spaces, fillers. Two names that
+/// differ only in them look the same in a review, so no name holds one.
+fn is_look_alike_blank(c: char) -> bool {
+    (c.is_whitespace() && c != ' ')
+        || matches!(
+            c,
+            '\u{115f}' | '\u{1160}' | '\u{2800}' | '\u{3164}' | '\u{ffa0}' | '\u{034f}'
+        )
+}
+
+/// A name's characters: visible ones (see [`visible`]) and no blank but the
+/// space, so that two names never differ only in what cannot be seen.
+pub(crate) fn name_characters(text: &str, what: &str) -> Result<(), Problem> {
+    visible(text, what)?;
+    match text.chars().find(|c| is_look_alike_blank(*c)) {
+        Some(c) => Err(Problem::new(
+            Code::InvisibleCharacter,
+            format!(
+                "{what} contains U+{:04X}, a blank that is not the space: two names that differ only in it look the same",
+                c as u32
+            ),
+        )
+        .help("write a plain space (U+0020) or `-` instead")),
+        None => Ok(()),
+    }
+}
+
 /// A control, bidirectional or invisible character in `text`, as a problem
 /// naming `what` and the character's code point.
-fn visible(text: &str, what: &str) -> Result<(), Problem> {
+pub(crate) fn visible(text: &str, what: &str) -> Result<(), Problem> {
     match text.chars().find(|c| c.is_control() || is_invisible(*c)) {
         Some(c) if c.is_control() => Err(Problem::new(
             Code::NamePattern,
@@ -112,7 +140,7 @@ pub fn budget_name(name: &str) -> Result<(), Problem> {
         )
         .help("remove the markup from the name"));
     }
-    visible(name, "budget name")
+    name_characters(name, "budget name")
 }
 
 /// An email subscriber: one `@`, a non-empty local part, a dotted domain, no
