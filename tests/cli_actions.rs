@@ -589,3 +589,163 @@ fn a_failed_execution_exits_1_and_retry_runs_it() {
         "EXECUTION_SUCCESS"
     );
 }
+
+/// The prompt shows the action; while it waits for `yes`, someone changes
+/// what the action does. The `yes` answered what was shown, not what the
+/// action became: nothing is executed, and the exit is 1.
+#[test]
+fn an_action_changed_while_the_prompt_waits_is_not_executed() {
+    let w = World::new();
+    w.write(Some(FREEZE));
+    w.apply();
+    w.move_to("freeze", "PENDING");
+    let url = w.served.url.clone();
+    let Some(mut prompt) = support::OnTerminal::start(
+        w.dir.path(),
+        &[
+            "action",
+            "approve",
+            "sandbox/freeze",
+            "--endpoint-url",
+            &url,
+        ],
+    ) else {
+        return;
+    };
+    prompt.wait_for("Enter a value:");
+    w.write(Some(&FREEZE.replace("AWSDenyAll", "AdministratorAccess")));
+    w.apply();
+    w.reset_requests();
+    prompt.answer("yes");
+    let (code, shown) = prompt.finish();
+    assert_eq!(code, Some(1), "{shown}");
+    assert!(shown.contains("changed since it was shown"), "{shown}");
+    assert!(
+        shown.contains("definition: attach IAM policy arn:aws:iam::aws:policy/AWSDenyAll to roles developer → attach IAM policy arn:aws:iam::aws:policy/AdministratorAccess"),
+        "{shown}"
+    );
+    assert!(shown.contains("nothing was executed"), "{shown}");
+    assert_eq!(w.writes(), writes(&[]));
+    assert_eq!(w.actions()[0]["status"], "PENDING");
+}
+
+/// The same `yes`, with nothing changed meanwhile, executes once.
+#[test]
+fn yes_at_the_prompt_executes_the_action_shown_once() {
+    let w = World::new();
+    w.write(Some(FREEZE));
+    w.apply();
+    w.move_to("freeze", "PENDING");
+    w.reset_requests();
+    let url = w.served.url.clone();
+    let Some(mut prompt) = support::OnTerminal::start(
+        w.dir.path(),
+        &[
+            "action",
+            "approve",
+            "sandbox/freeze",
+            "--endpoint-url",
+            &url,
+        ],
+    ) else {
+        return;
+    };
+    prompt.wait_for("Enter a value:");
+    prompt.answer("yes");
+    let (code, shown) = prompt.finish();
+    assert_eq!(code, Some(0), "{shown}");
+    assert!(
+        shown.contains("run as arn:aws:iam::111122223333:role/budgetctl-actions"),
+        "{shown}"
+    );
+    assert_eq!(w.writes(), writes(&[("ExecuteBudgetAction", 1)]));
+}
+
+/// With every answer lost and every execution failing (and taking a
+/// while), one `retry --yes` is one execution: the SDK never repeats
+/// ExecuteBudgetAction, and the lost answer is settled by the history.
+#[test]
+fn one_retry_is_one_execution_when_answers_are_lost_and_executions_fail() {
+    let w = World::new();
+    w.write(Some(FREEZE));
+    w.apply();
+    w.move_to("freeze", "EXECUTION_FAILURE");
+    w.served.control(
+        "POST",
+        "/_local/faults",
+        r#"{"lost": 1.0, "operations": ["ExecuteBudgetAction"], "action_fails": true, "action_ms": 300}"#,
+    );
+    w.reset_requests();
+    let out = w.run(&["action", "retry", "sandbox/freeze", "--yes"]);
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    w.served.control("POST", "/_local/faults", "{}");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("its answer was lost"), "{}", text(&out));
+    assert_eq!(w.writes(), writes(&[("ExecuteBudgetAction", 1)]));
+    let history = w.run(&["action", "history", "sandbox/freeze", "--format", "json"]);
+    let events: Vec<serde_json::Value> = serde_json::from_slice(&history.stdout).unwrap();
+    let retries = events
+        .iter()
+        .filter(|e| {
+            e["message"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("RETRY_BUDGET_ACTION: EXECUTION_IN_PROGRESS")
+        })
+        .count();
+    assert_eq!(retries, 1, "{events:?}");
+}
+
+/// Four approvals at once: one executes; the others say that another run
+/// got there first and exit 1. What they report is what happened.
+#[test]
+fn concurrent_approvals_execute_once_and_say_who_did() {
+    let w = World::new();
+    w.write(Some(FREEZE));
+    w.apply();
+    w.move_to("freeze", "PENDING");
+    w.served.control(
+        "POST",
+        "/_local/faults",
+        r#"{"action_ms": 200, "latency_ms": 300}"#,
+    );
+    w.reset_requests();
+    let url = w.served.url.clone();
+    let runs: Vec<std::process::Child> = (0..4)
+        .map(|_| {
+            support::budgetctl_in(w.dir.path())
+                .args([
+                    "action",
+                    "approve",
+                    "sandbox/freeze",
+                    "--yes",
+                    "--endpoint-url",
+                    &url,
+                ])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outs: Vec<Output> = runs
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    w.served.control("POST", "/_local/faults", "{}");
+    let accepted = outs.iter().filter(|o| o.status.success()).count();
+    assert_eq!(w.writes(), writes(&[("ExecuteBudgetAction", 1)]));
+    assert_eq!(
+        accepted,
+        1,
+        "{:?}",
+        outs.iter().map(text).collect::<Vec<_>>()
+    );
+    for o in outs.iter().filter(|o| !o.status.success()) {
+        assert!(
+            text(o).contains("another run got there first") || text(o).contains("it is EXECUTION"),
+            "{}",
+            text(o)
+        );
+    }
+}

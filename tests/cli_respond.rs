@@ -603,3 +603,129 @@ fn an_auto_adjusted_budget_decides_against_the_amount_aws_computed() {
     assert_eq!(v["responses"][0]["limit"], "1800 USD", "{v}");
     assert_eq!(v["responses"][0]["outcome"], "not-due", "{v}");
 }
+
+/// A budget with `freeze` (manual approval) and a response approving it
+/// past 120% of 500.
+fn approving(definition: &str) -> String {
+    format!(
+        "version: 1
+defaults: {{account: \"{ACCOUNT}\"}}
+budgets:
+  - name: sandbox
+    limit: 500
+    actions:
+      - name: freeze
+        when: actual > 100%
+        apply_iam_policy: {{ policy: {definition}, roles: [developer] }}
+        execution_role: arn:aws:iam::{ACCOUNT}:role/budgetctl-actions
+        to: [finops@example.com]
+    responses:
+      - name: approve-freeze
+        when: actual > 120%
+        approve_action: freeze
+"
+    )
+}
+
+impl World {
+    fn pending(&self, action: &str) {
+        let moved = self.served.control(
+            "POST",
+            "/_local/actions",
+            &format!(
+                r#"{{"AccountId": "{ACCOUNT}", "BudgetName": "sandbox", "Action": "{action}", "Status": "PENDING"}}"#
+            ),
+        );
+        assert!(moved.contains("ActionId"), "{moved}");
+    }
+
+    fn action_executions(&self) -> u64 {
+        self.served.applied("ExecuteBudgetAction")
+    }
+}
+
+/// The live action drifted from the files (someone changed its policy):
+/// the response approves nothing, says so and names `budgetctl plan`.
+#[test]
+fn an_approve_action_response_refuses_an_action_that_drifted_from_the_files() {
+    let declared = approving("arn:aws:iam::aws:policy/AWSDenyAll");
+    let w = World::new(&approving("arn:aws:iam::aws:policy/AdministratorAccess"));
+    w.write(&declared);
+    w.pending("freeze");
+    w.spend("sandbox", "700");
+    w.reset_requests();
+    let (out, v) = w.respond_json(&["--today", "2026-12-01"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let r = &v["responses"][0];
+    assert_eq!(r["outcome"], "error", "{v}");
+    let message = r["message"].as_str().unwrap();
+    assert!(message.contains("differs from the files"), "{message}");
+    assert!(message.contains("AdministratorAccess"), "{message}");
+    assert!(message.contains("budgetctl plan"), "{message}");
+    assert_eq!(w.action_executions(), 0);
+}
+
+/// Four respond runs at once over one due approval: one execution, and
+/// exactly one run says it ran; the others found it already done.
+#[test]
+fn concurrent_approving_runs_report_one_approval() {
+    let w = World::new(&approving("arn:aws:iam::aws:policy/AWSDenyAll"));
+    w.pending("freeze");
+    w.spend("sandbox", "700");
+    w.faults(r#"{"action_ms": 200, "latency_ms": 300}"#);
+    w.reset_requests();
+    let runs: Vec<std::process::Child> = (0..4)
+        .map(|_| {
+            budgetctl(w.dir.path())
+                .args(["respond", "--format", "json", "--today", "2026-12-01"])
+                .args(["--endpoint-url", w.served.url.as_str()])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outs: Vec<Output> = runs
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    w.faults("{}");
+    let outcomes: Vec<String> = outs
+        .iter()
+        .map(|o| {
+            let v: Value =
+                serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(o)));
+            v["responses"][0]["outcome"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(w.action_executions(), 1, "{outcomes:?}");
+    assert_eq!(
+        outcomes.iter().filter(|o| *o == "ran").count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert!(
+        outcomes.iter().all(|o| o == "ran" || o == "already-ran"),
+        "{outcomes:?}"
+    );
+}
+
+/// Plan warns that the next respond will approve a PENDING action; once
+/// the action ran, it no longer does.
+#[test]
+fn plan_warns_of_an_approval_only_while_the_action_waits_for_one() {
+    let w = World::new(&approving("arn:aws:iam::aws:policy/AWSDenyAll"));
+    w.pending("freeze");
+    w.spend("sandbox", "700");
+    let out = w.run(&["plan"]);
+    assert!(
+        text(&out).contains("the next `budgetctl respond` will approve budget action freeze"),
+        "{}",
+        text(&out)
+    );
+    let (out, v) = w.respond_json(&["--today", "2026-12-01"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(v["responses"][0]["outcome"], "ran", "{v}");
+    let out = w.run(&["plan"]);
+    assert!(!text(&out).contains("will approve"), "{}", text(&out));
+}

@@ -55,6 +55,7 @@ budgets:
 const OLD: &str = "  - name: legacy
     account: \"100000000003\"
     limit: 10
+    notifications: [{ on: actual > 90%, to: [finops@example.com] }]
 ";
 
 const NEW: &str = "  - name: sandbox
@@ -176,8 +177,102 @@ async fn the_shards_plans_merge_into_the_unsharded_plan() {
         .unwrap();
     let shown = text(&twice);
     assert_eq!(twice.status.code(), Some(1), "{shown}");
-    assert!(shown.contains("two of the plans cover account"), "{shown}");
+    assert!(shown.contains("are both shard"), "{shown}");
+
+    refusals_of_what_is_not_one_run(dir.path(), &url, &shard_files).await;
     server.shutdown().await.unwrap();
+}
+
+/// `plan --merge` of `files` (in `dir`), as markdown: (exit code, text).
+fn merged(dir: &std::path::Path, files: &[String]) -> (Option<i32>, String) {
+    let out = support::budgetctl_in(dir)
+        .args(["plan", "--merge"])
+        .args(files)
+        .args(["--format", "markdown"])
+        .output()
+        .unwrap();
+    (out.status.code(), text(&out))
+}
+
+/// Edit the shard plan `file` in `dir` with `edit`, saved as `to`.
+fn edited(dir: &std::path::Path, file: &str, to: &str, edit: impl Fn(&mut serde_json::Value)) {
+    let mut plan: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join(file)).unwrap()).unwrap();
+    edit(&mut plan);
+    std::fs::write(dir.join(to), plan.to_string()).unwrap();
+}
+
+/// A merge is every shard of one run, or an error: a missing shard, a
+/// shard of another split, shards of other files, and an edited count
+/// are refused; a deleted budget whose alert has no subscriber (as a live
+/// one may) reads back.
+async fn refusals_of_what_is_not_one_run(dir: &std::path::Path, url: &str, shards: &[String]) {
+    let (code, shown) = merged(dir, &shards[..3]);
+    assert_eq!(code, Some(1), "{shown}");
+    assert!(shown.contains("shard 4/4 is missing"), "{shown}");
+
+    let half = budgetctl_against(dir, url, &["plan", "--shard", "1/2", "--format", "json"]).await;
+    assert!(half.status.success(), "{}", text(&half));
+    std::fs::write(dir.join("half.json"), &half.stdout).unwrap();
+    let mut mixed = shards[1..].to_vec();
+    mixed.push("half.json".to_owned());
+    let (code, shown) = merged(dir, &mixed);
+    assert_eq!(code, Some(1), "{shown}");
+    assert!(shown.contains("shards of different splits"), "{shown}");
+
+    let with_delete = shards
+        .iter()
+        .position(|f| {
+            let plan: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(dir.join(f)).unwrap()).unwrap();
+            plan["changes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["action"] == "delete")
+        })
+        .expect("one shard deletes legacy");
+    let mut others = shards.to_vec();
+    others[with_delete] = "edited.json".to_owned();
+
+    edited(dir, &shards[with_delete], "edited.json", |p| {
+        p["summary"]["delete"] = 0.into();
+    });
+    let (code, shown) = merged(dir, &others);
+    assert_eq!(code, Some(1), "{shown}");
+    assert!(
+        shown.contains("0 to delete (0 unchanged) in its summary"),
+        "{shown}"
+    );
+    assert!(shown.contains("1 to delete (and at most"), "{shown}");
+
+    edited(dir, &shards[with_delete], "edited.json", |p| {
+        p["summary"]["unchanged"] = u64::MAX.into();
+    });
+    let (code, shown) = merged(dir, &others);
+    assert_eq!(code, Some(1), "{shown}");
+    assert!(shown.contains("unchanged"), "{shown}");
+
+    edited(dir, &shards[with_delete], "edited.json", |p| {
+        let inputs = p["inputs"].as_object_mut().unwrap();
+        for digest in inputs.values_mut() {
+            *digest = "0".repeat(64).into();
+        }
+    });
+    let (code, shown) = merged(dir, &others);
+    assert_eq!(code, Some(1), "{shown}");
+    assert!(shown.contains("different budget files"), "{shown}");
+
+    edited(dir, &shards[with_delete], "edited.json", |p| {
+        for c in p["changes"].as_array_mut().unwrap() {
+            if c["action"] == "delete" {
+                c["live"]["notifications"][0]["to"] = serde_json::json!([]);
+            }
+        }
+    });
+    let (code, shown) = merged(dir, &others);
+    assert_eq!(code, Some(0), "{shown}");
+    assert!(shown.contains("legacy"), "{shown}");
 }
 
 #[test]

@@ -196,3 +196,97 @@ impl Drop for Served {
         let _ = self.child.wait();
     }
 }
+
+/// budgetctl run on a terminal, as a person at a prompt: `script` (util-linux)
+/// gives it a pseudo-terminal, fed from this side's writes. `None` where
+/// `script` is missing (the caller skips, saying so).
+pub struct OnTerminal {
+    child: Child,
+    stdin: std::process::ChildStdin,
+    seen: std::sync::Arc<std::sync::Mutex<String>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl OnTerminal {
+    pub fn start(dir: &Path, args: &[&str]) -> Option<OnTerminal> {
+        if Command::new("script").arg("--version").output().is_err() {
+            eprintln!(
+                "skipped: `script` (util-linux) is not installed, so no terminal can be given"
+            );
+            return None;
+        }
+        let quoted: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_budgetctl"))
+            .chain(args.iter().copied())
+            .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
+            .collect();
+        let command = budgetctl_in(dir);
+        let mut child = Command::new("script")
+            .args(["-q", "-f", "-e", "-c", &quoted.join(" "), "/dev/null"])
+            .current_dir(dir)
+            .envs(command.get_envs().filter_map(|(k, v)| Some((k, v?))))
+            .env_remove("AWS_ENDPOINT_URL")
+            .env_remove("AWS_PROFILE")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("script runs");
+        let stdin = child.stdin.take().unwrap();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let mut stdout = child.stdout.take().unwrap();
+        let sink = seen.clone();
+        let reader = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Some(OnTerminal {
+            child,
+            stdin,
+            seen,
+            reader: Some(reader),
+        })
+    }
+
+    /// Wait (a minute at most) until the terminal shows `text`.
+    pub fn wait_for(&self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !self.seen.lock().unwrap().contains(text) {
+            assert!(
+                Instant::now() < deadline,
+                "the terminal never showed {text:?}: {}",
+                self.seen.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Type a line.
+    pub fn answer(&mut self, line: &str) {
+        writeln!(self.stdin, "{line}").unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    /// Wait for the exit: its code and everything the terminal showed.
+    pub fn finish(mut self) -> (Option<i32>, String) {
+        let status = self.child.wait().unwrap();
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+        let seen = self.seen.lock().unwrap().clone();
+        (status.code(), seen)
+    }
+}
+
+impl Drop for OnTerminal {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

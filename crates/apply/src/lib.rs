@@ -35,7 +35,9 @@ pub use execute::{
     WriteError, apply_plan,
 };
 pub use fresh::{StaleBudget, StaleError, check_fresh, stale_against};
-pub use operate::{OperateError, check_execution, execute, find_action, wait_until_settled};
+pub use operate::{
+    Executed, OperateError, check_execution, execute, find_action, wait_until_settled,
+};
 pub use plan::{PlanError, PlanOptions, config_accounts, file_digest, plan, roles_of};
 pub use respond::{
     EXECUTE_RECORD, Outcome, RespondOptions, ResponseReport, catalog_clients, respond, settling,

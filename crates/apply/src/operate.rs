@@ -1,13 +1,15 @@
 //! Operating budget actions (`budgetctl action`): find an action by its
 //! `budgetctl:action` name or its id, check that an execution is possible
-//! from its status before any write, run ExecuteBudgetAction (retrying
-//! while the action is locked), and follow its status until it settles.
+//! from its status before any write, run ExecuteBudgetAction at most once
+//! on exactly the action that was shown, and follow its status until it
+//! settles.
 
 use std::time::Duration;
 
-use backon::{ExponentialBuilder, Retryable};
+use backon::{BackoffBuilder, ExponentialBuilder};
 use budgetctl_aws::{
-    AwsError, BudgetAt, Clients, ErrorKind, ReadError, read_action_status, read_budget_actions,
+    AwsError, BudgetAt, Clients, ErrorKind, HistoryEvent, ReadError, read_action_history,
+    read_action_status, read_budget_actions,
 };
 use budgetctl_diff::LiveAction;
 use budgetctl_spec::{AccountId, ActionStatus, ExecutionType};
@@ -23,6 +25,29 @@ pub enum OperateError {
     /// before any write.
     #[error("{0}")]
     Refused(String),
+    /// The action changed since it was shown: nothing was executed.
+    #[error(
+        "action `{action}` of budget `{budget}` changed since it was shown ({}): nothing was executed; run the command again to see it as it is now",
+        changes.join("; ")
+    )]
+    Changed {
+        action: String,
+        budget: String,
+        changes: Vec<String>,
+    },
+    /// The action's status moved on after it was shown (another run, or
+    /// AWS, executed it first): this run executed nothing.
+    #[error(
+        "action `{action}` of budget `{budget}` is now {}, no longer {}: another run got there first, and this one executed nothing",
+        status.aws_name(),
+        was.aws_name()
+    )]
+    Overtaken {
+        action: String,
+        budget: String,
+        was: ActionStatus,
+        status: ActionStatus,
+    },
 }
 
 /// The action `handle` names in a budget: its `budgetctl:action` name, or
@@ -79,63 +104,145 @@ pub fn check_execution(
     )))
 }
 
-/// ExecuteBudgetAction, retried while AWS reports the action locked (a
-/// step in progress) or keeps throttling; the SDK retries the rest. A call
-/// whose answer was lost may have gone through, and the SDK's repeat of it
-/// is then refused (the status moved on): settled by reading the status
-/// back, done when it moved the way this execution moves it.
+/// How an execution this command asked for went through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Executed {
+    /// ExecuteBudgetAction answered: AWS took this call.
+    Accepted,
+    /// The answer was lost; the action's history shows an execution that
+    /// started after this command read it, so the call went through.
+    SettledByHistory,
+}
+
+/// What differs between what the action does as it was shown and as it
+/// is now: each changed field as `field: before → after`.
+fn changes_since(shown: &LiveAction, now: &LiveAction) -> Vec<String> {
+    budgetctl_diff::action_fields(&shown.action, &now.action, None)
+        .into_iter()
+        .map(|f| format!("{}: {} → {}", f.field, f.after, f.before))
+        .collect()
+}
+
+/// The statuses an execution moves an action through from `from`: its
+/// in-progress step and its outcomes.
+fn statuses_of(execution: ExecutionType, from: ActionStatus) -> &'static [ActionStatus] {
+    use ActionStatus::*;
+    const EXECUTING: &[ActionStatus] = &[ExecutionInProgress, ExecutionSuccess, ExecutionFailure];
+    const REVERSING: &[ActionStatus] = &[ReverseInProgress, ReverseSuccess, ReverseFailure];
+    const RESETTING: &[ActionStatus] = &[ResetInProgress, Standby, ResetFailure];
+    match (execution, from) {
+        (ExecutionType::Approve, _) | (ExecutionType::Retry, ExecutionFailure) => EXECUTING,
+        (ExecutionType::Reverse, _) | (ExecutionType::Retry, ReverseFailure) => REVERSING,
+        (ExecutionType::Reset, _) | (ExecutionType::Retry, _) => RESETTING,
+    }
+}
+
+/// Whether `after` (the history now) holds an execution event that
+/// `before` (the history read before the call) did not, moving the action
+/// the way `execution` moves it from `from`. Histories only grow.
+fn started_since(
+    before: &[HistoryEvent],
+    after: &[HistoryEvent],
+    execution: ExecutionType,
+    from: ActionStatus,
+) -> bool {
+    let moves = statuses_of(execution, from);
+    after.iter().skip(before.len()).any(|e| {
+        e.event == "EXECUTE_ACTION"
+            && ActionStatus::parse(&e.status).is_some_and(|s| moves.contains(&s))
+    })
+}
+
+/// Run ExecuteBudgetAction on `shown`, the action as the person (or the
+/// files) saw it, at most once.
+///
+/// The action is read again first, and nothing runs when anything that
+/// was shown changed since: what it does (definition, approval, role,
+/// threshold, subscribers: [`OperateError::Changed`]) or its status
+/// ([`OperateError::Overtaken`]). The SDK never repeats the call (a repeat after a
+/// lost answer, or after the execution failed again, would run the action
+/// a second time): a refusal AWS answered without acting (locked,
+/// throttled) is tried again after a pause; a lost answer is settled by
+/// reading the action's history, an execution event that was not there
+/// before the call being this call's; AWS refusing the execution because
+/// the status moved on means another run got there first
+/// ([`OperateError::Overtaken`]), and this one executed nothing.
 pub async fn execute(
     clients: &Clients,
     account: &AccountId,
     budget: &str,
-    action: &LiveAction,
+    shown: &LiveAction,
     execution: ExecutionType,
-) -> Result<(), OperateError> {
+) -> Result<Executed, OperateError> {
     let client = clients.for_account(account);
+    let actions = read_budget_actions(client, account, budget).await?;
+    let Some(now) = actions.iter().find(|a| a.id == shown.id) else {
+        return Err(OperateError::Refused(format!(
+            "action `{}` of budget `{budget}` was deleted since it was shown: nothing was executed",
+            shown.label()
+        )));
+    };
+    let changed = changes_since(shown, now);
+    if !changed.is_empty() {
+        return Err(OperateError::Changed {
+            action: shown.label().to_owned(),
+            budget: budget.to_owned(),
+            changes: changed,
+        });
+    }
+    if now.status != shown.status {
+        return Err(OperateError::Overtaken {
+            action: shown.label().to_owned(),
+            budget: budget.to_owned(),
+            was: shown.status,
+            status: now.status,
+        });
+    }
+    check_execution(budget, now, execution)?;
+    let before = read_action_history(client, account, budget, &now.id, None).await?;
     let at = BudgetAt {
         client,
         account,
         name: budget,
     };
-    let result = (|| at.execute_action(&action.id, execution))
-        .retry(
-            ExponentialBuilder::default()
-                .with_min_delay(Duration::from_millis(250))
-                .with_max_delay(Duration::from_secs(5))
-                .with_max_times(8)
-                .with_jitter(),
-        )
-        .when(|e: &AwsError| matches!(e.kind, ErrorKind::Locked | ErrorKind::Throttled))
-        .await;
-    match result {
-        Ok(()) => Ok(()),
-        Err(e) if matches!(e.kind, ErrorKind::InvalidParameter | ErrorKind::Ambiguous) => {
-            let now = read_action_status(client, account, budget, &action.id).await?;
-            match now {
-                Some(now) if moved_by(execution, action.status, now) => Ok(()),
-                _ => Err(e.into()),
+    let mut pauses = ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(250))
+        .with_max_delay(Duration::from_secs(5))
+        .with_max_times(8)
+        .with_jitter()
+        .build();
+    loop {
+        let e = match at.execute_action(&now.id, execution).await {
+            Ok(()) => return Ok(Executed::Accepted),
+            Err(e) => e,
+        };
+        match e.kind {
+            // Answered without acting: the same call may go through later.
+            ErrorKind::Locked | ErrorKind::Throttled => {}
+            ErrorKind::Ambiguous => {
+                let after = read_action_history(client, account, budget, &now.id, None).await?;
+                if started_since(&before, &after, execution, now.status) {
+                    return Ok(Executed::SettledByHistory);
+                }
             }
+            ErrorKind::InvalidParameter => {
+                return match read_action_status(client, account, budget, &now.id).await? {
+                    Some(status) if status != now.status => Err(OperateError::Overtaken {
+                        action: now.label().to_owned(),
+                        budget: budget.to_owned(),
+                        was: now.status,
+                        status,
+                    }),
+                    _ => Err(e.into()),
+                };
+            }
+            _ => return Err(e.into()),
         }
-        Err(e) => Err(e.into()),
+        match pauses.next() {
+            Some(pause) => tokio::time::sleep(pause).await,
+            None => return Err(e.into()),
+        }
     }
-}
-
-/// Whether the action's status went from `from` to `now` the way
-/// `execution` takes it: through its in-progress step to an outcome.
-fn moved_by(execution: ExecutionType, from: ActionStatus, now: ActionStatus) -> bool {
-    use ActionStatus::*;
-    let executing = matches!(
-        now,
-        ExecutionInProgress | ExecutionSuccess | ExecutionFailure
-    );
-    let reversing = matches!(now, ReverseInProgress | ReverseSuccess | ReverseFailure);
-    let resetting = matches!(now, ResetInProgress | Standby | ResetFailure);
-    now != from
-        && match (execution, from) {
-            (ExecutionType::Approve, _) | (ExecutionType::Retry, ExecutionFailure) => executing,
-            (ExecutionType::Reverse, _) | (ExecutionType::Retry, ReverseFailure) => reversing,
-            (ExecutionType::Reset, _) | (ExecutionType::Retry, _) => resetting,
-        }
 }
 
 /// Follow the action's status until no step is in progress, telling

@@ -17,10 +17,11 @@ use budgetctl_aws::catalog::{
     find_provisioned_product, records_since, service_action_exists, service_actions,
 };
 use budgetctl_aws::{AwsError, Clients, ErrorKind, read_spend};
+use budgetctl_diff::ActionField;
 use budgetctl_diff::respond::{Assessment, BudgetSpend, Verdict, assess, token_of};
 use budgetctl_spec::{
-    AccountId, ActionStatus, Config, ExecutionType, Response, ResponseAction, ServiceCatalogAction,
-    Spend,
+    AccountId, ActionStatus, Budget, BudgetAction, Config, ExecutionType, Response, ResponseAction,
+    ServiceCatalogAction, Spend,
 };
 use chrono::NaiveDate;
 
@@ -170,8 +171,7 @@ pub async fn respond(
                 let outcome = match read_error {
                     Some(e) => Outcome::Aws(e.clone()),
                     None => {
-                        carry_out(clients, catalog, options, account, &d.budget.name, live, &a)
-                            .await
+                        carry_out(clients, catalog, options, account, &d.budget, live, &a).await
                     }
                 };
                 reports.push(ResponseReport {
@@ -196,10 +196,12 @@ async fn carry_out(
     catalog: &CatalogClients,
     options: &RespondOptions,
     account: &AccountId,
-    budget: &str,
+    desired: &Budget,
     live: Option<&BudgetSpend>,
     a: &Assessment<'_>,
 ) -> Outcome {
+    let budget = desired.name.as_str();
+    let declared = desired.actions.as_deref().unwrap_or_default();
     if live.is_none() {
         return Outcome::NoBudget;
     }
@@ -213,7 +215,9 @@ async fn carry_out(
         return Outcome::WouldRun;
     }
     match &a.response.action {
-        ResponseAction::ApproveAction(name) => approve(clients, account, budget, name).await,
+        ResponseAction::ApproveAction(name) => {
+            approve(clients, account, budget, declared, name).await
+        }
         ResponseAction::ServiceCatalog(sc) => {
             // Service Catalog has no AccountId: it acts wherever the
             // credentials are. Never run a budget's response in another account.
@@ -246,7 +250,16 @@ async fn carry_out(
     }
 }
 
-async fn approve(clients: &Clients, account: &AccountId, budget: &str, name: &str) -> Outcome {
+/// Approve the budget's PENDING action `name`, but only as the files
+/// declare it: a live action whose definition, execution role or approval
+/// model drifted from the declared one would run what no one reviewed.
+async fn approve(
+    clients: &Clients,
+    account: &AccountId,
+    budget: &str,
+    declared: &[BudgetAction],
+    name: &str,
+) -> Outcome {
     let action = match find_action(clients, account, budget, name).await {
         Ok(action) => action,
         Err(OperateError::Aws(e) | OperateError::Read(budgetctl_aws::ReadError::Aws(e))) => {
@@ -254,11 +267,33 @@ async fn approve(clients: &Clients, account: &AccountId, budget: &str, name: &st
         }
         Err(e) => return Outcome::Refused(e.to_string()),
     };
+    let Some(want) = declared.iter().find(|a| a.name == name) else {
+        return Outcome::Refused(format!(
+            "action `{name}` is not declared in budget `{budget}`'s `actions:`, so what it runs was never reviewed: nothing was approved"
+        ));
+    };
+    let drift: Vec<String> = budgetctl_diff::action_fields(want, &action.action, None)
+        .into_iter()
+        .filter(|f| {
+            matches!(
+                f.field,
+                ActionField::Definition | ActionField::ExecutionRole | ActionField::Approval
+            )
+        })
+        .map(|f| format!("{} is {} live, {} in the files", f.field, f.before, f.after))
+        .collect();
+    if !drift.is_empty() {
+        return Outcome::Refused(format!(
+            "action `{name}` of budget `{budget}` in account {account} differs from the files ({}): nothing was approved; run `budgetctl plan` to see the drift and `budgetctl apply` to put the declared action back",
+            drift.join("; ")
+        ));
+    }
     if action.status != ActionStatus::Pending {
         return Outcome::NothingToApprove(action.status);
     }
     match execute(clients, account, budget, &action, ExecutionType::Approve).await {
-        Ok(()) => Outcome::Approved,
+        Ok(_) => Outcome::Approved,
+        Err(OperateError::Overtaken { status, .. }) => Outcome::NothingToApprove(status),
         Err(OperateError::Aws(e) | OperateError::Read(budgetctl_aws::ReadError::Aws(e))) => {
             Outcome::Aws(e)
         }

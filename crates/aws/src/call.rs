@@ -228,10 +228,7 @@ impl BudgetAt<'_> {
             // caller settles a lost answer by reading back, and retries a
             // throttled call itself.
             .customize()
-            .config_override(
-                aws_sdk_budgets::config::Builder::default()
-                    .retry_config(aws_sdk_budgets::config::retry::RetryConfig::disabled()),
-            )
+            .config_override(once())
             .send()
             .await
             .map_err(self.error("CreateBudgetAction"))?;
@@ -300,7 +297,11 @@ impl BudgetAt<'_> {
         Ok(())
     }
 
-    /// ExecuteBudgetAction.
+    /// ExecuteBudgetAction, sent once. Never repeated by the SDK: a repeat
+    /// after a lost answer, or after an execution that already failed again,
+    /// runs the action a second time (there is no idempotency token). The
+    /// caller settles a lost answer by reading the action's history, and
+    /// retries a call AWS refused without acting (locked, throttled) itself.
     pub async fn execute_action(&self, id: &str, execution: ExecutionType) -> Result<(), AwsError> {
         self.client
             .execute_budget_action()
@@ -308,11 +309,20 @@ impl BudgetAt<'_> {
             .budget_name(self.name)
             .action_id(id)
             .execution_type(execution.aws_name().into())
+            .customize()
+            .config_override(once())
             .send()
             .await
             .map_err(self.error("ExecuteBudgetAction"))?;
         Ok(())
     }
+}
+
+/// The configuration of a write that must reach AWS at most once per call:
+/// no SDK retry.
+fn once() -> aws_sdk_budgets::config::Builder {
+    aws_sdk_budgets::config::Builder::default()
+        .retry_config(aws_sdk_budgets::config::retry::RetryConfig::disabled())
 }
 
 /// CreateBudget with NotificationsWithSubscribers and ResourceTags.

@@ -60,6 +60,10 @@ impl From<budgetctl_apply::OperateError> for CliError {
             budgetctl_apply::OperateError::Read(error) => CliError::Read { error, role: None },
             budgetctl_apply::OperateError::Aws(error) => CliError::Aws(error),
             budgetctl_apply::OperateError::Refused(message) => CliError::Refused(message),
+            refused @ (budgetctl_apply::OperateError::Changed { .. }
+            | budgetctl_apply::OperateError::Overtaken { .. }) => {
+                CliError::Refused(refused.to_string())
+            }
         }
     }
 }

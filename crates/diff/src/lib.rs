@@ -28,7 +28,7 @@ pub mod plan;
 pub mod respond;
 
 pub use budgetctl_spec as spec;
-pub use compare::{compare_budget, diff, fingerprint, period_start};
+pub use compare::{action_fields, compare_budget, diff, fingerprint, period_start};
 pub use import::{accounts_of, declare};
 pub use live::{Live, LiveAction, LiveBudget, LiveSpend, Unreadable};
 pub use plan::*;

@@ -46,7 +46,7 @@ pub use decode::{format_period, max_end_date};
 pub use diagnostic::{Code, Diagnostic, DiagnosticRecord, Pos, Severity, SourceFile, Span};
 pub use document::{
     ActionDoc, BudgetDoc, action_document, action_from_document, budget_document,
-    budget_from_document, expression_to_yaml, json_schema, to_yaml,
+    budget_from_document, expression_to_yaml, json_schema, live_budget_from_document, to_yaml,
 };
 pub use model::*;
 

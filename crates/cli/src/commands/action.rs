@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use budgetctl_apply::{
-    AccountAction, check_execution, execute, find_action, read_account_actions,
+    AccountAction, Executed, check_execution, execute, find_action, read_account_actions,
     read_action_history, roles_of, wait_until_settled,
 };
 use budgetctl_spec::{AccountId, ActionStatus, Config, ExecutionType};
@@ -425,22 +425,31 @@ async fn operate(
         }
     };
     note!(
-        "{execution} action {}/{} in account {account} ({}, {}):\n  {}\n  {what}",
-        budget,
-        action.label(),
+        "{execution} action {}/{} in account {account} ({}, {}):\n  {}\n  run as {}\n  {}",
+        escape_text(budget),
+        escape_text(action.label()),
         action.status.aws_name(),
-        action_summary(&action.action, None),
-        action.id,
+        escape_text(&action.id),
+        escape_text(&action_summary(&action.action, None)),
+        escape_text(&action.action.execution_role),
+        escape_text(&what),
     );
     if !args.yes && interactive && !confirmed(execution)? {
         note!("Cancelled: nothing was changed.");
         return Ok(ExitCode::FAILURE);
     }
-    execute(clients, account, budget, &action, execution).await?;
+    // Executed only as it was shown: `execute` reads it again and refuses
+    // when anything shown changed while the prompt waited.
+    let executed = execute(clients, account, budget, &action, execution).await?;
     note!(
-        "{execution}: ExecuteBudgetAction accepted for {}/{}",
-        budget,
-        action.label()
+        "{execution}: ExecuteBudgetAction {} for {}/{}",
+        match executed {
+            Executed::Accepted => "accepted",
+            Executed::SettledByHistory =>
+                "went through (its answer was lost; the action's history shows the execution)",
+        },
+        escape_text(budget),
+        escape_text(action.label())
     );
     if !args.wait {
         return Ok(ExitCode::SUCCESS);

@@ -181,8 +181,11 @@ fn named(l: &LiveAction) -> BudgetAction {
     a
 }
 
-/// What UpdateBudgetAction would change, field by field.
-pub(super) fn action_fields(
+/// What differs between two descriptions of one action, field by field:
+/// what UpdateBudgetAction would change to make `have` into `want`, and
+/// what `budgetctl action` and `respond` compare before they execute (the
+/// action as shown or declared against the action as it is now).
+pub fn action_fields(
     want: &BudgetAction,
     have: &BudgetAction,
     unit: Option<&str>,

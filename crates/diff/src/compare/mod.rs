@@ -28,6 +28,7 @@ mod notifications;
 mod tags;
 mod warnings;
 
+pub use actions::action_fields;
 use actions::*;
 use fields::*;
 pub use fingerprint::fingerprint;
@@ -254,13 +255,7 @@ pub fn diff(desired: &Config, live: &Live, accounts: &[AccountId], today: NaiveD
         .sort_by(|a, b| (&a.budget, a.action).cmp(&(&b.budget, b.action)));
     plan.unmanaged.sort();
     plan.ignored.sort();
-    for c in &plan.changes {
-        match c.action {
-            ChangeKind::Create => plan.summary.create += 1,
-            ChangeKind::Update => plan.summary.update += 1,
-            ChangeKind::Delete => plan.summary.delete += 1,
-        }
-    }
+    plan.summary = Summary::of(&plan.changes, plan.summary.unchanged);
     plan
 }
 

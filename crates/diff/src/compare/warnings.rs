@@ -83,6 +83,18 @@ pub(super) fn response_warnings(
         let crate::respond::Verdict::Due { spend: s, line } = a.verdict else {
             continue;
         };
+        // An approval acts only on a PENDING action: once the action ran
+        // (or is not waiting), the next respond has nothing to approve.
+        if let budgetctl_spec::ResponseAction::ApproveAction(name) = &a.response.action {
+            let pending = live
+                .actions
+                .iter()
+                .find(|l| l.name.as_deref() == Some(name.as_str()))
+                .is_some_and(|l| l.status == budgetctl_spec::ActionStatus::Pending);
+            if !pending {
+                continue;
+            }
+        }
         let unit = live.spend.as_ref().map_or("", |s| s.unit.as_str());
         warnings.push(Warning {
             budget: r(),

@@ -310,14 +310,24 @@ pub enum SavedPlanError {
     Shape(serde_json::Error),
     #[error("holds a change of {address} that does not read back: {message}")]
     Change { address: String, message: String },
+    #[error(
+        "says {written} ({} unchanged) in its summary, but its changes are {counted} (and at most as many unchanged as the live budgets it read): the file was edited; make it again with `budgetctl plan`",
+        written.unchanged
+    )]
+    Summary { written: Summary, counted: Summary },
 }
 
 /// A plan document's JSON, refused when it is of another format version.
 pub(super) fn plan_json(text: &str) -> Result<serde_json::Value, SavedPlanError> {
     let value: serde_json::Value = serde_json::from_str(text).map_err(SavedPlanError::NotJson)?;
-    match value.get("format_version").and_then(|v| v.as_u64()) {
-        Some(v) if v == u64::from(PLAN_FORMAT_VERSION) => Ok(value),
-        Some(found) => Err(SavedPlanError::Version { found }),
+    match value.get("format_version") {
+        Some(v) => match v.as_u64() {
+            Some(v) if v == u64::from(PLAN_FORMAT_VERSION) => Ok(value),
+            Some(found) => Err(SavedPlanError::Version { found }),
+            None => Err(SavedPlanError::Shape(serde::de::Error::custom(format!(
+                "`format_version` is {v}, and must be the number {PLAN_FORMAT_VERSION}"
+            )))),
+        },
         None => Err(SavedPlanError::Shape(serde::de::Error::missing_field(
             "format_version",
         ))),

@@ -186,6 +186,30 @@ pub struct Summary {
     pub unchanged: usize,
 }
 
+impl Summary {
+    /// The counts of `changes`, with `unchanged` budgets besides: a plan's
+    /// counts come from its changes, never from what a file says of them.
+    pub fn of(changes: &[Change], unchanged: usize) -> Summary {
+        let count = |kind| changes.iter().filter(|c| c.action == kind).count();
+        Summary {
+            create: count(ChangeKind::Create),
+            update: count(ChangeKind::Update),
+            delete: count(ChangeKind::Delete),
+            unchanged,
+        }
+    }
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} to create, {} to update, {} to delete",
+            self.create, self.update, self.delete
+        )
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ChangeKind {

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use budgetctl_spec::{
     AccountId, ActionStatus, ComparisonOperator, NotificationKey, NotificationType, Subscriber,
-    ThresholdType, action_from_document, budget_from_document,
+    ThresholdType, action_from_document, budget_from_document, live_budget_from_document,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -258,11 +258,16 @@ impl ChangeIn {
                 })
             })
             .collect::<Result<Vec<_>, String>>()?;
-        let budget = |doc: &Option<Value>| {
-            doc.as_ref()
-                .map(|d| budget_from_document(&account, d))
-                .transpose()
-        };
+        let desired = self
+            .desired
+            .as_ref()
+            .map(|d| budget_from_document(&account, d))
+            .transpose()?;
+        let live = self
+            .live
+            .as_ref()
+            .map(|d| live_budget_from_document(&account, d))
+            .transpose()?;
         Ok(Change {
             action: self.action,
             fields: self.fields,
@@ -273,8 +278,8 @@ impl ChangeIn {
                 .collect::<Result<_, _>>()?,
             tags: self.tags,
             actions,
-            desired: budget(&self.desired)?,
-            live: budget(&self.live)?,
+            desired,
+            live,
             origin: self.origin,
             budget: BudgetRef {
                 account,
@@ -300,9 +305,16 @@ impl Plan {
                     message: e,
                 })
             })
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<Vec<Change>, _>>()?;
+        let counted = Summary::of(&changes, p.summary.unchanged);
+        if counted != p.summary || p.summary.unchanged > p.fingerprints.len() {
+            return Err(SavedPlanError::Summary {
+                written: p.summary,
+                counted,
+            });
+        }
         Ok(Plan {
-            summary: p.summary,
+            summary: counted,
             changes,
             unmanaged: p.unmanaged,
             ignored: p.ignored,
@@ -316,15 +328,81 @@ impl Plan {
         })
     }
 
-    /// Plans of disjoint sets of accounts (the shards of one run) as one
-    /// plan, in account order as an unsharded plan has it. Plans made
-    /// against different targets, or that both cover an account, are
-    /// refused: their sum would not be any run's plan.
-    pub fn merge(plans: Vec<Plan>) -> Result<Plan, String> {
-        let mut plans = plans.into_iter();
-        let Some(mut merged) = plans.next() else {
+    /// The plans of the shards of one run (`--shard 1/N` to `N/N`, each
+    /// once, made with the same files, scope and target) as one plan, in
+    /// account order as the unsharded plan has it. Anything less is
+    /// refused: a missing shard's deletions would be missing from the
+    /// comment while the apply carries them out. The counts are those of
+    /// the changes.
+    pub fn merge(mut plans: Vec<Plan>) -> Result<Plan, String> {
+        if plans.len() == 1 && plans[0].scope.shard.is_none() {
+            return plans.pop().ok_or_else(|| "no plan to merge".to_owned());
+        }
+        let Some(first) = plans.first() else {
             return Err("no plan to merge".to_owned());
         };
+        let mut shards: BTreeMap<u32, (u32, usize)> = BTreeMap::new();
+        for (i, p) in plans.iter().enumerate() {
+            let Some(shard) = p.scope.shard else {
+                return Err(format!(
+                    "plan {} of the {} is not a shard's (made without --shard K/N): merge the plans of every shard of one run, or show an unsharded plan on its own",
+                    i + 1,
+                    plans.len()
+                ));
+            };
+            if let Some((_, j)) = shards.insert(shard.index, (shard.count, i)) {
+                return Err(format!(
+                    "plans {} and {} are both shard {shard}: merge each shard's plan once",
+                    j + 1,
+                    i + 1
+                ));
+            }
+        }
+        let count = first.scope.shard.map_or(1, |s| s.count);
+        if let Some((index, (n, _))) = shards.iter().find(|(_, (n, _))| *n != count) {
+            return Err(format!(
+                "the plans are shards of different splits ({index}/{n} and {}): merge the shards of one run",
+                first.scope.shard.map(|s| s.to_string()).unwrap_or_default()
+            ));
+        }
+        let missing: Vec<String> = (1..=count)
+            .filter(|k| !shards.contains_key(k))
+            .map(|k| format!("{k}/{count}"))
+            .collect();
+        if !missing.is_empty() {
+            let (noun, verb) = if missing.len() == 1 {
+                ("shard", "is")
+            } else {
+                ("shards", "are")
+            };
+            return Err(format!(
+                "{noun} {} {verb} missing: a merge is every shard of the run or nothing, since a missing shard's changes would be missing from the plan shown",
+                missing.join(", ")
+            ));
+        }
+        for p in &plans[1..] {
+            if p.target != first.target {
+                return Err(format!(
+                    "the plans were made against different targets ({} and {}): merge the shards of one run",
+                    first.target, p.target
+                ));
+            }
+            if p.inputs != first.inputs {
+                return Err(format!(
+                    "shards {} and {} were planned from different budget files (their inputs' digests differ): merge the shards of one run, planned from one commit",
+                    first.scope.shard.map(|s| s.to_string()).unwrap_or_default(),
+                    p.scope.shard.map(|s| s.to_string()).unwrap_or_default(),
+                ));
+            }
+            if (&p.scope.accounts, &p.scope.targets)
+                != (&first.scope.accounts, &first.scope.targets)
+            {
+                return Err(
+                    "the shards were planned with different --account or --target: merge the shards of one run"
+                        .to_owned(),
+                );
+            }
+        }
         // The accounts a plan read: those of its changes, of the budgets
         // it left alone, and of every live budget it fingerprinted.
         let accounts_of = |p: &Plan| -> BTreeSet<AccountId> {
@@ -340,44 +418,30 @@ impl Plan {
                 )
                 .collect()
         };
+        let mut plans = plans.into_iter();
+        let Some(mut merged) = plans.next() else {
+            return Err("no plan to merge".to_owned());
+        };
         let mut seen = accounts_of(&merged);
+        let mut unchanged = merged.summary.unchanged;
         for p in plans {
-            if p.target != merged.target {
-                return Err(format!(
-                    "the plans were made against different targets ({} and {}): merge the shards of one run",
-                    merged.target, p.target
-                ));
-            }
             let theirs = accounts_of(&p);
             if let Some(both) = seen.intersection(&theirs).next() {
                 return Err(format!(
-                    "two of the plans cover account {both}: merge plans of disjoint shards (--shard K/N with the same N)"
+                    "two of the plans cover account {both}, which one shard holds: the plans were edited or made differently"
                 ));
             }
             seen.extend(theirs);
-            let Summary {
-                create,
-                update,
-                delete,
-                unchanged,
-            } = p.summary;
-            merged.summary.create += create;
-            merged.summary.update += update;
-            merged.summary.delete += delete;
-            merged.summary.unchanged += unchanged;
+            unchanged = unchanged
+                .checked_add(p.summary.unchanged)
+                .ok_or("the plans' counts of unchanged budgets do not add up")?;
             merged.changes.extend(p.changes);
             merged.unmanaged.extend(p.unmanaged);
             merged.ignored.extend(p.ignored);
             merged.warnings.extend(p.warnings);
             merged.errors.extend(p.errors);
             merged.fingerprints.extend(p.fingerprints);
-            merged.inputs.extend(p.inputs);
             merged.roles.extend(p.roles);
-            for a in p.scope.accounts {
-                if !merged.scope.accounts.contains(&a) {
-                    merged.scope.accounts.push(a);
-                }
-            }
         }
         // Each account is in one plan: a stable sort by account keeps
         // every plan's own order within it.
@@ -392,6 +456,7 @@ impl Plan {
         merged
             .errors
             .sort_by(|a, b| a.budget.account.cmp(&b.budget.account));
+        merged.summary = Summary::of(&merged.changes, unchanged);
         merged.scope.shard = None;
         Ok(merged)
     }

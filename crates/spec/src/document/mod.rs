@@ -665,6 +665,50 @@ pub fn budget_from_document(
         .ok_or_else(|| "the document holds no budget".to_owned())
 }
 
+/// A live budget in the budget-file form read back, as a plan document
+/// holds what AWS has: unlike a file, a live budget may have a notification
+/// with no subscriber (AWS allows it; the files do not), so such a
+/// notification is read with none.
+pub fn live_budget_from_document(
+    account: &AccountId,
+    doc: &serde_json::Value,
+) -> Result<crate::Budget, String> {
+    /// Stands in for the missing subscribers while the decoder reads the
+    /// notification (an address of a reserved domain no one can have).
+    const NOBODY: &str = "nobody@budgetctl.invalid";
+    let mut doc = doc.clone();
+    let mut silent = false;
+    if let Some(list) = doc
+        .get_mut("notifications")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        for n in list.iter_mut().filter_map(serde_json::Value::as_object_mut) {
+            let empty = |key: &str| {
+                n.get(key)
+                    .and_then(serde_json::Value::as_array)
+                    .is_none_or(Vec::is_empty)
+            };
+            if empty("to") && empty("subscribers") {
+                silent = true;
+                let key = if n.contains_key("on") {
+                    "to"
+                } else {
+                    "subscribers"
+                };
+                n.insert(key.to_owned(), serde_json::json!([NOBODY]));
+            }
+        }
+    }
+    let mut budget = budget_from_document(account, &doc)?;
+    if silent {
+        for n in &mut budget.notifications {
+            n.subscribers
+                .retain(|s| !matches!(s, crate::Subscriber::Email(a) if a == NOBODY));
+        }
+    }
+    Ok(budget)
+}
+
 /// A budget action in the budget-file form ([`ActionDoc`] as JSON) read
 /// back into the model, as an action of the budget `budget` (which gives
 /// it its account and unit).
@@ -678,7 +722,11 @@ pub fn action_from_document(
         return Err("a budget is written as a JSON object".to_owned());
     };
     fields.insert("actions".to_owned(), serde_json::json!([action]));
+    // What the action is read against is the budget's account and unit;
+    // its alerts and responses play no part (and a live budget's alerts
+    // may be what no file can declare).
     fields.remove("responses");
+    fields.remove("notifications");
     let budget = budget_from_document(account, &budget)?;
     budget
         .actions
