@@ -574,3 +574,73 @@ fn a_failed_write_gets_the_hint_of_its_kind() {
     );
     assert_eq!(served.applied("CreateBudget"), 0);
 }
+
+/// A saved plan whose scope was edited, whose format version is written
+/// as text, or that never ends, is refused saying what is wrong with it,
+/// and nothing is written.
+#[test]
+fn an_edited_scope_a_textual_version_and_an_endless_plan_are_refused_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(&dir.path().join("state.json"));
+    let run = |args: &[&str]| {
+        let mut a = args.to_vec();
+        a.extend_from_slice(&["--endpoint-url", served.url.as_str()]);
+        budgetctl_in(dir.path(), &a)
+    };
+    let file = |limit: u32| {
+        format!(
+            "version: 1\ndefaults: {{account: \"{ACCOUNT}\"}}\nbudgets:\n  - {{name: team, limit: {limit}}}\n"
+        )
+    };
+    std::fs::write(dir.path().join("budgets.yaml"), file(500)).unwrap();
+    assert!(run(&["apply", "--auto-approve"]).status.success());
+    std::fs::write(dir.path().join("budgets.yaml"), file(1000)).unwrap();
+    let listed = run(&["accounts", "--shards", "2", "--format", "json"]);
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let other = if listed["accounts"][0]["shard"] == "1/2" {
+        "2/2"
+    } else {
+        "1/2"
+    };
+    let saved = run(&["plan", "--out", "plan.json"]);
+    assert!(saved.status.success(), "{}", text(&saved));
+    let honest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("plan.json")).unwrap())
+            .unwrap();
+    let before = writes(&served);
+    let refused = |edit: &dyn Fn(&mut serde_json::Value), expected: &str| {
+        let mut plan = honest.clone();
+        edit(&mut plan);
+        std::fs::write(dir.path().join("edited.json"), plan.to_string()).unwrap();
+        let out = run(&["apply", "edited.json"]);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+        assert!(text(&out).contains(expected), "{}", text(&out));
+        assert!(text(&out).contains("nothing was applied"), "{}", text(&out));
+    };
+    refused(
+        &|p| p["scope"] = serde_json::json!({ "shard": other }),
+        &format!(
+            "its scope is shard {other}, which does not hold account {ACCOUNT}: the plan's scope does not match its changes"
+        ),
+    );
+    refused(
+        &|p| p["format_version"] = "3".into(),
+        "`format_version` is \"3\", and must be the number 3",
+    );
+    for endless in [["apply", "/dev/zero"], ["plan", "--merge"]] {
+        let mut args = endless.to_vec();
+        if args[0] == "plan" {
+            args.push("/dev/zero");
+        }
+        let out = budgetctl_in(dir.path(), &args);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+        assert!(
+            text(&out).contains(
+                "/dev/zero holds more than 67108864 bytes; plans may be at most that large"
+            ),
+            "{}",
+            text(&out)
+        );
+    }
+    assert_eq!(writes(&served), before, "nothing written");
+}

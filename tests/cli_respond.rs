@@ -729,3 +729,40 @@ fn plan_warns_of_an_approval_only_while_the_action_waits_for_one() {
     let out = w.run(&["plan"]);
     assert!(!text(&out).contains("will approve"), "{}", text(&out));
 }
+
+/// Amounts at the edge of what validate accepts never panic: a schedule
+/// growing past what an amount holds is refused by validate (and so by
+/// plan and respond); the largest limit times a huge percentage is a line
+/// no spend crosses.
+#[test]
+fn amounts_at_the_edge_are_refused_or_decided_never_a_panic() {
+    let huge = budgets("actual > 15000000000000%", "")
+        .replace("limit: 2000", "limit: 79228162514264337593543950335");
+    let w = World::new(&huge);
+    w.spend("dev-env-monthly", "1500");
+    let (out, v) = w.respond_json(&["--dry-run", "--today", "2026-12-01"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(v["responses"][0]["outcome"], "not-due", "{v}");
+    let plan = w.run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+
+    let growing = budgets("actual > 100%", "").replace(
+        "limit: 2000",
+        "planned: {every: 1000, grow: 2%, from: 0001-01}",
+    );
+    w.write(&growing);
+    for args in [&["plan"][..], &["respond", "--dry-run"], &["validate"]] {
+        let out = if args[0] == "validate" {
+            budgetctl(w.dir.path()).args(args).output().unwrap()
+        } else {
+            w.run(args)
+        };
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out));
+        assert!(
+            text(&out).contains("the amount passes what an amount can hold"),
+            "{args:?}: {}",
+            text(&out)
+        );
+        assert!(!text(&out).contains("panicked"), "{}", text(&out));
+    }
+}

@@ -1,10 +1,27 @@
-//! Files the cli writes (saved plans, imported budget files): whole or not
-//! at all. Each is written to a temporary file beside its target and renamed
+//! Files the cli reads besides budget files (plans, with a bound), and the
+//! files it writes (saved plans, imported budget files): whole or not at
+//! all. Each is written to a temporary file beside its target and renamed
 //! over it, so a crash or a full disk leaves the old file or none, never half
 //! of one that apply would then read.
 
 use std::io::Write as _;
 use std::path::Path;
+
+/// A plan document's text (`apply PLAN`, `plan --merge`), read with the
+/// bound plans have: `/dev/zero` is refused once past it, not read whole.
+pub fn read_plan(path: &Path) -> Result<String, String> {
+    let bytes = budgetctl_spec::read_bounded(path, budgetctl_spec::MAX_PLAN_BYTES, "plans")
+        .map_err(|e| format!("cannot read the plan: {e}"))?;
+    String::from_utf8(bytes).map_err(|_| format!("the plan {} is not UTF-8 text", path.display()))
+}
+
+/// A budget file's text with the bound budget files have.
+pub fn read_budget_file(path: &Path) -> Result<String, String> {
+    let bytes =
+        budgetctl_spec::read_bounded(path, budgetctl_spec::yaml::MAX_FILE_BYTES, "budget files")
+            .map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", path.display()))
+}
 
 /// Write `text` to `path` atomically, creating missing parent directories.
 pub fn write_atomically(path: &Path, text: &str) -> Result<(), String> {

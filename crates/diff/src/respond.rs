@@ -58,16 +58,19 @@ pub fn limit_in_force(budget: &Budget, today: NaiveDate) -> Option<Spend> {
             .next_back()
             .or_else(|| p.iter().next())
             .map(|(_, s)| s.clone()),
-        BudgetLimit::Schedule(schedule) => Some(schedule.amount_for(period, budget.time_unit)),
+        BudgetLimit::Schedule(schedule) => schedule.amount_for(period, budget.time_unit),
         BudgetLimit::AutoAdjust(_) => None,
     }
 }
 
 /// The amount a trigger fires above: a percentage of the limit, or the
-/// absolute amount.
+/// absolute amount. A percentage of a limit past what an amount can hold
+/// is that most (no spend crosses it), never an overflow.
 pub fn line(trigger: &Trigger, limit: Decimal) -> Decimal {
     match trigger.threshold_type {
-        ThresholdType::Percentage => limit * trigger.threshold / Decimal::ONE_HUNDRED,
+        ThresholdType::Percentage => limit
+            .checked_mul(trigger.threshold)
+            .map_or(Decimal::MAX, |l| l / Decimal::ONE_HUNDRED),
         ThresholdType::AbsoluteValue => trigger.threshold,
     }
 }

@@ -278,23 +278,61 @@ impl ReadProblem {
     }
 }
 
-/// A budget file's text. At most `MAX_FILE_BYTES` are read, whatever the
-/// file claims to be (`/dev/zero`, a FIFO and `<(yes)` claim nothing).
-fn read_source(path: &Path) -> Result<String, ReadProblem> {
+/// The most bytes a plan document (`plan --out`, a shard's plan for
+/// `plan --merge`) may hold: a plan of 10,000 budgets, each created with
+/// its alerts and actions, is about 30 MB.
+pub const MAX_PLAN_BYTES: usize = 64 * 1024 * 1024;
+
+/// Why a file read with a bound was not read.
+#[derive(Debug, thiserror::Error)]
+pub enum BoundedReadError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path} holds more than {max} bytes; {what} may be at most that large")]
+    TooLarge {
+        path: String,
+        max: usize,
+        what: &'static str,
+    },
+}
+
+/// A file's bytes, reading at most `max` of them whatever the file claims
+/// to be (`/dev/zero`, a FIFO and `<(yes)` claim nothing): one more is an
+/// error naming `what` the file is meant to be (`budget files`, `plans`).
+pub fn read_bounded(
+    path: &Path,
+    max: usize,
+    what: &'static str,
+) -> Result<Vec<u8>, BoundedReadError> {
     use std::io::Read as _;
-    let io = |e: std::io::Error| ReadProblem::Io(format!("cannot read {}: {e}", path.display()));
+    let io = |source| BoundedReadError::Io {
+        path: path.display().to_string(),
+        source,
+    };
     let file = std::fs::File::open(path).map_err(io)?;
     let mut bytes = Vec::new();
-    file.take(yaml::MAX_FILE_BYTES as u64 + 1)
+    file.take(max as u64 + 1)
         .read_to_end(&mut bytes)
         .map_err(io)?;
-    if bytes.len() > yaml::MAX_FILE_BYTES {
-        return Err(ReadProblem::TooLarge(format!(
-            "{} holds more than {} bytes; budget files may be at most that large",
-            path.display(),
-            yaml::MAX_FILE_BYTES
-        )));
+    if bytes.len() > max {
+        return Err(BoundedReadError::TooLarge {
+            path: path.display().to_string(),
+            max,
+            what,
+        });
     }
+    Ok(bytes)
+}
+
+/// A budget file's text. At most `MAX_FILE_BYTES` are read.
+fn read_source(path: &Path) -> Result<String, ReadProblem> {
+    let bytes = read_bounded(path, yaml::MAX_FILE_BYTES, "budget files").map_err(|e| match e {
+        BoundedReadError::Io { .. } => ReadProblem::Io(e.to_string()),
+        BoundedReadError::TooLarge { .. } => ReadProblem::TooLarge(e.to_string()),
+    })?;
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         let bytes = e.into_bytes();

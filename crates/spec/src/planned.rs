@@ -33,24 +33,26 @@ pub struct PlannedSchedule {
 }
 
 impl PlannedSchedule {
-    /// The amount for the period starting at `period`.
-    pub fn amount_for(&self, period: NaiveDate, time_unit: TimeUnit) -> Spend {
+    /// The amount for the period starting at `period`; `None` when growth
+    /// takes it past what an amount can hold (validate refuses such a
+    /// schedule, checking the last period a budget can have).
+    pub fn amount_for(&self, period: NaiveDate, time_unit: TimeUnit) -> Option<Spend> {
         if let Some(s) = self.overrides.get(&period) {
-            return s.clone();
+            return Some(s.clone());
         }
         let (Some(grow), Some(from)) = (self.grow, self.from) else {
-            return self.every.clone();
+            return Some(self.every.clone());
         };
         let steps = periods_between(from, period, time_unit);
-        let factor = Decimal::ONE + grow / Decimal::ONE_HUNDRED;
+        let factor = Decimal::ONE.checked_add(grow.checked_div(Decimal::ONE_HUNDRED)?)?;
         let mut amount = self.every.amount;
         for _ in 0..steps {
-            amount *= factor;
+            amount = amount.checked_mul(factor)?;
         }
         // Cents, as people write budget amounts.
         let amount =
             amount.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
-        Spend::new(amount.normalize(), &self.every.unit)
+        Some(Spend::new(amount.normalize(), &self.every.unit))
     }
 }
 
@@ -149,7 +151,7 @@ pub fn planned_window(
             .filter_map(|i| {
                 current.checked_add_months(Months::new(i * step_months(budget.time_unit)))
             })
-            .map(|period| (period, s.amount_for(period, budget.time_unit)))
+            .filter_map(|period| Some((period, s.amount_for(period, budget.time_unit)?)))
             .collect())),
         _ => None,
     }

@@ -221,9 +221,9 @@ async fn carry_out(
 /// A plan saved by `plan --out`, refused when it is of another format or
 /// when the budget files it was made from have changed on disk since.
 fn read_saved(path: &std::path::Path) -> Result<SavedPlan, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read the plan {}: {e}", path.display()))?;
-    let plan = SavedPlan::parse(&text).map_err(|e| format!("{} {e}", path.display()))?;
+    let text = crate::files::read_plan(path)?;
+    let plan = SavedPlan::parse(&text)
+        .map_err(|e| format!("{} {e}; nothing was applied", path.display()))?;
     if plan.inputs.is_empty() {
         return Err(format!(
             "{} names no budget files, so it cannot be checked against them; nothing was applied. Save plans with `budgetctl plan --out`.",
@@ -232,7 +232,7 @@ fn read_saved(path: &std::path::Path) -> Result<SavedPlan, String> {
     }
     let mut changed = Vec::new();
     for (file, digest) in &plan.inputs {
-        match std::fs::read_to_string(file) {
+        match crate::files::read_budget_file(std::path::Path::new(file)) {
             Ok(now) if &file_digest(&now) == digest => {}
             Ok(_) => changed.push(format!("{file} changed")),
             Err(_) => changed.push(format!("{file} is gone")),

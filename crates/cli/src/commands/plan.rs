@@ -52,8 +52,7 @@ pub fn run(args: PlanArgs, colors: crate::Colors) -> Result<ExitCode, CliError> 
             .merge
             .iter()
             .map(|path| {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| format!("cannot read the plan {}: {e}", path.display()))?;
+                let text = crate::files::read_plan(path)?;
                 Plan::from_document(&text).map_err(|e| format!("{} {e}", path.display()))
             })
             .collect::<Result<Vec<_>, String>>()?;

@@ -25,7 +25,7 @@ pub(super) fn spend_warnings(
             .range(..=current_start)
             .next_back()
             .map(|(_, s)| s.clone()),
-        BudgetLimit::Schedule(sc) => Some(sc.amount_for(current_start, desired.time_unit)),
+        BudgetLimit::Schedule(sc) => sc.amount_for(current_start, desired.time_unit),
         BudgetLimit::AutoAdjust(_) => None,
     };
     if let (Some(limit), Some(spend)) = (limit_now, live.and_then(|l| l.spend.as_ref()))

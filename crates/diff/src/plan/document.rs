@@ -311,6 +311,10 @@ pub enum SavedPlanError {
     #[error("holds a change of {address} that does not read back: {message}")]
     Change { address: String, message: String },
     #[error(
+        "has a change of {change}, but {why}: the plan's scope does not match its changes (the file was edited); make it again with `budgetctl plan`"
+    )]
+    Scope { change: String, why: String },
+    #[error(
         "says {written} ({} unchanged) in its summary, but its changes are {counted} (and at most as many unchanged as the live budgets it read): the file was edited; make it again with `budgetctl plan`",
         written.unchanged
     )]
@@ -370,12 +374,40 @@ struct ChangeHead {
     name: String,
 }
 
+/// The first change of an account that `scope` (`--account`, `--shard`)
+/// does not hold: a plan so made was edited, and what its scope re-derives
+/// would not be what it shows.
+pub(super) fn out_of_scope<'a>(
+    scope: &PlanScope,
+    mut budgets: impl Iterator<Item = &'a BudgetRef>,
+) -> Option<SavedPlanError> {
+    budgets.find_map(|budget| {
+        let account = &budget.account;
+        let why = if !scope.accounts.is_empty()
+            && !scope.accounts.iter().any(|a| a == account.as_str())
+        {
+            format!("its scope names accounts {}", scope.accounts.join(", "))
+        } else {
+            match scope.shard {
+                Some(shard) if !shard.contains(account) => {
+                    format!("its scope is shard {shard}, which does not hold account {account}")
+                }
+                _ => return None,
+            }
+        };
+        Some(SavedPlanError::Scope {
+            change: budget.address(),
+            why,
+        })
+    })
+}
+
 impl SavedPlan {
     /// Read a saved plan; one of another format version is refused.
     pub fn parse(text: &str) -> Result<SavedPlan, SavedPlanError> {
         let value = plan_json(text)?;
         let head: Head = serde_json::from_value(value).map_err(SavedPlanError::Shape)?;
-        let changes = head
+        let changes: Vec<(ChangeKind, BudgetRef)> = head
             .changes
             .iter()
             .map(|c| {
@@ -390,6 +422,9 @@ impl SavedPlan {
             })
             .collect::<Result<_, serde_json::Error>>()
             .map_err(SavedPlanError::Shape)?;
+        if let Some(outside) = out_of_scope(&head.scope, changes.iter().map(|(_, b)| b)) {
+            return Err(outside);
+        }
         Ok(SavedPlan {
             inputs: head.inputs,
             roles: head.roles,

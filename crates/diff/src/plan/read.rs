@@ -16,7 +16,7 @@ use budgetctl_spec::{
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::document::{SavedPlanError, plan_json};
+use super::document::{SavedPlanError, out_of_scope, plan_json};
 use super::{
     ActionChange, ActionFieldDiff, BudgetRef, Change, ChangeKind, FieldDiff, Fingerprint,
     NotificationChange, Plan, PlanError, PlanScope, PlanTarget, SubscriberSwap, Summary, TagChange,
@@ -306,6 +306,9 @@ impl Plan {
                 })
             })
             .collect::<Result<Vec<Change>, _>>()?;
+        if let Some(outside) = out_of_scope(&p.scope, changes.iter().map(|c| &c.budget)) {
+            return Err(outside);
+        }
         let counted = Summary::of(&changes, p.summary.unchanged);
         if counted != p.summary || p.summary.unchanged > p.fingerprints.len() {
             return Err(SavedPlanError::Summary {

@@ -386,12 +386,33 @@ impl<'a> Decoder<'a> {
             );
             return None;
         }
-        Some(PlannedSchedule {
+        let schedule = PlannedSchedule {
             every,
             grow,
             from,
             overrides,
-        })
+        };
+        // Growth is steady, so the last period a budget can have (AWS's
+        // end, 2087-06-15) holds the largest amount: if that one fits an
+        // amount, every one does.
+        let last = crate::planned::period_start(time_unit, super::max_end_date());
+        if schedule.amount_for(last, time_unit).is_none() {
+            self.error_help(
+                Code::PlannedSchedule,
+                grow_pos.unwrap_or(entries[0].0.pos),
+                format!(
+                    "growing by {}% a period from {}, the amount passes what an amount can hold (about 7.9e28) before {last}, the last period a budget can have",
+                    schedule.grow.unwrap_or_default(),
+                    schedule
+                        .from
+                        .map(|f| f.format("%Y-%m").to_string())
+                        .unwrap_or_default()
+                ),
+                "start the growth later (`from:`), grow by less, or key the periods by month",
+            );
+            return None;
+        }
+        Some(schedule)
     }
 
     /// `2%`, `-1.5%`: growth per period, above -100%.
