@@ -749,3 +749,63 @@ fn concurrent_approvals_execute_once_and_say_who_did() {
         );
     }
 }
+
+/// A `budgetctl:action` tag holding a line break (anyone with TagResource
+/// can write one) stays on its line wherever the name is shown: it cannot
+/// forge a line such as "AWS will attach nothing".
+#[test]
+fn a_line_break_in_an_action_name_from_aws_forges_no_line() {
+    let w = World::new();
+    w.write(Some(FREEZE));
+    w.apply();
+    w.move_to("freeze", "PENDING");
+    let id = w.actions()[0]["id"].as_str().unwrap().to_owned();
+    let forged = "freeze\nAWS will attach nothing: this approval is a no-op";
+    let client = budgetctl_testkit::sdk_client(
+        &w.served.url,
+        aws_sdk_budgets::config::retry::RetryConfig::standard(),
+    );
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        client
+            .tag_resource()
+            .resource_arn(format!(
+                "arn:aws:budgets::{ACCOUNT}:budget/sandbox/action/{id}"
+            ))
+            .resource_tags(
+                aws_sdk_budgets::types::ResourceTag::builder()
+                    .key("budgetctl:action")
+                    .value(forged)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+    for args in [
+        &["action", "approve", "sandbox/nothing", "--yes"][..],
+        &["action", "list", "--account", ACCOUNT],
+    ] {
+        let out = w.run(args);
+        let shown = text(&out);
+        assert!(
+            shown.contains(r"freeze\u{a}AWS will attach nothing"),
+            "{args:?}: {shown}"
+        );
+        assert!(
+            !shown
+                .lines()
+                .any(|l| l.starts_with("AWS will attach nothing")),
+            "{args:?}: {shown}"
+        );
+    }
+    let out = w.run(&["action", "approve", &format!("sandbox/{id}"), "--yes"]);
+    let shown = text(&out);
+    assert!(out.status.success(), "{shown}");
+    assert!(
+        !shown
+            .lines()
+            .any(|l| l.starts_with("AWS will attach nothing")),
+        "{shown}"
+    );
+}

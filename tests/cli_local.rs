@@ -837,3 +837,37 @@ fn the_aws_cli_runs_a_service_catalog_action() {
     ]);
     assert_eq!(history["RecordDetails"].as_array().unwrap().len(), 1);
 }
+
+/// A control's body past its limit is refused in JSON, as every other
+/// refusal is, saying the limit; so is a body that is not JSON.
+#[test]
+fn control_refusals_are_json_and_name_the_body_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(&dir.path().join("local.json"));
+    let accounts: Vec<String> = (0..40_000)
+        .map(|i| {
+            format!(
+                r#"{{"Id": "{:012}", "ParentId": "r-abcd", "Name": "account number {i}"}}"#,
+                100_000_000_000u64 + i
+            )
+        })
+        .collect();
+    let seed = format!(
+        r#"{{"RootId": "r-abcd", "Accounts": [{}]}}"#,
+        accounts.join(",")
+    );
+    assert!(seed.len() > 2_500_000, "{}", seed.len());
+    for (body, expected) in [
+        (
+            seed.as_str(),
+            "larger than the 2097152 bytes a /_local/ control takes",
+        ),
+        ("{ not json", "key must be a string"),
+    ] {
+        let answer = served.control("POST", "/_local/organization", body);
+        let v: serde_json::Value =
+            serde_json::from_str(&answer).unwrap_or_else(|e| panic!("not JSON ({e}): {answer}"));
+        assert_eq!(v["__type"], "InvalidParameterException", "{v}");
+        assert!(v["Message"].as_str().unwrap().contains(expected), "{v}");
+    }
+}

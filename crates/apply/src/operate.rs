@@ -12,6 +12,7 @@ use budgetctl_aws::{
     read_action_status, read_budget_actions,
 };
 use budgetctl_diff::LiveAction;
+use budgetctl_spec::rules::inert;
 use budgetctl_spec::{AccountId, ActionStatus, ExecutionType};
 
 /// Why an action could not be operated.
@@ -66,7 +67,13 @@ pub async fn find_action(
     {
         return Ok(a.clone());
     }
-    let known: Vec<&str> = actions.iter().map(LiveAction::label).collect();
+    // Names read from AWS go into the message inert: a tag with a line
+    // break must not print a line of its own.
+    let known: Vec<String> = actions
+        .iter()
+        .map(|a| inert(a.label()).into_owned())
+        .collect();
+    let (budget, handle) = (inert(budget), inert(handle));
     Err(OperateError::Refused(if known.is_empty() {
         format!("budget `{budget}` in account {account} has no actions (or does not exist)")
     } else {
@@ -97,8 +104,9 @@ pub fn check_execution(
         _ => String::new(),
     };
     Err(OperateError::Refused(format!(
-        "cannot {execution} action `{}` of budget `{budget}`: it is {}{now}, and {execution} is possible only from {}",
-        action.label(),
+        "cannot {execution} action `{}` of budget `{}`: it is {}{now}, and {execution} is possible only from {}",
+        inert(action.label()),
+        inert(budget),
         action.status.aws_name(),
         from.join(" or ")
     )))
@@ -119,7 +127,7 @@ pub enum Executed {
 fn changes_since(shown: &LiveAction, now: &LiveAction) -> Vec<String> {
     budgetctl_diff::action_fields(&shown.action, &now.action, None)
         .into_iter()
-        .map(|f| format!("{}: {} → {}", f.field, f.after, f.before))
+        .map(|f| format!("{}: {} → {}", f.field, inert(&f.after), inert(&f.before)))
         .collect()
 }
 
@@ -178,22 +186,23 @@ pub async fn execute(
     let actions = read_budget_actions(client, account, budget).await?;
     let Some(now) = actions.iter().find(|a| a.id == shown.id) else {
         return Err(OperateError::Refused(format!(
-            "action `{}` of budget `{budget}` was deleted since it was shown: nothing was executed",
-            shown.label()
+            "action `{}` of budget `{}` was deleted since it was shown: nothing was executed",
+            inert(shown.label()),
+            inert(budget)
         )));
     };
     let changed = changes_since(shown, now);
     if !changed.is_empty() {
         return Err(OperateError::Changed {
-            action: shown.label().to_owned(),
-            budget: budget.to_owned(),
+            action: inert(shown.label()).into_owned(),
+            budget: inert(budget).into_owned(),
             changes: changed,
         });
     }
     if now.status != shown.status {
         return Err(OperateError::Overtaken {
-            action: shown.label().to_owned(),
-            budget: budget.to_owned(),
+            action: inert(shown.label()).into_owned(),
+            budget: inert(budget).into_owned(),
             was: shown.status,
             status: now.status,
         });
@@ -228,8 +237,8 @@ pub async fn execute(
             ErrorKind::InvalidParameter => {
                 return match read_action_status(client, account, budget, &now.id).await? {
                     Some(status) if status != now.status => Err(OperateError::Overtaken {
-                        action: now.label().to_owned(),
-                        budget: budget.to_owned(),
+                        action: inert(now.label()).into_owned(),
+                        budget: inert(budget).into_owned(),
                         was: now.status,
                         status,
                     }),
@@ -263,7 +272,9 @@ pub async fn wait_until_settled(
             .await?
             .ok_or_else(|| {
                 OperateError::Refused(format!(
-                    "action {id} of budget `{budget}` was deleted while being followed"
+                    "action {} of budget `{}` was deleted while being followed",
+                    inert(id),
+                    inert(budget)
                 ))
             })?;
         seen(status);

@@ -4,7 +4,7 @@
 //! credentials (the base ones, or `organizations.role`). Only ACTIVE
 //! accounts are kept: a suspended or closing account takes no budgets.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use aws_config::sts::AssumeRoleProvider;
 use aws_sdk_organizations::Client;
@@ -67,6 +67,10 @@ async fn organizations_client(sdk: &aws_config::SdkConfig, role: Option<&str>) -
     Client::from_conf(config.build())
 }
 
+/// How deep OUs nest under an OU at most: Organizations allows five
+/// levels under the root.
+const MAX_OU_DEPTH: usize = 5;
+
 async fn read_sources(
     client: &Client,
     account: &AccountId,
@@ -77,12 +81,20 @@ async fn read_sources(
         let mut accounts = match source {
             OrganizationSource::All => list_accounts(client, account).await?,
             OrganizationSource::Ou { id, recursive } => {
-                let mut parents = vec![id.clone()];
+                // An OU is walked once however often it is listed, and no
+                // deeper than Organizations nests OUs: an endpoint that
+                // answers a cycle cannot make the walk endless.
+                let mut parents = vec![(id.clone(), 0)];
+                let mut visited = BTreeSet::from([id.clone()]);
                 let mut accounts = Vec::new();
-                while let Some(parent) = parents.pop() {
+                while let Some((parent, depth)) = parents.pop() {
                     accounts.extend(accounts_for_parent(client, account, &parent).await?);
-                    if *recursive {
-                        parents.extend(child_units(client, account, &parent).await?);
+                    if *recursive && depth < MAX_OU_DEPTH {
+                        for child in child_units(client, account, &parent).await? {
+                            if visited.insert(child.clone()) {
+                                parents.push((child, depth + 1));
+                            }
+                        }
                     }
                 }
                 accounts

@@ -362,6 +362,14 @@ impl Store {
                 }
             }
         }
+        // An organisation is checked as the control checks a seeded one: a
+        // cycle of OUs or a root id too short to name would otherwise hang
+        // a recursive walk or panic the service. The management account
+        // defaults at run time; any twelve digits stand for it here.
+        if let Some(org) = &self.organization {
+            org.check("000000000000")
+                .map_err(|e| ("organization".to_owned(), e.message))?;
+        }
         Ok(())
     }
 

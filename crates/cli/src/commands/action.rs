@@ -485,8 +485,8 @@ async fn operate(
             "error: still {} after {} s; follow it with `budgetctl action history {}/{}`",
             settled.aws_name(),
             args.timeout,
-            budget,
-            action.label()
+            escape_text(budget),
+            escape_text(action.label())
         );
         return Ok(ExitCode::FAILURE);
     }
@@ -494,8 +494,8 @@ async fn operate(
         note!(
             "error: {execution} ended in {}: see `budgetctl action history {}/{}`, then `budgetctl action retry`",
             settled.aws_name(),
-            budget,
-            action.label()
+            escape_text(budget),
+            escape_text(action.label())
         );
         return Ok(ExitCode::FAILURE);
     }

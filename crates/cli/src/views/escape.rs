@@ -42,20 +42,9 @@ pub fn is_unsafe_char(c: char) -> bool {
 
 /// `text` with every unsafe character written as its escape (`\u{1b}`,
 /// `\u{202e}`), so that what a user or AWS wrote can neither drive the
-/// terminal nor pass for other text.
+/// terminal nor pass for other text: the library's one escaping path.
 pub fn escape_text(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(is_unsafe_char) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if is_unsafe_char(c) {
-            push_escape(&mut out, c);
-        } else {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
+    budgetctl_spec::rules::inert(text)
 }
 
 /// `c` as the escape people read it in: `\u{1b}`, `\u{202e}`.

@@ -3,6 +3,31 @@
 //! records, and the organisation Organizations answers about.
 
 use super::*;
+use axum::extract::rejection::BytesRejection;
+
+/// The most a control's body may hold: axum's default for a body read
+/// whole (2 MiB), said in the refusal so a seed knows to shrink.
+pub const CONTROL_BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// A control's body, or its refusal answered in JSON as every other
+/// refusal is (axum's own is plain text): too large, or not readable.
+fn control_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Box<Response>> {
+    body.map_err(|e| {
+        let status = e.status();
+        let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            format!(
+                "the body is larger than the {CONTROL_BODY_LIMIT} bytes a /_local/ control takes: seed in several requests"
+            )
+        } else {
+            e.body_text()
+        };
+        Box::new(json_response(
+            status,
+            &json!({ "__type": "InvalidParameterException", "Message": message }),
+            Some("InvalidParameterException"),
+        ))
+    })
+}
 
 pub(super) async fn requests(State(shared): State<Arc<Shared>>) -> Response {
     let counts = shared.service.request_counts();
@@ -38,7 +63,14 @@ pub(super) async fn get_faults(State(shared): State<Arc<Shared>>) -> Response {
     axum::Json(shared.service.faults()).into_response()
 }
 
-pub(super) async fn set_faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(super) async fn set_faults(
+    State(shared): State<Arc<Shared>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match control_body(body) {
+        Ok(body) => body,
+        Err(refused) => return *refused,
+    };
     match serde_json::from_slice::<Faults>(&body) {
         Ok(f)
             if [f.throttle, f.error, f.lost]
@@ -48,19 +80,24 @@ pub(super) async fn set_faults(State(shared): State<Arc<Shared>>, body: Bytes) -
             shared.service.set_faults(f);
             StatusCode::NO_CONTENT.into_response()
         }
-        Ok(_) => (
-            StatusCode::BAD_REQUEST,
+        Ok(_) => error_response(&ApiError::invalid(
             "throttle, error and lost are probabilities from 0 to 1",
-        )
-            .into_response(),
-        Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+        )),
+        Err(e) => error_response(&ApiError::invalid(e.to_string())),
     }
 }
 
-pub(super) async fn seed_spend(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(super) async fn seed_spend(
+    State(shared): State<Arc<Shared>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match control_body(body) {
+        Ok(body) => body,
+        Err(refused) => return *refused,
+    };
     let request: SpendRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
-        Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+        Err(e) => return error_response(&ApiError::invalid(e.to_string())),
     };
     match shared.service.seed_spend(&request) {
         Ok(()) => match persist_or_fail(&shared).await {
@@ -71,10 +108,17 @@ pub(super) async fn seed_spend(State(shared): State<Arc<Shared>>, body: Bytes) -
     }
 }
 
-pub(super) async fn set_action_status(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(super) async fn set_action_status(
+    State(shared): State<Arc<Shared>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match control_body(body) {
+        Ok(body) => body,
+        Err(refused) => return *refused,
+    };
     let request: ActionStatusRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
-        Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+        Err(e) => return error_response(&ApiError::invalid(e.to_string())),
     };
     match shared.service.set_action_status(&request) {
         Ok(action) => match persist_or_fail(&shared).await {
@@ -87,11 +131,15 @@ pub(super) async fn set_action_status(State(shared): State<Arc<Shared>>, body: B
 
 pub(super) async fn seed_provisioned_product(
     State(shared): State<Arc<Shared>>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let body = match control_body(body) {
+        Ok(body) => body,
+        Err(refused) => return *refused,
+    };
     let request: crate::ProvisionedProductRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
-        Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+        Err(e) => return error_response(&ApiError::invalid(e.to_string())),
     };
     match shared.service.seed_provisioned_product(&request) {
         Ok(()) => match persist_or_fail(&shared).await {
@@ -102,10 +150,17 @@ pub(super) async fn seed_provisioned_product(
     }
 }
 
-pub(super) async fn set_record_outcome(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(super) async fn set_record_outcome(
+    State(shared): State<Arc<Shared>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match control_body(body) {
+        Ok(body) => body,
+        Err(refused) => return *refused,
+    };
     let request: crate::RecordOutcomeRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
-        Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+        Err(e) => return error_response(&ApiError::invalid(e.to_string())),
     };
     match shared.service.set_record_outcome(&request) {
         Ok(()) => match persist_or_fail(&shared).await {
@@ -116,10 +171,17 @@ pub(super) async fn set_record_outcome(State(shared): State<Arc<Shared>>, body: 
     }
 }
 
-pub(super) async fn seed_organization(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(super) async fn seed_organization(
+    State(shared): State<Arc<Shared>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match control_body(body) {
+        Ok(body) => body,
+        Err(refused) => return *refused,
+    };
     let request: crate::OrganizationRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
-        Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+        Err(e) => return error_response(&ApiError::invalid(e.to_string())),
     };
     match shared
         .service

@@ -89,7 +89,7 @@ fn invalid(message: impl Into<String>) -> ApiError {
 }
 
 impl OrganizationRequest {
-    fn check(&self, default_management: &str) -> Result<()> {
+    pub(crate) fn check(&self, default_management: &str) -> Result<()> {
         let root = self.root_id.strip_prefix("r-").unwrap_or("");
         if !(4..=32).contains(&root.len()) || !root.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(invalid("RootId is r- and 4 to 32 letters or digits"));
@@ -154,7 +154,7 @@ impl OrganizationRequest {
 
     /// The organisation's id, derived from the root's.
     fn id(&self) -> String {
-        format!("o-{}", &self.root_id[2..])
+        format!("o-{}", self.root_id.get(2..).unwrap_or_default())
     }
 
     fn account(&self, a: &AccountSeed, management: &str) -> Value {

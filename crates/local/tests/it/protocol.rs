@@ -709,3 +709,30 @@ async fn latency_is_drawn_from_its_range() {
         assert!(started.elapsed() >= std::time::Duration::from_millis(30));
     }
 }
+
+/// An organisation in a state file is checked as a seeded one is: a cycle
+/// of OUs (which would make a recursive walk endless) and a root id too
+/// short to name one (which panicked the service) stop startup, naming
+/// the entry.
+#[tokio::test]
+async fn an_organisation_a_seed_would_refuse_stops_startup_from_a_state_file() {
+    let cycle = r#"{"RootId": "r-abcd", "OrganizationalUnits": [
+        {"Id": "ou-a", "ParentId": "ou-b"}, {"Id": "ou-b", "ParentId": "ou-a"}]}"#;
+    for organization in [cycle, r#"{"RootId": "r"}"#] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("local.json");
+        let text = format!(r#"{{"version": 1, "accounts": {{}}, "organization": {organization}}}"#);
+        std::fs::write(&path, &text).unwrap();
+        let err = LocalServer::start(LocalOptions {
+            state: Some(path.clone()),
+            ..LocalOptions::default()
+        })
+        .await
+        .err()
+        .expect("startup fails");
+        let message = err.to_string();
+        assert!(message.contains("holds organization"), "{message}");
+        assert!(message.contains("left untouched"), "{message}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    }
+}

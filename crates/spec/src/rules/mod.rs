@@ -87,6 +87,28 @@ pub(crate) fn name_characters(text: &str, what: &str) -> Result<(), Problem> {
     }
 }
 
+/// `text` as one line of inert text: every control (a line break among
+/// them), bidirectional and invisible character written as its escape
+/// (`\u{a}`, `\u{202e}`). The one escaping path for what a user, a plan
+/// file or AWS wrote, wherever it is put into a message: a value with a
+/// line break stays on its line and cannot forge one.
+pub fn inert(text: &str) -> std::borrow::Cow<'_, str> {
+    use std::fmt::Write as _;
+    let unsafe_char = |c: char| c.is_control() || is_invisible(c);
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// A control, bidirectional or invisible character in `text`, as a problem
 /// naming `what` and the character's code point.
 pub(crate) fn visible(text: &str, what: &str) -> Result<(), Problem> {
