@@ -9,16 +9,17 @@
 //! response, period), so a concurrent run or the SDK's retry after a lost
 //! answer gets the same record back rather than a second execution.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use budgetctl_aws::catalog::{
     self, CatalogClients, ProvisionedProduct, Record, describe_record, execute_service_action,
     find_provisioned_product, records_since, service_action_exists, service_actions,
 };
-use budgetctl_aws::{AwsError, Clients, ErrorKind, read_spend};
+use budgetctl_aws::{AwsError, Clients, ErrorKind, read_spend, reserved_tags};
 use budgetctl_diff::ActionField;
-use budgetctl_diff::respond::{Assessment, BudgetSpend, Verdict, assess, token_of};
+use budgetctl_diff::respond::{Assessment, BudgetSpend, ResponseMark, Verdict, assess, token_of};
+use budgetctl_spec::rules::inert;
 use budgetctl_spec::{
     AccountId, ActionStatus, Budget, BudgetAction, Config, ExecutionType, Response, ResponseAction,
     ServiceCatalogAction, Spend,
@@ -67,6 +68,11 @@ pub enum Outcome {
     AlreadyRan(Record),
     /// The record of this run, or of an earlier one this period, failed.
     Failed { record: Record, earlier: bool },
+    /// Executed (or found again through its token), but the mark that
+    /// tells the next run could not be kept on the budget: the next run
+    /// finds the record again through its ExecuteToken while Service
+    /// Catalog remembers it.
+    Unmarked { record: Record, error: AwsError },
     /// `approve_action`: ExecuteBudgetAction APPROVE accepted.
     Approved,
     /// `approve_action`: the action is not PENDING.
@@ -85,7 +91,7 @@ impl Outcome {
             Outcome::NotDue | Outcome::NoSpend | Outcome::NoLimit | Outcome::NoBudget => "not-due",
             Outcome::WouldRun => "due",
             Outcome::Ran(r) if settling(&r.status) => "running",
-            Outcome::Ran(_) | Outcome::Approved => "ran",
+            Outcome::Ran(_) | Outcome::Unmarked { .. } | Outcome::Approved => "ran",
             Outcome::AlreadyRan(_) | Outcome::NothingToApprove(_) => "already-ran",
             Outcome::Failed { .. } => "failed",
             Outcome::Refused(_) | Outcome::Aws(_) => "error",
@@ -96,7 +102,10 @@ impl Outcome {
     pub fn is_failure(&self) -> bool {
         matches!(
             self,
-            Outcome::Failed { .. } | Outcome::Refused(_) | Outcome::Aws(_)
+            Outcome::Failed { .. }
+                | Outcome::Unmarked { .. }
+                | Outcome::Refused(_)
+                | Outcome::Aws(_)
         )
     }
 }
@@ -158,6 +167,13 @@ pub async fn respond(
         all_spends.push(spends);
     }
     drop(spends_of);
+    // Two responses may name one product two ways (`dev-env` and its pp-
+    // id), which validate cannot tell: resolved here, and both refused.
+    let shared = if options.dry_run {
+        HashMap::new()
+    } else {
+        shared_products(catalog, &by_account).await
+    };
     let mut reports = Vec::new();
     for ((account, budgets), spends) in by_account.into_iter().zip(all_spends) {
         for d in budgets {
@@ -168,9 +184,17 @@ pub async fn respond(
             for a in assess(&d.budget, live, options.today) {
                 let token = matches!(a.response.action, ResponseAction::ServiceCatalog(_))
                     .then(|| token_of(account, &d.budget.name, &a, 0));
-                let outcome = match read_error {
-                    Some(e) => Outcome::Aws(e.clone()),
-                    None => {
+                let refused = shared.get(&(
+                    (*account).clone(),
+                    d.budget.name.clone(),
+                    a.response.name.clone(),
+                ));
+                let outcome = match (read_error, refused) {
+                    (Some(e), _) => Outcome::Aws(e.clone()),
+                    (None, Some(message)) if a.verdict.is_due() => {
+                        Outcome::Refused(message.clone())
+                    }
+                    (None, _) => {
                         carry_out(clients, catalog, options, account, &d.budget, live, &a).await
                     }
                 };
@@ -189,6 +213,66 @@ pub async fn respond(
         }
     }
     reports
+}
+
+/// The Service Catalog responses that share a provisioned product under
+/// different handles (its name and its pp- id), resolved through Service
+/// Catalog, each with why it is refused. Only where an account and region
+/// have responses naming different handles; a handle that does not
+/// resolve is left to the response's own run to report.
+async fn shared_products(
+    catalog: &CatalogClients,
+    by_account: &BTreeMap<&AccountId, Vec<&budgetctl_spec::DesiredBudget>>,
+) -> HashMap<(AccountId, String, String), String> {
+    let mut out = HashMap::new();
+    for (account, budgets) in by_account {
+        let mut by_region: BTreeMap<&str, Vec<(&str, &str, &str)>> = BTreeMap::new();
+        for d in budgets {
+            for r in &d.budget.responses {
+                if let ResponseAction::ServiceCatalog(sc) = &r.action {
+                    by_region.entry(&sc.region).or_default().push((
+                        &d.budget.name,
+                        &r.name,
+                        &sc.provisioned_product,
+                    ));
+                }
+            }
+        }
+        for (region, responses) in by_region {
+            let handles: HashSet<&str> = responses.iter().map(|(_, _, h)| *h).collect();
+            if handles.len() < 2 {
+                continue;
+            }
+            let client = catalog.for_account(account, region);
+            let mut by_id: BTreeMap<String, Vec<(&str, &str, &str)>> = BTreeMap::new();
+            for (budget, response, handle) in responses {
+                if let Ok(Some(product)) = find_provisioned_product(&client, account, handle).await
+                {
+                    by_id
+                        .entry(product.id)
+                        .or_default()
+                        .push((budget, response, handle));
+                }
+            }
+            for (id, sharing) in by_id.into_iter().filter(|(_, s)| s.len() > 1) {
+                let named: Vec<String> = sharing
+                    .iter()
+                    .map(|(b, r, h)| format!("response `{r}` of budget `{b}` (as `{}`)", inert(h)))
+                    .collect();
+                let message = format!(
+                    "{} name one provisioned product, {id}, in {region} of account {account}: nothing was run; a product runs one execution at a time and a lost answer is settled by the one record that appears on it, so each product takes one response: keep one of them",
+                    named.join(" and ")
+                );
+                for (budget, response, _) in sharing {
+                    out.insert(
+                        ((*account).clone(), budget.to_owned(), response.to_owned()),
+                        message.clone(),
+                    );
+                }
+            }
+        }
+    }
+    out
 }
 
 async fn carry_out(
@@ -233,6 +317,7 @@ async fn carry_out(
             let client = catalog.for_account(account, &sc.region);
             let run = ServiceCatalogRun {
                 client: &client,
+                budgets: clients.for_account(account),
                 account,
                 budget,
                 assessment: a,
@@ -304,6 +389,8 @@ async fn approve(
 /// One Service Catalog response being carried out.
 struct ServiceCatalogRun<'a> {
     client: &'a catalog::Client,
+    /// The Budgets client of the account, for the response's mark.
+    budgets: &'a budgetctl_aws::Client,
     account: &'a AccountId,
     budget: &'a str,
     assessment: &'a Assessment<'a>,
@@ -319,78 +406,153 @@ impl ServiceCatalogRun<'_> {
         else {
             return Ok(Outcome::Refused(format!(
                 "provisioned product `{}` is not in account {account}, region {}: nothing was run; check the name (or pp- id) in Service Catalog's provisioned products",
-                sc.provisioned_product, sc.region
+                inert(&sc.provisioned_product),
+                sc.region
             )));
         };
-        // This period's executions on the product, newest first: one of
-        // them is this response's, run by an earlier (or concurrent) run.
+        // This response's own record of this period, from its mark: other
+        // records on the product (another response's, a person's) never
+        // change the verdict, and the period is the one its token was made
+        // for, whenever the record was created.
+        let name = &self.assessment.response.name;
+        let marks = reserved_tags(self.budgets, account, self.budget).await?;
+        let mark = marks
+            .get(&ResponseMark::tag_key(name))
+            .and_then(|v| ResponseMark::parse(v))
+            .filter(|m| m.period == self.assessment.period);
+        let mut attempt = 0;
+        if let Some(mark) = mark {
+            let record = describe_record(client, account, &mark.record)
+                .await?
+                .unwrap_or_else(|| Record::gone(&mark.record));
+            if !failed(&record.status) {
+                return Ok(Outcome::AlreadyRan(self.follow(record).await?));
+            }
+            if !self.options.retry_failed {
+                return Ok(Outcome::Failed {
+                    record,
+                    earlier: true,
+                });
+            }
+            attempt = mark.attempt + 1;
+        }
+        let Some(action_id) = self.action_id(&product).await? else {
+            return Ok(Outcome::Refused(self.not_associated(&product).await?));
+        };
+        // The product's records of the period before this run executes: a
+        // record its token answers with that is among them was made by an
+        // earlier run that stopped before marking it (Service Catalog
+        // answers a repeated ExecuteToken with the record it made).
         let since = self
             .assessment
             .period
             .and_time(chrono::NaiveTime::MIN)
             .and_utc()
             .timestamp();
-        let mut records: Vec<Record> = records_since(client, account, &product.id, since)
+        let known: HashSet<String> = records_since(client, account, &product.id, since)
             .await?
             .into_iter()
             .filter(|r| r.record_type == EXECUTE_RECORD)
+            .map(|r| r.id)
             .collect();
-        records.sort_by_key(|r| std::cmp::Reverse(r.created));
-        let failures = records.iter().filter(|r| failed(&r.status)).count();
-        if let Some(latest) = records.first() {
-            if !failed(&latest.status) {
-                return Ok(Outcome::AlreadyRan(self.follow(latest.clone()).await?));
+        loop {
+            let token = token_of(account, self.budget, self.assessment, attempt);
+            let record = self.execute(&product, &action_id, &token, &known).await?;
+            let earlier = known.contains(&record.id);
+            let mark = ResponseMark {
+                period: self.assessment.period,
+                attempt,
+                record: record.id.clone(),
+            };
+            if let Err(error) = self.mark(&mark).await {
+                return Ok(Outcome::Unmarked { record, error });
             }
-            if !self.options.retry_failed {
-                return Ok(Outcome::Failed {
-                    record: latest.clone(),
-                    earlier: true,
-                });
+            if earlier {
+                // An earlier run's execution, found again through its token.
+                if !failed(&record.status) {
+                    return Ok(Outcome::AlreadyRan(self.follow(record).await?));
+                }
+                if !self.options.retry_failed {
+                    return Ok(Outcome::Failed {
+                        record,
+                        earlier: true,
+                    });
+                }
+                attempt += 1;
+                continue;
             }
+            let record = self.follow(record).await?;
+            return Ok(if failed(&record.status) {
+                Outcome::Failed {
+                    record,
+                    earlier: false,
+                }
+            } else {
+                Outcome::Ran(record)
+            });
         }
-        let Some(action_id) = self.action_id(&product).await? else {
-            return Ok(Outcome::Refused(self.not_associated(&product).await?));
-        };
-        // Attempt N after N failures this period: concurrent retries still
-        // make one record.
-        let token = token_of(account, self.budget, self.assessment, failures as u32);
+    }
+
+    /// ExecuteProvisionedProductServiceAction with `token`: the record it
+    /// made, or the one an earlier call with that token made. The SDK's
+    /// retries carry the same token; when every answer was lost, the one
+    /// EXECUTE record that appeared on the product since `known` was read
+    /// is taken for this call's (the product runs one execution at a time,
+    /// so no other can have started meanwhile without this one being
+    /// refused).
+    async fn execute(
+        &self,
+        product: &ProvisionedProduct,
+        action_id: &str,
+        token: &str,
+        known: &HashSet<String>,
+    ) -> Result<Record, AwsError> {
+        let (client, account, sc) = (self.client, self.account, self.action);
         let executed = execute_service_action(
             client,
             account,
             &product.id,
-            &action_id,
-            &token,
+            action_id,
+            token,
             &sc.parameters,
             sc.language.map(|l| l.aws_name()),
         )
         .await;
-        let record = match executed {
-            Ok(record) => record,
-            // No answer even after the SDK's retries (each with the same
-            // token): the call may have gone through. Settled by reading.
+        match executed {
+            Ok(record) => Ok(record),
             Err(e) if e.kind == ErrorKind::Ambiguous => {
-                let known: HashSet<String> = records.iter().map(|r| r.id.clone()).collect();
-                let made = records_since(client, account, &product.id, since)
+                let since = self
+                    .assessment
+                    .period
+                    .and_time(chrono::NaiveTime::MIN)
+                    .and_utc()
+                    .timestamp();
+                let made: Vec<Record> = records_since(client, account, &product.id, since)
                     .await?
                     .into_iter()
                     .filter(|r| r.record_type == EXECUTE_RECORD && !known.contains(&r.id))
-                    .max_by_key(|r| r.created);
-                match made {
-                    Some(record) => record,
-                    None => return Err(e),
+                    .collect();
+                match <[Record; 1]>::try_from(made) {
+                    Ok([record]) => Ok(record),
+                    Err(_) => Err(e),
                 }
             }
-            Err(e) => return Err(e),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Keep `mark` on the budget (TagResource): the next run reads it.
+    async fn mark(&self, mark: &ResponseMark) -> Result<(), AwsError> {
+        let at = budgetctl_aws::BudgetAt {
+            client: self.budgets,
+            account: self.account,
+            name: self.budget,
         };
-        let record = self.follow(record).await?;
-        Ok(if failed(&record.status) {
-            Outcome::Failed {
-                record,
-                earlier: false,
-            }
-        } else {
-            Outcome::Ran(record)
-        })
+        at.tag(&std::collections::BTreeMap::from([(
+            ResponseMark::tag_key(&self.assessment.response.name),
+            mark.to_tag_value(),
+        )]))
+        .await
     }
 
     /// The id of the declared service action among those associated with

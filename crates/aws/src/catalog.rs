@@ -94,6 +94,19 @@ pub struct Record {
     pub errors: Vec<(String, String)>,
 }
 
+impl Record {
+    /// A record a mark names that Service Catalog no longer describes.
+    pub fn gone(id: &str) -> Record {
+        Record {
+            id: id.to_owned(),
+            status: "UNKNOWN".to_owned(),
+            record_type: String::new(),
+            created: 0,
+            errors: Vec::new(),
+        }
+    }
+}
+
 impl From<&RecordDetail> for Record {
     fn from(r: &RecordDetail) -> Self {
         Record {

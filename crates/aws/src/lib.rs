@@ -39,6 +39,6 @@ pub use clients::{
 pub use error::{AwsError, ErrorKind};
 pub use read::{
     Pace, ReadError, action_arn, budget_arn, read_account, read_account_paced, read_accounts,
-    read_budget, read_budget_actions, read_spend,
+    read_budget, read_budget_actions, read_spend, reserved_tags,
 };
 pub use scope::ReadScope;

@@ -576,13 +576,29 @@ async fn subscribers_of(
     Ok(subscribers)
 }
 
-/// A budget's tags (ListTagsForResource).
+/// A budget's tags as the files manage them (ListTagsForResource):
+/// budgetctl's own (`budgetctl:`, a response's latest run) left out, so
+/// that plan never diffs, fingerprints, imports or removes them.
 async fn tags_of(
     client: &Client,
     account: &AccountId,
     name: &str,
 ) -> Result<std::collections::BTreeMap<String, String>, AwsError> {
-    tags_at(client, account, budget_arn(client, account, name)).await
+    let mut tags = tags_at(client, account, budget_arn(client, account, name)).await?;
+    tags.retain(|k, _| !budgetctl_spec::rules::is_reserved_tag(k));
+    Ok(tags)
+}
+
+/// A budget's own `budgetctl:` tags (ListTagsForResource), which `respond`
+/// keeps its responses' latest runs in.
+pub async fn reserved_tags(
+    client: &Client,
+    account: &AccountId,
+    name: &str,
+) -> Result<std::collections::BTreeMap<String, String>, AwsError> {
+    let mut tags = tags_at(client, account, budget_arn(client, account, name)).await?;
+    tags.retain(|k, _| budgetctl_spec::rules::is_reserved_tag(k));
+    Ok(tags)
 }
 
 /// The tags of a budget or action ARN (ListTagsForResource).

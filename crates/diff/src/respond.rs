@@ -153,6 +153,62 @@ pub fn execute_token(
     format!("budgetctl-{:032x}", h.digest128())
 }
 
+/// What a Service Catalog response keeps of its latest run, as a tag on its
+/// budget: the period its ExecuteToken was made for, the attempt, and the
+/// record that token made. Service Catalog's records carry no token, so
+/// this mark is how a response tells its own record from another's on the
+/// same product, and its period (the token's, never the record's time)
+/// decides whether it ran in a period.
+///
+/// The tag is `budgetctl:response:<name>` (names too long for the 128
+/// characters of a tag key end in a hash of the name), its value
+/// `2026-12-01 0 rec-…`. Plan never reads or changes `budgetctl:` tags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseMark {
+    pub period: NaiveDate,
+    pub attempt: u32,
+    pub record: String,
+}
+
+impl ResponseMark {
+    const PREFIX: &'static str = "budgetctl:response:";
+
+    /// The tag key of response `name`'s mark.
+    pub fn tag_key(name: &str) -> String {
+        const MAX_KEY: usize = 128;
+        if Self::PREFIX.len() + name.len() <= MAX_KEY {
+            return format!("{}{name}", Self::PREFIX);
+        }
+        let hash = xxhash_rust::xxh3::xxh3_64(name.as_bytes());
+        // The name's ASCII (response names are ASCII), cut to leave room
+        // for `~` and 16 hex digits.
+        let keep = MAX_KEY - Self::PREFIX.len() - 17;
+        format!(
+            "{}{}~{hash:016x}",
+            Self::PREFIX,
+            &name[..keep.min(name.len())]
+        )
+    }
+
+    /// The tag's value.
+    pub fn to_tag_value(&self) -> String {
+        format!("{} {} {}", self.period, self.attempt, self.record)
+    }
+
+    /// A mark read back; `None` for a value this version did not write.
+    pub fn parse(value: &str) -> Option<ResponseMark> {
+        let mut parts = value.split(' ');
+        let period = NaiveDate::parse_from_str(parts.next()?, "%Y-%m-%d").ok()?;
+        let attempt = parts.next()?.parse().ok()?;
+        let record = parts.next().filter(|r| !r.is_empty())?.to_owned();
+        parts.next().is_none().then_some(ResponseMark {
+            period,
+            attempt,
+            record,
+        })
+    }
+}
+
 /// What DescribeBudgets says of a budget that respond needs: this period's
 /// spend, and the limit AWS holds (for an auto-adjusting budget, the
 /// amount it computed).
@@ -307,6 +363,35 @@ mod tests {
             BudgetLimit::AutoAdjust(budgetctl_spec::AutoAdjust::Forecast),
         );
         assert_eq!(limit_in_force(&auto, day(2026, 12, 5)), None);
+    }
+
+    #[test]
+    fn a_response_mark_reads_back_and_its_key_fits_a_tag_key() {
+        let mark = ResponseMark {
+            period: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            attempt: 2,
+            record: "rec-3kd9s0x1a2b3c".into(),
+        };
+        assert_eq!(mark.to_tag_value(), "2026-11-01 2 rec-3kd9s0x1a2b3c");
+        assert_eq!(ResponseMark::parse(&mark.to_tag_value()), Some(mark));
+        for bad in [
+            "",
+            "2026-11-01",
+            "2026-11-01 x rec-1",
+            "2026-11-01 0 ",
+            "2026-11-01 0 a b",
+        ] {
+            assert_eq!(ResponseMark::parse(bad), None, "{bad:?}");
+        }
+        assert_eq!(
+            ResponseMark::tag_key("scale-dev-to-zero"),
+            "budgetctl:response:scale-dev-to-zero"
+        );
+        let long = "a".repeat(128);
+        let other = format!("{}b", "a".repeat(127));
+        let (k1, k2) = (ResponseMark::tag_key(&long), ResponseMark::tag_key(&other));
+        assert!(k1.len() <= 128 && k2.len() <= 128, "{k1} {k2}");
+        assert_ne!(k1, k2);
     }
 
     #[test]

@@ -112,6 +112,7 @@ codes! {
     ExecutionParameter => "execution-parameter",
     ApproveAction => "approve-action",
     SharedProduct => "shared-product",
+    ProductNamedTwoWays => "product-named-two-ways",
     GroupName => "group-name",
     GroupConflict => "group-conflict",
     UnknownGroup => "unknown-group",

@@ -369,8 +369,38 @@ pub(crate) fn merge(
 
     // Two responses acting on one provisioned product of an account.
     let mut products: HashMap<(AccountId, String, String), Span> = HashMap::new();
+    // Per account and region, the first response naming a product by its
+    // pp- id and the first naming one by name: those two may be one
+    // product, which only Service Catalog can tell.
+    let mut kinds: HashMap<(AccountId, String, bool), Span> = HashMap::new();
     for (file, account, list) in targets {
         for t in list {
+            let by_id = t.product.starts_with("pp-");
+            let other = kinds
+                .get(&(account.clone(), t.region.clone(), !by_id))
+                .cloned();
+            match other {
+                Some(first) if !kinds.contains_key(&(account.clone(), t.region.clone(), by_id)) => {
+                    diagnostics[file].push(
+                        Diagnostic::warning(
+                            Code::ProductNamedTwoWays,
+                            t.span.clone(),
+                            format!(
+                                "this response names provisioned product `{}`, and another in {} of account {account} names one by its {}: whether they are one product is known only at run time",
+                                t.product,
+                                t.region,
+                                if by_id { "name" } else { "pp- id" }
+                            ),
+                        )
+                        .with_help("name each product the same way (its pp- id, or its name) so validate can tell; if they are one product, respond refuses both")
+                        .with_related(first, "the other response"),
+                    );
+                }
+                _ => {}
+            }
+            kinds
+                .entry((account.clone(), t.region.clone(), by_id))
+                .or_insert_with(|| t.span.clone());
             match products.entry((account.clone(), t.region.clone(), t.product.clone())) {
                 Entry::Occupied(first) => diagnostics[file].push(
                     Diagnostic::error(
@@ -381,7 +411,7 @@ pub(crate) fn merge(
                             t.product, t.region
                         ),
                     )
-                    .with_help("respond tells that a response ran this period from the product's record history, which does not say which action ran: give each provisioned product one response")
+                    .with_help("a product runs one execution at a time, and a response's lost answer is settled by the one record that appears on the product: give each provisioned product one response")
                     .with_related(first.get().clone(), "first response on it"),
                 ),
                 Entry::Vacant(slot) => {

@@ -217,6 +217,11 @@ fn detail(r: &ResponseReport) -> String {
             };
             format!("{when}: {}", record_text(record))
         }
+        Outcome::Unmarked { record, error } => format!(
+            "{does}: {}; but its mark could not be kept on the budget ({}): the next run finds the record again through its ExecuteToken while Service Catalog remembers it; give respond budgets:TagResource",
+            record_text(record),
+            crate::views::escape::escape_text(&error.to_string())
+        ),
         Outcome::Approved => format!("approved: {does}"),
         Outcome::NothingToApprove(status) => {
             format!("nothing to approve: the action is {}", status.aws_name())
@@ -329,20 +334,21 @@ fn listed(r: &ResponseReport) -> Listed {
         Verdict::NoLimit => ("no_limit", None, None),
     };
     let record = match &r.outcome {
-        Outcome::Ran(rec) | Outcome::AlreadyRan(rec) | Outcome::Failed { record: rec, .. } => {
-            Some(ListedRecord {
-                id: rec.id.clone(),
-                status: rec.status.clone(),
-                errors: rec
-                    .errors
-                    .iter()
-                    .map(|(code, description)| ListedError {
-                        code: code.clone(),
-                        description: description.clone(),
-                    })
-                    .collect(),
-            })
-        }
+        Outcome::Ran(rec)
+        | Outcome::AlreadyRan(rec)
+        | Outcome::Unmarked { record: rec, .. }
+        | Outcome::Failed { record: rec, .. } => Some(ListedRecord {
+            id: rec.id.clone(),
+            status: rec.status.clone(),
+            errors: rec
+                .errors
+                .iter()
+                .map(|(code, description)| ListedError {
+                    code: code.clone(),
+                    description: description.clone(),
+                })
+                .collect(),
+        }),
         _ => None,
     };
     Listed {

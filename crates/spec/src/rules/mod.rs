@@ -266,7 +266,19 @@ pub fn threshold(value: Decimal) -> Result<(), Problem> {
     }
 }
 
-/// A resource tag key: 1 to 128 characters, not starting with `aws:`.
+/// Tag keys budgetctl keeps for itself: `budgetctl:action` names an action,
+/// `budgetctl:response:<name>` holds a response's latest run. Files cannot
+/// declare them, and plan neither reads nor changes them on a budget.
+pub const RESERVED_TAG_PREFIX: &str = "budgetctl:";
+
+/// Whether `key` is one of budgetctl's own tag keys.
+pub fn is_reserved_tag(key: &str) -> bool {
+    key.get(..RESERVED_TAG_PREFIX.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(RESERVED_TAG_PREFIX))
+}
+
+/// A resource tag key: 1 to 128 characters, not starting with `aws:` (or
+/// budgetctl's own `budgetctl:`).
 pub fn tag_key(key: &str) -> Result<(), Problem> {
     let chars = key.chars().count();
     if chars == 0 || chars > 128 {
@@ -276,12 +288,20 @@ pub fn tag_key(key: &str) -> Result<(), Problem> {
         )
         .help("shorten the key to at most 128 characters"));
     }
-    if key.len() >= 4 && key[..4].eq_ignore_ascii_case("aws:") {
+    // `get`, not indexing: the fourth byte may fall inside a character.
+    if key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")) {
         return Err(Problem::new(
             Code::TagKey,
             format!("tag key `{key}` starts with `aws:`, which AWS reserves for its own tags"),
         )
         .help("choose a key without the `aws:` prefix"));
+    }
+    if is_reserved_tag(key) {
+        return Err(Problem::new(
+            Code::TagKey,
+            format!("tag key `{key}` starts with `budgetctl:`, which budgetctl keeps for its own tags (an action's name, a response's latest run)"),
+        )
+        .help("choose a key without the `budgetctl:` prefix"));
     }
     visible(key, "tag key").map_err(|p| Problem {
         code: if p.code == Code::InvisibleCharacter {
@@ -362,6 +382,17 @@ fn camel_case(aws: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tag_key_with_a_character_across_its_fourth_byte_is_checked_not_a_panic() {
+        assert!(tag_key("aa€x").is_ok());
+        assert!(tag_key("€").is_ok());
+        assert_eq!(tag_key("AWS:€").unwrap_err().code, Code::TagKey);
+        assert_eq!(
+            tag_key("budgetctl:response:x").unwrap_err().code,
+            Code::TagKey
+        );
+    }
 
     #[test]
     fn names_follow_the_api_pattern() {
