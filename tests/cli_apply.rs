@@ -616,12 +616,21 @@ fn an_edited_scope_a_textual_version_and_an_endless_plan_are_refused_as_such() {
         assert_eq!(out.status.code(), Some(1), "{}", text(&out));
         assert!(text(&out).contains(expected), "{}", text(&out));
         assert!(text(&out).contains("nothing was applied"), "{}", text(&out));
+        assert!(
+            !text(&out).lines().any(|l| l.starts_with("forged")),
+            "a name's line break stays on its line: {}",
+            text(&out)
+        );
     };
     refused(
         &|p| p["scope"] = serde_json::json!({ "shard": other }),
         &format!(
             "its scope is shard {other}, which does not hold account {ACCOUNT}: the plan's scope does not match its changes"
         ),
+    );
+    refused(
+        &|p| p["changes"][0]["name"] = "team\nforged: nothing to see".into(),
+        r"team\u{a}forged: nothing to see",
     );
     refused(
         &|p| p["format_version"] = "3".into(),

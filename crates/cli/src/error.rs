@@ -3,6 +3,8 @@
 //! (`views::hints`), never one chosen by message text.
 
 use budgetctl_apply::{PlanError, ReadError, StaleError};
+
+use crate::views::escape::escape_text;
 use budgetctl_local::LocalError;
 
 #[derive(Debug)]
@@ -26,11 +28,14 @@ pub enum CliError {
 
 impl std::fmt::Display for CliError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A library's message is one line by design; what it holds of a
+        // file, a plan or AWS stays on that line.
+        let inert = |e: &dyn std::fmt::Display| escape_text(&e.to_string()).into_owned();
         match self {
-            CliError::Read { error, .. } => error.fmt(f),
-            CliError::Plan(e) => e.fmt(f),
-            CliError::Local(e) => e.fmt(f),
-            CliError::Aws(e) => e.fmt(f),
+            CliError::Read { error, .. } => f.write_str(&inert(error)),
+            CliError::Plan(e) => f.write_str(&inert(e)),
+            CliError::Local(e) => f.write_str(&inert(e)),
+            CliError::Aws(e) => f.write_str(&inert(e)),
             CliError::Refused(message) => f.write_str(message),
         }
     }
@@ -49,7 +54,7 @@ impl From<StaleError> for CliError {
     fn from(e: StaleError) -> Self {
         match e {
             StaleError::Read(error) => CliError::Read { error, role: None },
-            changed => CliError::Refused(changed.to_string()),
+            changed => CliError::Refused(escape_text(&changed.to_string()).into_owned()),
         }
     }
 }
@@ -59,10 +64,12 @@ impl From<budgetctl_apply::OperateError> for CliError {
         match e {
             budgetctl_apply::OperateError::Read(error) => CliError::Read { error, role: None },
             budgetctl_apply::OperateError::Aws(error) => CliError::Aws(error),
-            budgetctl_apply::OperateError::Refused(message) => CliError::Refused(message),
+            budgetctl_apply::OperateError::Refused(message) => {
+                CliError::Refused(escape_text(&message).into_owned())
+            }
             refused @ (budgetctl_apply::OperateError::Changed { .. }
             | budgetctl_apply::OperateError::Overtaken { .. }) => {
-                CliError::Refused(refused.to_string())
+                CliError::Refused(escape_text(&refused.to_string()).into_owned())
             }
         }
     }

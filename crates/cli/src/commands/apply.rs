@@ -18,7 +18,7 @@ use super::connect::{ConnectArgs, Endpoint, ScopeArgs, compute, open_with_files,
 use crate::error::CliError;
 use crate::views;
 use crate::views::apply::{Bar, Lines, print_json, print_summary};
-use crate::views::escape::plural;
+use crate::views::escape::{escape_text, plural};
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ApplyFormat {
@@ -98,7 +98,11 @@ async fn apply(args: &ApplyArgs, colors: crate::Colors) -> Result<ExitCode, CliE
                 args.verbose,
             )
             .await;
-            let checked = derived.and_then(|now| Ok(checked_against(&saved, now, path)?));
+            let checked = derived.and_then(|now| {
+                // One line each, whatever the plan file's names hold.
+                checked_against(&saved, now, path)
+                    .map_err(|e| CliError::Refused(escape_text(&e).into_owned()))
+            });
             match checked {
                 Ok(plan) => (plan, endpoint),
                 Err(e) => {
@@ -153,7 +157,7 @@ async fn carry_out(
         let errors: Vec<String> = plan
             .errors
             .iter()
-            .map(|e| format!("{}: {}", e.budget.address(), e.message))
+            .map(|e| escape_text(&format!("{}: {}", e.budget.address(), e.message)).into_owned())
             .collect();
         return Err(format!(
             "the plan has changes AWS cannot make; nothing was applied:\n  {}",
@@ -222,8 +226,9 @@ async fn carry_out(
 /// when the budget files it was made from have changed on disk since.
 fn read_saved(path: &std::path::Path) -> Result<SavedPlan, String> {
     let text = crate::files::read_plan(path)?;
-    let plan = SavedPlan::parse(&text)
-        .map_err(|e| format!("{} {e}; nothing was applied", path.display()))?;
+    let plan = SavedPlan::parse(&text).map_err(|e| {
+        escape_text(&format!("{} {e}; nothing was applied", path.display())).into_owned()
+    })?;
     if plan.inputs.is_empty() {
         return Err(format!(
             "{} names no budget files, so it cannot be checked against them; nothing was applied. Save plans with `budgetctl plan --out`.",

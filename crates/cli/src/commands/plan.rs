@@ -10,6 +10,7 @@ use budgetctl_diff::Plan;
 use super::connect::{ConnectArgs, ScopeArgs, compute, open_with_files, runtime};
 use crate::error::CliError;
 use crate::views;
+use crate::views::escape::escape_text;
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum PlanFormat {
@@ -53,10 +54,12 @@ pub fn run(args: PlanArgs, colors: crate::Colors) -> Result<ExitCode, CliError> 
             .iter()
             .map(|path| {
                 let text = crate::files::read_plan(path)?;
-                Plan::from_document(&text).map_err(|e| format!("{} {e}", path.display()))
+                Plan::from_document(&text)
+                    .map_err(|e| escape_text(&format!("{} {e}", path.display())).into_owned())
             })
             .collect::<Result<Vec<_>, String>>()?;
-        let plan = Plan::merge(plans).map_err(|e| format!("cannot merge the plans: {e}"))?;
+        let plan = Plan::merge(plans)
+            .map_err(|e| escape_text(&format!("cannot merge the plans: {e}")).into_owned())?;
         return show(&plan, &args, colors);
     }
     let plan = runtime()?.block_on(async {

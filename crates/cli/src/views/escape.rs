@@ -32,6 +32,30 @@ pub fn escape_markdown(text: &str) -> String {
     out
 }
 
+/// One of budgetctl's messages (a warning, a plan error) for markdown: the
+/// code spans it writes between backticks become `<code>` elements, the
+/// rest is text, and every part is escaped as [`escape_markdown`] escapes
+/// it, so a value inside a span can neither close it nor inject anything.
+/// A backtick with no partner is text.
+pub fn markdown_message(text: &str) -> String {
+    let parts: Vec<&str> = text.split('`').collect();
+    let mut out = String::with_capacity(text.len() + 16);
+    for (i, part) in parts.iter().enumerate() {
+        let in_code = i % 2 == 1;
+        if in_code && i + 1 < parts.len() {
+            out.push_str("<code>");
+            out.push_str(&escape_markdown(part));
+            out.push_str("</code>");
+        } else {
+            if in_code {
+                out.push_str("&#96;");
+            }
+            out.push_str(&escape_markdown(part));
+        }
+    }
+    out
+}
+
 /// Whether `c` must not reach a terminal or a review as it is: control
 /// characters (they retitle terminals, move the cursor, forge lines), and
 /// the bidirectional and invisible characters that make text read as other
@@ -67,5 +91,23 @@ pub fn plural(count: usize, noun: &str) -> String {
         format!("1 {noun}")
     } else {
         format!("{count} {noun}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_spans_in_a_message_read_as_code_and_inject_nothing() {
+        assert_eq!(
+            markdown_message("the next `budgetctl respond` will run"),
+            "the next <code>budgetctl respond</code> will run"
+        );
+        assert_eq!(
+            markdown_message("name `</code><img src=x>` and *this*"),
+            "name <code>&lt;/code&gt;&lt;img src=x&gt;</code> and &#42;this&#42;"
+        );
+        assert_eq!(markdown_message("odd ` one"), "odd &#96; one");
     }
 }

@@ -75,12 +75,20 @@ fn action_permission(operation: &str) -> Option<&'static str> {
 }
 
 /// An AWS error with what to do about it, chosen by its kind.
-pub fn explain(e: &AwsError) -> String {
-    match e.kind {
-        ErrorKind::AccessDenied => match action_permission(e.operation) {
+pub fn explain(aws: &AwsError) -> String {
+    // What AWS said, as one line: its message cannot forge the hint's.
+    let e = super::escape::escape_text(&aws.to_string()).into_owned();
+    let e = &e;
+    explained(aws, e)
+}
+
+fn explained(aws: &AwsError, e: &str) -> String {
+    let account = &aws.account;
+    match aws.kind {
+        ErrorKind::AccessDenied => match action_permission(aws.operation) {
             Some(permission) => format!(
-                "{e}\n  hint: {} needs {permission} in account {}",
-                e.operation, e.account
+                "{e}\n  hint: {} needs {permission} in account {account}",
+                aws.operation
             ),
             None => format!(
                 "{e}\n  hint: plan needs budgets:ViewBudget (and budgets:ListTagsForResource where files manage tags, budgets:DescribeBudgetActionsForAccount for budget actions) in that account"
@@ -95,7 +103,7 @@ pub fn explain(e: &AwsError) -> String {
         ErrorKind::Credentials => format!(
             "{e}\n  hint: where the account has `role:`, check that the role exists, trusts the credentials budgetctl runs with, and that they may sts:AssumeRole it; otherwise set AWS credentials (environment, --profile, SSO login) or use --local"
         ),
-        _ => e.to_string(),
+        _ => e.to_owned(),
     }
 }
 

@@ -7,7 +7,7 @@ use budgetctl_diff::{
     ActionChange, Change, ChangeKind, Field, FieldDiff, NotificationChange, Plan,
 };
 
-use super::escape::{escape_markdown, plural};
+use super::escape::{escape_markdown, markdown_message, plural};
 use super::plan_text::{action_word, change_lines, summary, unit_of};
 
 /// What a created or deleted budget holds, for its table row: the limit
@@ -83,7 +83,7 @@ pub fn markdown(plan: &Plan) -> String {
                 out,
                 "> - <code>{}</code>: {}",
                 escape_markdown(&e.budget.address()),
-                escape_markdown(&e.message)
+                markdown_message(&e.message)
             );
         }
         out.push('\n');
@@ -135,7 +135,7 @@ pub fn markdown(plan: &Plan) -> String {
                 out,
                 "> - <code>{}</code>: {}",
                 escape_markdown(&w.budget.address()),
-                escape_markdown(&w.message)
+                markdown_message(&w.message)
             );
         }
         out.push('\n');
