@@ -175,3 +175,100 @@ async fn child_units(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    /// An Organizations endpoint on 127.0.0.1 whose ListChildren answers
+    /// two OUs that are each other's child, a cycle no real organisation
+    /// has (budgetctl-local refuses to hold one); it counts ListChildren.
+    async fn cyclic_organization() -> (String, Arc<AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let children = Arc::new(AtomicUsize::new(0));
+        let counted = children.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let counted = counted.clone();
+                tokio::spawn(async move {
+                    let mut seen = Vec::new();
+                    let mut buf = [0u8; 8192];
+                    loop {
+                        let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") else {
+                            match socket.read(&mut buf).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => seen.extend_from_slice(&buf[..n]),
+                            }
+                            continue;
+                        };
+                        let head = String::from_utf8_lossy(&seen[..end]).to_lowercase();
+                        let length: usize = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse().ok())
+                            .unwrap_or(0);
+                        while seen.len() < end + 4 + length {
+                            match socket.read(&mut buf).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => seen.extend_from_slice(&buf[..n]),
+                            }
+                        }
+                        let request =
+                            String::from_utf8_lossy(&seen[end + 4..end + 4 + length]).into_owned();
+                        seen.drain(..end + 4 + length);
+                        let body = if head.contains(".listchildren") {
+                            counted.fetch_add(1, Ordering::SeqCst);
+                            let child = if request.contains("ou-aaaa-11111111") {
+                                "ou-aaaa-22222222"
+                            } else {
+                                "ou-aaaa-11111111"
+                            };
+                            format!(
+                                r#"{{"Children": [{{"Id": "{child}", "Type": "ORGANIZATIONAL_UNIT"}}]}}"#
+                            )
+                        } else {
+                            r#"{"Accounts": []}"#.to_owned()
+                        };
+                        let answer = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\r\n{body}",
+                            body.len()
+                        );
+                        if socket.write_all(answer.as_bytes()).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        (url, children)
+    }
+
+    #[tokio::test]
+    async fn a_recursive_walk_visits_each_ou_once_even_round_a_cycle() {
+        let (url, children) = cyclic_organization().await;
+        let connection = Connection {
+            endpoint_url: Some(url),
+            local: true,
+            ..Connection::default()
+        };
+        let sources = [OrganizationSource::Ou {
+            id: "ou-aaaa-11111111".into(),
+            recursive: true,
+        }];
+        let read = tokio::time::timeout(
+            Duration::from_secs(60),
+            read_organization(&connection, None, &sources),
+        )
+        .await
+        .expect("the walk ends");
+        assert_eq!(read.unwrap()[&sources[0]], Vec::<AccountId>::new());
+        assert_eq!(children.load(Ordering::SeqCst), 2, "each OU listed once");
+    }
+}
