@@ -107,6 +107,34 @@ impl World {
         assert!(body.contains("ActionId"), "{body}");
     }
 
+    /// A workspace whose `freeze` action is applied and moved to `status`.
+    fn with_freeze_in(status: &str) -> World {
+        let w = World::new();
+        w.write(Some(FREEZE));
+        w.apply();
+        w.move_to("freeze", status);
+        w
+    }
+
+    /// `action approve` of `freeze` (PENDING) run on a
+    /// terminal, waiting at its prompt; `None` where no terminal can be
+    /// given (the test skips, saying so).
+    fn approve_at_the_prompt(&self) -> Option<support::OnTerminal> {
+        let url = self.served.url.clone();
+        let prompt = support::OnTerminal::start(
+            self.dir.path(),
+            &[
+                "action",
+                "approve",
+                "sandbox/freeze",
+                "--endpoint-url",
+                &url,
+            ],
+        )?;
+        prompt.wait_for("Enter a value:");
+        Some(prompt)
+    }
+
     /// The live actions: (id, status, name tag).
     fn actions(&self) -> Vec<serde_json::Value> {
         let out = self.run(&["action", "list", "--account", ACCOUNT, "--format", "json"]);
@@ -311,10 +339,7 @@ async fn import_of_an_account_with_actions_writes_yaml_that_plans_clean_once_tag
 
 #[test]
 fn approve_makes_one_execute_and_wait_reports_execution_success() {
-    let w = World::new();
-    w.write(Some(FREEZE));
-    w.apply();
-    w.move_to("freeze", "PENDING");
+    let w = World::with_freeze_in("PENDING");
     let listed = w.run(&["action", "list", "--account", ACCOUNT]);
     assert!(
         text(&listed).starts_with("PENDING  sandbox/freeze"),
@@ -407,10 +432,7 @@ fn a_saved_plan_is_stale_when_an_action_changed_since() {
 
 #[test]
 fn an_executed_action_is_never_deleted_and_the_plan_names_reverse() {
-    let w = World::new();
-    w.write(Some(FREEZE));
-    w.apply();
-    w.move_to("freeze", "EXECUTION_SUCCESS");
+    let w = World::with_freeze_in("EXECUTION_SUCCESS");
     w.write(Some("      []\n"));
     let plan = w.run(&["plan"]);
     assert_eq!(plan.status.code(), Some(1), "{}", text(&plan));
@@ -499,10 +521,7 @@ fn a_lost_create_budget_action_answer_makes_no_second_action() {
 
 #[test]
 fn an_access_denied_execution_names_the_permission_it_needs() {
-    let w = World::new();
-    w.write(Some(FREEZE));
-    w.apply();
-    w.move_to("freeze", "PENDING");
+    let w = World::with_freeze_in("PENDING");
     w.served.control(
         "POST",
         "/_local/faults",
@@ -540,10 +559,7 @@ fn import_of_tagged_actions_plans_clean() {
 /// settles it as done. One execution.
 #[test]
 fn a_lost_execute_answer_is_settled_by_the_status_it_left() {
-    let w = World::new();
-    w.write(Some(FREEZE));
-    w.apply();
-    w.move_to("freeze", "PENDING");
+    let w = World::with_freeze_in("PENDING");
     w.served.control(
         "POST",
         "/_local/faults",
@@ -564,10 +580,7 @@ fn a_lost_execute_answer_is_settled_by_the_status_it_left() {
 /// retry; the retry, once the cause is gone, runs it.
 #[test]
 fn a_failed_execution_exits_1_and_retry_runs_it() {
-    let w = World::new();
-    w.write(Some(FREEZE));
-    w.apply();
-    w.move_to("freeze", "PENDING");
+    let w = World::with_freeze_in("PENDING");
     w.served
         .control("POST", "/_local/faults", r#"{"action_fails": true}"#);
     let out = w.run(&["action", "approve", "sandbox/freeze", "--yes", "--wait"]);
@@ -595,24 +608,10 @@ fn a_failed_execution_exits_1_and_retry_runs_it() {
 /// action became: nothing is executed, and the exit is 1.
 #[test]
 fn an_action_changed_while_the_prompt_waits_is_not_executed() {
-    let w = World::new();
-    w.write(Some(FREEZE));
-    w.apply();
-    w.move_to("freeze", "PENDING");
-    let url = w.served.url.clone();
-    let Some(mut prompt) = support::OnTerminal::start(
-        w.dir.path(),
-        &[
-            "action",
-            "approve",
-            "sandbox/freeze",
-            "--endpoint-url",
-            &url,
-        ],
-    ) else {
+    let w = World::with_freeze_in("PENDING");
+    let Some(mut prompt) = w.approve_at_the_prompt() else {
         return;
     };
-    prompt.wait_for("Enter a value:");
     w.write(Some(&FREEZE.replace("AWSDenyAll", "AdministratorAccess")));
     w.apply();
     w.reset_requests();
@@ -632,25 +631,11 @@ fn an_action_changed_while_the_prompt_waits_is_not_executed() {
 /// The same `yes`, with nothing changed meanwhile, executes once.
 #[test]
 fn yes_at_the_prompt_executes_the_action_shown_once() {
-    let w = World::new();
-    w.write(Some(FREEZE));
-    w.apply();
-    w.move_to("freeze", "PENDING");
-    w.reset_requests();
-    let url = w.served.url.clone();
-    let Some(mut prompt) = support::OnTerminal::start(
-        w.dir.path(),
-        &[
-            "action",
-            "approve",
-            "sandbox/freeze",
-            "--endpoint-url",
-            &url,
-        ],
-    ) else {
+    let w = World::with_freeze_in("PENDING");
+    let Some(mut prompt) = w.approve_at_the_prompt() else {
         return;
     };
-    prompt.wait_for("Enter a value:");
+    w.reset_requests();
     prompt.answer("yes");
     let (code, shown) = prompt.finish();
     assert_eq!(code, Some(0), "{shown}");
@@ -666,10 +651,7 @@ fn yes_at_the_prompt_executes_the_action_shown_once() {
 /// ExecuteBudgetAction, and the lost answer is settled by the history.
 #[test]
 fn one_retry_is_one_execution_when_answers_are_lost_and_executions_fail() {
-    let w = World::new();
-    w.write(Some(FREEZE));
-    w.apply();
-    w.move_to("freeze", "EXECUTION_FAILURE");
+    let w = World::with_freeze_in("EXECUTION_FAILURE");
     w.served.control(
         "POST",
         "/_local/faults",
@@ -700,10 +682,7 @@ fn one_retry_is_one_execution_when_answers_are_lost_and_executions_fail() {
 /// got there first and exit 1. What they report is what happened.
 #[test]
 fn concurrent_approvals_execute_once_and_say_who_did() {
-    let w = World::new();
-    w.write(Some(FREEZE));
-    w.apply();
-    w.move_to("freeze", "PENDING");
+    let w = World::with_freeze_in("PENDING");
     w.served.control(
         "POST",
         "/_local/faults",
@@ -711,27 +690,18 @@ fn concurrent_approvals_execute_once_and_say_who_did() {
     );
     w.reset_requests();
     let url = w.served.url.clone();
-    let runs: Vec<std::process::Child> = (0..4)
-        .map(|_| {
-            support::budgetctl_in(w.dir.path())
-                .args([
-                    "action",
-                    "approve",
-                    "sandbox/freeze",
-                    "--yes",
-                    "--endpoint-url",
-                    &url,
-                ])
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    let outs: Vec<Output> = runs
-        .into_iter()
-        .map(|c| c.wait_with_output().unwrap())
-        .collect();
+    let outs = support::at_once(4, || {
+        let mut run = support::budgetctl_in(w.dir.path());
+        run.args([
+            "action",
+            "approve",
+            "sandbox/freeze",
+            "--yes",
+            "--endpoint-url",
+            &url,
+        ]);
+        run
+    });
     w.served.control("POST", "/_local/faults", "{}");
     let accepted = outs.iter().filter(|o| o.status.success()).count();
     assert_eq!(w.writes(), writes(&[("ExecuteBudgetAction", 1)]));
@@ -755,10 +725,7 @@ fn concurrent_approvals_execute_once_and_say_who_did() {
 /// forge a line such as "AWS will attach nothing".
 #[test]
 fn a_line_break_in_an_action_name_from_aws_forges_no_line() {
-    let w = World::new();
-    w.write(Some(FREEZE));
-    w.apply();
-    w.move_to("freeze", "PENDING");
+    let w = World::with_freeze_in("PENDING");
     let id = w.actions()[0]["id"].as_str().unwrap().to_owned();
     let forged = "freeze\nAWS will attach nothing: this approval is a no-op";
     let client = budgetctl_testkit::sdk_client(

@@ -441,33 +441,8 @@ fn planned_budgets_decide_against_this_periods_limit() {
 /// to approve once it ran.
 #[test]
 fn an_approve_action_response_approves_a_pending_action() {
-    let file = format!(
-        "version: 1
-defaults: {{account: \"{ACCOUNT}\"}}
-budgets:
-  - name: sandbox
-    limit: 500
-    actions:
-      - name: freeze
-        when: actual > 100%
-        apply_iam_policy: {{ policy: arn:aws:iam::aws:policy/AWSDenyAll, roles: [developer] }}
-        execution_role: arn:aws:iam::{ACCOUNT}:role/budgetctl-actions
-        to: [finops@example.com]
-    responses:
-      - name: approve-freeze
-        when: actual > 120%
-        approve_action: freeze
-"
-    );
-    let w = World::new(&file);
-    let moved = w.served.control(
-        "POST",
-        "/_local/actions",
-        &format!(
-            r#"{{"AccountId": "{ACCOUNT}", "BudgetName": "sandbox", "Action": "freeze", "Status": "PENDING"}}"#
-        ),
-    );
-    assert!(moved.contains("ActionId"), "{moved}");
+    let w = World::new(&approving("arn:aws:iam::aws:policy/AWSDenyAll"));
+    w.pending("freeze");
     w.spend("sandbox", "700");
     let (out, v) = w.respond_json(&["--today", "2026-12-01"]);
     assert!(out.status.success(), "{}", text(&out));
@@ -677,21 +652,12 @@ fn concurrent_approving_runs_report_one_approval() {
     w.spend("sandbox", "700");
     w.faults(r#"{"action_ms": 200, "latency_ms": 300}"#);
     w.reset_requests();
-    let runs: Vec<std::process::Child> = (0..4)
-        .map(|_| {
-            budgetctl(w.dir.path())
-                .args(["respond", "--format", "json", "--today", "2026-12-01"])
-                .args(["--endpoint-url", w.served.url.as_str()])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    let outs: Vec<Output> = runs
-        .into_iter()
-        .map(|c| c.wait_with_output().unwrap())
-        .collect();
+    let outs = support::at_once(4, || {
+        let mut run = budgetctl(w.dir.path());
+        run.args(["respond", "--format", "json", "--today", "2026-12-01"])
+            .args(["--endpoint-url", w.served.url.as_str()]);
+        run
+    });
     w.faults("{}");
     let outcomes: Vec<String> = outs
         .iter()

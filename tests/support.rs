@@ -70,6 +70,23 @@ pub fn text(o: &Output) -> String {
     )
 }
 
+/// `count` runs of `command` started together (their output piped), once
+/// every one has ended.
+pub fn at_once(count: usize, command: impl Fn() -> Command) -> Vec<Output> {
+    let runs: Vec<Child> = (0..count)
+        .map(|_| {
+            command()
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("budgetctl runs")
+        })
+        .collect();
+    runs.into_iter()
+        .map(|c| c.wait_with_output().expect("budgetctl ends"))
+        .collect()
+}
+
 /// A `budgetctl local serve` process on a free port, killed when dropped.
 /// The binary, run in `dir` as a user would against a local endpoint: no
 /// colour, no stdin, static local credentials, none of the environment's

@@ -425,14 +425,8 @@ impl ServiceCatalogRun<'_> {
             let record = describe_record(client, account, &mark.record)
                 .await?
                 .unwrap_or_else(|| Record::gone(&mark.record));
-            if !failed(&record.status) {
-                return Ok(Outcome::AlreadyRan(self.follow(record).await?));
-            }
-            if !self.options.retry_failed {
-                return Ok(Outcome::Failed {
-                    record,
-                    earlier: true,
-                });
+            if let Some(settled) = self.earlier_run(record).await? {
+                return Ok(settled);
             }
             attempt = mark.attempt + 1;
         }
@@ -443,13 +437,7 @@ impl ServiceCatalogRun<'_> {
         // record its token answers with that is among them was made by an
         // earlier run that stopped before marking it (Service Catalog
         // answers a repeated ExecuteToken with the record it made).
-        let since = self
-            .assessment
-            .period
-            .and_time(chrono::NaiveTime::MIN)
-            .and_utc()
-            .timestamp();
-        let known: HashSet<String> = records_since(client, account, &product.id, since)
+        let known: HashSet<String> = records_since(client, account, &product.id, self.began())
             .await?
             .into_iter()
             .filter(|r| r.record_type == EXECUTE_RECORD)
@@ -469,14 +457,8 @@ impl ServiceCatalogRun<'_> {
             }
             if earlier {
                 // An earlier run's execution, found again through its token.
-                if !failed(&record.status) {
-                    return Ok(Outcome::AlreadyRan(self.follow(record).await?));
-                }
-                if !self.options.retry_failed {
-                    return Ok(Outcome::Failed {
-                        record,
-                        earlier: true,
-                    });
+                if let Some(settled) = self.earlier_run(record).await? {
+                    return Ok(settled);
                 }
                 attempt += 1;
                 continue;
@@ -521,13 +503,7 @@ impl ServiceCatalogRun<'_> {
         match executed {
             Ok(record) => Ok(record),
             Err(e) if e.kind == ErrorKind::Ambiguous => {
-                let since = self
-                    .assessment
-                    .period
-                    .and_time(chrono::NaiveTime::MIN)
-                    .and_utc()
-                    .timestamp();
-                let made: Vec<Record> = records_since(client, account, &product.id, since)
+                let made: Vec<Record> = records_since(client, account, &product.id, self.began())
                     .await?
                     .into_iter()
                     .filter(|r| r.record_type == EXECUTE_RECORD && !known.contains(&r.id))
@@ -539,6 +515,28 @@ impl ServiceCatalogRun<'_> {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// What an earlier run's record of this period makes of this run: it
+    /// ran (already-ran), or it failed (reported, unless `--retry-failed`:
+    /// then `None`, and the next attempt runs).
+    async fn earlier_run(&self, record: Record) -> Result<Option<Outcome>, AwsError> {
+        if !failed(&record.status) {
+            return Ok(Some(Outcome::AlreadyRan(self.follow(record).await?)));
+        }
+        Ok((!self.options.retry_failed).then_some(Outcome::Failed {
+            record,
+            earlier: true,
+        }))
+    }
+
+    /// When the period of the decision began, in seconds since the epoch.
+    fn began(&self) -> i64 {
+        self.assessment
+            .period
+            .and_time(chrono::NaiveTime::MIN)
+            .and_utc()
+            .timestamp()
     }
 
     /// Keep `mark` on the budget (TagResource): the next run reads it.

@@ -3,30 +3,59 @@
 //! records, and the organisation Organizations answers about.
 
 use super::*;
-use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, Request};
 
 /// The most a control's body may hold: axum's default for a body read
 /// whole (2 MiB), said in the refusal so a seed knows to shrink.
 pub const CONTROL_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
-/// A control's body, or its refusal answered in JSON as every other
-/// refusal is (axum's own is plain text): too large, or not readable.
-fn control_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Box<Response>> {
-    body.map_err(|e| {
-        let status = e.status();
-        let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
-            format!(
-                "the body is larger than the {CONTROL_BODY_LIMIT} bytes a /_local/ control takes: seed in several requests"
+/// A control's JSON body. Its refusals are answered in JSON as every other
+/// refusal is (axum's own are plain text): a body too large (naming the
+/// limit), one that cannot be read, or one not JSON of the control's shape.
+pub(super) struct ControlJson<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ControlJson<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
+        let body = Bytes::from_request(request, state).await.map_err(|e| {
+            let status = e.status();
+            let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                format!(
+                    "the body is larger than the {CONTROL_BODY_LIMIT} bytes a /_local/ control takes: seed in several requests"
+                )
+            } else {
+                e.body_text()
+            };
+            json_response(
+                status,
+                &json!({ "__type": "InvalidParameterException", "Message": message }),
+                Some("InvalidParameterException"),
             )
-        } else {
-            e.body_text()
-        };
-        Box::new(json_response(
-            status,
-            &json!({ "__type": "InvalidParameterException", "Message": message }),
-            Some("InvalidParameterException"),
-        ))
-    })
+        })?;
+        serde_json::from_slice(&body)
+            .map(ControlJson)
+            .map_err(|e| error_response(&ApiError::invalid(e.to_string())))
+    }
+}
+
+/// What a control changed, saved before it is answered with `answer`.
+async fn saved<T>(
+    shared: &Shared,
+    done: Result<T, ApiError>,
+    answer: impl FnOnce(T) -> Response,
+) -> Response {
+    match done {
+        Ok(value) => match persist_or_fail(shared).await {
+            Ok(()) => answer(value),
+            Err(e) => error_response(&e),
+        },
+        Err(e) => error_response(&e),
+    }
+}
+
+fn no_content(_: ()) -> Response {
+    StatusCode::NO_CONTENT.into_response()
 }
 
 pub(super) async fn requests(State(shared): State<Arc<Shared>>) -> Response {
@@ -65,132 +94,57 @@ pub(super) async fn get_faults(State(shared): State<Arc<Shared>>) -> Response {
 
 pub(super) async fn set_faults(
     State(shared): State<Arc<Shared>>,
-    body: Result<Bytes, BytesRejection>,
+    ControlJson(f): ControlJson<Faults>,
 ) -> Response {
-    let body = match control_body(body) {
-        Ok(body) => body,
-        Err(refused) => return *refused,
-    };
-    match serde_json::from_slice::<Faults>(&body) {
-        Ok(f)
-            if [f.throttle, f.error, f.lost]
-                .iter()
-                .all(|p| (0.0..=1.0).contains(p)) =>
-        {
-            shared.service.set_faults(f);
-            StatusCode::NO_CONTENT.into_response()
-        }
-        Ok(_) => error_response(&ApiError::invalid(
+    if ![f.throttle, f.error, f.lost]
+        .iter()
+        .all(|p| (0.0..=1.0).contains(p))
+    {
+        return error_response(&ApiError::invalid(
             "throttle, error and lost are probabilities from 0 to 1",
-        )),
-        Err(e) => error_response(&ApiError::invalid(e.to_string())),
+        ));
     }
+    shared.service.set_faults(f);
+    StatusCode::NO_CONTENT.into_response()
 }
 
 pub(super) async fn seed_spend(
     State(shared): State<Arc<Shared>>,
-    body: Result<Bytes, BytesRejection>,
+    ControlJson(request): ControlJson<SpendRequest>,
 ) -> Response {
-    let body = match control_body(body) {
-        Ok(body) => body,
-        Err(refused) => return *refused,
-    };
-    let request: SpendRequest = match serde_json::from_slice(&body) {
-        Ok(r) => r,
-        Err(e) => return error_response(&ApiError::invalid(e.to_string())),
-    };
-    match shared.service.seed_spend(&request) {
-        Ok(()) => match persist_or_fail(&shared).await {
-            Ok(()) => StatusCode::NO_CONTENT.into_response(),
-            Err(e) => error_response(&e),
-        },
-        Err(e) => error_response(&e),
-    }
+    saved(&shared, shared.service.seed_spend(&request), no_content).await
 }
 
 pub(super) async fn set_action_status(
     State(shared): State<Arc<Shared>>,
-    body: Result<Bytes, BytesRejection>,
+    ControlJson(request): ControlJson<ActionStatusRequest>,
 ) -> Response {
-    let body = match control_body(body) {
-        Ok(body) => body,
-        Err(refused) => return *refused,
-    };
-    let request: ActionStatusRequest = match serde_json::from_slice(&body) {
-        Ok(r) => r,
-        Err(e) => return error_response(&ApiError::invalid(e.to_string())),
-    };
-    match shared.service.set_action_status(&request) {
-        Ok(action) => match persist_or_fail(&shared).await {
-            Ok(()) => axum::Json(action).into_response(),
-            Err(e) => error_response(&e),
-        },
-        Err(e) => error_response(&e),
-    }
+    let done = shared.service.set_action_status(&request);
+    saved(&shared, done, |action| axum::Json(action).into_response()).await
 }
 
 pub(super) async fn seed_provisioned_product(
     State(shared): State<Arc<Shared>>,
-    body: Result<Bytes, BytesRejection>,
+    ControlJson(request): ControlJson<crate::ProvisionedProductRequest>,
 ) -> Response {
-    let body = match control_body(body) {
-        Ok(body) => body,
-        Err(refused) => return *refused,
-    };
-    let request: crate::ProvisionedProductRequest = match serde_json::from_slice(&body) {
-        Ok(r) => r,
-        Err(e) => return error_response(&ApiError::invalid(e.to_string())),
-    };
-    match shared.service.seed_provisioned_product(&request) {
-        Ok(()) => match persist_or_fail(&shared).await {
-            Ok(()) => StatusCode::NO_CONTENT.into_response(),
-            Err(e) => error_response(&e),
-        },
-        Err(e) => error_response(&e),
-    }
+    let done = shared.service.seed_provisioned_product(&request);
+    saved(&shared, done, no_content).await
 }
 
 pub(super) async fn set_record_outcome(
     State(shared): State<Arc<Shared>>,
-    body: Result<Bytes, BytesRejection>,
+    ControlJson(request): ControlJson<crate::RecordOutcomeRequest>,
 ) -> Response {
-    let body = match control_body(body) {
-        Ok(body) => body,
-        Err(refused) => return *refused,
-    };
-    let request: crate::RecordOutcomeRequest = match serde_json::from_slice(&body) {
-        Ok(r) => r,
-        Err(e) => return error_response(&ApiError::invalid(e.to_string())),
-    };
-    match shared.service.set_record_outcome(&request) {
-        Ok(()) => match persist_or_fail(&shared).await {
-            Ok(()) => StatusCode::NO_CONTENT.into_response(),
-            Err(e) => error_response(&e),
-        },
-        Err(e) => error_response(&e),
-    }
+    let done = shared.service.set_record_outcome(&request);
+    saved(&shared, done, no_content).await
 }
 
 pub(super) async fn seed_organization(
     State(shared): State<Arc<Shared>>,
-    body: Result<Bytes, BytesRejection>,
+    ControlJson(request): ControlJson<crate::OrganizationRequest>,
 ) -> Response {
-    let body = match control_body(body) {
-        Ok(body) => body,
-        Err(refused) => return *refused,
-    };
-    let request: crate::OrganizationRequest = match serde_json::from_slice(&body) {
-        Ok(r) => r,
-        Err(e) => return error_response(&ApiError::invalid(e.to_string())),
-    };
-    match shared
+    let done = shared
         .service
-        .seed_organization(&request, &shared.default_account)
-    {
-        Ok(()) => match persist_or_fail(&shared).await {
-            Ok(()) => StatusCode::NO_CONTENT.into_response(),
-            Err(e) => error_response(&e),
-        },
-        Err(e) => error_response(&e),
-    }
+        .seed_organization(&request, &shared.default_account);
+    saved(&shared, done, no_content).await
 }

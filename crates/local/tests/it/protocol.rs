@@ -334,19 +334,24 @@ async fn state_is_saved_while_running_not_only_at_shutdown() {
     drop(server);
 }
 
+/// Why budgetctl-local refuses to start on the state file at `path`.
+async fn startup_refusal(path: &std::path::Path) -> String {
+    LocalServer::start(LocalOptions {
+        state: Some(path.to_path_buf()),
+        ..LocalOptions::default()
+    })
+    .await
+    .err()
+    .expect("startup fails")
+    .to_string()
+}
+
 #[tokio::test]
 async fn a_corrupt_state_file_stops_startup_and_is_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("local.json");
     std::fs::write(&path, "{ not json").unwrap();
-    let err = LocalServer::start(LocalOptions {
-        state: Some(path.clone()),
-        ..LocalOptions::default()
-    })
-    .await
-    .err()
-    .expect("startup fails");
-    let message = err.to_string();
+    let message = startup_refusal(&path).await;
     assert!(message.contains("local.json"), "{message}");
     assert!(message.contains("left untouched"), "{message}");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "{ not json");
@@ -360,14 +365,7 @@ async fn a_state_file_entry_of_the_wrong_shape_stops_startup_naming_it() {
     let path = dir.path().join("local.json");
     let text = r#"{"version":1,"accounts":{"111122223333":{"budgets":{"b":{"budget":5,"notifications":[],"tags":{}}}}}}"#;
     std::fs::write(&path, text).unwrap();
-    let err = LocalServer::start(LocalOptions {
-        state: Some(path.clone()),
-        ..LocalOptions::default()
-    })
-    .await
-    .err()
-    .expect("startup fails");
-    let message = err.to_string();
+    let message = startup_refusal(&path).await;
     assert!(
         message.contains("accounts.111122223333.budgets.b.budget"),
         "{message}"
@@ -723,14 +721,7 @@ async fn an_organisation_a_seed_would_refuse_stops_startup_from_a_state_file() {
         let path = dir.path().join("local.json");
         let text = format!(r#"{{"version": 1, "accounts": {{}}, "organization": {organization}}}"#);
         std::fs::write(&path, &text).unwrap();
-        let err = LocalServer::start(LocalOptions {
-            state: Some(path.clone()),
-            ..LocalOptions::default()
-        })
-        .await
-        .err()
-        .expect("startup fails");
-        let message = err.to_string();
+        let message = startup_refusal(&path).await;
         assert!(message.contains("holds organization"), "{message}");
         assert!(message.contains("left untouched"), "{message}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
