@@ -18,6 +18,12 @@ pub enum PlanError {
     Account(String),
     #[error("--target {0}: no budget of that name in the files")]
     Target(String),
+    /// The files have errors: a load with any yields no budgets, and a plan
+    /// of it would prune every undeclared budget. Nothing is read.
+    #[error(
+        "the budget files have {errors} error(s): fix them (budgetctl validate shows each) before a plan is made"
+    )]
+    Invalid { errors: usize },
     /// Live state could not be read; `role` is the account's role, when
     /// the files give it one.
     #[error("{error}")]
@@ -56,6 +62,13 @@ pub async fn plan(
     scope: &PlanScope,
     options: &PlanOptions<'_>,
 ) -> Result<Plan, PlanError> {
+    // Safety does not depend on the caller: a load with errors has no
+    // budgets, and its accounts' `prune: true` would delete them all.
+    if loaded.has_errors() {
+        return Err(PlanError::Invalid {
+            errors: loaded.errors().count(),
+        });
+    }
     let config = scoped(&loaded.config, scope)?;
     let accounts = accounts(&config, scope)?;
     let scopes: Vec<(&AccountId, ReadScope)> = accounts

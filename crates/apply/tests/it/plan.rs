@@ -573,3 +573,45 @@ async fn a_paced_read_stays_under_the_accounts_rate_limit() {
     );
     assert_eq!(env.server.service().throttled_count(), 0);
 }
+
+/// One valid file with `prune: true` beside one file with an error: the
+/// load has no budgets, so a plan of it would delete every undeclared
+/// budget of the valid file's account. The library refuses the load
+/// itself, whatever its caller checks.
+#[tokio::test]
+async fn a_load_with_any_error_is_refused_and_prunes_nothing() {
+    let env = env().await;
+    create_all(&env, &config("budgets:\n  - {name: live-one, limit: 5}\n")).await;
+    let loaded = budgetctl_spec::load_sources(vec![
+        budgetctl_spec::SourceFile {
+            path: "valid.yaml".into(),
+            text: format!(
+                "version: 1\ndefaults: {{account: \"{ACCOUNT}\"}}\naccounts:\n  \"{ACCOUNT}\": {{prune: true}}\nbudgets:\n  - {{name: kept, limit: 10}}\n"
+            ),
+        },
+        budgetctl_spec::SourceFile {
+            path: "broken.yaml".into(),
+            text: format!(
+                "version: 1\ndefaults: {{account: \"{ACCOUNT}\"}}\nbudgets:\n  - {{name: other, limit: ten}}\n"
+            ),
+        },
+    ]);
+    assert!(loaded.has_errors());
+    let clients = budgetctl_apply::Clients::from(env.client.clone());
+    let options = budgetctl_apply::PlanOptions {
+        today: today(),
+        ..budgetctl_apply::PlanOptions::today(4)
+    };
+    let planned = budgetctl_apply::plan(&loaded, &clients, &Default::default(), &options).await;
+    match planned {
+        Err(budgetctl_apply::PlanError::Invalid { errors }) => assert_eq!(errors, 1),
+        Err(e) => panic!("refused for another reason: {e}"),
+        Ok(p) => panic!(
+            "a plan of an invalid load: {:?}",
+            p.changes
+                .iter()
+                .map(|c| (c.action, c.budget.address()))
+                .collect::<Vec<_>>()
+        ),
+    }
+}
