@@ -167,49 +167,68 @@ pub async fn respond(
         all_spends.push(spends);
     }
     drop(spends_of);
+    // Every response decided first (purely), so that only what is due
+    // costs a request.
+    let decided: Vec<_> = by_account
+        .iter()
+        .zip(&all_spends)
+        .flat_map(|((account, budgets), spends)| {
+            budgets.iter().map(move |d| {
+                let (live, read_error) = match spends {
+                    Ok(spends) => (spends.iter().find(|s| s.name == d.budget.name), None),
+                    Err(e) => (None, Some(e)),
+                };
+                (
+                    *account,
+                    *d,
+                    live,
+                    read_error,
+                    assess(&d.budget, live, options.today),
+                )
+            })
+        })
+        .collect();
     // Two responses may name one product two ways (`dev-env` and its pp-
-    // id), which validate cannot tell: resolved here, and both refused.
+    // id), which validate cannot tell: resolved where one of them is due,
+    // and both refused.
+    let due: HashSet<(&AccountId, &str)> = decided
+        .iter()
+        .filter(|(.., assessed)| assessed.iter().any(|a| a.verdict.is_due()))
+        .map(|(account, d, ..)| (*account, d.budget.name.as_str()))
+        .collect();
     let shared = if options.dry_run {
         HashMap::new()
     } else {
-        shared_products(catalog, &by_account).await
+        shared_products(catalog, &by_account, &due).await
     };
     let mut reports = Vec::new();
-    for ((account, budgets), spends) in by_account.into_iter().zip(all_spends) {
-        for d in budgets {
-            let (live, read_error) = match &spends {
-                Ok(spends) => (spends.iter().find(|s| s.name == d.budget.name), None),
-                Err(e) => (None, Some(e)),
+    for (account, d, live, read_error, assessed) in decided {
+        for a in assessed {
+            let token = matches!(a.response.action, ResponseAction::ServiceCatalog(_))
+                .then(|| token_of(account, &d.budget.name, &a, 0));
+            let refused = shared.get(&(
+                (*account).clone(),
+                d.budget.name.clone(),
+                a.response.name.clone(),
+            ));
+            let outcome = match (read_error, refused) {
+                (Some(e), _) => Outcome::Aws(e.clone()),
+                (None, Some(message)) if a.verdict.is_due() => Outcome::Refused(message.clone()),
+                (None, _) => {
+                    carry_out(clients, catalog, options, account, &d.budget, live, &a).await
+                }
             };
-            for a in assess(&d.budget, live, options.today) {
-                let token = matches!(a.response.action, ResponseAction::ServiceCatalog(_))
-                    .then(|| token_of(account, &d.budget.name, &a, 0));
-                let refused = shared.get(&(
-                    (*account).clone(),
-                    d.budget.name.clone(),
-                    a.response.name.clone(),
-                ));
-                let outcome = match (read_error, refused) {
-                    (Some(e), _) => Outcome::Aws(e.clone()),
-                    (None, Some(message)) if a.verdict.is_due() => {
-                        Outcome::Refused(message.clone())
-                    }
-                    (None, _) => {
-                        carry_out(clients, catalog, options, account, &d.budget, live, &a).await
-                    }
-                };
-                reports.push(ResponseReport {
-                    account: account.clone(),
-                    budget: d.budget.name.clone(),
-                    response: a.response.clone(),
-                    unit: d.budget.limit_unit().map(str::to_owned),
-                    period: a.period,
-                    limit: a.limit.clone(),
-                    verdict: a.verdict.clone(),
-                    token,
-                    outcome,
-                });
-            }
+            reports.push(ResponseReport {
+                account: account.clone(),
+                budget: d.budget.name.clone(),
+                response: a.response.clone(),
+                unit: d.budget.limit_unit().map(str::to_owned),
+                period: a.period,
+                limit: a.limit.clone(),
+                verdict: a.verdict.clone(),
+                token,
+                outcome,
+            });
         }
     }
     reports
@@ -218,11 +237,13 @@ pub async fn respond(
 /// The Service Catalog responses that share a provisioned product under
 /// different handles (its name and its pp- id), resolved through Service
 /// Catalog, each with why it is refused. Only where an account and region
-/// have responses naming different handles; a handle that does not
-/// resolve is left to the response's own run to report.
+/// have responses naming different handles and one of their budgets has a
+/// response due (so an hourly run where nothing is due reads nothing); a
+/// handle that does not resolve is left to the response's own run to report.
 async fn shared_products(
     catalog: &CatalogClients,
     by_account: &BTreeMap<&AccountId, Vec<&budgetctl_spec::DesiredBudget>>,
+    due: &HashSet<(&AccountId, &str)>,
 ) -> HashMap<(AccountId, String, String), String> {
     let mut out = HashMap::new();
     for (account, budgets) in by_account {
@@ -240,7 +261,10 @@ async fn shared_products(
         }
         for (region, responses) in by_region {
             let handles: HashSet<&str> = responses.iter().map(|(_, _, h)| *h).collect();
-            if handles.len() < 2 {
+            let any_due = responses
+                .iter()
+                .any(|(b, ..)| due.contains(&(*account, *b)));
+            if handles.len() < 2 || !any_due {
                 continue;
             }
             let client = catalog.for_account(account, region);
