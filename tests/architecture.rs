@@ -42,7 +42,7 @@ fn workspace_dependencies() -> BTreeMap<String, BTreeSet<String>> {
         .collect()
 }
 
-/// ARCHITECTURE.md: dependencies point one way, cli → apply → aws → diff →
+/// ARCHITECTURE.md: dependencies point one way, cli → engine → aws → diff →
 /// spec, and budgetctl-local depends on nothing of ours.
 #[test]
 fn dependencies_between_crates_point_one_way() {
@@ -51,8 +51,13 @@ fn dependencies_between_crates_point_one_way() {
         ("budgetctl-diff", &["budgetctl-spec"][..]),
         ("budgetctl-aws", &["budgetctl-diff", "budgetctl-spec"][..]),
         (
-            "budgetctl-apply",
-            &["budgetctl-aws", "budgetctl-diff", "budgetctl-spec"][..],
+            "budgetctl-engine",
+            &[
+                "budgetctl-aws",
+                "budgetctl-diff",
+                "budgetctl-local",
+                "budgetctl-spec",
+            ][..],
         ),
         ("budgetctl-local", &[][..]),
         (
@@ -64,11 +69,13 @@ fn dependencies_between_crates_point_one_way() {
                 "budgetctl-spec",
             ][..],
         ),
+        // The cli renders spec's and diff's types and serves
+        // budgetctl-local; everything it does goes through the engine,
+        // never the AWS layer.
         (
             "budgetctl",
             &[
-                "budgetctl-apply",
-                "budgetctl-aws",
+                "budgetctl-engine",
                 "budgetctl-diff",
                 "budgetctl-spec",
                 "budgetctl-local",
@@ -91,7 +98,7 @@ fn dependencies_between_crates_point_one_way() {
             );
             assert!(
                 allowed.contains(&d.as_str()),
-                "{krate} depends on {d}: dependencies point one way (cli → apply → aws → diff → spec; local on nothing of ours)"
+                "{krate} depends on {d}: dependencies point one way (cli → engine → aws → diff → spec; local on nothing of ours)"
             );
         }
     }

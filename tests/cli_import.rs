@@ -16,7 +16,7 @@ use aws_sdk_budgets::types::{
     SubscriptionType, TagValues, ThresholdType, TimePeriod, TimeUnit,
 };
 use aws_smithy_types::DateTime;
-use budgetctl_apply::{Connection, client};
+use budgetctl_aws::{Connection, client};
 use budgetctl_local::{LocalOptions, LocalServer};
 use chrono::{Datelike, Months, NaiveDate, Utc};
 use support::{budgetctl_against, text};
@@ -556,18 +556,22 @@ async fn bad_arguments_stop_import_before_any_request() {
     let server = LocalServer::start(LocalOptions::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let url = server.url();
-    for (args, says) in [
+    for (args, code, says) in [
         (
             vec!["import", "--account", "1111-2222-3333"],
-            "--account 1111-2222-3333 is not an account id",
+            // One message for every --account, from its value parser, with
+            // clap's exit code for a bad argument (as --shard has).
+            2,
+            "`1111-2222-3333` is not an account id: write its 12 digits",
         ),
         (
             vec!["import", "--account", ACCOUNT, "--match", "team-[a"],
+            1,
             "--match team-[a is not a glob",
         ),
     ] {
         let out = budgetctl_against(dir.path(), &url, &args).await;
-        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+        assert_eq!(out.status.code(), Some(code), "{}", text(&out));
         assert!(text(&out).contains(says), "{}", text(&out));
     }
     assert!(server.service().request_counts().is_empty());

@@ -126,14 +126,14 @@ fn seed_local_state_with_spend(
         })
         .await
         .unwrap();
-        let client = budgetctl_apply::client(&budgetctl_apply::Connection {
+        let client = budgetctl_aws::client(&budgetctl_aws::Connection {
             endpoint_url: Some(server.url()),
             local: true,
             ..Default::default()
         })
         .await;
         for d in &loaded.config.budgets {
-            budgetctl_apply::create_budget(&client, &d.account, &d.budget)
+            budgetctl_aws::create_budget(&client, &d.account, &d.budget)
                 .await
                 .unwrap();
         }

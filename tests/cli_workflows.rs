@@ -351,7 +351,7 @@ async fn the_workflow_steps_plan_apply_and_catch_drift_against_budgetctl_local()
 
     // Someone deletes a budget in the console: the nightly check fails
     // with exit 2 and says what drifted.
-    let client = budgetctl_apply::client(&budgetctl_apply::Connection {
+    let client = budgetctl_aws::client(&budgetctl_aws::Connection {
         endpoint_url: Some(server.url()),
         local: true,
         ..Default::default()

@@ -1,42 +1,182 @@
 //! The cli's one error type. Every command returns it; `main` renders it
 //! once, on stderr, as `error: …` with the hint its kind calls for
-//! (`views::hints`), never one chosen by message text.
+//! (`views::hints`), never one chosen by message text. Each variant is an
+//! engine error as the engine returned it, or a refusal of the cli's own.
 
-use budgetctl_apply::{PlanError, ReadError, StaleError};
+use std::path::PathBuf;
+
+use budgetctl_engine::actions::ActionError;
+use budgetctl_engine::apply::{SavedPlanRefusal, StaleError};
+use budgetctl_engine::error::{AwsError, ReadError};
+use budgetctl_engine::import::ImportError;
+use budgetctl_engine::plan::PlanError;
+use budgetctl_engine::session::SessionError;
+use budgetctl_spec::ExecutionType;
 
 use crate::views::escape::escape_text;
-use budgetctl_local::LocalError;
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum CliError {
     /// Live state could not be read; `role` is the account's role, where the
     /// files give it one (the hint then names it).
+    #[error("{error}")]
     Read {
         error: ReadError,
         role: Option<String>,
     },
-    /// No plan could be made for another reason (`--account`, `--target`).
+    /// A call to AWS failed (the hint follows its kind).
+    #[error(transparent)]
+    Aws(AwsError),
+    /// No plan could be made for another reason (`--target`, invalid files).
+    #[error(transparent)]
     Plan(PlanError),
-    /// budgetctl-local could not start, or could not save its state.
-    Local(LocalError),
-    /// A call of `budgetctl action` failed.
-    Aws(budgetctl_apply::AwsError),
-    /// What the cli refuses in its own words: a saved plan that does not
-    /// match, a stale plan, an argument, a file it cannot write.
-    Refused(String),
+    #[error(transparent)]
+    Session(SessionError),
+    /// `local serve` could not start, or could not save its state.
+    #[error(transparent)]
+    Local(#[from] budgetctl_local::LocalError),
+    #[error(transparent)]
+    SavedPlan(SavedPlanRefusal),
+    #[error(transparent)]
+    Stale(StaleError),
+    #[error(transparent)]
+    Action(ActionError),
+    #[error(transparent)]
+    Import(ImportError),
+    /// Plans that do not merge into one (`plan --merge`).
+    #[error("cannot merge the plans: {0}")]
+    Merge(String),
+    /// A plan document that cannot be read (by apply: then nothing was).
+    #[error(
+        "{} {error}{}",
+        path.display(),
+        if *applying { "; nothing was applied" } else { "" }
+    )]
+    PlanDocument {
+        path: PathBuf,
+        error: budgetctl_diff::document::SavedPlanError,
+        applying: bool,
+    },
+    /// A file the cli reads or writes.
+    #[error(transparent)]
+    File(#[from] crate::files::FileError),
+    /// JSON that could not be rendered.
+    #[error("cannot render JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The async runtime could not start.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    /// The answer to a prompt could not be read.
+    #[error("cannot read the answer: {0}")]
+    Prompt(std::io::Error),
+    /// A command that acts was not confirmed and cannot ask.
+    #[error("{0}")]
+    Unconfirmed(Unconfirmed),
+    /// What was started did not settle well.
+    #[error("{0}")]
+    Unsettled(Unsettled),
+    /// The files do not validate (their diagnostics are printed already).
+    #[error("{0}")]
+    Invalid(&'static str),
+    /// The plan has changes AWS cannot make: one line each.
+    #[error("the plan has changes AWS cannot make; nothing was applied:\n  {}", .0.join("\n  "))]
+    Blocked(Vec<String>),
 }
 
-impl std::fmt::Display for CliError {
+/// Who a command that acts would need a `yes` from, and how to give it.
+#[derive(Debug)]
+pub enum Unconfirmed {
+    Apply,
+    Execution(ExecutionType),
+}
+
+impl std::fmt::Display for Unconfirmed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // A library's message is one line by design; what it holds of a
-        // file, a plan or AWS stays on that line.
-        let inert = |e: &dyn std::fmt::Display| escape_text(&e.to_string()).into_owned();
         match self {
-            CliError::Read { error, .. } => f.write_str(&inert(error)),
-            CliError::Plan(e) => f.write_str(&inert(e)),
-            CliError::Local(e) => f.write_str(&inert(e)),
-            CliError::Aws(e) => f.write_str(&inert(e)),
-            CliError::Refused(message) => f.write_str(message),
+            Unconfirmed::Apply => f.write_str(
+                "refusing to apply without approval: standard input is not a terminal. Review the plan and pass --auto-approve (as in CI), or apply a saved plan: budgetctl plan --out plan.json, then budgetctl apply plan.json",
+            ),
+            Unconfirmed::Execution(execution) => write!(
+                f,
+                "refusing to {execution} without confirmation: standard input is not a terminal. Pass --yes (as in CI, where a reviewed workflow runs it)"
+            ),
+        }
+    }
+}
+
+/// An execution, or responses' records, that did not end well while
+/// waited for.
+#[derive(Debug)]
+pub enum Unsettled {
+    StillRunning {
+        status: budgetctl_spec::ActionStatus,
+        timeout: u64,
+        handle: String,
+    },
+    Failed {
+        execution: ExecutionType,
+        status: budgetctl_spec::ActionStatus,
+        handle: String,
+    },
+    /// `respond --wait`: each response (`BUDGET/RESPONSE`) whose record
+    /// is still running.
+    Records {
+        responses: Vec<String>,
+        timeout: u64,
+    },
+}
+
+impl std::fmt::Display for Unsettled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unsettled::StillRunning {
+                status,
+                timeout,
+                handle,
+            } => write!(
+                f,
+                "still {} after {timeout} s; follow it with `budgetctl action history {handle}`",
+                status.aws_name()
+            ),
+            Unsettled::Failed {
+                execution,
+                status,
+                handle,
+            } => write!(
+                f,
+                "{execution} ended in {}: see `budgetctl action history {handle}`, then `budgetctl action retry`",
+                status.aws_name()
+            ),
+            Unsettled::Records { responses, timeout } => {
+                let lines: Vec<String> = responses
+                    .iter()
+                    .map(|r| format!("{r}: the record is still running after {timeout} s"))
+                    .collect();
+                f.write_str(&lines.join("\nerror: "))
+            }
+        }
+    }
+}
+
+impl CliError {
+    /// The message as one line per line it means to have: what a file, a
+    /// plan or AWS holds stays inert (no control or bidirectional
+    /// characters reach the terminal).
+    pub fn message(&self) -> String {
+        match self {
+            // Lines of its own making, each escaped already.
+            CliError::Blocked(_) => self.to_string(),
+            CliError::Unsettled(Unsettled::Records { responses, timeout }) => {
+                let escaped = Unsettled::Records {
+                    responses: responses
+                        .iter()
+                        .map(|r| escape_text(r).into_owned())
+                        .collect(),
+                    timeout: *timeout,
+                };
+                escaped.to_string()
+            }
+            other => escape_text(&other.to_string()).into_owned(),
         }
     }
 }
@@ -54,47 +194,48 @@ impl From<StaleError> for CliError {
     fn from(e: StaleError) -> Self {
         match e {
             StaleError::Read(error) => CliError::Read { error, role: None },
-            changed => CliError::Refused(escape_text(&changed.to_string()).into_owned()),
+            changed => CliError::Stale(changed),
         }
     }
 }
 
-impl From<budgetctl_apply::OperateError> for CliError {
-    fn from(e: budgetctl_apply::OperateError) -> Self {
+impl From<SavedPlanRefusal> for CliError {
+    fn from(e: SavedPlanRefusal) -> Self {
         match e {
-            budgetctl_apply::OperateError::Read(error) => CliError::Read { error, role: None },
-            budgetctl_apply::OperateError::Aws(error) => CliError::Aws(error),
-            budgetctl_apply::OperateError::Refused(message) => {
-                CliError::Refused(escape_text(&message).into_owned())
-            }
-            refused @ (budgetctl_apply::OperateError::Changed { .. }
-            | budgetctl_apply::OperateError::Overtaken { .. }) => {
-                CliError::Refused(escape_text(&refused.to_string()).into_owned())
-            }
+            SavedPlanRefusal::Plan(e) => e.into(),
+            SavedPlanRefusal::Stale(e) => e.into(),
+            other => CliError::SavedPlan(other),
         }
     }
 }
 
-impl From<ReadError> for CliError {
-    fn from(error: ReadError) -> Self {
-        CliError::Read { error, role: None }
+impl From<ActionError> for CliError {
+    fn from(e: ActionError) -> Self {
+        match e {
+            ActionError::Read(error) => CliError::Read { error, role: None },
+            ActionError::ReadAccount { error, role } => CliError::Read { error, role },
+            ActionError::Aws(error) => CliError::Aws(error),
+            other => CliError::Action(other),
+        }
     }
 }
 
-impl From<LocalError> for CliError {
-    fn from(e: LocalError) -> Self {
-        CliError::Local(e)
+impl From<SessionError> for CliError {
+    fn from(e: SessionError) -> Self {
+        match e {
+            SessionError::Organizations(error) => CliError::Aws(error),
+            other => CliError::Session(other),
+        }
     }
 }
 
-impl From<&str> for CliError {
-    fn from(message: &str) -> Self {
-        CliError::Refused(message.to_owned())
-    }
-}
-
-impl From<String> for CliError {
-    fn from(message: String) -> Self {
-        CliError::Refused(message)
+impl From<ImportError> for CliError {
+    fn from(e: ImportError) -> Self {
+        match e {
+            ImportError::Read(error) => CliError::Read { error, role: None },
+            ImportError::Organizations(error) => CliError::Aws(error),
+            ImportError::Session(e) => e.into(),
+            other => CliError::Import(other),
+        }
     }
 }

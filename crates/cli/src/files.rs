@@ -7,37 +7,53 @@
 use std::io::Write as _;
 use std::path::Path;
 
-/// A plan document's text (`apply PLAN`, `plan --merge`), read with the
-/// bound plans have: `/dev/zero` is refused once past it, not read whole.
-pub fn read_plan(path: &Path) -> Result<String, String> {
-    let bytes = budgetctl_spec::read_bounded(path, budgetctl_spec::MAX_PLAN_BYTES, "plans")
-        .map_err(|e| format!("cannot read the plan: {e}"))?;
-    String::from_utf8(bytes).map_err(|_| format!("the plan {} is not UTF-8 text", path.display()))
+/// A file the cli could not read or write.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("cannot read the plan: {0}")]
+    Plan(budgetctl_spec::BoundedReadError),
+    #[error("the plan {} is not UTF-8 text", .0.display())]
+    NotText(std::path::PathBuf),
+    #[error("cannot create {}: {error}", path.display())]
+    Directory {
+        path: std::path::PathBuf,
+        error: std::io::Error,
+    },
+    #[error("cannot write {}: {error}", path.display())]
+    Write {
+        path: std::path::PathBuf,
+        error: std::io::Error,
+    },
 }
 
-/// A budget file's text with the bound budget files have.
-pub fn read_budget_file(path: &Path) -> Result<String, String> {
-    let bytes =
-        budgetctl_spec::read_bounded(path, budgetctl_spec::yaml::MAX_FILE_BYTES, "budget files")
-            .map_err(|e| e.to_string())?;
-    String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", path.display()))
+/// A plan document's text (`apply PLAN`, `plan --merge`), read with the
+/// bound plans have: `/dev/zero` is refused once past it, not read whole.
+pub fn read_plan(path: &Path) -> Result<String, FileError> {
+    let bytes = budgetctl_spec::read_bounded(path, budgetctl_spec::MAX_PLAN_BYTES, "plans")
+        .map_err(FileError::Plan)?;
+    String::from_utf8(bytes).map_err(|_| FileError::NotText(path.to_owned()))
 }
 
 /// Write `text` to `path` atomically, creating missing parent directories.
-pub fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
+pub fn write_atomically(path: &Path, text: &str) -> Result<(), FileError> {
     let parent = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
         Some(parent) => {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            std::fs::create_dir_all(parent).map_err(|error| FileError::Directory {
+                path: parent.to_owned(),
+                error,
+            })?;
             parent
         }
         None => Path::new("."),
     };
-    let cannot = |e: &dyn std::fmt::Display| format!("cannot write {}: {e}", path.display());
-    let mut file = tempfile::NamedTempFile::new_in(parent).map_err(|e| cannot(&e))?;
-    file.write_all(text.as_bytes()).map_err(|e| cannot(&e))?;
-    file.as_file().sync_all().map_err(|e| cannot(&e))?;
-    file.persist(path).map_err(|e| cannot(&e.error))?;
+    let cannot = |error: std::io::Error| FileError::Write {
+        path: path.to_owned(),
+        error,
+    };
+    let mut file = tempfile::NamedTempFile::new_in(parent).map_err(cannot)?;
+    file.write_all(text.as_bytes()).map_err(cannot)?;
+    file.as_file().sync_all().map_err(cannot)?;
+    file.persist(path).map_err(|e| cannot(e.error))?;
     Ok(())
 }
 
@@ -63,7 +79,7 @@ mod tests {
         let path = dir.path().join("plan.json");
         std::fs::create_dir(&path).unwrap();
         std::fs::write(path.join("keep"), "kept").unwrap();
-        let err = write_atomically(&path, "new").unwrap_err();
+        let err = write_atomically(&path, "new").unwrap_err().to_string();
         assert!(err.contains("plan.json"), "{err}");
         assert_eq!(std::fs::read_to_string(path.join("keep")).unwrap(), "kept");
         let entries: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();

@@ -129,7 +129,7 @@ fn init_logging(verbose: bool, color: bool) {
     use tracing_subscriber::EnvFilter;
     let filter = match std::env::var("RUST_LOG") {
         Ok(directives) if !directives.trim().is_empty() => EnvFilter::new(directives),
-        _ if verbose => EnvFilter::new("budgetctl=info,budgetctl_apply=info"),
+        _ if verbose => EnvFilter::new("budgetctl=info,budgetctl_engine=info"),
         _ => return,
     };
     let filter = [

@@ -120,6 +120,12 @@ impl Parsed {
         self.loaded.has_errors() || self.diagnostics.iter().flatten().any(Diagnostic::is_error)
     }
 
+    /// The files read, in the order read (a file that could not be read
+    /// is a diagnostic, not one of these).
+    pub fn files(&self) -> &[Arc<SourceFile>] {
+        &self.loaded.files
+    }
+
     /// The groups' sources in AWS Organizations, each once.
     pub fn organization_sources(&self) -> Vec<OrganizationSource> {
         let mut sources: Vec<OrganizationSource> = self

@@ -3,13 +3,12 @@
 //! groups, role and budgets, and with `--shards N` the shard of each and
 //! the list of shards, for a CI matrix that fans plan and apply out.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use budgetctl_diff::Shard;
-use budgetctl_spec::AccountId;
+use budgetctl_engine::accounts::{accounts, shards};
 use serde::Serialize;
 
 use super::connect::{ConnectArgs, load_resolving};
@@ -58,41 +57,20 @@ pub fn run(args: AccountsArgs, color: bool) -> Result<ExitCode, CliError> {
     if loaded.has_errors() {
         return Ok(ExitCode::FAILURE);
     }
-    let config = &loaded.config;
-    let mut groups: BTreeMap<&AccountId, Vec<&str>> = BTreeMap::new();
-    for (name, group) in &config.groups {
-        for a in &group.accounts {
-            groups.entry(a).or_default().push(name);
-        }
-    }
-    let mut budgets: BTreeMap<&AccountId, usize> = BTreeMap::new();
-    for b in &config.budgets {
-        *budgets.entry(&b.account).or_default() += 1;
-    }
-    let mut all: BTreeSet<&AccountId> = config.accounts.keys().collect();
-    all.extend(budgets.keys());
-    all.extend(groups.keys());
-    let shard_of = |a: &AccountId| {
-        let count = args.shards?;
-        (1..=count)
-            .map(|index| Shard { index, count })
-            .find(|s| s.contains(a))
-    };
-    let docs: Vec<AccountDoc> = all
+    let rows = accounts(&loaded.config, args.shards);
+    let docs: Vec<AccountDoc> = rows
         .iter()
         .map(|a| AccountDoc {
-            id: a.as_str(),
-            groups: groups.get(a).cloned().unwrap_or_default(),
-            role: config.accounts.get(*a).and_then(|s| s.role.as_deref()),
-            budgets: budgets.get(a).copied().unwrap_or(0),
-            shard: shard_of(a).map(|s| s.to_string()),
+            id: a.id.as_str(),
+            groups: a.groups.iter().map(String::as_str).collect(),
+            role: a.role.as_deref(),
+            budgets: a.budgets,
+            shard: a.shard.map(|s| s.to_string()),
         })
         .collect();
-    let shards: Option<Vec<String>> = args.shards.map(|count| {
-        (1..=count)
-            .map(|index| Shard { index, count }.to_string())
-            .collect()
-    });
+    let shards: Option<Vec<String>> = args
+        .shards
+        .map(|count| shards(count).iter().map(ToString::to_string).collect());
     let text = match args.format {
         Format::Json => {
             let mut out = serde_json::json!({ "accounts": docs });

@@ -1,5 +1,5 @@
-//! `budgetctl plan`: load the files, make the plan (`budgetctl_apply::plan`),
-//! render it.
+//! `budgetctl plan`: load the files, make the plan (`budgetctl_engine::plan`),
+//! render it; or merge the plans of a run's shards and render that.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -10,7 +10,6 @@ use budgetctl_diff::Plan;
 use super::connect::{ConnectArgs, ScopeArgs, compute, open_with_files, runtime};
 use crate::error::CliError;
 use crate::views;
-use crate::views::escape::escape_text;
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum PlanFormat {
@@ -54,16 +53,18 @@ pub fn run(args: PlanArgs, colors: crate::Colors) -> Result<ExitCode, CliError> 
             .iter()
             .map(|path| {
                 let text = crate::files::read_plan(path)?;
-                Plan::from_document(&text)
-                    .map_err(|e| escape_text(&format!("{} {e}", path.display())).into_owned())
+                Plan::from_document(&text).map_err(|error| CliError::PlanDocument {
+                    path: path.clone(),
+                    error,
+                    applying: false,
+                })
             })
-            .collect::<Result<Vec<_>, String>>()?;
-        let plan = Plan::merge(plans)
-            .map_err(|e| escape_text(&format!("cannot merge the plans: {e}")).into_owned())?;
+            .collect::<Result<Vec<_>, CliError>>()?;
+        let plan = Plan::merge(plans).map_err(CliError::Merge)?;
         return show(&plan, &args, colors);
     }
     let plan = runtime()?.block_on(async {
-        let Some((endpoint, loaded)) =
+        let Some((session, loaded)) =
             open_with_files(&args.connect, &args.scope.files, colors.stderr).await?
         else {
             return Ok(None);
@@ -71,18 +72,17 @@ pub fn run(args: PlanArgs, colors: crate::Colors) -> Result<ExitCode, CliError> 
         let plan = compute(
             &args.scope.plan_scope(),
             &loaded,
-            &endpoint.clients,
+            &session,
             usize::from(args.parallelism),
             args.verbose,
         )
         .await;
-        endpoint.close().await?;
-        plan.map(Some)
+        session.finish(plan.map(Some)).await
     })?;
     let Some(mut plan) = plan else {
         return Ok(ExitCode::FAILURE);
     };
-    plan.target = args.connect.target();
+    plan.target = args.connect.session().target();
     if let Some(path) = &args.out
         && !plan.has_errors()
     {
@@ -113,8 +113,7 @@ fn show(plan: &Plan, args: &PlanArgs, colors: crate::Colors) -> Result<ExitCode,
     })
 }
 
-fn save(plan: &Plan, path: &std::path::Path) -> Result<(), String> {
+fn save(plan: &Plan, path: &std::path::Path) -> Result<(), CliError> {
     let json = views::json::json(&plan.document())?;
-    crate::files::write_atomically(path, &(json + "\n"))
-        .map_err(|e| format!("cannot save the plan: {e}"))
+    Ok(crate::files::write_atomically(path, &(json + "\n"))?)
 }

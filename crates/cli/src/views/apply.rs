@@ -3,8 +3,8 @@
 
 use std::io::Write;
 
-use budgetctl_apply::{ApplyReport, ChangeResult, Progress};
 use budgetctl_diff::{BudgetRef, ChangeKind};
+use budgetctl_engine::apply::{ApplyReport, ChangeResult, Progress};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 

@@ -1,7 +1,7 @@
 //! What to do about an error, chosen by its kind (`ErrorKind`), never by
 //! its message text: reads (plan, import, the staleness check) and writes.
 
-use budgetctl_apply::{AwsError, ErrorKind, ReadError};
+use budgetctl_engine::error::{AwsError, ErrorKind, ReadError};
 
 use crate::error::CliError;
 
@@ -10,7 +10,7 @@ pub fn describe(e: &CliError) -> String {
     match e {
         CliError::Read { error, role } => explain_read(error, role.as_deref()),
         CliError::Aws(error) => explain(error),
-        other => other.to_string(),
+        other => other.message(),
     }
 }
 

@@ -5,13 +5,12 @@
 /// (a budget name from AWS) are written as `\uXXXX` escapes: the same
 /// string to a JSON reader, but never text that reads as other text when a
 /// person looks at the file.
-pub fn json<T: serde::Serialize>(value: &T) -> Result<String, String> {
+pub fn json<T: serde::Serialize>(value: &T) -> Result<String, serde_json::Error> {
     let mut out = Vec::new();
     let mut serializer = serde_json::Serializer::with_formatter(&mut out, Visible::default());
-    value
-        .serialize(&mut serializer)
-        .map_err(|e| format!("cannot render JSON: {e}"))?;
-    String::from_utf8(out).map_err(|e| format!("cannot render JSON: {e}"))
+    value.serialize(&mut serializer)?;
+    // serde_json writes UTF-8 only.
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// serde_json's pretty printer, escaping the characters

@@ -2,6 +2,7 @@
 //! JSON, diagnostics, apply's progress and result, and the hint for each
 //! kind of error. Nothing here decides what to do.
 
+pub mod actions;
 pub mod apply;
 pub mod diagnostics;
 pub mod escape;
@@ -9,3 +10,4 @@ pub mod hints;
 pub mod json;
 pub mod plan_markdown;
 pub mod plan_text;
+pub mod respond;

@@ -383,10 +383,16 @@ pub(super) fn out_of_scope<'a>(
 ) -> Option<SavedPlanError> {
     budgets.find_map(|budget| {
         let account = &budget.account;
-        let why = if !scope.accounts.is_empty()
-            && !scope.accounts.iter().any(|a| a == account.as_str())
-        {
-            format!("its scope names accounts {}", scope.accounts.join(", "))
+        let why = if !scope.accounts.is_empty() && !scope.accounts.contains(account) {
+            format!(
+                "its scope names accounts {}",
+                scope
+                    .accounts
+                    .iter()
+                    .map(AccountId::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         } else {
             match scope.shard {
                 Some(shard) if !shard.contains(account) => {

@@ -152,6 +152,31 @@ pub struct Config {
     pub organizations_role: Option<String>,
 }
 
+impl Config {
+    /// Every account the files name, with settings or with budgets, each
+    /// once and in order: the accounts a run reads unless `--account`
+    /// narrows it.
+    pub fn accounts(&self) -> std::collections::BTreeSet<AccountId> {
+        let mut all: std::collections::BTreeSet<AccountId> =
+            self.accounts.keys().cloned().collect();
+        all.extend(self.budgets.iter().map(|b| b.account.clone()));
+        all
+    }
+
+    /// The accounts budgets are declared in, each once and in order.
+    pub fn budget_accounts(&self) -> std::collections::BTreeSet<AccountId> {
+        self.budgets.iter().map(|b| b.account.clone()).collect()
+    }
+
+    /// The role of every account that has one.
+    pub fn roles(&self) -> BTreeMap<AccountId, String> {
+        self.accounts
+            .iter()
+            .filter_map(|(a, s)| Some((a.clone(), s.role.clone()?)))
+            .collect()
+    }
+}
+
 /// An `account_groups` entry: its accounts, listed or read from AWS
 /// Organizations.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -294,10 +294,43 @@ aws_enum! {
     }
 }
 
-/// A 12-digit AWS account id.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// A 12-digit AWS account id, checked once where it is read (a file, a
+/// flag, a plan document) and trusted from then on.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
 pub struct AccountId(String);
+
+/// Text that is not a 12-digit account id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotAnAccountId(pub String);
+
+impl fmt::Display for NotAnAccountId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "`{}` is not an account id: write its 12 digits, e.g. 111122223333",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for NotAnAccountId {}
+
+impl std::str::FromStr for AccountId {
+    type Err = NotAnAccountId;
+
+    /// Every `--account` is read this way (a clap value parser).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        AccountId::parse(text).ok_or_else(|| NotAnAccountId(text.to_owned()))
+    }
+}
+
+impl<'de> Deserialize<'de> for AccountId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
 
 impl AccountId {
     /// `Some` when `text` is exactly twelve ASCII digits.

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use budgetctl_apply::create_budget;
+use budgetctl_aws::create_budget;
 use budgetctl_diff::{ChangeKind, NotificationChange};
 use budgetctl_local::SpendRequest;
 use budgetctl_spec::Config;
@@ -21,7 +21,7 @@ async fn create_all(env: &Env, config: &Config) {
         create_budget(&env.client, &d.account, &d.budget)
             .await
             .unwrap();
-        let at = budgetctl_apply::aws::BudgetAt {
+        let at = budgetctl_aws::BudgetAt {
             client: &env.client,
             account: &d.account,
             name: &d.budget.name,
@@ -504,7 +504,7 @@ async fn accounts_read_at_once_plan_as_read_one_by_one() {
         seed: 3,
         ..budgetctl_local::Faults::default()
     });
-    let clients = budgetctl_apply::Clients::from(env.client.clone());
+    let clients = budgetctl_aws::Clients::from(env.client.clone());
     let loaded = budgetctl_spec::Loaded {
         config: changed,
         ..budgetctl_spec::Loaded::default()
@@ -512,11 +512,11 @@ async fn accounts_read_at_once_plan_as_read_one_by_one() {
     let plan_with = |parallelism: usize| {
         let (loaded, clients) = (&loaded, &clients);
         async move {
-            let options = budgetctl_apply::PlanOptions {
+            let options = budgetctl_engine::plan::PlanOptions {
                 today: today(),
-                ..budgetctl_apply::PlanOptions::today(parallelism)
+                ..budgetctl_engine::plan::PlanOptions::today(parallelism)
             };
-            budgetctl_apply::plan(loaded, clients, &Default::default(), &options)
+            budgetctl_engine::plan::plan(loaded, clients, &Default::default(), &options)
                 .await
                 .unwrap()
         }
@@ -554,15 +554,15 @@ async fn a_paced_read_stays_under_the_accounts_rate_limit() {
     });
     env.server.service().reset_counts();
     let account = budgetctl_testkit::account();
-    let scope = budgetctl_apply::ReadScope::for_config(&declared, &account, &[]);
-    let connection = budgetctl_apply::Connection {
+    let scope = budgetctl_aws::ReadScope::for_config(&declared, &account, &[]);
+    let connection = budgetctl_aws::Connection {
         endpoint_url: Some(env.server.url()),
         local: true,
         account_rps: std::num::NonZeroU32::new(4),
-        ..budgetctl_apply::Connection::default()
+        ..budgetctl_aws::Connection::default()
     };
-    let clients = budgetctl_apply::Clients::new(&connection, &Default::default()).await;
-    let live = budgetctl_apply::read_accounts(&clients, [(&account, &scope)], 8, &|_| {})
+    let clients = budgetctl_aws::Clients::new(&connection, &Default::default()).await;
+    let live = budgetctl_aws::read_accounts(&clients, [(&account, &scope)], 8, &|_| {})
         .await
         .unwrap();
     assert_eq!(live.budgets.len(), 6);
@@ -597,14 +597,15 @@ async fn a_load_with_any_error_is_refused_and_prunes_nothing() {
         },
     ]);
     assert!(loaded.has_errors());
-    let clients = budgetctl_apply::Clients::from(env.client.clone());
-    let options = budgetctl_apply::PlanOptions {
+    let clients = budgetctl_aws::Clients::from(env.client.clone());
+    let options = budgetctl_engine::plan::PlanOptions {
         today: today(),
-        ..budgetctl_apply::PlanOptions::today(4)
+        ..budgetctl_engine::plan::PlanOptions::today(4)
     };
-    let planned = budgetctl_apply::plan(&loaded, &clients, &Default::default(), &options).await;
+    let planned =
+        budgetctl_engine::plan::plan(&loaded, &clients, &Default::default(), &options).await;
     match planned {
-        Err(budgetctl_apply::PlanError::Invalid { errors }) => assert_eq!(errors, 1),
+        Err(budgetctl_engine::plan::PlanError::Invalid { errors }) => assert_eq!(errors, 1),
         Err(e) => panic!("refused for another reason: {e}"),
         Ok(p) => panic!(
             "a plan of an invalid load: {:?}",

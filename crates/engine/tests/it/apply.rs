@@ -6,11 +6,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use budgetctl_apply::{
-    ApplyOptions, ApplyReport, Clients, Quiet, ReadScope, StaleError, apply_plan, check_fresh,
-    read_account,
-};
+use budgetctl_aws::{Clients, ReadScope, read_account};
 use budgetctl_diff::{ChangeKind, WarningKind};
+use budgetctl_engine::apply::{
+    ApplyOptions, ApplyReport, Quiet, StaleError, apply_plan, check_fresh,
+};
 use budgetctl_local::Faults;
 use budgetctl_spec::{AccountId, Config};
 use chrono::Datelike;
@@ -700,7 +700,7 @@ async fn a_budget_with_values_this_version_cannot_read_is_left_alone() {
 async fn tags_are_read_and_written_on_the_china_partitions_arn() {
     let env = common::env_in("aws-cn", "cn-northwest-1").await;
     assert_eq!(
-        budgetctl_apply::budget_arn(&env.client, &AccountId::parse(ACCOUNT).unwrap(), "b"),
+        budgetctl_aws::budget_arn(&env.client, &AccountId::parse(ACCOUNT).unwrap(), "b"),
         format!("arn:aws-cn:budgets::{ACCOUNT}:budget/b")
     );
     assert_applies_with(
@@ -713,11 +713,11 @@ async fn tags_are_read_and_written_on_the_china_partitions_arn() {
 
     // A client signing for us-east-1 builds arn:aws:… ARNs, which an aws-cn
     // endpoint does not know: the read fails and names the partition.
-    let wrong = budgetctl_apply::client(&budgetctl_apply::Connection {
+    let wrong = budgetctl_aws::client(&budgetctl_aws::Connection {
         endpoint_url: Some(env.server.url()),
         local: true,
         max_attempts: Some(1),
-        ..budgetctl_apply::Connection::default()
+        ..budgetctl_aws::Connection::default()
     })
     .await;
     let scope = ReadScope {

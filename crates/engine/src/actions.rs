@@ -1,25 +1,52 @@
-//! Operating budget actions (`budgetctl action`): find an action by its
-//! `budgetctl:action` name or its id, check that an execution is possible
-//! from its status before any write, run ExecuteBudgetAction at most once
-//! on exactly the action that was shown, and follow its status until it
-//! settles.
+//! `actions`: the budget-action operations (`budgetctl action`). List the
+//! actions of accounts, show one's history, find an action by its
+//! `BUDGET/ACTION` handle (its `budgetctl:action` name or its id), check
+//! that an execution is possible from its status before any write, run
+//! ExecuteBudgetAction at most once on exactly the action that was shown,
+//! and follow its status until it settles.
 
 use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBuilder};
+pub use budgetctl_aws::{AccountAction, HistoryEvent};
 use budgetctl_aws::{
-    AwsError, BudgetAt, Clients, ErrorKind, HistoryEvent, ReadError, read_action_history,
+    AwsError, BudgetAt, Clients, ErrorKind, ReadError, read_account_actions, read_action_history,
     read_action_status, read_budget_actions,
 };
 use budgetctl_diff::LiveAction;
 use budgetctl_spec::rules::inert;
-use budgetctl_spec::{AccountId, ActionStatus, ExecutionType};
+use budgetctl_spec::{AccountId, ActionStatus, Config, ExecutionType};
 
-/// Why an action could not be operated.
+/// Why an action could not be listed, found or operated.
 #[derive(Debug, thiserror::Error)]
-pub enum OperateError {
+pub enum ActionError {
     #[error(transparent)]
     Read(#[from] ReadError),
+    /// An account's actions could not be listed; `role` is its role.
+    #[error("{error}")]
+    ReadAccount {
+        error: ReadError,
+        role: Option<String>,
+    },
+    /// `action list` with no account to list.
+    #[error("no account to list: pass --account ID, or --file for budget files that name accounts")]
+    NoAccount,
+    /// No file declares the handle's budget, and no `--account` says where.
+    #[error(
+        "no budget file declares `{}`: pass --account ID (or --file for the files that do)",
+        inert(.0)
+    )]
+    Undeclared(String),
+    /// The handle's budget is declared in several accounts.
+    #[error(
+        "`{}` is declared in accounts {}: pass --account ID",
+        inert(.budget),
+        .accounts.iter().map(AccountId::as_str).collect::<Vec<_>>().join(", ")
+    )]
+    DeclaredInMany {
+        budget: String,
+        accounts: Vec<AccountId>,
+    },
     #[error(transparent)]
     Aws(#[from] AwsError),
     /// No such action, or an execution its status does not allow: refused
@@ -58,7 +85,7 @@ pub async fn find_action(
     account: &AccountId,
     budget: &str,
     handle: &str,
-) -> Result<LiveAction, OperateError> {
+) -> Result<LiveAction, ActionError> {
     let actions = read_budget_actions(clients.for_account(account), account, budget).await?;
     if let Some(a) = actions
         .iter()
@@ -74,7 +101,7 @@ pub async fn find_action(
         .map(|a| inert(a.label()).into_owned())
         .collect();
     let (budget, handle) = (inert(budget), inert(handle));
-    Err(OperateError::Refused(if known.is_empty() {
+    Err(ActionError::Refused(if known.is_empty() {
         format!("budget `{budget}` in account {account} has no actions (or does not exist)")
     } else {
         format!(
@@ -89,7 +116,7 @@ pub fn check_execution(
     budget: &str,
     action: &LiveAction,
     execution: ExecutionType,
-) -> Result<(), OperateError> {
+) -> Result<(), ActionError> {
     if execution.allowed_from(action.status) {
         return Ok(());
     }
@@ -103,7 +130,7 @@ pub fn check_execution(
         ActionStatus::Standby => " (its threshold has not been crossed)".to_owned(),
         _ => String::new(),
     };
-    Err(OperateError::Refused(format!(
+    Err(ActionError::Refused(format!(
         "cannot {execution} action `{}` of budget `{}`: it is {}{now}, and {execution} is possible only from {}",
         inert(action.label()),
         inert(budget),
@@ -166,26 +193,26 @@ fn started_since(
 ///
 /// The action is read again first, and nothing runs when anything that
 /// was shown changed since: what it does (definition, approval, role,
-/// threshold, subscribers: [`OperateError::Changed`]) or its status
-/// ([`OperateError::Overtaken`]). The SDK never repeats the call (a repeat after a
+/// threshold, subscribers: [`ActionError::Changed`]) or its status
+/// ([`ActionError::Overtaken`]). The SDK never repeats the call (a repeat after a
 /// lost answer, or after the execution failed again, would run the action
 /// a second time): a refusal AWS answered without acting (locked,
 /// throttled) is tried again after a pause; a lost answer is settled by
 /// reading the action's history, an execution event that was not there
 /// before the call being this call's; AWS refusing the execution because
 /// the status moved on means another run got there first
-/// ([`OperateError::Overtaken`]), and this one executed nothing.
+/// ([`ActionError::Overtaken`]), and this one executed nothing.
 pub async fn execute(
     clients: &Clients,
     account: &AccountId,
     budget: &str,
     shown: &LiveAction,
     execution: ExecutionType,
-) -> Result<Executed, OperateError> {
+) -> Result<Executed, ActionError> {
     let client = clients.for_account(account);
     let actions = read_budget_actions(client, account, budget).await?;
     let Some(now) = actions.iter().find(|a| a.id == shown.id) else {
-        return Err(OperateError::Refused(format!(
+        return Err(ActionError::Refused(format!(
             "action `{}` of budget `{}` was deleted since it was shown: nothing was executed",
             inert(shown.label()),
             inert(budget)
@@ -193,14 +220,14 @@ pub async fn execute(
     };
     let changed = changes_since(shown, now);
     if !changed.is_empty() {
-        return Err(OperateError::Changed {
+        return Err(ActionError::Changed {
             action: inert(shown.label()).into_owned(),
             budget: inert(budget).into_owned(),
             changes: changed,
         });
     }
     if now.status != shown.status {
-        return Err(OperateError::Overtaken {
+        return Err(ActionError::Overtaken {
             action: inert(shown.label()).into_owned(),
             budget: inert(budget).into_owned(),
             was: shown.status,
@@ -236,7 +263,7 @@ pub async fn execute(
             }
             ErrorKind::InvalidParameter => {
                 return match read_action_status(client, account, budget, &now.id).await? {
-                    Some(status) if status != now.status => Err(OperateError::Overtaken {
+                    Some(status) if status != now.status => Err(ActionError::Overtaken {
                         action: inert(now.label()).into_owned(),
                         budget: inert(budget).into_owned(),
                         was: now.status,
@@ -265,13 +292,13 @@ pub async fn wait_until_settled(
     poll: Duration,
     timeout: Duration,
     seen: &(dyn Fn(ActionStatus) + Sync),
-) -> Result<ActionStatus, OperateError> {
+) -> Result<ActionStatus, ActionError> {
     let started = tokio::time::Instant::now();
     loop {
         let status = read_action_status(clients.for_account(account), account, budget, id)
             .await?
             .ok_or_else(|| {
-                OperateError::Refused(format!(
+                ActionError::Refused(format!(
                     "action {} of budget `{}` was deleted while being followed",
                     inert(id),
                     inert(budget)
@@ -283,4 +310,116 @@ pub async fn wait_until_settled(
         }
         tokio::time::sleep(poll).await;
     }
+}
+
+/// `BUDGET/ACTION`: an action's name (its `budgetctl:action` tag) or id, in
+/// a budget. Split at the last `/`: action names hold none, budget names may.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionHandle {
+    pub budget: String,
+    pub action: String,
+}
+
+impl std::str::FromStr for ActionHandle {
+    type Err = String;
+
+    fn from_str(handle: &str) -> Result<Self, Self::Err> {
+        match handle.rsplit_once('/') {
+            Some((budget, action)) if !budget.is_empty() && !action.is_empty() => {
+                Ok(ActionHandle {
+                    budget: budget.to_owned(),
+                    action: action.to_owned(),
+                })
+            }
+            _ => Err(format!(
+                "`{}` does not name an action: write BUDGET/ACTION, e.g. sandbox-monthly/freeze-sandbox",
+                inert(handle)
+            )),
+        }
+    }
+}
+
+/// The account of `budget`: `account` when given, else the one account
+/// the files declare it in.
+pub fn account_of(
+    budget: &str,
+    account: Option<&AccountId>,
+    config: &Config,
+) -> Result<AccountId, ActionError> {
+    if let Some(account) = account {
+        return Ok(account.clone());
+    }
+    let declared: std::collections::BTreeSet<&AccountId> = config
+        .budgets
+        .iter()
+        .filter(|b| b.budget.name == budget)
+        .map(|b| &b.account)
+        .collect();
+    let mut declared = declared.into_iter();
+    match (declared.next(), declared.len()) {
+        (Some(one), 0) => Ok(one.clone()),
+        (None, _) => Err(ActionError::Undeclared(budget.to_owned())),
+        (Some(first), _) => Err(ActionError::DeclaredInMany {
+            budget: budget.to_owned(),
+            accounts: std::iter::once(first.clone())
+                .chain(declared.cloned())
+                .collect(),
+        }),
+    }
+}
+
+/// Every budget action of `accounts` (every account the files name when
+/// none are given), in `status` when given: pending ones first, then by
+/// account, budget and name.
+pub async fn list(
+    clients: &Clients,
+    config: &Config,
+    accounts: &[AccountId],
+    status: Option<ActionStatus>,
+) -> Result<Vec<AccountAction>, ActionError> {
+    let accounts: Vec<AccountId> = if accounts.is_empty() {
+        config.accounts().into_iter().collect()
+    } else {
+        accounts.to_vec()
+    };
+    if accounts.is_empty() {
+        return Err(ActionError::NoAccount);
+    }
+    let mut all = Vec::new();
+    for account in &accounts {
+        let found = read_account_actions(clients.for_account(account), account)
+            .await
+            .map_err(|error| ActionError::ReadAccount {
+                error,
+                role: config.accounts.get(account).and_then(|s| s.role.clone()),
+            })?;
+        all.extend(found);
+    }
+    if let Some(status) = status {
+        all.retain(|a| a.action.status == status);
+    }
+    // Pending first: they wait for someone.
+    all.sort_by(|a, b| {
+        let pending = |x: &AccountAction| x.action.status != ActionStatus::Pending;
+        (pending(a), &a.account, &a.budget, a.action.label()).cmp(&(
+            pending(b),
+            &b.account,
+            &b.budget,
+            b.action.label(),
+        ))
+    });
+    Ok(all)
+}
+
+/// The history of the action `handle` names in `account`: each status it
+/// went through, oldest first, from `since` (seconds since the epoch).
+pub async fn history(
+    clients: &Clients,
+    account: &AccountId,
+    handle: &ActionHandle,
+    since: Option<i64>,
+) -> Result<Vec<HistoryEvent>, ActionError> {
+    let action = find_action(clients, account, &handle.budget, &handle.action).await?;
+    let client = clients.for_account(account);
+    Ok(read_action_history(client, account, &handle.budget, &action.id, since).await?)
 }

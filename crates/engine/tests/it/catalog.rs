@@ -3,11 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use budgetctl_apply::aws::catalog::{
+use budgetctl_aws::catalog::{
     CatalogClients, describe_record, execute_service_action, find_provisioned_product,
     records_since, service_actions,
 };
-use budgetctl_apply::{Clients, Connection, ErrorKind, Outcome, RespondOptions, respond};
+use budgetctl_aws::{Clients, Connection, ErrorKind};
+use budgetctl_engine::respond::{Outcome, RespondOptions, respond};
 use budgetctl_local::{LocalOptions, LocalServer, ProvisionedProductRequest};
 use budgetctl_spec::AccountId;
 
@@ -31,7 +32,7 @@ fn seed(server: &LocalServer, account: &str) {
 
 /// CreateServiceAction `scale-to-zero`, associated with the seeded
 /// product's artifact; its id.
-async fn scale_to_zero(client: &budgetctl_apply::aws::catalog::Client) -> String {
+async fn scale_to_zero(client: &budgetctl_aws::catalog::Client) -> String {
     let created = client
         .create_service_action()
         .name("scale-to-zero")
@@ -194,7 +195,7 @@ async fn a_lost_execute_answer_is_settled_by_reading_the_history() {
     };
     let budgets = Clients::new(&connection, &BTreeMap::new()).await;
     let d = &config.budgets[0];
-    budgetctl_apply::create_budget(budgets.for_account(&d.account), &d.account, &d.budget)
+    budgetctl_aws::create_budget(budgets.for_account(&d.account), &d.account, &d.budget)
         .await
         .unwrap();
     server

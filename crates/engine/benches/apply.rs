@@ -1,4 +1,4 @@
-//! Apply at scale. Run with `cargo bench -p budgetctl-apply --bench apply`.
+//! Apply at scale. Run with `cargo bench -p budgetctl-engine --bench apply`.
 //!
 //! Against budgetctl-local on loopback, with apply's defaults (parallelism
 //! 8) and no client-side rate limit (`--max-rps 0`), so that the figures are
@@ -16,7 +16,8 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use budgetctl_apply::{ApplyOptions, Clients, Quiet, apply_plan};
+use budgetctl_aws::Clients;
+use budgetctl_engine::apply::{ApplyOptions, Quiet, apply_plan};
 use budgetctl_local::LocalOptions;
 use budgetctl_spec::{Config, load_str};
 use budgetctl_testkit::{ACCOUNT, Retries, local, plan_of};

@@ -1,4 +1,4 @@
-//! Plan at scale. Run with `cargo bench -p budgetctl-apply --bench plan`.
+//! Plan at scale. Run with `cargo bench -p budgetctl-engine --bench plan`.
 //!
 //! 1. Plan 1,000 budgets with 2 notifications each against budgetctl-local
 //!    on loopback: the live reads plus the diff (target ≤ 1 s).
@@ -13,8 +13,9 @@
 
 use std::time::{Duration, Instant};
 
-use budgetctl_apply::{Clients, PlanOptions, create_budget, plan};
+use budgetctl_aws::{Clients, create_budget};
 use budgetctl_diff::{Live, LiveBudget, PlanScope, diff};
+use budgetctl_engine::plan::{PlanOptions, plan};
 use budgetctl_local::LocalOptions;
 use budgetctl_spec::{Loaded, load_str};
 use budgetctl_testkit::{ACCOUNT, Retries, account, local};
@@ -138,7 +139,7 @@ async fn main() {
         tasks.spawn(async move {
             for d in chunk {
                 create_budget(&c, &d.account, &d.budget).await.unwrap();
-                let at = budgetctl_apply::aws::BudgetAt {
+                let at = budgetctl_aws::BudgetAt {
                     client: &c,
                     account: &d.account,
                     name: &d.budget.name,
@@ -206,13 +207,13 @@ async fn main() {
             .unwrap();
     }
     let clients = Clients::from(c.clone());
-    let connection = budgetctl_apply::Connection {
+    let connection = budgetctl_aws::Connection {
         endpoint_url: Some(server.url()),
         local: true,
-        ..budgetctl_apply::Connection::default()
+        ..budgetctl_aws::Connection::default()
     };
-    let catalog = budgetctl_apply::catalog_clients(&connection, &files.config).await;
-    let options = budgetctl_apply::RespondOptions {
+    let catalog = budgetctl_engine::respond::catalog_clients(&connection, &files.config).await;
+    let options = budgetctl_engine::respond::RespondOptions {
         today,
         dry_run: true,
         wait: None,
@@ -223,11 +224,12 @@ async fn main() {
     for _ in 0..if quick { 1 } else { 5 } {
         server.service().reset_counts();
         let started = Instant::now();
-        let reports = budgetctl_apply::respond(&files.config, &clients, &catalog, &options).await;
+        let reports =
+            budgetctl_engine::respond::respond(&files.config, &clients, &catalog, &options).await;
         times.push(started.elapsed());
         let due = reports
             .iter()
-            .filter(|r| r.outcome == budgetctl_apply::Outcome::WouldRun)
+            .filter(|r| r.outcome == budgetctl_engine::respond::Outcome::WouldRun)
             .count();
         assert_eq!(due, n / 2, "half are over the line");
         counts = server.service().request_counts();

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use budgetctl_aws::catalog::{
-    self, CatalogClients, ProvisionedProduct, Record, describe_record, execute_service_action,
+    self, CatalogClients, ProvisionedProduct, describe_record, execute_service_action,
     find_provisioned_product, records_since, service_action_exists, service_actions,
 };
 use budgetctl_aws::{AwsError, Clients, ErrorKind, read_spend, reserved_tags};
@@ -26,7 +26,10 @@ use budgetctl_spec::{
 };
 use chrono::NaiveDate;
 
-use crate::operate::{OperateError, execute, find_action};
+use crate::actions::{ActionError, execute, find_action};
+use crate::session::Session;
+
+pub use budgetctl_aws::catalog::Record;
 
 /// Accounts whose spend is read at once.
 const SPEND_READS_AT_ONCE: usize = 16;
@@ -133,6 +136,16 @@ pub fn settling(status: &str) -> bool {
 
 fn failed(status: &str) -> bool {
     matches!(status, "FAILED" | "IN_PROGRESS_IN_ERROR")
+}
+
+/// [`respond`] in `session`: Service Catalog reached as its Budgets are.
+pub async fn respond_in(
+    session: &Session,
+    config: &Config,
+    options: &RespondOptions,
+) -> Vec<ResponseReport> {
+    let catalog = catalog_clients(session.connection(), config).await;
+    respond(config, session.clients(), &catalog, options).await
 }
 
 /// Decide and carry out every response of `config`'s budgets, account by
@@ -371,7 +384,7 @@ async fn approve(
 ) -> Outcome {
     let action = match find_action(clients, account, budget, name).await {
         Ok(action) => action,
-        Err(OperateError::Aws(e) | OperateError::Read(budgetctl_aws::ReadError::Aws(e))) => {
+        Err(ActionError::Aws(e) | ActionError::Read(budgetctl_aws::ReadError::Aws(e))) => {
             return Outcome::Aws(e);
         }
         Err(e) => return Outcome::Refused(e.to_string()),
@@ -402,8 +415,8 @@ async fn approve(
     }
     match execute(clients, account, budget, &action, ExecutionType::Approve).await {
         Ok(_) => Outcome::Approved,
-        Err(OperateError::Overtaken { status, .. }) => Outcome::NothingToApprove(status),
-        Err(OperateError::Aws(e) | OperateError::Read(budgetctl_aws::ReadError::Aws(e))) => {
+        Err(ActionError::Overtaken { status, .. }) => Outcome::NothingToApprove(status),
+        Err(ActionError::Aws(e) | ActionError::Read(budgetctl_aws::ReadError::Aws(e))) => {
             Outcome::Aws(e)
         }
         Err(e) => Outcome::Refused(e.to_string()),
@@ -641,5 +654,5 @@ pub async fn catalog_clients(
     connection: &budgetctl_aws::Connection,
     config: &Config,
 ) -> CatalogClients {
-    catalog::CatalogClients::new(connection, &crate::roles_of(config)).await
+    catalog::CatalogClients::new(connection, &config.roles()).await
 }

@@ -1,9 +1,8 @@
-//! Plan as a library call: the files' budgets, narrowed to the run's scope,
-//! diffed against live state read through the AWS layer. The cli wires
-//! flags to [`plan`] and renders what it returns; it computes nothing.
+//! `plan`: the files' budgets, narrowed to the run's scope, diffed against
+//! live state read through the AWS layer. The cli wires flags to [`plan`]
+//! and renders what it returns; it computes nothing.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
 
 use budgetctl_aws::{Clients, ReadError, ReadScope, read_accounts};
 use budgetctl_diff::{Plan, PlanScope, diff};
@@ -14,8 +13,6 @@ use sha2::{Digest, Sha256};
 /// Why no plan could be made.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
-    #[error("--account {0} is not a 12-digit account id")]
-    Account(String),
     #[error("--target {0}: no budget of that name in the files")]
     Target(String),
     /// The files have errors: a load with any yields no budgets, and a plan
@@ -70,7 +67,7 @@ pub async fn plan(
         });
     }
     let config = scoped(&loaded.config, scope)?;
-    let accounts = accounts(&config, scope)?;
+    let accounts = accounts(&config, scope);
     let scopes: Vec<(&AccountId, ReadScope)> = accounts
         .iter()
         .map(|a| (a, ReadScope::for_config(&config, a, &scope.targets)))
@@ -101,27 +98,16 @@ pub async fn plan(
 
 /// The accounts a run reads: those `--account` names, or every account the
 /// files name; of those, the ones in `--shard`.
-fn accounts(config: &Config, scope: &PlanScope) -> Result<Vec<AccountId>, PlanError> {
+fn accounts(config: &Config, scope: &PlanScope) -> Vec<AccountId> {
     let accounts: Vec<AccountId> = if scope.accounts.is_empty() {
-        config_accounts(config).into_iter().collect()
+        config.accounts().into_iter().collect()
     } else {
-        scope
-            .accounts
-            .iter()
-            .map(|a| AccountId::parse(a).ok_or_else(|| PlanError::Account(a.clone())))
-            .collect::<Result<_, _>>()?
+        scope.accounts.clone()
     };
-    Ok(match scope.shard {
+    match scope.shard {
         Some(shard) => accounts.into_iter().filter(|a| shard.contains(a)).collect(),
         None => accounts,
-    })
-}
-
-/// Every account the files name: with settings, or with budgets.
-pub fn config_accounts(config: &Config) -> BTreeSet<AccountId> {
-    let mut all: BTreeSet<AccountId> = config.accounts.keys().cloned().collect();
-    all.extend(config.budgets.iter().map(|b| b.account.clone()));
-    all
+    }
 }
 
 /// The configuration narrowed to `--account` and `--target` (borrowed as it
@@ -134,7 +120,7 @@ fn scoped<'c>(config: &'c Config, scope: &PlanScope) -> Result<Cow<'c, Config>, 
     if !scope.accounts.is_empty() {
         config
             .budgets
-            .retain(|b| scope.accounts.iter().any(|a| a == b.account.as_str()));
+            .retain(|b| scope.accounts.contains(&b.account));
     }
 
     if !scope.targets.is_empty() {
@@ -152,15 +138,6 @@ fn scoped<'c>(config: &'c Config, scope: &PlanScope) -> Result<Cow<'c, Config>, 
         config.budgets.retain(|b| shard.contains(&b.account));
     }
     Ok(Cow::Owned(config))
-}
-
-/// The role of every account that has one, as the files declare them.
-pub fn roles_of(config: &Config) -> BTreeMap<AccountId, String> {
-    config
-        .accounts
-        .iter()
-        .filter_map(|(a, s)| Some((a.clone(), s.role.clone()?)))
-        .collect()
 }
 
 /// The SHA-256 of a budget file's text, as a saved plan records it.

@@ -1,0 +1,160 @@
+//! Budget actions as `budgetctl action` shows them: the list (text or
+//! JSON) and one action's history.
+
+use budgetctl_diff::LiveAction;
+use budgetctl_engine::actions::{AccountAction, Executed, HistoryEvent};
+use budgetctl_spec::{AccountId, ExecutionType};
+use serde::Serialize;
+
+use super::escape::escape_text;
+use super::plan_text::action_summary;
+
+/// What an execution is about to do, as the prompt shows it: the action as
+/// it is, its role, and what AWS will do.
+pub fn shown(
+    execution: ExecutionType,
+    account: &AccountId,
+    budget: &str,
+    action: &LiveAction,
+) -> String {
+    let what = match execution {
+        ExecutionType::Approve | ExecutionType::Retry => {
+            format!("AWS will {}", action.action.definition.describe())
+        }
+        ExecutionType::Reverse => format!("AWS will undo: {}", action.action.definition.describe()),
+        ExecutionType::Reset => {
+            "the action goes back to STANDBY, to trigger again when spend crosses its threshold"
+                .to_owned()
+        }
+    };
+    format!(
+        "{execution} action {}/{} in account {account} ({}, {}):\n  {}\n  run as {}\n  {}",
+        escape_text(budget),
+        escape_text(action.label()),
+        action.status.aws_name(),
+        escape_text(&action.id),
+        escape_text(&action_summary(&action.action, None)),
+        escape_text(&action.action.execution_role),
+        escape_text(&what),
+    )
+}
+
+/// How the execution went through.
+pub fn executed(
+    execution: ExecutionType,
+    executed: Executed,
+    budget: &str,
+    action: &LiveAction,
+) -> String {
+    format!(
+        "{execution}: ExecuteBudgetAction {} for {}/{}",
+        match executed {
+            Executed::Accepted => "accepted",
+            Executed::SettledByHistory =>
+                "went through (its answer was lost; the action's history shows the execution)",
+        },
+        escape_text(budget),
+        escape_text(action.label())
+    )
+}
+
+/// What `action list --format json` prints for each action.
+#[derive(Serialize)]
+struct ListedAction<'a> {
+    account: &'a str,
+    budget: &'a str,
+    name: Option<&'a str>,
+    id: &'a str,
+    #[serde(rename = "type")]
+    action_type: &'static str,
+    when: String,
+    status: &'static str,
+    approval: &'static str,
+    does: String,
+}
+
+/// The actions, one line each.
+pub fn list_text(actions: &[AccountAction]) -> String {
+    if actions.is_empty() {
+        return "No budget actions.\n".to_owned();
+    }
+    actions
+        .iter()
+        .map(|a| {
+            format!(
+                "{}  {}/{}  {}  {}  when {}  {}\n",
+                a.action.status.aws_name(),
+                escape_text(&a.budget),
+                escape_text(a.action.label()),
+                a.action.action.action_type().aws_name(),
+                a.account,
+                escape_text(&a.action.action.when(None)),
+                a.action.action.approval.aws_name(),
+            )
+        })
+        .collect()
+}
+
+/// The actions as a JSON array.
+pub fn list_json(actions: &[AccountAction]) -> Result<String, serde_json::Error> {
+    let listed: Vec<ListedAction> = actions
+        .iter()
+        .map(|a| ListedAction {
+            account: a.account.as_str(),
+            budget: &a.budget,
+            name: a.action.name.as_deref(),
+            id: &a.action.id,
+            action_type: a.action.action.action_type().aws_name(),
+            when: a.action.action.when(None),
+            status: a.action.status.aws_name(),
+            approval: a.action.action.approval.aws_name(),
+            does: a.action.action.definition.describe(),
+        })
+        .collect();
+    super::json::json(&listed)
+}
+
+#[derive(Serialize)]
+struct ListedEvent<'a> {
+    at: String,
+    status: &'a str,
+    event: &'a str,
+    message: &'a str,
+}
+
+/// An event's time, as RFC 3339 in UTC.
+fn at(secs: i64) -> String {
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+/// The events, one line each, oldest first.
+pub fn history_text(events: &[HistoryEvent]) -> String {
+    events
+        .iter()
+        .map(|e| {
+            format!(
+                "{}  {:<22} {:<15} {}\n",
+                at(e.at),
+                escape_text(&e.status),
+                escape_text(&e.event),
+                escape_text(&e.message)
+            )
+        })
+        .collect()
+}
+
+/// The events as a JSON array.
+pub fn history_json(events: &[HistoryEvent]) -> Result<String, serde_json::Error> {
+    let listed: Vec<ListedEvent> = events
+        .iter()
+        .map(|e| ListedEvent {
+            at: at(e.at),
+            status: &e.status,
+            event: &e.event,
+            message: &e.message,
+        })
+        .collect();
+    super::json::json(&listed)
+}
