@@ -47,15 +47,18 @@ fn workspace_dependencies() -> BTreeMap<String, BTreeSet<String>> {
 #[test]
 fn dependencies_between_crates_point_one_way() {
     let allowed: BTreeMap<&str, &[&str]> = [
-        ("budgetctl-spec", &[][..]),
-        ("budgetctl-diff", &["budgetctl-spec"][..]),
-        ("budgetctl-aws", &["budgetctl-diff", "budgetctl-spec"][..]),
+        ("budgetctl-model", &[][..]),
+        ("budgetctl-spec", &["budgetctl-model"][..]),
+        // Plans write and read budgets in the budget-file form.
+        ("budgetctl-diff", &["budgetctl-model", "budgetctl-spec"][..]),
+        ("budgetctl-aws", &["budgetctl-model"][..]),
         (
             "budgetctl-engine",
             &[
                 "budgetctl-aws",
                 "budgetctl-diff",
                 "budgetctl-local",
+                "budgetctl-model",
                 "budgetctl-spec",
             ][..],
         ),
@@ -63,6 +66,7 @@ fn dependencies_between_crates_point_one_way() {
         (
             "budgetctl-testkit",
             &[
+                "budgetctl-model",
                 "budgetctl-aws",
                 "budgetctl-diff",
                 "budgetctl-local",
@@ -77,6 +81,7 @@ fn dependencies_between_crates_point_one_way() {
             &[
                 "budgetctl-engine",
                 "budgetctl-diff",
+                "budgetctl-model",
                 "budgetctl-spec",
                 "budgetctl-local",
             ][..],
@@ -98,7 +103,7 @@ fn dependencies_between_crates_point_one_way() {
             );
             assert!(
                 allowed.contains(&d.as_str()),
-                "{krate} depends on {d}: dependencies point one way (cli → engine → aws → diff → spec; local on nothing of ours)"
+                "{krate} depends on {d}: dependencies point one way (cli → engine → aws, diff → spec → model; local on nothing of ours)"
             );
         }
     }
@@ -130,7 +135,10 @@ fn the_pure_crates_depend_on_no_network_crate() {
         ) || d.starts_with("aws-")
     };
     for (krate, deps) in workspace_dependencies() {
-        if krate == "budgetctl-spec" || krate == "budgetctl-diff" {
+        if matches!(
+            krate.as_str(),
+            "budgetctl-model" | "budgetctl-spec" | "budgetctl-diff"
+        ) {
             let found: Vec<&String> = deps.iter().filter(|d| io(d)).collect();
             assert!(
                 found.is_empty(),
@@ -184,4 +192,180 @@ fn yaml_is_parsed_only_in_spec_yaml_rs() {
             );
         }
     }
+}
+
+/// The top-level modules of a crate's `src` (a file or a directory each),
+/// and for each the others it names (`crate::other`, or `super::other` from
+/// a file directly under `src`).
+fn module_edges(src: &std::path::Path) -> BTreeMap<String, BTreeSet<String>> {
+    let module_of = |path: &std::path::Path| -> Option<String> {
+        let rel = path.strip_prefix(src).ok()?;
+        let first = rel.components().next()?.as_os_str().to_string_lossy();
+        let name = first.trim_end_matches(".rs").to_owned();
+        (name != "lib" && name != "main").then_some(name)
+    };
+    let files = sources(src);
+    let modules: BTreeSet<String> = files.iter().filter_map(|(p, _)| module_of(p)).collect();
+    let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (path, text) in &files {
+        let Some(from) = module_of(path) else {
+            continue;
+        };
+        let top_level_file = path.parent() == Some(src);
+        // Test modules may reach anywhere; only the code's own edges count.
+        let code = text.split("#[cfg(test)]").next().unwrap_or(text);
+        for to in &modules {
+            let named = code.contains(&format!("crate::{to}::"))
+                || code.contains(&format!("crate::{to}::{{"))
+                || code.contains(&format!("use crate::{to};"))
+                || (top_level_file && code.contains(&format!("super::{to}::")));
+            if named && to != &from {
+                edges.entry(from.clone()).or_default().insert(to.clone());
+            }
+        }
+    }
+    edges
+}
+
+/// A cycle in `edges`, as the modules round it, if there is one.
+fn a_cycle(edges: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(
+        node: &str,
+        edges: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(i) = path.iter().position(|p| p == node) {
+            let mut cycle = path[i..].to_vec();
+            cycle.push(node.to_owned());
+            return Some(cycle);
+        }
+        if done.contains(node) {
+            return None;
+        }
+        path.push(node.to_owned());
+        for next in edges.get(node).into_iter().flatten() {
+            if let Some(cycle) = visit(next, edges, path, done) {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        done.insert(node.to_owned());
+        None
+    }
+    let mut done = BTreeSet::new();
+    edges
+        .keys()
+        .find_map(|start| visit(start, edges, &mut Vec::new(), &mut done))
+}
+
+/// ARCHITECTURE.md: within a crate, the top-level modules import one
+/// another one way: no module reaches, through others, back to itself.
+#[test]
+fn no_module_of_a_crate_imports_back_round_a_cycle() {
+    let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut cycles = Vec::new();
+    for entry in std::fs::read_dir(&crates).unwrap() {
+        let dir = entry.unwrap().path();
+        let src = dir.join("src");
+        if !src.is_dir() {
+            continue;
+        }
+        if let Some(cycle) = a_cycle(&module_edges(&src)) {
+            cycles.push(format!(
+                "{}: {}",
+                dir.file_name().unwrap().to_string_lossy(),
+                cycle.join(" → ")
+            ));
+        }
+    }
+    assert!(cycles.is_empty(), "import cycles:\n{}", cycles.join("\n"));
+}
+
+#[test]
+fn a_cycle_is_found_and_a_line_is_not() {
+    let edges = |pairs: &[(&str, &str)]| {
+        let mut e: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (a, b) in pairs {
+            e.entry((*a).to_owned())
+                .or_default()
+                .insert((*b).to_owned());
+        }
+        e
+    };
+    assert_eq!(a_cycle(&edges(&[("a", "b"), ("b", "c")])), None);
+    assert!(a_cycle(&edges(&[("a", "b"), ("b", "c"), ("c", "a")])).is_some());
+}
+
+/// ARCHITECTURE.md: the model is the domain and nothing else: no file
+/// format (YAML, a schema), no parallelism, no I/O.
+#[test]
+fn the_model_depends_on_no_file_format_and_no_io() {
+    let deps = workspace_dependencies();
+    let model = &deps["budgetctl-model"];
+    for forbidden in [
+        "serde-saphyr",
+        "schemars",
+        "rayon",
+        "serde_json",
+        "tokio",
+        "regex",
+    ] {
+        assert!(
+            !model.contains(forbidden),
+            "budgetctl-model depends on {forbidden}: the model has no file format and does no I/O"
+        );
+    }
+}
+
+/// ARCHITECTURE.md: the cli reaches AWS only through the engine.
+#[test]
+fn the_cli_depends_on_no_aws_crate() {
+    let deps = workspace_dependencies();
+    let found: Vec<&String> = deps["budgetctl"]
+        .iter()
+        .filter(|d| d.starts_with("aws-") || *d == "budgetctl-aws")
+        .collect();
+    assert!(
+        found.is_empty(),
+        "the cli depends on {found:?}: it calls the engine, which calls the AWS layer"
+    );
+}
+
+/// Every crate of the workspace opts into the workspace's lints (no
+/// printing below the cli, among them).
+#[test]
+fn every_crate_opts_into_the_workspace_lints() {
+    let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for entry in std::fs::read_dir(&crates).unwrap() {
+        let manifest = entry.unwrap().path().join("Cargo.toml");
+        let Ok(text) = std::fs::read_to_string(&manifest) else {
+            continue;
+        };
+        assert!(
+            text.contains("[lints]\nworkspace = true"),
+            "{} does not opt into the workspace lints: add [lints] workspace = true",
+            manifest.display()
+        );
+    }
+}
+
+/// Every Rust file opens with a `//!` line saying what it is for.
+#[test]
+fn every_module_opens_with_a_doc_line() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut dirs = vec![root.join("tests")];
+    for entry in std::fs::read_dir(root.join("crates")).unwrap() {
+        let dir = entry.unwrap().path();
+        dirs.extend(["src", "tests", "benches"].map(|d| dir.join(d)));
+    }
+    let mut bare = Vec::new();
+    for dir in dirs.iter().filter(|d| d.is_dir()) {
+        for (path, text) in sources(dir) {
+            if !text.trim_start().starts_with("//!") {
+                bare.push(path.display().to_string());
+            }
+        }
+    }
+    assert!(bare.is_empty(), "no //! line at the top: {bare:?}");
 }

@@ -8,18 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use chrono::Datelike;
-use support::{Served, repo_root};
+use support::{Served, installed, needs, repo_root};
 
 use budgetctl_testkit::ACCOUNT;
-
-fn installed(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
 
 fn aws(url: &str, args: &[&str]) -> Output {
     Command::new("aws")
@@ -114,10 +105,7 @@ fn post(url: &str, operation: &str, body: &str) -> (u16, String) {
 
 #[test]
 fn the_aws_cli_creates_describes_and_updates_budgets() {
-    if !installed("aws") {
-        eprintln!(
-            "skipped: the AWS CLI is not installed on this machine (see README: budgetctl-local)"
-        );
+    if !needs(installed("aws"), "the AWS CLI (pip install awscli)") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -177,6 +165,9 @@ fn the_aws_cli_creates_describes_and_updates_budgets() {
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("NotFoundException"));
 }
+
+/// What the Terraform tests need.
+const TERRAFORM: &str = "terraform with a hashicorp/aws provider mirror (/opt/tf-plugins or $BUDGETCTL_TF_PLUGIN_MIRROR)";
 
 /// Terraform's AWS provider from a filesystem mirror on the machine (no
 /// registry downloads here): /opt/tf-plugins or $BUDGETCTL_TF_PLUGIN_MIRROR.
@@ -240,7 +231,7 @@ fn terraform_config(url: &str, limit: &str, email: &str) -> String {
 #[test]
 fn terraform_applies_plans_clean_updates_and_destroys() {
     let Some(mirror) = terraform_mirror().filter(|_| installed("terraform")) else {
-        eprintln!("skipped: terraform or a hashicorp/aws provider mirror is not on this machine");
+        needs(false, TERRAFORM);
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -337,7 +328,7 @@ fn terraform_applies_plans_clean_updates_and_destroys() {
 #[test]
 fn terraform_manages_a_budget_action_create_plan_update_destroy() {
     let Some(mirror) = terraform_mirror().filter(|_| installed("terraform")) else {
-        eprintln!("skipped: terraform or a hashicorp/aws provider mirror is not on this machine");
+        needs(false, TERRAFORM);
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -644,8 +635,7 @@ fn a_second_server_on_one_state_file_is_refused() {
 /// name tag, is adopted by content: the plan tags it, never recreates it.
 #[test]
 fn an_action_made_with_the_aws_cli_is_adopted_not_recreated() {
-    if !installed("aws") {
-        eprintln!("skipped: the AWS CLI is not installed (pip install awscli)");
+    if !needs(installed("aws"), "the AWS CLI (pip install awscli)") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -748,8 +738,7 @@ fn an_action_made_with_the_aws_cli_is_adopted_not_recreated() {
 /// associated through the API, executed once per token, its record read.
 #[test]
 fn the_aws_cli_runs_a_service_catalog_action() {
-    if !installed("aws") {
-        eprintln!("skipped: the AWS CLI is not installed (pip install awscli)");
+    if !needs(installed("aws"), "the AWS CLI (pip install awscli)") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

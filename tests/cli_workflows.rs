@@ -405,9 +405,7 @@ fn a_failing_plan_fails_the_pull_request_check() {
 
 #[test]
 fn the_comment_script_keeps_one_comment_per_pull_request() {
-    let node = Command::new("node").arg("--version").output();
-    if !node.is_ok_and(|o| o.status.success()) {
-        eprintln!("skipped: Node.js is not installed");
+    if !support::needs(support::installed("node"), "Node.js") {
         return;
     }
     // Real plans to post: one with changes, one without.

@@ -226,10 +226,11 @@ pub struct OnTerminal {
 
 impl OnTerminal {
     pub fn start(dir: &Path, args: &[&str]) -> Option<OnTerminal> {
-        if Command::new("script").arg("--version").output().is_err() {
-            eprintln!(
-                "skipped: `script` (util-linux) is not installed, so no terminal can be given"
-            );
+        let present = Command::new("script").arg("--version").output().is_ok();
+        if !needs(
+            present,
+            "`script` (util-linux), which gives a command a terminal",
+        ) {
             return None;
         }
         let quoted: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_budgetctl"))
@@ -306,4 +307,61 @@ impl Drop for OnTerminal {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Whether `tool` answers `--version` here.
+pub fn installed(tool: &str) -> bool {
+    Command::new(tool)
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Whether an outside tool a test needs (`what`) is here. When it is not,
+/// the test skips and says so on the terminal itself: libtest hides what a
+/// passing test prints through `eprintln!`, and a skip must not read as a
+/// pass. Under `BUDGETCTL_REQUIRE_TOOLS=1`, which `.ci/run` sets, the test
+/// fails instead.
+pub fn needs(present: bool, what: &str) -> bool {
+    let required = std::env::var("BUDGETCTL_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
+    // Straight to the process's stderr, past libtest's capture.
+    needs_where(present, what, required, &mut std::io::stderr().lock())
+}
+
+fn needs_where(present: bool, what: &str, required: bool, out: &mut dyn Write) -> bool {
+    if present {
+        return true;
+    }
+    assert!(
+        !required,
+        "{what} is missing, and BUDGETCTL_REQUIRE_TOOLS=1 requires it: install it (.ci/run installs what it can)"
+    );
+    let test = std::thread::current().name().unwrap_or("a test").to_owned();
+    let _ = writeln!(
+        out,
+        "\nSKIPPED {test}: {what} is missing (BUDGETCTL_REQUIRE_TOOLS=1 makes this a failure)"
+    );
+    false
+}
+
+#[test]
+fn a_missing_tool_skips_locally_and_fails_where_required() {
+    let mut shown = Vec::new();
+    assert!(needs_where(true, "a tool that is here", true, &mut shown));
+    assert!(shown.is_empty());
+    assert!(!needs_where(false, "a tool that is not", false, &mut shown));
+    let shown = String::from_utf8(shown).unwrap();
+    assert!(
+        shown.contains("SKIPPED") && shown.contains("a tool that is not is missing"),
+        "{shown}"
+    );
+    let required = std::panic::catch_unwind(|| {
+        needs_where(false, "a tool that is not", true, &mut Vec::new())
+    });
+    assert!(
+        required.is_err(),
+        "a required tool that is missing fails the test"
+    );
 }

@@ -3,8 +3,8 @@
 
 use aws_sdk_budgets::Client;
 use aws_smithy_types::DateTime;
-use budgetctl_diff::LiveAction;
-use budgetctl_spec::{AccountId, ActionStatus};
+use budgetctl_model::live::LiveAction;
+use budgetctl_model::{AccountId, ActionStatus};
 
 use crate::convert;
 use crate::error::{AwsError, ErrorKind};

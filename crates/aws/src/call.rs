@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_budgets::Client;
-use budgetctl_spec::{
+use budgetctl_model::{
     ACTION_TAG, AccountId, Budget, BudgetAction, ExecutionType, NotificationKey, Subscriber,
 };
 

@@ -12,7 +12,7 @@ pub use aws_sdk_servicecatalog::Client;
 use aws_sdk_servicecatalog::config::Region;
 use aws_sdk_servicecatalog::types::{ListRecordHistorySearchFilter, RecordDetail};
 use aws_smithy_types::DateTime;
-use budgetctl_spec::AccountId;
+use budgetctl_model::AccountId;
 
 use crate::clients::{Connection, role_providers, sdk_config};
 use crate::error::{AwsError, ErrorKind};

@@ -9,7 +9,7 @@ use std::time::Duration;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_budgets::config::SharedCredentialsProvider;
-use budgetctl_spec::AccountId;
+use budgetctl_model::AccountId;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 
 use aws_config::retry::RetryConfig;

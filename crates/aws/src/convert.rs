@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use aws_sdk_budgets::types as sdk;
 use aws_smithy_types::DateTime;
-use budgetctl_spec::amount::{parse_amount, threshold_from_f64, threshold_to_f64, to_aws_string};
-use budgetctl_spec::{
+use budgetctl_model::amount::{parse_amount, threshold_from_f64, threshold_to_f64, to_aws_string};
+use budgetctl_model::{
     ActionDefinition, ActionStatus, ApprovalModel, AutoAdjust, Budget, BudgetAction, BudgetLimit,
     BudgetType, ComparisonOperator, CostTypes, Dimension, DimensionValues, Expression,
     InstanceService, KeyValues, MatchOption, Metric, Notification, NotificationKey,
@@ -294,7 +294,7 @@ pub fn budget_to_sdk(b: &Budget) -> sdk::Budget {
         // A plan's budgets arrive windowed (diff expands schedules for the
         // plan's day); a schedule handed over directly is expanded for today.
         BudgetLimit::Schedule(_) => {
-            match budgetctl_spec::planned::planned_window(b, chrono::Utc::now().date_naive()) {
+            match budgetctl_model::planned::planned_window(b, chrono::Utc::now().date_naive()) {
                 Some(Ok(p)) => planned_to_sdk(builder, &p),
                 _ => builder,
             }

@@ -6,7 +6,7 @@
 use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_budgets::config::http::HttpResponse;
 use aws_sdk_budgets::error::{ProvideErrorMetadata, SdkError};
-use budgetctl_spec::AccountId;
+use budgetctl_model::AccountId;
 
 /// What kind of failure a call met.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_config::sts::AssumeRoleProvider;
 use aws_sdk_organizations::Client;
 use aws_sdk_organizations::types::{AccountState, AccountStatus, ChildType};
-use budgetctl_spec::{AccountId, OrganizationAccounts, OrganizationSource};
+use budgetctl_model::{AccountId, OrganizationAccounts, OrganizationSource};
 
 use crate::clients::{Connection, ROLE_SESSION_NAME, sdk_config};
 use crate::error::AwsError;

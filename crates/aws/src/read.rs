@@ -10,10 +10,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use aws_sdk_budgets::Client;
-use budgetctl_diff::respond::BudgetSpend;
-use budgetctl_diff::{Live, LiveAction, LiveBudget, LiveSpend, Unreadable};
-use budgetctl_spec::amount::parse_amount;
-use budgetctl_spec::{ACTION_TAG, AccountId, Notification};
+use budgetctl_model::amount::parse_amount;
+use budgetctl_model::live::BudgetSpend;
+use budgetctl_model::live::{Live, LiveAction, LiveBudget, LiveSpend, Unreadable};
+use budgetctl_model::{ACTION_TAG, AccountId, Notification};
 use futures_util::StreamExt as _;
 use governor::DefaultDirectRateLimiter;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -408,7 +408,7 @@ enum Fetched {
     Subscribers {
         index: usize,
         slot: usize,
-        subscribers: Vec<budgetctl_spec::Subscriber>,
+        subscribers: Vec<budgetctl_model::Subscriber>,
     },
     Tags {
         index: usize,
@@ -556,7 +556,7 @@ async fn subscribers_of(
     account: &AccountId,
     name: &str,
     notification: aws_sdk_budgets::types::Notification,
-) -> Result<Vec<budgetctl_spec::Subscriber>, ReadError> {
+) -> Result<Vec<budgetctl_model::Subscriber>, ReadError> {
     let mut subscribers = Vec::new();
     let mut pages = client
         .describe_subscribers_for_notification()
@@ -585,7 +585,7 @@ async fn tags_of(
     name: &str,
 ) -> Result<std::collections::BTreeMap<String, String>, AwsError> {
     let mut tags = tags_at(client, account, budget_arn(client, account, name)).await?;
-    tags.retain(|k, _| !budgetctl_spec::rules::is_reserved_tag(k));
+    tags.retain(|k, _| !budgetctl_model::is_reserved_tag(k));
     Ok(tags)
 }
 
@@ -597,7 +597,7 @@ pub async fn reserved_tags(
     name: &str,
 ) -> Result<std::collections::BTreeMap<String, String>, AwsError> {
     let mut tags = tags_at(client, account, budget_arn(client, account, name)).await?;
-    tags.retain(|k, _| budgetctl_spec::rules::is_reserved_tag(k));
+    tags.retain(|k, _| budgetctl_model::is_reserved_tag(k));
     Ok(tags)
 }
 

@@ -14,6 +14,7 @@ use budgetctl_engine::session::SessionError;
 use budgetctl_spec::ExecutionType;
 
 use crate::views::escape::escape_text;
+use crate::views::hints;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -159,6 +160,15 @@ impl std::fmt::Display for Unsettled {
 }
 
 impl CliError {
+    /// The error as `main` shows it: the message, and the hint of its kind.
+    pub fn describe(&self) -> String {
+        match self {
+            CliError::Read { error, role } => hints::explain_read(error, role.as_deref()),
+            CliError::Aws(error) => hints::explain(error),
+            other => other.message(),
+        }
+    }
+
     /// The message as one line per line it means to have: what a file, a
     /// plan or AWS holds stays inert (no control or bidirectional
     /// characters reach the terminal).

@@ -195,7 +195,7 @@ fn main() -> ExitCode {
     };
     // Every command's error, rendered here and only here.
     result.unwrap_or_else(|e| {
-        note!("error: {}", views::hints::describe(&e));
+        note!("error: {}", e.describe());
         ExitCode::FAILURE
     })
 }

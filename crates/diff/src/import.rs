@@ -7,14 +7,14 @@
 //! Notifications and subscribers are sorted, so importing twice writes the
 //! same file.
 
-use budgetctl_spec::planned::first_planned_period;
-use budgetctl_spec::{
-    AccountId, ActionDefinition, Budget, BudgetAction, BudgetLimit, Config, DesiredBudget, Origin,
+use budgetctl_model::planned::first_planned_period;
+use budgetctl_model::{
+    ActionDefinition, Budget, BudgetAction, BudgetLimit, Config, DesiredBudget, Origin,
 };
 use chrono::NaiveDate;
 
-use crate::live::{LiveAction, LiveBudget};
 use crate::normalize::{cost_types_are_aws, declared_end, declared_tags, start_is_deliberate};
+use budgetctl_model::live::{LiveAction, LiveBudget};
 
 /// A configuration that declares exactly `live`, budgets ordered by account
 /// and name. `origin_file` names where it will be written; `today` tells a
@@ -39,13 +39,6 @@ pub fn declare(live: &[LiveBudget], origin_file: &str, today: NaiveDate) -> Conf
         budgets,
         ..Config::default()
     }
-}
-
-/// The accounts `config` declares budgets in, in order.
-pub fn accounts_of(config: &Config) -> Vec<AccountId> {
-    let mut accounts: Vec<AccountId> = config.budgets.iter().map(|b| b.account.clone()).collect();
-    accounts.dedup();
-    accounts
 }
 
 fn declared(l: &LiveBudget, today: NaiveDate) -> Budget {
@@ -134,11 +127,11 @@ fn invented_name(d: &ActionDefinition) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use budgetctl_spec::{
+    use budgetctl_model::{
         BudgetLimit, BudgetType, Notification, NotificationKey, NotificationType, Spend,
         Subscriber, ThresholdType,
     };
-    use budgetctl_spec::{TimeUnit, max_end_date};
+    use budgetctl_model::{TimeUnit, max_end_date};
     use rust_decimal::Decimal;
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -147,7 +140,7 @@ mod tests {
 
     fn live(name: &str, start: NaiveDate) -> LiveBudget {
         LiveBudget {
-            account: AccountId::parse("111122223333").unwrap(),
+            account: budgetctl_model::AccountId::parse("111122223333").unwrap(),
             budget: Budget {
                 name: name.into(),
                 budget_type: BudgetType::Cost,
@@ -207,7 +200,7 @@ mod tests {
         let alert = |threshold: i64, subscribers: Vec<Subscriber>| Notification {
             key: NotificationKey {
                 notification_type: NotificationType::Actual,
-                comparison: budgetctl_spec::ComparisonOperator::GreaterThan,
+                comparison: budgetctl_model::ComparisonOperator::GreaterThan,
                 threshold: Decimal::from(threshold),
                 threshold_type: ThresholdType::Percentage,
             },

@@ -22,13 +22,12 @@
 
 mod compare;
 mod import;
-mod live;
 pub mod normalize;
 pub mod plan;
 pub mod respond;
 
-pub use budgetctl_spec as spec;
-pub use compare::{action_fields, compare_budget, diff, fingerprint, period_start};
-pub use import::{accounts_of, declare};
-pub use live::{Live, LiveAction, LiveBudget, LiveSpend, Unreadable};
+pub use budgetctl_model::live::{Live, LiveAction, LiveBudget, LiveSpend, Unreadable};
+pub use budgetctl_model::planned::period_start;
+pub use compare::{action_fields, compare_budget, diff, fingerprint};
+pub use import::declare;
 pub use plan::*;

@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use budgetctl_spec::{Budget, CostTypes, TimeUnit, max_end_date};
+use budgetctl_model::{Budget, CostTypes, TimeUnit, max_end_date};
 use chrono::NaiveDate;
 
-use crate::compare::period_start;
+use budgetctl_model::planned::period_start;
 
 /// An end as a file means it: `None` for AWS's default end (2087-06-15),
 /// which a budget without an end gets.

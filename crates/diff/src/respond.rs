@@ -7,15 +7,15 @@
 //! decides is decided here ([`assess`]), and plan warns with the same
 //! verdicts where a response is already due.
 
-use budgetctl_spec::planned::period_start;
-use budgetctl_spec::{
+use budgetctl_model::planned::period_start;
+use budgetctl_model::{
     AccountId, Budget, BudgetLimit, NotificationType, Response, Spend, ThresholdType, TimeUnit,
 };
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use xxhash_rust::xxh3::Xxh3;
 
-use crate::live::LiveSpend;
+use budgetctl_model::live::LiveSpend;
 
 /// What a response waits for: `actual > 110%`, `forecasted > 900 USD`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -209,15 +209,7 @@ impl ResponseMark {
     }
 }
 
-/// What DescribeBudgets says of a budget that respond needs: this period's
-/// spend, and the limit AWS holds (for an auto-adjusting budget, the
-/// amount it computed).
-#[derive(Debug, Clone, PartialEq)]
-pub struct BudgetSpend {
-    pub name: String,
-    pub limit: Option<Spend>,
-    pub spend: Option<LiveSpend>,
-}
+pub use budgetctl_model::live::BudgetSpend;
 
 /// One response of one budget, decided.
 #[derive(Debug, Clone, PartialEq)]
@@ -285,7 +277,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use budgetctl_spec::{BudgetType, CostTypes};
+    use budgetctl_model::{BudgetType, CostTypes};
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -360,7 +352,7 @@ mod tests {
         assert_eq!(limit_in_force(&planned, day(2027, 3, 5)), Some(usd(2000)));
         let auto = budget(
             TimeUnit::Monthly,
-            BudgetLimit::AutoAdjust(budgetctl_spec::AutoAdjust::Forecast),
+            BudgetLimit::AutoAdjust(budgetctl_model::AutoAdjust::Forecast),
         );
         assert_eq!(limit_in_force(&auto, day(2026, 12, 5)), None);
     }
@@ -478,7 +470,7 @@ mod tests {
             notification_type: when.notification_type,
             threshold: when.threshold,
             threshold_type: when.threshold_type,
-            action: budgetctl_spec::ResponseAction::ApproveAction("freeze".into()),
+            action: budgetctl_model::ResponseAction::ApproveAction("freeze".into()),
         }
     }
 
@@ -512,7 +504,7 @@ mod tests {
 
         let mut auto = budget(
             TimeUnit::Monthly,
-            BudgetLimit::AutoAdjust(budgetctl_spec::AutoAdjust::Forecast),
+            BudgetLimit::AutoAdjust(budgetctl_model::AutoAdjust::Forecast),
         );
         auto.responses = vec![response(OVER_110)];
         let assessed = assess(&auto, Some(&live), day(2026, 12, 2));

@@ -27,7 +27,7 @@ pub struct Store {
     pub catalog: BTreeMap<String, CatalogRegion>,
     /// The organisation Organizations answers about (seeded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub organization: Option<crate::services::organizations::OrganizationRequest>,
+    pub organization: Option<OrganizationRequest>,
 }
 
 /// One account's Service Catalog in one region: provisioned products (seeded:
@@ -411,4 +411,47 @@ impl Store {
             Err(source) => Err(StateError::Write { path: log, source }),
         }
     }
+}
+
+/// The organisation Organizations answers about, as seeded (`POST
+/// /_local/organization`) and as the state file keeps it.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct OrganizationRequest {
+    /// The management account, the one account Organizations answers
+    /// (default: budgetctl-local's own account, 000000000000's base).
+    #[serde(default)]
+    pub management_account_id: Option<String>,
+    /// The root, `r-` and 4 to 32 lowercase letters or digits.
+    pub root_id: String,
+    #[serde(default)]
+    pub organizational_units: Vec<OuSeed>,
+    #[serde(default)]
+    pub accounts: Vec<AccountSeed>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct OuSeed {
+    pub id: String,
+    pub parent_id: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct AccountSeed {
+    pub id: String,
+    pub parent_id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default = "active")]
+    pub state: String,
+}
+
+fn active() -> String {
+    "ACTIVE".into()
 }

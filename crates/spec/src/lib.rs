@@ -1,4 +1,5 @@
-//! budgetctl's budget files: YAML in, a typed and validated model out.
+//! budgetctl's budget files: YAML in, a typed and validated model
+//! (`budgetctl-model`) out.
 //!
 //! The spec crate reads one or more budget files, checks every rule AWS Budgets
 //! would enforce (and a few it silently gets wrong), and returns the desired
@@ -27,22 +28,25 @@
 //! assert_eq!(budget.notifications[0].key.to_string(), "actual > 80%");
 //! ```
 
-pub mod amount;
 mod decode;
 pub mod diagnostic;
 pub mod document;
 mod merge;
-pub mod model;
-pub mod planned;
 pub mod rules;
 pub mod yaml;
+
+/// The domain model the files are read into (`budgetctl-model`), under
+/// the paths this crate has always given it.
+pub use budgetctl_model as model;
+pub use budgetctl_model::{amount, planned};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
-pub use decode::{format_period, max_end_date};
+pub use budgetctl_model::max_end_date;
+pub use decode::format_period;
 pub use diagnostic::{Code, Diagnostic, DiagnosticRecord, Pos, Severity, SourceFile, Span};
 pub use document::{
     ActionDoc, BudgetDoc, action_document, action_from_document, budget_document,

@@ -3,17 +3,6 @@
 
 use budgetctl_engine::error::{AwsError, ErrorKind, ReadError};
 
-use crate::error::CliError;
-
-/// An error as `main` shows it: the message, and the hint of its kind.
-pub fn describe(e: &CliError) -> String {
-    match e {
-        CliError::Read { error, role } => explain_read(error, role.as_deref()),
-        CliError::Aws(error) => explain(error),
-        other => other.message(),
-    }
-}
-
 /// A read error with what to do about it; `role` is the account's role.
 pub fn explain_read(e: &ReadError, role: Option<&str>) -> String {
     match (e, role) {

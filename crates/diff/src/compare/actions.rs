@@ -7,9 +7,9 @@
 //! deleted.
 
 use super::*;
-use crate::live::LiveAction;
 use crate::plan::{ActionChange, ActionField, ActionFieldDiff};
-use budgetctl_spec::{ActionStatus, BudgetAction};
+use budgetctl_model::live::LiveAction;
+use budgetctl_model::{ActionStatus, BudgetAction};
 
 /// A budget's action changes, and what the plan must say about them.
 #[derive(Debug, Default)]

@@ -9,7 +9,7 @@ pub(super) fn spend_text(s: &Spend) -> String {
 
 pub(super) fn limit_text(
     limit: &BudgetLimit,
-    time_unit: budgetctl_spec::TimeUnit,
+    time_unit: budgetctl_model::TimeUnit,
 ) -> (Field, String) {
     match limit {
         BudgetLimit::Fixed(s) => (Field::Limit, spend_text(s)),

@@ -48,7 +48,7 @@ pub fn fingerprint(l: &LiveBudget) -> Fingerprint {
     }
     field(&day(b.start));
     field(&day(b.end));
-    let mut notifications: Vec<&budgetctl_spec::Notification> = b.notifications.iter().collect();
+    let mut notifications: Vec<&budgetctl_model::Notification> = b.notifications.iter().collect();
     notifications.sort_by(|x, y| x.key.cmp(&y.key));
     for n in notifications {
         let k = &n.key;
@@ -77,7 +77,7 @@ pub fn fingerprint(l: &LiveBudget) -> Fingerprint {
             }
         }
     }
-    let mut actions: Vec<&crate::live::LiveAction> = l.actions.iter().collect();
+    let mut actions: Vec<&budgetctl_model::live::LiveAction> = l.actions.iter().collect();
     actions.sort_by(|x, y| x.id.cmp(&y.id));
     for a in actions {
         let x = &a.action;

@@ -4,22 +4,24 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 
-use budgetctl_spec::amount::{canonical as canonical_amount, to_aws_string};
-use budgetctl_spec::planned::{WindowGap, first_planned_period_from, windowed};
-use budgetctl_spec::{
+use budgetctl_model::amount::{canonical as canonical_amount, to_aws_string};
+use budgetctl_model::planned::{WindowGap, first_planned_period_from, windowed};
+use budgetctl_model::{
     AccountId, AccountSettings, AutoAdjust, Budget, BudgetLimit, Config, CostTypes,
-    NotificationKey, Spend, Subscriber, TimeUnit, expression_to_yaml, format_period,
+    NotificationKey, Spend, Subscriber, TimeUnit,
 };
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use xxhash_rust::xxh3::Xxh3;
 
-use crate::live::{Live, LiveBudget, Unreadable};
 use crate::plan::{
     ActionChange, BudgetRef, Change, ChangeKind, Field, FieldDiff, Fingerprint, NotificationChange,
     Plan, PlanError, PlanScope, PlanTarget, SubscriberSwap, Summary, TagChange, Warning,
     WarningKind,
 };
+use budgetctl_model::live::{Live, LiveBudget, Unreadable};
+use budgetctl_model::planned::format_period;
+use budgetctl_spec::expression_to_yaml;
 
 mod actions;
 mod fields;
@@ -496,4 +498,4 @@ fn update(
     })
 }
 
-pub use budgetctl_spec::planned::period_start;
+use budgetctl_model::planned::period_start;

@@ -10,7 +10,7 @@ pub(super) fn notification_changes(desired: &Budget, live: &Budget) -> Vec<Notif
     }
     let live_keys: Vec<&NotificationKey> = live.notifications.iter().map(|n| &n.key).collect();
     let want_keys: Vec<&NotificationKey> = desired.notifications.iter().map(|n| &n.key).collect();
-    let mut unmatched_live: Vec<&budgetctl_spec::Notification> = live
+    let mut unmatched_live: Vec<&budgetctl_model::Notification> = live
         .notifications
         .iter()
         .filter(|n| !want_keys.contains(&&n.key))

@@ -85,12 +85,12 @@ pub(super) fn response_warnings(
         };
         // An approval acts only on a PENDING action: once the action ran
         // (or is not waiting), the next respond has nothing to approve.
-        if let budgetctl_spec::ResponseAction::ApproveAction(name) = &a.response.action {
+        if let budgetctl_model::ResponseAction::ApproveAction(name) = &a.response.action {
             let pending = live
                 .actions
                 .iter()
                 .find(|l| l.name.as_deref() == Some(name.as_str()))
-                .is_some_and(|l| l.status == budgetctl_spec::ActionStatus::Pending);
+                .is_some_and(|l| l.status == budgetctl_model::ActionStatus::Pending);
             if !pending {
                 continue;
             }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use budgetctl_spec::{AccountId, ActionStatus, Budget, BudgetAction, NotificationKey, Subscriber};
+use budgetctl_model::{AccountId, ActionStatus, Budget, BudgetAction, NotificationKey, Subscriber};
 use serde::{Deserialize, Serialize};
 
 pub mod document;

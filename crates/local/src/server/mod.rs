@@ -539,6 +539,24 @@ mod tests {
         b.shutdown().await.unwrap();
     }
 
+    /// ARCHITECTURE.md: a test that drops its server, without calling
+    /// `shutdown`, leaves nothing listening on its port.
+    #[tokio::test]
+    async fn dropping_a_server_stops_it() {
+        let server = LocalServer::start(LocalOptions::default()).await.unwrap();
+        let addr = server.addr();
+        assert!(tokio::net::TcpStream::connect(addr).await.is_ok());
+        drop(server);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while tokio::net::TcpStream::connect(addr).await.is_ok() {
+            assert!(
+                Instant::now() < deadline,
+                "{addr} still accepts connections after its server was dropped"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// A store the load check would refuse, served anyway: an operation that
     /// meets it answers InternalErrorException instead of dropping the
     /// connection.

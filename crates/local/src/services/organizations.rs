@@ -12,7 +12,6 @@
 //! retired on 9 September 2026 and is not sent. Pages hold at most 20
 //! (ListAccounts' MaxResults bound).
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::error::{ApiError, ErrorKind};
@@ -34,47 +33,9 @@ pub const OPERATIONS: &[&str] = &[
 /// The most a page holds, and what it holds when the caller names no MaxResults.
 const PAGE: usize = 20;
 
-/// An organisation to seed (`POST /_local/organization`).
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase", deny_unknown_fields)]
-pub struct OrganizationRequest {
-    /// The management account, the one account Organizations answers
-    /// (default: budgetctl-local's own account, 000000000000's base).
-    #[serde(default)]
-    pub management_account_id: Option<String>,
-    /// The root, `r-` and 4 to 32 lowercase letters or digits.
-    pub root_id: String,
-    #[serde(default)]
-    pub organizational_units: Vec<OuSeed>,
-    #[serde(default)]
-    pub accounts: Vec<AccountSeed>,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase", deny_unknown_fields)]
-pub struct OuSeed {
-    pub id: String,
-    pub parent_id: String,
-    #[serde(default)]
-    pub name: String,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase", deny_unknown_fields)]
-pub struct AccountSeed {
-    pub id: String,
-    pub parent_id: String,
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub email: String,
-    #[serde(default = "active")]
-    pub state: String,
-}
-
-fn active() -> String {
-    "ACTIVE".into()
-}
+/// An organisation to seed (`POST /_local/organization`) is stored as it
+/// is sent: its shape is the store's.
+pub use crate::store::{AccountSeed, OrganizationRequest, OuSeed};
 
 const STATES: &[&str] = &[
     "PENDING_ACTIVATION",

@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use rayon::prelude::*;
 use regex::Regex;
 use rust_decimal::Decimal;
@@ -41,10 +41,7 @@ mod response;
 
 pub(crate) use response::ResponseTarget;
 
-/// The latest end date AWS accepts for a budget (TimePeriod end).
-pub fn max_end_date() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2087, 6, 15).expect("valid date")
-}
+pub use budgetctl_model::max_end_date;
 
 pub(crate) const TOP_KEYS: &[&str] = &[
     "version",
@@ -620,14 +617,7 @@ fn period_key(key: &str, time_unit: TimeUnit) -> Option<NaiveDate> {
     Some(date)
 }
 
-/// How a period start is written in budget files: `2026-12`, or `2027-Q1` for quarters.
-pub fn format_period(date: NaiveDate, time_unit: TimeUnit) -> String {
-    if time_unit == TimeUnit::Quarterly {
-        format!("{}-Q{}", date.year(), (date.month() - 1) / 3 + 1)
-    } else {
-        format!("{}-{:02}", date.year(), date.month())
-    }
-}
+pub use budgetctl_model::planned::format_period;
 
 #[cfg(test)]
 mod tests;

@@ -13,6 +13,8 @@ use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use budgetctl_model::{Spelled, squash};
+
 use crate::amount::to_aws_string;
 use crate::decode::format_period;
 use crate::model::{
@@ -22,6 +24,49 @@ use crate::model::{
 };
 
 mod write;
+
+/// A model enum as the schema describes it: every spelling it accepts, for
+/// completion, and a pattern that accepts them in any case with `-`, `_` or
+/// spaces anywhere, as the decoder does.
+struct Spelling<T>(std::marker::PhantomData<T>);
+
+impl<T: Spelled> JsonSchema for Spelling<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        T::NAME.into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "anyOf": [
+                { "type": "string", "enum": T::spellings() },
+                { "type": "string", "pattern": spelling_pattern(&T::spellings()) },
+            ]
+        })
+    }
+}
+
+/// A JSON Schema (ECMA-262) pattern that matches the spellings `squash` equates.
+fn spelling_pattern(spellings: &[&str]) -> String {
+    let mut alternatives: Vec<String> = spellings
+        .iter()
+        .map(|s| {
+            squash(s)
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphabetic() {
+                        format!("[{}{}]", c, c.to_ascii_uppercase())
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("[-_ ]*")
+        })
+        .collect();
+    alternatives.sort();
+    alternatives.dedup();
+    format!("^[-_ ]*(?:{})[-_ ]*$", alternatives.join("|"))
+}
 
 pub use write::{action_document, budget_document, document_of, expression_to_yaml, to_yaml};
 
@@ -154,9 +199,11 @@ pub struct BudgetDoc {
     pub accounts: Vec<String>,
     /// Default: cost.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Spelling<BudgetType>>")]
     pub budget_type: Option<BudgetType>,
     /// Default: monthly.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Spelling<TimeUnit>>")]
     pub period: Option<TimeUnit>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<LimitDoc>,
@@ -187,7 +234,7 @@ pub struct BudgetDoc {
         default,
         serialize_with = "inline"
     )]
-    #[schemars(with = "OneOrMany<Metric>")]
+    #[schemars(with = "OneOrMany<Spelling<Metric>>")]
     pub metrics: Vec<Metric>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_view_arn: Option<String>,
@@ -224,10 +271,12 @@ pub struct ResponseDoc {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub when: Option<String>,
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Spelling<NotificationType>>")]
     pub notification_type: Option<NotificationType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub threshold: Option<AmountDoc>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Spelling<ThresholdType>>")]
     pub threshold_type: Option<ThresholdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_catalog: Option<ServiceCatalogDoc>,
@@ -257,6 +306,7 @@ pub struct ServiceCatalogDoc {
     pub parameters: BTreeMap<String, Vec<String>>,
     /// Service Catalog's AcceptLanguage (default: en).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Spelling<Language>>")]
     pub language: Option<Language>,
 }
 
@@ -277,10 +327,12 @@ pub struct ActionDoc {
     #[schemars(with = "Option<OneOrMany<SubscriberDoc>>")]
     pub to: Option<Vec<SubscriberDoc>>,
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Spelling<NotificationType>>")]
     pub notification_type: Option<NotificationType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub threshold: Option<AmountDoc>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Spelling<ThresholdType>>")]
     pub threshold_type: Option<ThresholdType>,
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "inline")]
     #[schemars(with = "Option<OneOrMany<SubscriberDoc>>")]
@@ -293,6 +345,7 @@ pub struct ActionDoc {
     pub stop_instances: Option<StopInstancesDoc>,
     /// Default: manual (the action waits in PENDING for `budgetctl action approve`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Spelling<ApprovalModel>>")]
     pub approval: Option<ApprovalModel>,
     /// The IAM role AWS Budgets assumes to run the action, in the budget's account.
     pub execution_role: String,
@@ -342,6 +395,7 @@ pub struct ScpDoc {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StopInstancesDoc {
+    #[schemars(with = "Spelling<InstanceService>")]
     pub service: InstanceService,
     /// e.g. eu-west-1.
     pub region: String,
@@ -557,6 +611,7 @@ pub enum ExpressionDoc {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DimensionsDoc {
+    #[schemars(with = "Spelling<Dimension>")]
     pub key: Dimension,
     #[serde(serialize_with = "inline")]
     #[schemars(with = "OneOrMany<String>")]
@@ -566,7 +621,7 @@ pub struct DimensionsDoc {
         default,
         serialize_with = "inline"
     )]
-    #[schemars(with = "OneOrMany<MatchOption>")]
+    #[schemars(with = "OneOrMany<Spelling<MatchOption>>")]
     pub match_options: Vec<MatchOption>,
 }
 
@@ -587,7 +642,7 @@ pub struct KeyValuesDoc {
         default,
         serialize_with = "inline"
     )]
-    #[schemars(with = "OneOrMany<MatchOption>")]
+    #[schemars(with = "OneOrMany<Spelling<MatchOption>>")]
     pub match_options: Vec<MatchOption>,
 }
 
@@ -604,10 +659,13 @@ pub enum NotificationDoc {
     },
     Structured {
         #[serde(rename = "type")]
+        #[schemars(with = "Spelling<NotificationType>")]
         notification_type: NotificationType,
+        #[schemars(with = "Spelling<ComparisonOperator>")]
         comparison: ComparisonOperator,
         threshold: AmountDoc,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[schemars(with = "Option<Spelling<ThresholdType>>")]
         threshold_type: Option<ThresholdType>,
         #[serde(serialize_with = "inline")]
         #[schemars(with = "OneOrMany<SubscriberDoc>")]
@@ -734,4 +792,26 @@ pub fn action_from_document(
         .flatten()
         .next()
         .ok_or_else(|| "the document holds no action".to_owned())
+}
+
+#[cfg(test)]
+mod spelling_tests {
+    use super::*;
+
+    #[test]
+    fn the_schema_pattern_accepts_what_parse_accepts() {
+        let pattern =
+            regex::Regex::new(&spelling_pattern(&ComparisonOperator::spellings())).unwrap();
+        for ok in [
+            "greater-than",
+            "GREATER_THAN",
+            "greater_than",
+            "Less-Than",
+            "equalto",
+        ] {
+            assert!(pattern.is_match(ok), "{ok}");
+            assert!(ComparisonOperator::parse(ok).is_some(), "{ok}");
+        }
+        assert!(!pattern.is_match("greater-or-equal"));
+    }
 }

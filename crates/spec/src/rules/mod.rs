@@ -269,13 +269,7 @@ pub fn threshold(value: Decimal) -> Result<(), Problem> {
 /// Tag keys budgetctl keeps for itself: `budgetctl:action` names an action,
 /// `budgetctl:response:<name>` holds a response's latest run. Files cannot
 /// declare them, and plan neither reads nor changes them on a budget.
-pub const RESERVED_TAG_PREFIX: &str = "budgetctl:";
-
-/// Whether `key` is one of budgetctl's own tag keys.
-pub fn is_reserved_tag(key: &str) -> bool {
-    key.get(..RESERVED_TAG_PREFIX.len())
-        .is_some_and(|p| p.eq_ignore_ascii_case(RESERVED_TAG_PREFIX))
-}
+pub use budgetctl_model::{RESERVED_TAG_PREFIX, is_reserved_tag};
 
 /// A resource tag key: 1 to 128 characters, not starting with `aws:` (or
 /// budgetctl's own `budgetctl:`).

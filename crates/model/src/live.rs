@@ -1,6 +1,7 @@
-//! Live state as the AWS layer reads it, converted to the model.
+//! Live state as the AWS layer reads it, converted to the model: what the
+//! diff compares the files with, and what respond decides on.
 
-use budgetctl_spec::{AccountId, ActionStatus, Budget, BudgetAction};
+use crate::{AccountId, ActionStatus, Budget, BudgetAction, Spend};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -71,4 +72,14 @@ impl Live {
         self.budgets.extend(other.budgets);
         self.unreadable.extend(other.unreadable);
     }
+}
+
+/// What DescribeBudgets says of a budget that respond needs: this period's
+/// spend, and the limit AWS holds (for an auto-adjusting budget, the
+/// amount it computed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetSpend {
+    pub name: String,
+    pub limit: Option<Spend>,
+    pub spend: Option<LiveSpend>,
 }

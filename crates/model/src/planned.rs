@@ -13,7 +13,7 @@ use chrono::{Datelike, Months, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Budget, BudgetLimit, Spend, TimeUnit};
+use crate::{Budget, BudgetLimit, Spend, TimeUnit};
 
 /// `planned: { every: 1000, grow: 2%, from: 2026-01, 2027-06: 1500 }`: an
 /// amount for every period, optionally growing by a percentage a period from
@@ -75,6 +75,15 @@ fn step_months(time_unit: TimeUnit) -> u32 {
 fn periods_between(from: NaiveDate, to: NaiveDate, time_unit: TimeUnit) -> u32 {
     let months = (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32;
     u32::try_from(months.max(0)).unwrap_or(0) / step_months(time_unit)
+}
+
+/// How a period start is written in budget files: `2026-12`, or `2027-Q1` for quarters.
+pub fn format_period(date: NaiveDate, time_unit: TimeUnit) -> String {
+    if time_unit == TimeUnit::Quarterly {
+        format!("{}-Q{}", date.year(), (date.month() - 1) / 3 + 1)
+    } else {
+        format!("{}-{:02}", date.year(), date.month())
+    }
 }
 
 /// The first day of the period `day` falls in.
@@ -177,7 +186,7 @@ pub fn windowed(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::BudgetType;
+    use crate::BudgetType;
 
     fn d(y: i32, m: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, 1).unwrap()
