@@ -187,19 +187,85 @@ pub async fn read_account(
     read_account_paced(client, account, scope, &Pace::unpaced(parallelism)).await
 }
 
-/// [`read_account`], each request taking its turn with `pace`.
+/// [`read_account`], each request taking its turn with `pace`: the three
+/// bulk reads, then each budget converted with its notifications and
+/// actions, its subscribers, tags and action names read at once, and
+/// every answer gathered into its budget.
 pub async fn read_account_paced(
     client: &Client,
     account: &AccountId,
     scope: &ReadScope,
     pace: &Pace,
 ) -> Result<Live, ReadError> {
-    let id = account.as_str();
+    let budgets = budget_pages(client, account, scope, pace).await?;
+    let mut notifications = notification_pages(client, account, pace).await?;
+    let mut actions = action_pages(client, account, pace).await?;
+    let mut reads = Reads {
+        client,
+        account,
+        pace,
+        tasks: tokio::task::JoinSet::new(),
+    };
+    let mut live: Vec<Option<LiveBudget>> = Vec::with_capacity(budgets.len());
+    let mut unreadable = Vec::new();
+    for b in &budgets {
+        let name = b.budget_name();
+        let converted = converted(
+            b,
+            notifications.remove(name).unwrap_or_default(),
+            actions.remove(name).unwrap_or_default(),
+        );
+        let (mut budget, keys, budget_actions) = match converted {
+            Ok(converted) => converted,
+            Err(e) => {
+                unreadable.push(cannot_read(account, name, e));
+                continue;
+            }
+        };
+        let index = live.len();
+        // Every action's name, declared budget or not: plans show them, a
+        // pruned budget's included, and the staleness check reads alike.
+        reads.action_names(index, &budget.name, &budget_actions);
+        let managed = scope.everything || scope.managed.contains(&budget.name);
+        for (key, n) in keys {
+            budget.notifications.push(Notification {
+                key,
+                subscribers: Vec::new(),
+            });
+            if managed {
+                reads.subscribers(index, budget.notifications.len() - 1, &budget.name, n);
+            }
+        }
+        if scope.everything || scope.tagged.contains(&budget.name) {
+            reads.tags(index, &budget.name);
+        }
+        live.push(Some(LiveBudget {
+            account: account.clone(),
+            budget,
+            last_updated: b.last_updated_time().map(|t| t.to_string()),
+            spend: spend_of(b),
+            actions: budget_actions,
+        }));
+    }
+    gather(reads.tasks, account, &mut live, &mut unreadable).await?;
+    Ok(Live {
+        budgets: live.into_iter().flatten().collect(),
+        unreadable,
+    })
+}
+
+/// DescribeBudgets, every page, narrowed to `scope.only`.
+async fn budget_pages(
+    client: &Client,
+    account: &AccountId,
+    scope: &ReadScope,
+    pace: &Pace,
+) -> Result<Vec<aws_sdk_budgets::types::Budget>, AwsError> {
+    let _turn = pace.turn().await;
     let mut budgets = Vec::new();
-    let turn = pace.turn().await;
     let mut pages = client
         .describe_budgets()
-        .account_id(id)
+        .account_id(account.as_str())
         .max_results(1000)
         .show_filter_expression(true)
         .into_paginator()
@@ -208,17 +274,24 @@ pub async fn read_account_paced(
         let page = page.map_err(|e| AwsError::from_sdk(account, "DescribeBudgets", e))?;
         budgets.extend(page.budgets.unwrap_or_default());
     }
-    drop(turn);
     if let Some(only) = &scope.only {
         budgets.retain(|b| only.contains(b.budget_name()));
     }
+    Ok(budgets)
+}
 
-    let turn = pace.turn().await;
+/// DescribeBudgetNotificationsForAccount, every page, by budget.
+async fn notification_pages(
+    client: &Client,
+    account: &AccountId,
+    pace: &Pace,
+) -> Result<HashMap<String, Vec<aws_sdk_budgets::types::Notification>>, AwsError> {
+    let _turn = pace.turn().await;
     let mut notifications: HashMap<String, Vec<aws_sdk_budgets::types::Notification>> =
         HashMap::new();
     let mut pages = client
         .describe_budget_notifications_for_account()
-        .account_id(id)
+        .account_id(account.as_str())
         .max_results(1000)
         .into_paginator()
         .send();
@@ -234,10 +307,16 @@ pub async fn read_account_paced(
             }
         }
     }
+    Ok(notifications)
+}
 
-    drop(turn);
-
-    let turn = pace.turn().await;
+/// DescribeBudgetActionsForAccount, every page, by budget.
+async fn action_pages(
+    client: &Client,
+    account: &AccountId,
+    pace: &Pace,
+) -> Result<HashMap<String, Vec<aws_sdk_budgets::types::Action>>, AwsError> {
+    let _turn = pace.turn().await;
     let mut actions: HashMap<String, Vec<aws_sdk_budgets::types::Action>> = HashMap::new();
     for a in account_actions(client, account).await? {
         actions
@@ -245,126 +324,127 @@ pub async fn read_account_paced(
             .or_default()
             .push(a);
     }
-    drop(turn);
+    Ok(actions)
+}
 
-    // Every subscriber and tag read is a task at once, waiting its turn;
-    // each boxes its request only once it has one (`Box::pin` after the
-    // turn): a waiting task holds a few hundred bytes, not the SDK call's
-    // whole state, so thousands waiting across accounts stay small.
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut live: Vec<Option<LiveBudget>> = Vec::with_capacity(budgets.len());
-    let mut unreadable = Vec::new();
-    let mut cannot_read = |name: &str, e: convert::ConvertError| {
-        unreadable.push(Unreadable {
-            account: account.clone(),
-            name: name.to_owned(),
-            reason: e.reason(),
-        });
-    };
-    for b in &budgets {
-        let index = live.len();
-        let mut budget = match convert::budget_from_sdk(b) {
-            Ok(budget) => budget,
-            Err(e) => {
-                cannot_read(b.budget_name(), e);
-                continue;
-            }
-        };
-        let name = budget.name.clone();
-        let keys: Result<Vec<_>, _> = notifications
-            .remove(&name)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|n| Ok((convert::notification_key_from_sdk(&n)?, n)))
-            .collect();
-        let keys = match keys {
-            Ok(keys) => keys,
-            Err(e) => {
-                cannot_read(&name, e);
-                continue;
-            }
-        };
-        let budget_actions: Result<Vec<LiveAction>, _> = actions
-            .remove(&name)
-            .unwrap_or_default()
-            .iter()
-            .map(|a| {
-                let (status, action) = convert::action_from_sdk(a)?;
-                Ok(LiveAction {
-                    id: a.action_id().to_owned(),
-                    status,
-                    name: None,
-                    action,
-                })
+/// A notification as the model keys it, with the SDK's for its subscribers.
+type Keyed = (
+    budgetctl_model::NotificationKey,
+    aws_sdk_budgets::types::Notification,
+);
+
+/// One budget in the model, its notifications keyed and its actions
+/// converted; the first value this budgetctl cannot read makes the whole
+/// budget unreadable.
+fn converted(
+    b: &aws_sdk_budgets::types::Budget,
+    notifications: Vec<aws_sdk_budgets::types::Notification>,
+    actions: Vec<aws_sdk_budgets::types::Action>,
+) -> Result<(budgetctl_model::Budget, Vec<Keyed>, Vec<LiveAction>), convert::ConvertError> {
+    let budget = convert::budget_from_sdk(b)?;
+    let keys = notifications
+        .into_iter()
+        .map(|n| Ok((convert::notification_key_from_sdk(&n)?, n)))
+        .collect::<Result<Vec<_>, convert::ConvertError>>()?;
+    let actions = actions
+        .iter()
+        .map(|a| {
+            let (status, action) = convert::action_from_sdk(a)?;
+            Ok(LiveAction {
+                id: a.action_id().to_owned(),
+                status,
+                name: None,
+                action,
             })
-            .collect();
-        let budget_actions = match budget_actions {
-            Ok(a) => a,
-            Err(e) => {
-                cannot_read(&name, e);
-                continue;
-            }
-        };
-        // Every action's name, declared budget or not: plans show them, a
-        // pruned budget's included, and the staleness check reads alike.
-        {
-            for (slot, a) in budget_actions.iter().enumerate() {
-                let (client, account, limit, arn) = (
-                    client.clone(),
-                    account.clone(),
-                    pace.clone(),
-                    action_arn(client, account, &name, &a.id),
-                );
-                tasks.spawn(async move {
-                    let _turn = limit.turn().await;
-                    let tags = Box::pin(tags_at(&client, &account, arn)).await?;
-                    Ok(Fetched::ActionName {
-                        index,
-                        slot,
-                        name: tags.get(ACTION_TAG).cloned(),
-                    })
-                });
-            }
-        }
-        let managed = scope.everything || scope.managed.contains(&name);
-        for (key, n) in keys {
-            budget.notifications.push(Notification {
-                key,
-                subscribers: Vec::new(),
-            });
-            if managed {
-                let (client, account, limit, name) =
-                    (client.clone(), account.clone(), pace.clone(), name.clone());
-                let slot = budget.notifications.len() - 1;
-                tasks.spawn(async move {
-                    let _turn = limit.turn().await;
-                    let subscribers = Box::pin(subscribers_of(&client, &account, &name, n)).await?;
-                    Ok::<_, ReadError>(Fetched::Subscribers {
-                        index,
-                        slot,
-                        subscribers,
-                    })
-                });
-            }
-        }
-        if scope.everything || scope.tagged.contains(&name) {
-            let (client, account, limit, name) =
-                (client.clone(), account.clone(), pace.clone(), name.clone());
-            tasks.spawn(async move {
-                let _turn = limit.turn().await;
-                let tags = Box::pin(tags_of(&client, &account, &name)).await?;
-                Ok(Fetched::Tags { index, tags })
-            });
-        }
-        let spend = spend_of(b);
-        live.push(Some(LiveBudget {
-            account: account.clone(),
-            budget,
-            last_updated: b.last_updated_time().map(|t| t.to_string()),
-            spend,
-            actions: budget_actions,
-        }));
+        })
+        .collect::<Result<Vec<_>, convert::ConvertError>>()?;
+    Ok((budget, keys, actions))
+}
+
+fn cannot_read(account: &AccountId, name: &str, e: convert::ConvertError) -> Unreadable {
+    Unreadable {
+        account: account.clone(),
+        name: name.to_owned(),
+        reason: e.reason(),
     }
+}
+
+/// The reads of one account that run at once, each waiting its turn. Each
+/// task boxes its request only once it has one (`Box::pin` after the
+/// turn): a waiting task holds a few hundred bytes, not the SDK call's
+/// whole state, so thousands waiting across accounts stay small.
+struct Reads<'a> {
+    client: &'a Client,
+    account: &'a AccountId,
+    pace: &'a Pace,
+    tasks: tokio::task::JoinSet<Result<Fetched, ReadError>>,
+}
+
+impl Reads<'_> {
+    fn action_names(&mut self, index: usize, budget: &str, actions: &[LiveAction]) {
+        for (slot, a) in actions.iter().enumerate() {
+            let (client, account, pace) =
+                (self.client.clone(), self.account.clone(), self.pace.clone());
+            let arn = action_arn(self.client, self.account, budget, &a.id);
+            self.tasks.spawn(async move {
+                let _turn = pace.turn().await;
+                let tags = Box::pin(tags_at(&client, &account, arn)).await?;
+                Ok(Fetched::ActionName {
+                    index,
+                    slot,
+                    name: tags.get(ACTION_TAG).cloned(),
+                })
+            });
+        }
+    }
+
+    fn subscribers(
+        &mut self,
+        index: usize,
+        slot: usize,
+        budget: &str,
+        n: aws_sdk_budgets::types::Notification,
+    ) {
+        let (client, account, pace, name) = (
+            self.client.clone(),
+            self.account.clone(),
+            self.pace.clone(),
+            budget.to_owned(),
+        );
+        self.tasks.spawn(async move {
+            let _turn = pace.turn().await;
+            let subscribers = Box::pin(subscribers_of(&client, &account, &name, n)).await?;
+            Ok(Fetched::Subscribers {
+                index,
+                slot,
+                subscribers,
+            })
+        });
+    }
+
+    fn tags(&mut self, index: usize, budget: &str) {
+        let (client, account, pace, name) = (
+            self.client.clone(),
+            self.account.clone(),
+            self.pace.clone(),
+            budget.to_owned(),
+        );
+        self.tasks.spawn(async move {
+            let _turn = pace.turn().await;
+            let tags = Box::pin(tags_of(&client, &account, &name)).await?;
+            Ok(Fetched::Tags { index, tags })
+        });
+    }
+}
+
+/// Every answer into its budget; a budget whose answer this budgetctl
+/// cannot read becomes unreadable, and any other error ends the read.
+async fn gather(
+    mut tasks: tokio::task::JoinSet<Result<Fetched, ReadError>>,
+    account: &AccountId,
+    live: &mut [Option<LiveBudget>],
+    unreadable: &mut Vec<Unreadable>,
+) -> Result<(), ReadError> {
     while let Some(done) = tasks.join_next().await {
         match done.expect("read task does not panic") {
             Ok(Fetched::Subscribers {
@@ -392,16 +472,13 @@ pub async fn read_account_paced(
                     .position(|l| l.as_ref().is_some_and(|l| l.budget.name == e.budget))
                     && let Some(l) = live[i].take()
                 {
-                    cannot_read(&l.budget.name, e);
+                    unreadable.push(cannot_read(account, &l.budget.name, e));
                 }
             }
             Err(e) => return Err(e),
         }
     }
-    Ok(Live {
-        budgets: live.into_iter().flatten().collect(),
-        unreadable,
-    })
+    Ok(())
 }
 
 enum Fetched {

@@ -39,9 +39,10 @@ pub mod store;
 
 pub use error::{ApiError, ErrorKind};
 pub use server::{LocalError, LocalOptions, LocalServer};
-pub use services::budgets::{ActionStatusRequest, Faults, HistoryRequest, Service, SpendRequest};
+pub use services::budgets::{ActionStatusRequest, HistoryRequest, SpendRequest};
 pub use services::catalog::{Caller, ProvisionedProductRequest, RecordOutcomeRequest};
 pub use services::organizations::{AccountSeed, OrganizationRequest, OuSeed};
+pub use services::{Faults, Service};
 pub use store::{StateError, Store};
 
 /// The `X-Amz-Target` prefix of every Budgets operation.

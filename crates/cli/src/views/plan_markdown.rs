@@ -35,7 +35,7 @@ fn contents(c: &Change) -> String {
         parts.push(format!("{field} {v}"));
     }
     let unit = unit_of(c);
-    let alerts: Vec<String> = match c.action {
+    let alerts: Vec<String> = match c.kind {
         ChangeKind::Delete => c
             .live
             .iter()
@@ -91,7 +91,7 @@ pub fn markdown(plan: &Plan) -> String {
     let deletes: Vec<&Change> = plan
         .changes
         .iter()
-        .filter(|c| c.action == ChangeKind::Delete)
+        .filter(|c| c.kind == ChangeKind::Delete)
         .collect();
     // Budget actions that go: alone, replaced, or with their budget.
     let deleted_actions: Vec<String> = plan
@@ -144,13 +144,13 @@ pub fn markdown(plan: &Plan) -> String {
         let _ = writeln!(out, "| Action | Budget | Changes |");
         let _ = writeln!(out, "| --- | --- | --- |");
         for c in &plan.changes {
-            let (_, word) = action_word(c.action);
-            let icon = match c.action {
+            let (_, word) = action_word(c.kind);
+            let icon = match c.kind {
                 ChangeKind::Create => "➕",
                 ChangeKind::Update => "✏️",
                 ChangeKind::Delete => "🗑️",
             };
-            let what = match c.action {
+            let what = match c.kind {
                 ChangeKind::Create => escape_markdown(&contents(c)),
                 ChangeKind::Delete => format!("**deletes** {}", escape_markdown(&contents(c))),
                 ChangeKind::Update => {
@@ -176,7 +176,7 @@ pub fn markdown(plan: &Plan) -> String {
                 }
             };
             // Deletions and limits under current spend stand out in the table too.
-            let word = match c.action {
+            let word = match c.kind {
                 ChangeKind::Delete => format!("**{word}**"),
                 _ => word.to_owned(),
             };
@@ -197,7 +197,7 @@ pub fn markdown(plan: &Plan) -> String {
         }
         out.push('\n');
         for c in &plan.changes {
-            let (sign, word) = action_word(c.action);
+            let (sign, word) = action_word(c.kind);
             let from = c
                 .origin
                 .as_deref()

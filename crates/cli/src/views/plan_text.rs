@@ -44,7 +44,7 @@ pub(crate) fn change_lines(c: &Change) -> Vec<(char, String)> {
     for f in &c.fields {
         lines.extend(field_lines(f));
     }
-    if c.action == ChangeKind::Delete {
+    if c.kind == ChangeKind::Delete {
         // Subscribers are read only for declared budgets; an undeclared
         // one's go with its alerts.
         for n in c.live.iter().flat_map(|b| &b.notifications) {
@@ -117,7 +117,7 @@ pub(crate) fn change_lines(c: &Change) -> Vec<(char, String)> {
     lines.extend(action_lines(c, unit));
     // Responses are the files' alone: shown with the budget they belong
     // to, never sent to AWS.
-    if c.action == ChangeKind::Create {
+    if c.kind == ChangeKind::Create {
         for r in c.desired.iter().flat_map(|b| &b.responses) {
             lines.push((
                 '+',
@@ -303,7 +303,7 @@ pub fn text(plan: &Plan, color: bool) -> String {
         out.push('\n');
     }
     for c in &plan.changes {
-        let (sign, word) = action_word(c.action);
+        let (sign, word) = action_word(c.kind);
         let st = style(sign, color);
         let bold = if color { st.bold() } else { st };
         let from = c

@@ -7,16 +7,16 @@ use std::fmt::Write as _;
 use budgetctl_model::amount::{canonical as canonical_amount, to_aws_string};
 use budgetctl_model::planned::{WindowGap, first_planned_period_from, windowed};
 use budgetctl_model::{
-    AccountId, AccountSettings, AutoAdjust, Budget, BudgetLimit, Config, CostTypes,
-    NotificationKey, Spend, Subscriber, TimeUnit,
+    AccountId, AutoAdjust, Budget, BudgetLimit, Config, CostTypes, NotificationKey, Spend,
+    Subscriber, TimeUnit,
 };
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::plan::{
-    ActionChange, BudgetRef, Change, ChangeKind, Field, FieldDiff, Fingerprint, NotificationChange,
-    Plan, PlanError, PlanScope, PlanTarget, SubscriberSwap, Summary, TagChange, Warning,
+    ActionChange, BlockedChange, BudgetRef, Change, ChangeKind, Field, FieldDiff, Fingerprint,
+    NotificationChange, Plan, PlanScope, PlanTarget, SubscriberSwap, Summary, TagChange, Warning,
     WarningKind,
 };
 use budgetctl_model::live::{Live, LiveBudget, Unreadable};
@@ -42,8 +42,6 @@ use warnings::*;
 /// read (unmanaged and pruned budgets are looked for there); `today` decides
 /// which planned period is current.
 pub fn diff(desired: &Config, live: &Live, accounts: &[AccountId], today: NaiveDate) -> Plan {
-    let unreadable = &live.unreadable;
-    let live = &live.budgets;
     let mut plan = Plan {
         summary: Summary::default(),
         changes: Vec::new(),
@@ -63,158 +61,219 @@ pub fn diff(desired: &Config, live: &Live, accounts: &[AccountId], today: NaiveD
             })
             .collect(),
     };
-    let live_by_key: HashMap<(&AccountId, &str), &LiveBudget> = live
-        .iter()
-        .map(|l| ((&l.account, l.budget.name.as_str()), l))
-        .collect();
-    let unreadable_by_key: HashMap<(&AccountId, &str), &Unreadable> = unreadable
-        .iter()
-        .map(|u| ((&u.account, u.name.as_str()), u))
-        .collect();
-    let default_settings = AccountSettings::default();
-    let ignore_sets: HashMap<&AccountId, globset::GlobSet> = desired
-        .accounts
-        .iter()
-        .filter(|(_, s)| !s.ignore.is_empty())
-        .map(|(a, s)| {
-            let mut set = globset::GlobSetBuilder::new();
-            for g in &s.ignore {
-                // The spec crate validated every glob; one that no longer
-                // compiles matches nothing rather than everything.
-                if let Ok(glob) = globset::Glob::new(g) {
-                    set.add(glob);
-                }
-            }
-            (a, set.build().unwrap_or_else(|_| globset::GlobSet::empty()))
-        })
-        .collect();
-    let ignored = |account: &AccountId, name: &str| {
-        ignore_sets
-            .get(account)
-            .is_some_and(|set| set.is_match(name))
-    };
-    let settings = |account: &AccountId| desired.accounts.get(account).unwrap_or(&default_settings);
-
-    for l in live {
+    for l in &live.budgets {
         let address = format!("{}/{}", l.account, l.budget.name);
         plan.fingerprints.insert(address, fingerprint(l));
     }
-
+    let index = Index::new(desired, live);
     let mut declared: HashSet<(&AccountId, &str)> = HashSet::with_capacity(desired.budgets.len());
     for d in &desired.budgets {
-        let r = || BudgetRef {
-            account: d.account.clone(),
-            name: d.budget.name.clone(),
-        };
         declared.insert((&d.account, d.budget.name.as_str()));
-        if ignored(&d.account, &d.budget.name) {
-            plan.warnings.push(Warning {
-                budget: r(),
-                kind: WarningKind::Ignored,
-                message:
-                    "declared in a file but matched by the account's ignore globs: left untouched"
-                        .into(),
-            });
-            plan.ignored.push(r());
-            continue;
-        }
-        if let Some(u) = unreadable_by_key.get(&(&d.account, d.budget.name.as_str())) {
-            plan.warnings.push(unreadable_warning(r(), u));
-            continue;
-        }
-        let current = live_by_key
-            .get(&(&d.account, d.budget.name.as_str()))
-            .copied();
-        // What AWS takes today: planned limits from the current period on
-        // (ARCHITECTURE.md, reconciler rule 15); past periods on either side
-        // are history.
-        let current = current.map(|l| without_past_periods(l, &d.budget, today));
-        let current = current.as_deref();
-        // Borrowed unless planned limits are narrowed: this runs for every
-        // declared budget of every plan.
-        let desired: std::borrow::Cow<'_, Budget> = match windowed(&d.budget, today) {
-            Ok(b) => b,
-            Err(gap) => match current {
-                None => {
-                    plan.errors.push(PlanError {
-                        budget: r(),
-                        message: gap_message(gap, d.budget.time_unit, true),
-                    });
-                    continue;
-                }
-                Some(l) => {
-                    plan.warnings.push(Warning {
-                        budget: r(),
-                        kind: match gap {
-                            WindowGap::AgedOut { .. } => WarningKind::PlannedAgedOut,
-                            WindowGap::NotCurrent { .. } => WarningKind::PlannedNotCurrent,
-                        },
-                        message: gap_message(gap, d.budget.time_unit, false),
-                    });
-                    // The live planned limits stay as they are.
-                    let mut b = d.budget.clone();
-                    b.limit = l.budget.limit.clone();
-                    std::borrow::Cow::Owned(b)
-                }
-            },
-        };
-        let desired = desired.as_ref();
-        spend_warnings(&mut plan.warnings, &r, desired, current, today);
-        response_warnings(&mut plan.warnings, &r, &d.budget, current, today);
-        let origin = d.template.as_ref().map(|t| {
-            if *t == d.origin {
-                format!("from template {t}")
-            } else {
-                format!("from {}, replacing template {t} for this account", d.origin)
-            }
-        });
-        let changes_before = plan.changes.len();
-        match current {
-            None => plan.changes.push(create(r(), desired)),
-            // AWS cannot change a budget's type in place: decided here, so
-            // that no plan ever shows it as an update that apply refuses.
-            Some(l) if l.budget.budget_type != desired.budget_type => {
-                plan.errors.push(PlanError {
-                    budget: r(),
-                    message: format!(
-                        "type cannot change in place ({} → {}): declare the budget under a new name (the old one is deleted only with prune: true)",
-                        l.budget.budget_type, desired.budget_type
-                    ),
-                });
-            }
-            Some(l) => {
-                let actions = action_changes(
-                    &r(),
-                    desired.actions.as_deref(),
-                    &l.actions,
-                    desired.limit_unit(),
-                );
-                if !note_actions(&mut plan, &r, &actions) {
-                    continue;
-                }
-                match update(&r, desired, l, actions.changes) {
-                    // Planned limits the file cannot give and the live budget no
-                    // longer has: an UpdateBudget would have none to send.
-                    Some(change)
-                        if !change.fields.is_empty()
-                            && matches!(&desired.limit, BudgetLimit::Planned(p) if p.is_empty()) =>
-                    {
-                        plan.errors.push(PlanError {
-                            budget: r(),
-                            message: "the budget's other fields changed, but UpdateBudget needs planned limits from the current period on, which neither the file nor the live budget has: add the current period to `planned`".into(),
-                        });
+        compare_declared(&mut plan, &index, d, today);
+    }
+    undeclared(&mut plan, &index, desired, live, accounts, &declared);
+    plan.changes
+        .sort_by(|a, b| (&a.budget, a.kind).cmp(&(&b.budget, b.kind)));
+    plan.unmanaged.sort();
+    plan.ignored.sort();
+    plan.summary = Summary::of(&plan.changes, plan.summary.unchanged);
+    plan
+}
+
+/// Live state by budget, and each account's ignore globs, looked up once
+/// per declared budget.
+struct Index<'l> {
+    live: HashMap<(&'l AccountId, &'l str), &'l LiveBudget>,
+    unreadable: HashMap<(&'l AccountId, &'l str), &'l Unreadable>,
+    ignore: HashMap<&'l AccountId, globset::GlobSet>,
+}
+
+impl<'l> Index<'l> {
+    fn new(desired: &'l Config, live: &'l Live) -> Self {
+        Index {
+            live: live
+                .budgets
+                .iter()
+                .map(|l| ((&l.account, l.budget.name.as_str()), l))
+                .collect(),
+            unreadable: live
+                .unreadable
+                .iter()
+                .map(|u| ((&u.account, u.name.as_str()), u))
+                .collect(),
+            ignore: desired
+                .accounts
+                .iter()
+                .filter(|(_, s)| !s.ignore.is_empty())
+                .map(|(a, s)| {
+                    let mut set = globset::GlobSetBuilder::new();
+                    for g in &s.ignore {
+                        // The spec crate validated every glob; one that no
+                        // longer compiles matches nothing rather than everything.
+                        if let Ok(glob) = globset::Glob::new(g) {
+                            set.add(glob);
+                        }
                     }
-                    Some(change) => plan.changes.push(change),
-                    None => plan.summary.unchanged += 1,
-                }
-            }
-        }
-        if let Some(c) = plan.changes.get_mut(changes_before) {
-            c.origin = origin;
+                    (a, set.build().unwrap_or_else(|_| globset::GlobSet::empty()))
+                })
+                .collect(),
         }
     }
 
-    for l in live {
+    /// Whether the account's ignore globs match `name`.
+    fn ignored(&self, account: &AccountId, name: &str) -> bool {
+        self.ignore
+            .get(account)
+            .is_some_and(|set| set.is_match(name))
+    }
+}
+
+/// One declared budget against what is live: a create, an update, nothing,
+/// or why it cannot be made, with its warnings.
+fn compare_declared(
+    plan: &mut Plan,
+    index: &Index<'_>,
+    d: &budgetctl_model::DesiredBudget,
+    today: NaiveDate,
+) {
+    let r = || BudgetRef {
+        account: d.account.clone(),
+        name: d.budget.name.clone(),
+    };
+    if index.ignored(&d.account, &d.budget.name) {
+        plan.warnings.push(Warning {
+            budget: r(),
+            kind: WarningKind::Ignored,
+            message: "declared in a file but matched by the account's ignore globs: left untouched"
+                .into(),
+        });
+        plan.ignored.push(r());
+        return;
+    }
+    if let Some(u) = index.unreadable.get(&(&d.account, d.budget.name.as_str())) {
+        plan.warnings.push(unreadable_warning(r(), u));
+        return;
+    }
+    let current = index
+        .live
+        .get(&(&d.account, d.budget.name.as_str()))
+        .copied();
+    // What AWS takes today: planned limits from the current period on
+    // (ARCHITECTURE.md, reconciler rule 15); past periods on either side
+    // are history.
+    let current = current.map(|l| without_past_periods(l, &d.budget, today));
+    let current = current.as_deref();
+    // Borrowed unless planned limits are narrowed: this runs for every
+    // declared budget of every plan.
+    let Some(desired) = desired_today(plan, &r, &d.budget, current, today) else {
+        return;
+    };
+    let desired = desired.as_ref();
+    spend_warnings(&mut plan.warnings, &r, desired, current, today);
+    response_warnings(&mut plan.warnings, &r, &d.budget, current, today);
+    let origin = d.template.as_ref().map(|t| {
+        if *t == d.origin {
+            format!("from template {t}")
+        } else {
+            format!("from {}, replacing template {t} for this account", d.origin)
+        }
+    });
+    let changes_before = plan.changes.len();
+    match current {
+        None => plan.changes.push(create(r(), desired)),
+        // AWS cannot change a budget's type in place: decided here, so
+        // that no plan ever shows it as an update that apply refuses.
+        Some(l) if l.budget.budget_type != desired.budget_type => {
+            plan.errors.push(BlockedChange {
+                budget: r(),
+                message: format!(
+                    "type cannot change in place ({} → {}): declare the budget under a new name (the old one is deleted only with prune: true)",
+                    l.budget.budget_type, desired.budget_type
+                ),
+            });
+        }
+        Some(l) => {
+            let actions = action_changes(
+                &r(),
+                desired.actions.as_deref(),
+                &l.actions,
+                desired.limit_unit(),
+            );
+            if !note_actions(plan, &r, &actions) {
+                return;
+            }
+            match update(&r, desired, l, actions.changes) {
+                // Planned limits the file cannot give and the live budget no
+                // longer has: an UpdateBudget would have none to send.
+                Some(change)
+                    if !change.fields.is_empty()
+                        && matches!(&desired.limit, BudgetLimit::Planned(p) if p.is_empty()) =>
+                {
+                    plan.errors.push(BlockedChange {
+                        budget: r(),
+                        message: "the budget's other fields changed, but UpdateBudget needs planned limits from the current period on, which neither the file nor the live budget has: add the current period to `planned`".into(),
+                    });
+                }
+                Some(change) => plan.changes.push(change),
+                None => plan.summary.unchanged += 1,
+            }
+        }
+    }
+    if let Some(c) = plan.changes.get_mut(changes_before) {
+        c.origin = origin;
+    }
+}
+
+/// The declared budget as AWS takes it today: planned limits from the
+/// current period on (ARCHITECTURE.md, reconciler rule 15). Planned limits
+/// that give AWS nothing today are an error for a create, and for a live
+/// budget a warning (its live planned limits stay as they are).
+fn desired_today<'b>(
+    plan: &mut Plan,
+    r: &dyn Fn() -> BudgetRef,
+    budget: &'b Budget,
+    current: Option<&LiveBudget>,
+    today: NaiveDate,
+) -> Option<std::borrow::Cow<'b, Budget>> {
+    match windowed(budget, today) {
+        Ok(b) => Some(b),
+        Err(gap) => match current {
+            None => {
+                plan.errors.push(BlockedChange {
+                    budget: r(),
+                    message: gap_message(gap, budget.time_unit, true),
+                });
+                None
+            }
+            Some(l) => {
+                plan.warnings.push(Warning {
+                    budget: r(),
+                    kind: match gap {
+                        WindowGap::AgedOut { .. } => WarningKind::PlannedAgedOut,
+                        WindowGap::NotCurrent { .. } => WarningKind::PlannedNotCurrent,
+                    },
+                    message: gap_message(gap, budget.time_unit, false),
+                });
+                // The live planned limits stay as they are.
+                let mut b = budget.clone();
+                b.limit = l.budget.limit.clone();
+                Some(std::borrow::Cow::Owned(b))
+            }
+        },
+    }
+}
+
+/// Live budgets no file declares in the accounts read: ignored, deleted
+/// under `prune: true`, or listed as unmanaged; unreadable ones warned of.
+fn undeclared(
+    plan: &mut Plan,
+    index: &Index<'_>,
+    desired: &Config,
+    live: &Live,
+    accounts: &[AccountId],
+    declared: &HashSet<(&AccountId, &str)>,
+) {
+    for l in &live.budgets {
         if !accounts.contains(&l.account)
             || declared.contains(&(&l.account, l.budget.name.as_str()))
         {
@@ -224,12 +283,12 @@ pub fn diff(desired: &Config, live: &Live, accounts: &[AccountId], today: NaiveD
             account: l.account.clone(),
             name: l.budget.name.clone(),
         };
-        if ignored(&l.account, &l.budget.name) {
+        if index.ignored(&l.account, &l.budget.name) {
             plan.ignored.push(r);
-        } else if settings(&l.account).prune {
+        } else if desired.accounts.get(&l.account).is_some_and(|s| s.prune) {
             let actions = actions_deleted_with(&r, &l.actions);
             let r2 = || r.clone();
-            if note_actions(&mut plan, &r2, &actions) {
+            if note_actions(plan, &r2, &actions) {
                 plan.changes.push(delete(r, &l.budget, actions.changes));
             }
         } else {
@@ -238,7 +297,7 @@ pub fn diff(desired: &Config, live: &Live, accounts: &[AccountId], today: NaiveD
     }
 
     // Neither pruned nor listed as unmanaged: budgetctl cannot say what they are.
-    for u in unreadable {
+    for u in &live.unreadable {
         if !accounts.contains(&u.account) || declared.contains(&(&u.account, u.name.as_str())) {
             continue;
         }
@@ -246,19 +305,12 @@ pub fn diff(desired: &Config, live: &Live, accounts: &[AccountId], today: NaiveD
             account: u.account.clone(),
             name: u.name.clone(),
         };
-        if ignored(&u.account, &u.name) {
+        if index.ignored(&u.account, &u.name) {
             plan.ignored.push(r);
         } else {
             plan.warnings.push(unreadable_warning(r, u));
         }
     }
-
-    plan.changes
-        .sort_by(|a, b| (&a.budget, a.action).cmp(&(&b.budget, b.action)));
-    plan.unmanaged.sort();
-    plan.ignored.sort();
-    plan.summary = Summary::of(&plan.changes, plan.summary.unchanged);
-    plan
 }
 
 /// What a file whose planned limits give AWS nothing today means, worded
@@ -353,7 +405,7 @@ fn create(r: BudgetRef, desired: &Budget) -> Change {
             .map(|f| FieldDiff { before: None, ..f }),
     );
     Change {
-        action: ChangeKind::Create,
+        kind: ChangeKind::Create,
         budget: r,
         fields,
         notifications: desired
@@ -397,7 +449,7 @@ fn note_actions(plan: &mut Plan, r: &dyn Fn() -> BudgetRef, actions: &ActionPlan
         });
     }
     for message in &actions.errors {
-        plan.errors.push(PlanError {
+        plan.errors.push(BlockedChange {
             budget: r(),
             message: message.clone(),
         });
@@ -432,7 +484,7 @@ fn delete(r: BudgetRef, live: &Budget, actions: Vec<ActionChange>) -> Change {
             }),
     );
     Change {
-        action: ChangeKind::Delete,
+        kind: ChangeKind::Delete,
         budget: r,
         fields,
         notifications: Vec::new(),
@@ -486,7 +538,7 @@ fn update(
         return None;
     }
     Some(Change {
-        action: ChangeKind::Update,
+        kind: ChangeKind::Update,
         budget: r(),
         fields,
         notifications,

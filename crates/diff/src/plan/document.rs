@@ -19,8 +19,8 @@ use budgetctl_spec::{
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ActionChange, ActionFieldDiff, BudgetRef, Change, ChangeKind, FieldDiff, Fingerprint,
-    NotificationChange, PLAN_FORMAT_VERSION, Plan, PlanError, PlanScope, PlanTarget, Summary,
+    ActionChange, ActionFieldDiff, BlockedChange, BudgetRef, Change, ChangeKind, FieldDiff,
+    Fingerprint, NotificationChange, PLAN_FORMAT_VERSION, Plan, PlanScope, PlanTarget, Summary,
     TagChange, Warning,
 };
 
@@ -34,7 +34,7 @@ pub struct PlanDocument<'p> {
     pub ignored: &'p [BudgetRef],
     pub warnings: &'p [Warning],
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    pub errors: &'p [PlanError],
+    pub errors: &'p [BlockedChange],
     pub fingerprints: &'p BTreeMap<String, Fingerprint>,
     pub inputs: &'p BTreeMap<String, String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -251,7 +251,7 @@ fn notification_change(n: &NotificationChange) -> NotificationChangeDoc {
 impl<'p> ChangeDoc<'p> {
     fn of(c: &'p Change) -> Self {
         ChangeDoc {
-            action: c.action,
+            action: c.kind,
             account: c.budget.account.as_str(),
             name: &c.budget.name,
             fields: &c.fields,

@@ -28,7 +28,7 @@ pub struct Plan {
     pub warnings: Vec<Warning>,
     /// Changes the files ask for that AWS cannot make (a budget's type).
     /// A plan with errors is not applied: `budgetctl plan` exits 1.
-    pub errors: Vec<PlanError>,
+    pub errors: Vec<BlockedChange>,
     /// What every live budget the plan read looked like, for apply's staleness check.
     pub fingerprints: BTreeMap<String, Fingerprint>,
     /// The budget files the plan was made from: path → SHA-256 of the content,
@@ -172,7 +172,7 @@ impl Plan {
 
 /// A declared change that cannot be made, and what to do instead.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PlanError {
+pub struct BlockedChange {
     #[serde(flatten)]
     pub budget: BudgetRef,
     pub message: String,
@@ -190,7 +190,7 @@ impl Summary {
     /// The counts of `changes`, with `unchanged` budgets besides: a plan's
     /// counts come from its changes, never from what a file says of them.
     pub fn of(changes: &[Change], unchanged: usize) -> Summary {
-        let count = |kind| changes.iter().filter(|c| c.action == kind).count();
+        let count = |kind| changes.iter().filter(|c| c.kind == kind).count();
         Summary {
             create: count(ChangeKind::Create),
             update: count(ChangeKind::Update),
@@ -246,7 +246,7 @@ impl BudgetRef {
 /// One budget's change.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
-    pub action: ChangeKind,
+    pub kind: ChangeKind,
     pub budget: BudgetRef,
     /// Budget fields that differ (UpdateBudget), or that a create sets.
     pub fields: Vec<FieldDiff>,
@@ -269,7 +269,7 @@ impl Change {
     /// Whether the budget itself changes (an UpdateBudget call), as opposed to
     /// only its notifications, subscribers or tags.
     pub fn updates_budget_fields(&self) -> bool {
-        self.action == ChangeKind::Update && !self.fields.is_empty()
+        self.kind == ChangeKind::Update && !self.fields.is_empty()
     }
 }
 

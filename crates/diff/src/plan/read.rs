@@ -18,9 +18,9 @@ use serde_json::Value;
 
 use super::document::{SavedPlanError, out_of_scope, plan_json};
 use super::{
-    ActionChange, ActionFieldDiff, BudgetRef, Change, ChangeKind, FieldDiff, Fingerprint,
-    NotificationChange, Plan, PlanError, PlanScope, PlanTarget, SubscriberSwap, Summary, TagChange,
-    Warning,
+    ActionChange, ActionFieldDiff, BlockedChange, BudgetRef, Change, ChangeKind, FieldDiff,
+    Fingerprint, NotificationChange, Plan, PlanScope, PlanTarget, SubscriberSwap, Summary,
+    TagChange, Warning,
 };
 
 #[derive(Deserialize)]
@@ -34,7 +34,7 @@ struct PlanIn {
     #[serde(default)]
     warnings: Vec<Warning>,
     #[serde(default)]
-    errors: Vec<PlanError>,
+    errors: Vec<BlockedChange>,
     #[serde(default)]
     fingerprints: BTreeMap<String, Fingerprint>,
     #[serde(default)]
@@ -269,7 +269,7 @@ impl ChangeIn {
             .map(|d| live_budget_from_document(&account, d))
             .transpose()?;
         Ok(Change {
-            action: self.action,
+            kind: self.action,
             fields: self.fields,
             notifications: self
                 .notifications

@@ -89,7 +89,7 @@ fn actions(p: &Plan) -> &[ActionChange] {
 fn a_new_budget_creates_its_actions_after_it() {
     let c = config("", Some(FREEZE));
     let p = plan(&c, vec![]);
-    assert_eq!(p.changes[0].action, ChangeKind::Create);
+    assert_eq!(p.changes[0].kind, ChangeKind::Create);
     assert!(matches!(actions(&p), [ActionChange::Create { action }] if action.name == "freeze"));
 }
 
@@ -224,7 +224,7 @@ fn a_pruned_budget_lists_the_actions_it_takes_with_it() {
     )
     .config;
     let p = plan(&other, vec![l]);
-    assert_eq!(p.changes[0].action, ChangeKind::Delete);
+    assert_eq!(p.changes[0].kind, ChangeKind::Delete);
     assert!(
         matches!(&p.changes[0].actions[..], [ActionChange::Delete { action, .. }] if action.name == "freeze")
     );

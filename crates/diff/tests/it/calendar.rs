@@ -78,7 +78,7 @@ const AGING: &str =
 fn past_periods_are_never_sent() {
     let p = plan(&config(AGING), &[], day(2026, 12, 15));
     assert!(p.errors.is_empty(), "{:?}", p.errors);
-    assert_eq!(p.changes[0].action, ChangeKind::Create);
+    assert_eq!(p.changes[0].kind, ChangeKind::Create);
     assert_eq!(
         sent(&p),
         [
@@ -174,7 +174,7 @@ fn a_schedule_keeps_the_window_full_month_after_month() {
         .collect();
     let p = plan(&c, &[("p", &live)], day(2027, 1, 10));
     assert_eq!(p.changes.len(), 1, "{:#?}", p.changes);
-    assert_eq!(p.changes[0].action, ChangeKind::Update);
+    assert_eq!(p.changes[0].kind, ChangeKind::Update);
     let window = sent(&p);
     assert_eq!(
         (window[0].0.as_str(), window[11].0.as_str()),

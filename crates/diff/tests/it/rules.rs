@@ -343,7 +343,7 @@ fn rule_9_prune_and_ignore_decide_deletion() {
         let deletes = p
             .changes
             .iter()
-            .filter(|c| c.action == ChangeKind::Delete)
+            .filter(|c| c.kind == ChangeKind::Delete)
             .count();
         assert_eq!(
             (deletes, p.unmanaged.len(), p.ignored.len()),

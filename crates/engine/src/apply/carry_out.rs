@@ -169,7 +169,7 @@ pub async fn apply_plan(
         .changes
         .iter()
         .enumerate()
-        .partition(|(_, c)| c.action == ChangeKind::Delete);
+        .partition(|(_, c)| c.kind == ChangeKind::Delete);
     for phase in [others, deletes] {
         let limit = Arc::new(Semaphore::new(options.parallelism.max(1)));
         let mut tasks = tokio::task::JoinSet::new();
@@ -182,7 +182,7 @@ pub async fn apply_plan(
             );
             tasks.spawn(async move {
                 let _permit = limit.acquire_owned().await;
-                progress.started(&change.budget, change.action);
+                progress.started(&change.budget, change.kind);
                 let result = writer.apply_change(&change).await;
                 progress.finished(&result);
                 (index, result)
@@ -251,13 +251,13 @@ impl Writer {
             change,
             calls: Vec::new(),
         };
-        let outcome = match change.action {
+        let outcome = match change.kind {
             ChangeKind::Create => self.create(&mut steps).await,
             ChangeKind::Update => self.update(&mut steps).await,
             ChangeKind::Delete => self.delete(&mut steps).await,
         };
         ChangeResult {
-            action: change.action,
+            action: change.kind,
             budget: change.budget.clone(),
             calls: steps.calls,
             error: outcome.err(),

@@ -66,7 +66,7 @@ pub async fn check_fresh(
             .map(|u| format!("{}, which this budgetctl cannot read", u.reason));
         stale.extend(stale_budget(
             &plan.fingerprints,
-            c.action,
+            c.kind,
             &c.budget,
             now.as_ref(),
             unreadable,
@@ -153,7 +153,7 @@ fn read_again(plan: &Plan) -> BTreeMap<AccountId, ReadScope> {
             .only
             .get_or_insert_with(BTreeSet::new)
             .insert(c.budget.name.clone());
-        if c.action == ChangeKind::Update {
+        if c.kind == ChangeKind::Update {
             scope.managed.insert(c.budget.name.clone());
             if c.desired.as_ref().is_some_and(|d| d.tags.is_some()) {
                 scope.tagged.insert(c.budget.name.clone());
@@ -234,11 +234,11 @@ mod tests {
                 again.only.as_ref().unwrap().contains(name),
                 "{name} is read again"
             );
-            match c.action {
+            match c.kind {
                 // Created: nothing was read of it; deleted: undeclared, read bare.
                 ChangeKind::Create | ChangeKind::Delete => {
                     assert!(!again.managed.contains(name) && !again.tagged.contains(name));
-                    assert!(!planned.managed.contains(name) || c.action == ChangeKind::Create);
+                    assert!(!planned.managed.contains(name) || c.kind == ChangeKind::Create);
                 }
                 ChangeKind::Update => assert!(reads_alike(again, &planned, name), "{name}"),
             }

@@ -136,7 +136,7 @@ pub async fn rederive_saved(
             .changes
             .get(differs)
             .map(|(kind, budget)| (*kind, budget))
-            .or_else(|| now.changes.get(differs).map(|c| (c.action, &c.budget)))
+            .or_else(|| now.changes.get(differs).map(|c| (c.kind, &c.budget)))
             .map(|(kind, budget)| format!("{} {}", kind.as_str(), budget.address()))
             .unwrap_or_default();
         return Err(SavedPlanRefusal::Differs {

@@ -640,7 +640,7 @@ async fn a_budget_with_values_this_version_cannot_read_is_left_alone() {
     let actions: Vec<(ChangeKind, &str)> = p
         .changes
         .iter()
-        .map(|c| (c.action, c.budget.name.as_str()))
+        .map(|c| (c.kind, c.budget.name.as_str()))
         .collect();
     assert_eq!(
         actions,

@@ -142,7 +142,7 @@ async fn each_budget_field_change_is_shown_before_and_after() {
         "budgets: [{name: a, limit: 120}]",
     )
     .await;
-    assert_eq!(c.action, ChangeKind::Update);
+    assert_eq!(c.kind, ChangeKind::Update);
     assert_eq!(fields(&c), [("limit".into(), s("100 USD"), s("120 USD"))]);
 
     let c = change_of(
@@ -323,7 +323,7 @@ async fn create_prune_ignore_and_unmanaged() {
     let actions: Vec<(ChangeKind, &str)> = p
         .changes
         .iter()
-        .map(|c| (c.action, c.budget.name.as_str()))
+        .map(|c| (c.kind, c.budget.name.as_str()))
         .collect();
     assert_eq!(actions, [(ChangeKind::Create, "new")]);
     assert_eq!(
@@ -354,7 +354,7 @@ async fn create_prune_ignore_and_unmanaged() {
     let actions: Vec<(ChangeKind, &str)> = p
         .changes
         .iter()
-        .map(|c| (c.action, c.budget.name.as_str()))
+        .map(|c| (c.kind, c.budget.name.as_str()))
         .collect();
     assert_eq!(
         actions,
@@ -611,7 +611,7 @@ async fn a_load_with_any_error_is_refused_and_prunes_nothing() {
             "a plan of an invalid load: {:?}",
             p.changes
                 .iter()
-                .map(|c| (c.action, c.budget.address()))
+                .map(|c| (c.kind, c.budget.address()))
                 .collect::<Vec<_>>()
         ),
     }

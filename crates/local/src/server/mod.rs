@@ -24,9 +24,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::error::{ApiError, ErrorKind};
-use crate::services::budgets::{
-    ActionStatusRequest, Changes, Fault, Faults, Service, SpendRequest,
-};
+use crate::services::budgets::{ActionStatusRequest, SpendRequest};
+use crate::services::{Changes, Fault, Faults, Service};
 use crate::store::{StateError, Store};
 
 mod controls;

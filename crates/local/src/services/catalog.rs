@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use crate::error::{ApiError, ErrorKind};
 use crate::render;
-use crate::services::budgets::Service;
+use crate::services::Service;
 use crate::store::{CatalogRegion, Store, StoredRecord};
 
 type Result<T> = std::result::Result<T, ApiError>;

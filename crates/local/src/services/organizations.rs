@@ -15,7 +15,7 @@
 use serde_json::{Value, json};
 
 use crate::error::{ApiError, ErrorKind};
-use crate::services::budgets::Service;
+use crate::services::Service;
 
 type Result<T> = std::result::Result<T, ApiError>;
 

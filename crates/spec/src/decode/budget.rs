@@ -20,31 +20,7 @@ impl<'a> Decoder<'a> {
             }
         });
 
-        let placement = match (f.get("account"), f.get("accounts")) {
-            (Some(_), Some(_)) => {
-                self.error_help(
-                    Code::AccountTarget,
-                    f.key_pos("accounts").unwrap_or(node.pos),
-                    "the budget has both `account` and `accounts`",
-                    "keep `account:` for one account, or `accounts:` for one budget in each of several",
-                );
-                None
-            }
-            (Some(a), None) => self.account_id(a, "account").map(Placement::Account),
-            (None, Some(n)) => self.account_targets(n).map(Placement::Accounts),
-            (None, None) => match &defaults.account {
-                Some(a) => Some(Placement::Account(a.clone())),
-                None => {
-                    self.error_help(
-                        Code::MissingAccount,
-                        node.pos,
-                        "the budget has no account",
-                        "set `account:` (or `accounts:`) on the budget, or `defaults.account` for the file",
-                    );
-                    None
-                }
-            },
-        };
+        let placement = self.placement(&f, node, defaults);
         let account = match &placement {
             Some(Placement::Account(a)) => Some(a.clone()),
             _ => None,
@@ -95,68 +71,16 @@ impl<'a> Decoder<'a> {
             (_, _) => None,
         };
 
-        let cost_filters = f
-            .get("filters")
-            .map(|n| self.cost_filters(n))
-            .unwrap_or_default();
-        let filter_expression = f.get("filter_expression").and_then(|n| self.expression(n));
-        let metrics = f
-            .get("metrics")
-            .map(|n| self.metrics(n))
-            .unwrap_or_default();
-        self.filter_forms(
-            &f,
-            node,
-            filter_expression.is_some(),
-            metrics.is_empty(),
-            budget_type,
-        );
-        let billing_view_arn = f.get("billing_view_arn").and_then(|n| {
-            let arn = self.string(n, "billing_view_arn")?;
-            match rules::billing_view_arn(&arn) {
-                Ok(()) => Some(arn),
-                Err(p) => {
-                    self.problem(n.pos, p);
-                    None
-                }
-            }
-        });
-
+        let (cost_filters, filter_expression, metrics, billing_view_arn) =
+            self.filters(&f, node, budget_type);
         let limit_unit = match &limit {
             Some(BudgetLimit::Fixed(s)) => Some(s.unit.clone()),
             Some(BudgetLimit::Planned(p)) => p.values().next().map(|s| s.unit.clone()),
             Some(BudgetLimit::Schedule(s)) => Some(s.every.unit.clone()),
             _ => defaults.unit.clone(),
         };
-        let notifications = f
-            .get("notifications")
-            .map(|n| self.notifications(n, limit_unit.as_deref()))
-            .unwrap_or_default();
-        let tags = f.get("tags").map(|n| self.tags(n));
-        let mut actions = f
-            .get("actions")
-            .map(|n| self.actions(n, limit_unit.as_deref()));
-        // A budget for one account fills in `{account}` now; a template
-        // does for each of its accounts.
-        if let (Some(actions), Some(account), Some(n)) = (&mut actions, &account, f.get("actions"))
-        {
-            for a in actions.iter_mut() {
-                a.execution_role = rules::fill(&a.execution_role, account.as_str());
-            }
-            self.action_roles_in(actions, account, n);
-        }
-        let mut response_targets = Vec::new();
-        let responses = f
-            .get("responses")
-            .map(|n| {
-                self.responses(
-                    n,
-                    limit_unit.as_deref(),
-                    actions.as_deref(),
-                    &mut response_targets,
-                )
-            })
-            .unwrap_or_default();
+        let (notifications, tags, actions, responses, response_targets) =
+            self.alerts_and_effects(&f, account.as_ref(), limit_unit.as_deref());
 
         let name_node = name_node?;
         if self.errors > errors_before {
@@ -193,6 +117,122 @@ impl<'a> Decoder<'a> {
             name_span: self.span(name_node.pos),
             response_targets,
         })
+    }
+
+    /// Where the budget goes: `account:`, the file's `defaults.account`, or
+    /// `accounts:` (a template over ids, groups or `all`).
+    fn placement(
+        &mut self,
+        f: &Fields<'_>,
+        node: &Node,
+        defaults: &FileDefaults,
+    ) -> Option<Placement> {
+        match (f.get("account"), f.get("accounts")) {
+            (Some(_), Some(_)) => {
+                self.error_help(
+                    Code::AccountTarget,
+                    f.key_pos("accounts").unwrap_or(node.pos),
+                    "the budget has both `account` and `accounts`",
+                    "keep `account:` for one account, or `accounts:` for one budget in each of several",
+                );
+                None
+            }
+            (Some(a), None) => self.account_id(a, "account").map(Placement::Account),
+            (None, Some(n)) => self.account_targets(n).map(Placement::Accounts),
+            (None, None) => match &defaults.account {
+                Some(a) => Some(Placement::Account(a.clone())),
+                None => {
+                    self.error_help(
+                        Code::MissingAccount,
+                        node.pos,
+                        "the budget has no account",
+                        "set `account:` (or `accounts:`) on the budget, or `defaults.account` for the file",
+                    );
+                    None
+                }
+            },
+        }
+    }
+
+    /// The budget's filters: legacy cost filters, a filter expression and
+    /// metrics (with which forms go together), and a billing view.
+    #[allow(clippy::type_complexity)]
+    fn filters(
+        &mut self,
+        f: &Fields<'_>,
+        node: &Node,
+        budget_type: Option<BudgetType>,
+    ) -> (
+        BTreeMap<String, Vec<String>>,
+        Option<Expression>,
+        Vec<Metric>,
+        Option<String>,
+    ) {
+        let cost_filters = f
+            .get("filters")
+            .map(|n| self.cost_filters(n))
+            .unwrap_or_default();
+        let filter_expression = f.get("filter_expression").and_then(|n| self.expression(n));
+        let metrics = f
+            .get("metrics")
+            .map(|n| self.metrics(n))
+            .unwrap_or_default();
+        self.filter_forms(
+            f,
+            node,
+            filter_expression.is_some(),
+            metrics.is_empty(),
+            budget_type,
+        );
+        let billing_view_arn = f.get("billing_view_arn").and_then(|n| {
+            let arn = self.string(n, "billing_view_arn")?;
+            match rules::billing_view_arn(&arn) {
+                Ok(()) => Some(arn),
+                Err(p) => {
+                    self.problem(n.pos, p);
+                    None
+                }
+            }
+        });
+        (cost_filters, filter_expression, metrics, billing_view_arn)
+    }
+
+    /// What the budget makes happen: its alerts, tags, actions (execution
+    /// roles filled in for one account) and responses, and where the
+    /// responses act.
+    #[allow(clippy::type_complexity)]
+    fn alerts_and_effects(
+        &mut self,
+        f: &Fields<'_>,
+        account: Option<&AccountId>,
+        limit_unit: Option<&str>,
+    ) -> (
+        Vec<Notification>,
+        Option<BTreeMap<String, String>>,
+        Option<Vec<BudgetAction>>,
+        Vec<Response>,
+        Vec<ResponseTarget>,
+    ) {
+        let notifications = f
+            .get("notifications")
+            .map(|n| self.notifications(n, limit_unit))
+            .unwrap_or_default();
+        let tags = f.get("tags").map(|n| self.tags(n));
+        let mut actions = f.get("actions").map(|n| self.actions(n, limit_unit));
+        // A budget for one account fills in `{account}` now; a template
+        // does for each of its accounts.
+        if let (Some(actions), Some(account), Some(n)) = (&mut actions, account, f.get("actions")) {
+            for a in actions.iter_mut() {
+                a.execution_role = rules::fill(&a.execution_role, account.as_str());
+            }
+            self.action_roles_in(actions, account, n);
+        }
+        let mut response_targets = Vec::new();
+        let responses = f
+            .get("responses")
+            .map(|n| self.responses(n, limit_unit, actions.as_deref(), &mut response_targets))
+            .unwrap_or_default();
+        (notifications, tags, actions, responses, response_targets)
     }
 
     /// AWS runs an action as its execution role, which must be in the

@@ -1,6 +1,11 @@
-//! Fault injection and AccessDeniedException for denied accounts.
+//! Fault injection, shared by every service: throttling, errors, lost
+//! answers, latency, the per-account rate, and AccessDeniedException for
+//! the accounts the faults deny.
+
+use rand::Rng as _;
 
 use super::*;
+use crate::error::ErrorKind;
 
 impl Service {
     pub fn set_faults(&self, faults: Faults) {
@@ -66,15 +71,8 @@ impl Service {
         (fault, latency)
     }
 
-    /// AccessDeniedException for the accounts the faults deny, naming the
-    /// IAM action that would be needed, as AWS does.
-    pub(super) fn check_access(&self, operation: &str, input: &Value) -> Result<()> {
-        let account = account_of(input, &self.partition);
-        let resource = format!("arn:{}:budgets::{account}:budget/*", self.partition);
-        self.deny(operation, iam_action(operation), &account, &resource)
-    }
-
-    /// The same for a Service Catalog call made in `account` and `region`.
+    /// AccessDeniedException for a Service Catalog call made in `account`
+    /// and `region`, when the faults deny the account.
     pub(crate) fn check_catalog_access(
         &self,
         operation: &str,
@@ -94,7 +92,13 @@ impl Service {
         self.deny(operation, &action, account, &resource)
     }
 
-    fn deny(&self, operation: &str, action: &str, account: &str, resource: &str) -> Result<()> {
+    pub(super) fn deny(
+        &self,
+        operation: &str,
+        action: &str,
+        account: &str,
+        resource: &str,
+    ) -> Result<()> {
         let state = self.faults.lock().unwrap_or_else(|e| e.into_inner());
         let (denied, only) = (&state.faults.deny_accounts, &state.faults.operations);
         if denied.is_empty() || (!only.is_empty() && !only.iter().any(|o| o == operation)) {
@@ -110,23 +114,5 @@ impl Service {
                 p = self.partition
             ),
         ))
-    }
-}
-
-pub(super) fn iam_action(operation: &str) -> &'static str {
-    match operation {
-        "TagResource" => "budgets:TagResource",
-        "UntagResource" => "budgets:UntagResource",
-        "ListTagsForResource" => "budgets:ListTagsForResource",
-        "CreateBudgetAction" => "budgets:CreateBudgetAction",
-        "UpdateBudgetAction" => "budgets:UpdateBudgetAction",
-        "DeleteBudgetAction" => "budgets:DeleteBudgetAction",
-        "ExecuteBudgetAction" => "budgets:ExecuteBudgetAction",
-        "DescribeBudgetAction" => "budgets:DescribeBudgetAction",
-        "DescribeBudgetActionHistories" => "budgets:DescribeBudgetActionHistories",
-        "DescribeBudgetActionsForAccount" => "budgets:DescribeBudgetActionsForAccount",
-        "DescribeBudgetActionsForBudget" => "budgets:DescribeBudgetActionsForBudget",
-        op if op.starts_with("Describe") => "budgets:ViewBudget",
-        _ => "budgets:ModifyBudget",
     }
 }
