@@ -4,6 +4,7 @@
 //! a user or a CI job would; `support` is what they share.
 
 mod architecture;
+mod aws_provider;
 mod cli_actions;
 mod cli_apply;
 mod cli_import;
