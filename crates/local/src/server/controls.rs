@@ -2,8 +2,17 @@
 //! budget action statuses, Service Catalog's provisioned products and
 //! records, and the organisation Organizations answers about.
 
-use super::*;
-use axum::extract::{FromRequest, Request};
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::server::durability::persist_or_fail;
+use crate::server::{Shared, error_response, json_response};
+use crate::{ActionStatusRequest, ApiError, Faults, SpendRequest};
 
 /// The most a control's body may hold: axum's default for a body read
 /// whole (2 MiB), said in the refusal so a seed knows to shrink.

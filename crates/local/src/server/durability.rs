@@ -1,7 +1,11 @@
 //! Durability: the state file's lock, every change saved (log line or
 //! snapshot, flushed) before its reply, and compaction of the log.
 
-use super::*;
+use std::sync::Arc;
+
+use crate::server::{PathBuf, Shared};
+use crate::services::Changes;
+use crate::{ApiError, ErrorKind, LocalError, Store};
 
 /// The lock file beside a state file (`local.json` → `local.json.lock`):
 /// the state file itself is replaced on every save, so it cannot carry the lock.

@@ -8,6 +8,20 @@
 //! change saves everything again. The state file is locked for the server's
 //! life, so two servers never write one file.
 
+use crate::server::controls::get_faults;
+use crate::server::controls::requests;
+use crate::server::controls::reset;
+use crate::server::controls::reset_requests;
+use crate::server::controls::seed_organization;
+use crate::server::controls::seed_provisioned_product;
+use crate::server::controls::seed_spend;
+use crate::server::controls::set_action_status;
+use crate::server::controls::set_faults;
+use crate::server::controls::set_record_outcome;
+use crate::server::durability::compact;
+use crate::server::durability::lock_state;
+use crate::server::durability::persist;
+use crate::server::durability::persist_or_fail;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -24,15 +38,11 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::error::{ApiError, ErrorKind};
-use crate::services::budgets::{ActionStatusRequest, SpendRequest};
-use crate::services::{Changes, Fault, Faults, Service};
+use crate::services::{Fault, Service};
 use crate::store::{StateError, Store};
 
 mod controls;
 mod durability;
-
-use controls::*;
-use durability::*;
 
 /// Where and how to serve.
 #[derive(Debug, Clone)]

@@ -2,10 +2,12 @@
 //! answers, latency, the per-account rate, and AccessDeniedException for
 //! the accounts the faults deny.
 
-use rand::Rng as _;
+use rand::rngs::StdRng;
+use rand::{Rng as _, SeedableRng as _};
 
-use super::*;
 use crate::error::ErrorKind;
+use crate::services::{Fault, FaultState, Result};
+use crate::{ApiError, Faults, Service};
 
 impl Service {
     pub fn set_faults(&self, faults: Faults) {

@@ -1,7 +1,20 @@
 //! Budget actions: their CRUD, ExecuteBudgetAction's lifecycle, the
 //! histories, and triggering when spend crosses a threshold.
 
-use super::*;
+use rand::rngs::StdRng;
+use rand::{Rng as _, SeedableRng as _};
+use serde_json::{Value, json};
+
+use crate::services::budgets::MAX_ACTIONS_PER_BUDGET;
+use crate::services::budgets::budget::{
+    auto_adjusted_or_fixed, budget_not_found, find_budget, find_budget_mut,
+};
+use crate::services::budgets::paging::with_token;
+use crate::services::budgets::spend::time_window;
+use crate::services::budgets::subscribers::check_subscribers;
+use crate::services::{Result, s};
+use crate::store::{Settle, StoredAction, StoredBudget};
+use crate::{ApiError, ErrorKind, Service, render};
 
 impl Service {
     pub(super) fn create_action(&self, input: &Value) -> Result<Value> {

@@ -1,7 +1,17 @@
 //! CreateBudget, DescribeBudget(s), UpdateBudget, DeleteBudget, and how a
 //! stored budget is rendered back as AWS renders it.
 
-use super::*;
+use serde_json::{Map, Value, json};
+
+use crate::services::budgets::MAX_BUDGETS_PER_ACCOUNT;
+use crate::services::budgets::notifications::{normalize_notification, same_notification};
+use crate::services::budgets::paging::with_token;
+use crate::services::budgets::shape::{limit_unit, normalize_budget};
+use crate::services::budgets::subscribers::check_subscribers;
+use crate::services::budgets::tags::tag_map;
+use crate::services::{Result, s};
+use crate::store::{SpendSeed, StoredBudget, StoredNotification};
+use crate::{ApiError, ErrorKind, Service, Store, render};
 
 impl Service {
     pub(super) fn create_budget(&self, input: &Value) -> Result<Value> {

@@ -8,23 +8,13 @@
 //! `notifications`, `subscribers`, `tags`, `actions`, `spend`; `access`
 //! holds fault injection and denied accounts, `paging` the tokens.
 
-use std::collections::BTreeMap;
-use std::hash::{BuildHasher, Hasher};
-
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use super::{Result, Service, s};
 use crate::error::{ApiError, ErrorKind};
-use crate::render;
+use crate::services::budgets::tags::parse_budget_arn;
 use crate::shapes::MODEL;
-use crate::store::{
-    PeriodSpend, Settle, SpendSeed, Store, StoredAction, StoredBudget, StoredNotification,
-};
 
 mod actions;
 mod budget;
@@ -34,15 +24,6 @@ mod shape;
 mod spend;
 mod subscribers;
 mod tags;
-
-use actions::*;
-use budget::*;
-use notifications::*;
-use paging::*;
-use shape::*;
-use spend::*;
-use subscribers::*;
-use tags::*;
 
 /// The partition served unless told otherwise.
 pub const DEFAULT_PARTITION: &str = "aws";

@@ -1,7 +1,15 @@
 //! CreateNotification, UpdateNotification, DeleteNotification and the
 //! notification reads, with AWS's identity of a notification.
 
-use super::*;
+use serde_json::{Value, json};
+
+use crate::services::budgets::MAX_NOTIFICATIONS;
+use crate::services::budgets::budget::{auto_adjusted_or_fixed, find_budget, find_budget_mut};
+use crate::services::budgets::paging::with_token;
+use crate::services::budgets::subscribers::check_subscribers;
+use crate::services::{Result, s};
+use crate::store::{StoredBudget, StoredNotification};
+use crate::{ApiError, ErrorKind, Service, render};
 
 impl Service {
     pub(super) fn create_notification(&self, input: &Value) -> Result<Value> {

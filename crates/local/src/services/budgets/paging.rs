@@ -1,6 +1,14 @@
 //! Pagination with signed, expiring tokens, as AWS pages.
 
-use super::*;
+use std::hash::{BuildHasher, Hasher};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+
+use crate::services::Result;
+use crate::services::budgets::TOKEN_TTL_MS;
+use crate::{ApiError, ErrorKind, Service, render};
 
 impl Service {
     /// One page of `items` per the request's MaxResults and NextToken.

@@ -1,7 +1,10 @@
 //! What AWS makes of a budget it is sent: defaults filled in, amounts and
 //! planned limits checked, the combinations it refuses refused.
 
-use super::*;
+use serde_json::{Map, Value, json};
+
+use crate::services::{Result, s};
+use crate::{ApiError, render};
 
 /// Validate and normalise a Budget for storage: exactly one way to set the
 /// limit, RI/SP limits of 100, defaults for dates and cost types.

@@ -1,6 +1,14 @@
 //! Seeded spend (`/_local/spend`) and DescribeBudgetPerformanceHistory.
 
-use super::*;
+use serde_json::{Value, json};
+
+use crate::services::budgets::actions::trigger_actions;
+use crate::services::budgets::budget::{budget_not_found, find_budget};
+use crate::services::budgets::paging::with_token;
+use crate::services::budgets::shape::limit_unit;
+use crate::services::{Result, s};
+use crate::store::PeriodSpend;
+use crate::{ApiError, Service, SpendRequest, render};
 
 impl Service {
     /// Seed a budget's current spend and past periods. Notifications and

@@ -1,7 +1,17 @@
 //! CreateSubscriber, UpdateSubscriber, DeleteSubscriber and
 //! DescribeSubscribersForNotification, with AWS's subscriber limits.
 
-use super::*;
+use serde_json::{Value, json};
+
+use crate::services::budgets::budget::{find_budget, find_budget_mut};
+use crate::services::budgets::notifications::{
+    normalize_notification, notification_index, notification_key, notification_not_found,
+    same_notification,
+};
+use crate::services::budgets::paging::with_token;
+use crate::services::budgets::{MAX_EMAIL_SUBSCRIBERS, MAX_SNS_SUBSCRIBERS};
+use crate::services::{Result, s};
+use crate::{ApiError, ErrorKind, Service};
 
 impl Service {
     pub(super) fn create_subscriber(&self, input: &Value) -> Result<Value> {

@@ -2,7 +2,12 @@
 //! budget action ARNs of the partition served
 //! (`arn:aws:budgets::ACCOUNT:budget/NAME`, `…/NAME/action/ID`).
 
-use super::*;
+use serde_json::{Value, json};
+
+use crate::services::budgets::MAX_TAGS;
+use crate::services::{BTreeMap, Result, s};
+use crate::store::StoredBudget;
+use crate::{ApiError, ErrorKind, Service, Store};
 
 impl Service {
     pub(super) fn tag_resource(&self, input: &Value) -> Result<Value> {
