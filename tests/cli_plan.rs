@@ -522,6 +522,50 @@ fn a_type_change_is_an_error_in_every_format_and_nothing_is_applied() {
     assert_eq!(clean.status.code(), Some(0), "{}", stdout(&clean));
 }
 
+/// A plan with errors (exit 1) rendered for a pull request says that it
+/// failed and why, not "0 to create … No changes" (issue 26, item 10).
+#[test]
+fn a_failed_plan_comment_says_it_failed_not_no_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("budgets.yaml");
+    let typed = |t: &str, limit: &str| {
+        format!(
+            "version: 1\ndefaults: {{account: \"111122223333\"}}\nbudgets:\n  - name: typed\n    type: {t}\n    limit: \"{limit}\"\n"
+        )
+    };
+    std::fs::write(&file, typed("cost", "5 USD")).unwrap();
+    let first = budgetctl_in(
+        dir.path(),
+        &["apply", "--local", "--auto-approve", "-f", "budgets.yaml"],
+    );
+    assert!(first.status.success(), "{}", stderr(&first));
+    std::fs::write(&file, typed("usage", "5 GB")).unwrap();
+    let out = budgetctl_in(
+        dir.path(),
+        &[
+            "plan",
+            "--local",
+            "--format",
+            "markdown",
+            "-f",
+            "budgets.yaml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let comment = stdout(&out);
+    let headline = comment.lines().nth(1).unwrap_or_default();
+    assert!(
+        headline.contains("the plan failed") && headline.contains("1 change AWS cannot make"),
+        "{comment}"
+    );
+    assert!(!comment.contains("No changes"), "{comment}");
+    assert!(!comment.contains("0 to create"), "{comment}");
+    assert!(
+        comment.contains("<code>111122223333/typed</code>: type cannot change in place"),
+        "{comment}"
+    );
+}
+
 /// `plan --local --detailed-exitcode` on `budgets.yaml`: exit 0 means clean.
 fn drift_check(dir: &Path) -> Output {
     budgetctl_in(

@@ -136,12 +136,13 @@ struct JobRun {
 }
 
 /// Evaluate the `if:` expressions the example workflows use:
-/// `steps.ID.outputs.NAME == 'v'` (or `!=`), `always()`, joined by `&&` and `||`.
+/// `steps.ID.outputs.NAME == 'v'` (or `!=`), `always()`, `!cancelled()`,
+/// joined by `&&` and `||`.
 fn condition(expr: &str, outputs: &BTreeMap<String, BTreeMap<String, String>>) -> bool {
     expr.split("||").any(|all| {
         all.split("&&").all(|atom| {
             let atom = atom.trim();
-            if atom == "always()" {
+            if atom == "always()" || atom == "!cancelled()" {
                 return true;
             }
             let (lhs, rhs, equal) = match atom.split_once("==") {
@@ -168,7 +169,9 @@ fn condition(expr: &str, outputs: &BTreeMap<String, BTreeMap<String, String>>) -
 }
 
 /// Run a job's shell steps in `dir` the way a runner does (`bash -eo
-/// pipefail`, `GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY`, step conditions),
+/// pipefail`, `GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY`, step conditions; after
+/// a failure, only the steps whose condition says `always()` or
+/// `!cancelled()`),
 /// with `budgetctl` on the PATH and AWS pointed at `endpoint`. Steps that
 /// use actions, and the install step, are the runner's business and skipped.
 fn run_job(workflow: &Value, job: &str, dir: &Path, endpoint: &str) -> JobRun {
@@ -206,7 +209,13 @@ fn run_dispatched(
         if script.contains("cargo install") {
             continue;
         }
-        if let Some(expr) = step["if"].as_str()
+        let expr = step["if"].as_str();
+        if run.failed.is_some()
+            && !expr.is_some_and(|e| e.contains("always()") || e.contains("!cancelled()"))
+        {
+            continue;
+        }
+        if let Some(expr) = expr
             && !condition(expr, &run.outputs)
         {
             continue;
@@ -262,9 +271,8 @@ fn run_dispatched(
         run.log.push_str(&String::from_utf8_lossy(&out.stderr));
         let outputs = parse_outputs(&std::fs::read_to_string(&output_file).unwrap());
         run.outputs.insert(id.clone(), outputs);
-        if !out.status.success() {
+        if !out.status.success() && run.failed.is_none() {
             run.failed = Some((id, out.status.code().unwrap_or(-1)));
-            break;
         }
     }
     run.summary = std::fs::read_to_string(&summary_file).unwrap();
@@ -379,6 +387,83 @@ async fn the_workflow_steps_plan_apply_and_catch_drift_against_budgetctl_local()
         "{}",
         nightly.summary
     );
+    server.shutdown().await.unwrap();
+}
+
+/// A plan that fails, before a plan is made or with changes AWS cannot
+/// make, replaces the pull request's comment with the failure: the last
+/// comment must not stand as if it were current (issue 26, item 10).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_plan_replaces_the_comment_with_the_failure() {
+    let plan_workflow = workflow("budgetctl-plan.yml");
+    let comment_step = step_using(&plan_workflow, "plan", "actions/github-script");
+    let posts = |run: &JobRun| {
+        condition(comment_step["if"].as_str().unwrap(), &run.outputs)
+            && comment_step["env"]["PLAN_EXITCODE"].is_string()
+    };
+
+    // The files do not validate: no plan is made, and the comment says so.
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join("budgets")).unwrap();
+    std::fs::write(
+        repo.path().join("budgets/main.yaml"),
+        "version: 1\nbudgets: [{name: x, peroid: monthly}]\n",
+    )
+    .unwrap();
+    let run = run_job(&plan_workflow, "plan", repo.path(), "http://127.0.0.1:9");
+    assert_eq!(run.failed.as_ref().map(|(_, code)| *code), Some(1));
+    assert_eq!(output(&run, "plan", "exitcode"), "1", "{}", run.log);
+    let md = std::fs::read_to_string(repo.path().join("plan.md")).unwrap();
+    assert!(md.starts_with("<!-- budgetctl-plan -->\n"), "{md}");
+    assert!(md.contains("the plan failed"), "{md}");
+    assert!(posts(&run), "the comment step runs after a failed plan");
+
+    // A plan with a change AWS cannot make: the comment is that plan.
+    let server = LocalServer::start(LocalOptions::default()).await.unwrap();
+    let url = server.url();
+    let typed = |t: &str, limit: &str| {
+        format!(
+            "version: 1\ndefaults: {{account: \"111122223333\"}}\nbudgets:\n  - {{name: typed, type: {t}, limit: \"{limit}\"}}\n"
+        )
+    };
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join("budgets")).unwrap();
+    std::fs::write(
+        repo.path().join("budgets/main.yaml"),
+        typed("cost", "5 USD"),
+    )
+    .unwrap();
+    let dir = repo.path().to_owned();
+    let (first_dir, first_url) = (dir.clone(), url.clone());
+    let applied = tokio::task::spawn_blocking(move || {
+        run_job(
+            &workflow("budgetctl-apply.yml"),
+            "apply",
+            &first_dir,
+            &first_url,
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(applied.failed, None, "{}", applied.log);
+    std::fs::write(
+        repo.path().join("budgets/main.yaml"),
+        typed("usage", "5 GB"),
+    )
+    .unwrap();
+    let run = tokio::task::spawn_blocking(move || {
+        run_job(&workflow("budgetctl-plan.yml"), "plan", &dir, &url)
+    })
+    .await
+    .unwrap();
+    assert_eq!(output(&run, "plan", "exitcode"), "1", "{}", run.log);
+    let md = std::fs::read_to_string(repo.path().join("plan.md")).unwrap();
+    assert!(
+        md.contains("the plan failed: 1 change AWS cannot make"),
+        "{md}"
+    );
+    assert!(md.contains("type cannot change in place"), "{md}");
+    assert!(posts(&run), "the comment step runs after a failed plan");
     server.shutdown().await.unwrap();
 }
 

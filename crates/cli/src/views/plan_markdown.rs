@@ -73,10 +73,16 @@ pub const MARKDOWN_MARKER: &str = "<!-- budgetctl-plan -->";
 pub fn markdown(plan: &Plan) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{MARKDOWN_MARKER}");
-    let _ = writeln!(out, "**budgetctl: {}**\n", summary(plan));
     if plan.has_errors() {
+        // A failed plan says so first: a reviewer must not read it as
+        // "no changes", nor the last comment as current.
+        let _ = writeln!(
+            out,
+            "**budgetctl: the plan failed: {} AWS cannot make; nothing can be applied until the files change**\n",
+            plural(plan.errors.len(), "change")
+        );
         let _ = writeln!(out, "> [!CAUTION]");
-        let _ = writeln!(out, "> **This plan cannot be applied:**");
+        let _ = writeln!(out, "> **Fix these, then push again:**");
         let _ = writeln!(out, ">");
         for e in &plan.errors {
             let _ = writeln!(
@@ -87,6 +93,8 @@ pub fn markdown(plan: &Plan) -> String {
             );
         }
         out.push('\n');
+    } else {
+        let _ = writeln!(out, "**budgetctl: {}**\n", summary(plan));
     }
     let deletes: Vec<&Change> = plan
         .changes
@@ -213,7 +221,7 @@ pub fn markdown(plan: &Plan) -> String {
             }
             let _ = writeln!(out, "</pre>\n</details>\n");
         }
-    } else {
+    } else if !plan.has_errors() {
         let _ = writeln!(out, "No changes. Budgets match the configuration.\n");
     }
     if !plan.unmanaged.is_empty() {
