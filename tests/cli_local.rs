@@ -165,6 +165,73 @@ fn the_aws_cli_creates_describes_and_updates_budgets() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("NotFoundException"));
 }
 
+/// NotificationState moves with the spend budgetctl-local is given, as the
+/// AWS CLI reads it: OK under an alert's line, ALARM over it, and OK again
+/// (what plans that weigh alerts against spend read; issue 26, item 12).
+#[test]
+fn the_aws_cli_sees_an_alert_go_into_alarm_with_spend() {
+    if !needs(installed("aws"), "the AWS CLI (pip install awscli)") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(&dir.path().join("local.json"));
+    ok_json(aws(
+        &served.url,
+        &[
+            "create-budget",
+            "--account-id",
+            ACCOUNT,
+            "--budget",
+            r#"{"BudgetName":"alarmed","BudgetLimit":{"Amount":"100","Unit":"USD"},"TimeUnit":"MONTHLY","BudgetType":"COST"}"#,
+            "--notifications-with-subscribers",
+            r#"[{"Notification":{"NotificationType":"ACTUAL","ComparisonOperator":"GREATER_THAN","Threshold":80},"Subscribers":[{"SubscriptionType":"EMAIL","Address":"finops@example.com"}]},{"Notification":{"NotificationType":"FORECASTED","ComparisonOperator":"GREATER_THAN","Threshold":100},"Subscribers":[{"SubscriptionType":"EMAIL","Address":"finops@example.com"}]}]"#,
+        ],
+    ));
+    let states = |actual: &str, forecasted: &str| {
+        let answer = served.control(
+            "POST",
+            "/_local/spend",
+            &format!(
+                r#"{{"AccountId": "{ACCOUNT}", "BudgetName": "alarmed", "ActualSpend": "{actual}", "ForecastedSpend": "{forecasted}"}}"#
+            ),
+        );
+        assert!(!answer.contains("__type"), "{answer}");
+        let listed = ok_json(aws(
+            &served.url,
+            &[
+                "describe-notifications-for-budget",
+                "--account-id",
+                ACCOUNT,
+                "--budget-name",
+                "alarmed",
+            ],
+        ));
+        let mut states: Vec<(String, String)> = listed["Notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| {
+                (
+                    n["NotificationType"].as_str().unwrap().to_owned(),
+                    n["NotificationState"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        states.sort();
+        states
+    };
+    let pair = |actual: &str, forecasted: &str| {
+        vec![
+            ("ACTUAL".to_owned(), actual.to_owned()),
+            ("FORECASTED".to_owned(), forecasted.to_owned()),
+        ]
+    };
+    assert_eq!(states("10", "50"), pair("OK", "OK"));
+    assert_eq!(states("85", "95"), pair("ALARM", "OK"));
+    assert_eq!(states("90", "130"), pair("ALARM", "ALARM"));
+    assert_eq!(states("20", "60"), pair("OK", "OK"));
+}
+
 /// The request log carries no colour codes with `--no-color`, with
 /// `NO_COLOR`, or when it goes to a file rather than a terminal.
 #[test]
