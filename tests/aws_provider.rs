@@ -179,6 +179,19 @@ fn terraform_applies_plans_clean_updates_and_destroys(tf: &Terraform, dir: &Path
         );
     };
 
+    let plans_clean = |when: &str| {
+        let plan = tf.run(
+            &work,
+            &["plan", "-detailed-exitcode", "-input=false", "-no-color"],
+        );
+        assert_eq!(
+            plan.status.code(),
+            Some(0),
+            "terraform sees a diff {when}:\n{}",
+            String::from_utf8_lossy(&plan.stdout)
+        );
+    };
+
     write("100", "finops@example.com");
     check(
         tf.run(
@@ -188,16 +201,7 @@ fn terraform_applies_plans_clean_updates_and_destroys(tf: &Terraform, dir: &Path
         "apply",
     );
     // Planning again right after apply must show no changes: exit code 0.
-    let plan = tf.run(
-        &work,
-        &["plan", "-detailed-exitcode", "-input=false", "-no-color"],
-    );
-    assert_eq!(
-        plan.status.code(),
-        Some(0),
-        "terraform sees a diff after apply:\n{}",
-        String::from_utf8_lossy(&plan.stdout)
-    );
+    plans_clean("after apply");
 
     write("250", "platform@example.com");
     check(tf.run(&work, &UPDATE), "update");
@@ -207,16 +211,7 @@ fn terraform_applies_plans_clean_updates_and_destroys(tf: &Terraform, dir: &Path
         &format!(r#"{{"AccountId":"{ACCOUNT}","BudgetName":"tf-monthly"}}"#),
     );
     assert!(body.contains(r#""Amount":"250.0""#), "{body}");
-    let plan = tf.run(
-        &work,
-        &["plan", "-detailed-exitcode", "-input=false", "-no-color"],
-    );
-    assert_eq!(
-        plan.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&plan.stdout)
-    );
+    plans_clean("after the update");
 
     check(
         tf.run(

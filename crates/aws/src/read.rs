@@ -381,14 +381,26 @@ struct Reads<'a> {
 }
 
 impl Reads<'_> {
+    /// One read, waiting its turn; `read` makes the request only then, so
+    /// a waiting task holds its captures and not the request's state.
+    fn spawn<F, Fut>(&mut self, read: F)
+    where
+        F: FnOnce(Client, AccountId) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Result<Fetched, ReadError>> + Send + 'static,
+    {
+        let (client, account, pace) =
+            (self.client.clone(), self.account.clone(), self.pace.clone());
+        self.tasks.spawn(async move {
+            let _turn = pace.turn().await;
+            Box::pin(read(client, account)).await
+        });
+    }
+
     fn action_names(&mut self, index: usize, budget: &str, actions: &[LiveAction]) {
         for (slot, a) in actions.iter().enumerate() {
-            let (client, account, pace) =
-                (self.client.clone(), self.account.clone(), self.pace.clone());
             let arn = action_arn(self.client, self.account, budget, &a.id);
-            self.tasks.spawn(async move {
-                let _turn = pace.turn().await;
-                let tags = Box::pin(tags_at(&client, &account, arn)).await?;
+            self.spawn(move |client, account| async move {
+                let tags = tags_at(&client, &account, arn).await?;
                 Ok(Fetched::ActionName {
                     index,
                     slot,
@@ -405,15 +417,9 @@ impl Reads<'_> {
         budget: &str,
         n: aws_sdk_budgets::types::Notification,
     ) {
-        let (client, account, pace, name) = (
-            self.client.clone(),
-            self.account.clone(),
-            self.pace.clone(),
-            budget.to_owned(),
-        );
-        self.tasks.spawn(async move {
-            let _turn = pace.turn().await;
-            let subscribers = Box::pin(subscribers_of(&client, &account, &name, n)).await?;
+        let name = budget.to_owned();
+        self.spawn(move |client, account| async move {
+            let subscribers = subscribers_of(&client, &account, &name, n).await?;
             Ok(Fetched::Subscribers {
                 index,
                 slot,
@@ -423,15 +429,9 @@ impl Reads<'_> {
     }
 
     fn tags(&mut self, index: usize, budget: &str) {
-        let (client, account, pace, name) = (
-            self.client.clone(),
-            self.account.clone(),
-            self.pace.clone(),
-            budget.to_owned(),
-        );
-        self.tasks.spawn(async move {
-            let _turn = pace.turn().await;
-            let tags = Box::pin(tags_of(&client, &account, &name)).await?;
+        let name = budget.to_owned();
+        self.spawn(move |client, account| async move {
+            let tags = tags_of(&client, &account, &name).await?;
             Ok(Fetched::Tags { index, tags })
         });
     }
