@@ -397,7 +397,7 @@ fn a_tampered_saved_plan_is_refused_and_nothing_is_written() {
 
     // A plan of the format before this one is refused, nothing written.
     let mut older = honest.clone();
-    older["format_version"] = 1.into();
+    older["format_version"] = 3.into();
     std::fs::write(
         dir.path().join("older.json"),
         serde_json::to_string(&older).unwrap(),
@@ -408,7 +408,7 @@ fn a_tampered_saved_plan_is_refused_and_nothing_is_written() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
         text(&out).contains(
-            "older.json is a plan of format version 1, and this budgetctl reads version 3: run plan again"
+            "older.json is a plan of format version 3, and this budgetctl reads version 4: run plan again"
         ),
         "{}",
         text(&out)
@@ -633,8 +633,8 @@ fn an_edited_scope_a_textual_version_and_an_endless_plan_are_refused_as_such() {
         r"team\u{a}forged: nothing to see",
     );
     refused(
-        &|p| p["format_version"] = "3".into(),
-        "`format_version` is \"3\", and must be the number 3",
+        &|p| p["format_version"] = "4".into(),
+        "`format_version` is \"4\", and must be the number 4",
     );
     for endless in [["apply", "/dev/zero"], ["plan", "--merge"]] {
         let mut args = endless.to_vec();

@@ -59,7 +59,7 @@ fn plan_local_on_the_example_shows_every_budget_as_a_create() {
         "{text}"
     );
     assert!(
-        text.contains("Plan: 13 to create, 0 to update, 0 to delete."),
+        text.contains("Plan: 13 to create, 0 to update, 0 to delete; limits daily +75.50 USD, monthly +5,000 GB-Mo, monthly +2,443.37 USD, quarterly +30,000 USD, custom +25,000 USD."),
         "{text}"
     );
 
@@ -167,12 +167,51 @@ fn markdown_plan(dir: &Path, file: &str) -> String {
 /// None of `raw` survives unescaped, and no table cell was broken open
 /// (every row keeps exactly four pipes).
 fn assert_escaped(md: &str, raw: &[&str]) {
+    let (outside, _) = split_code(md);
     for r in raw {
-        assert!(!md.contains(r), "unescaped {r:?} in:\n{md}");
+        assert!(!outside.contains(r), "unescaped {r:?} in:\n{md}");
     }
-    for row in md.lines().filter(|l| l.starts_with("| ")) {
-        assert_eq!(row.matches('|').count(), 4, "{row}");
+    for row in outside.lines().filter(|l| l.starts_with("| ")) {
+        assert_eq!(row.matches('|').count(), 7, "{row}");
     }
+}
+
+/// The comment outside its ```` ```diff ```` block, and the block's lines.
+/// The block is verbatim (GitHub renders nothing inside it), so what must
+/// hold there is that nothing inside closes it: the fence is longer than
+/// any run of backticks in it, and every line starts with its diff sign.
+fn split_code(md: &str) -> (String, Vec<String>) {
+    let mut outside = String::new();
+    let mut inside = Vec::new();
+    let mut fence: Option<String> = None;
+    let mut fences = 0;
+    for line in md.lines() {
+        match &fence {
+            None if line.starts_with("```") && line.ends_with("diff") => {
+                fence = Some(line.trim_end_matches("diff").to_owned());
+                fences += 1;
+            }
+            None => {
+                outside.push_str(line);
+                outside.push('\n');
+            }
+            Some(f) if line == f => fence = None,
+            Some(f) => {
+                assert!(
+                    !line.contains(f.as_str()),
+                    "{line:?} could close the fence {f}"
+                );
+                assert!(
+                    line.starts_with(['+', '-', '!', ' ']),
+                    "{line:?} does not start with a diff sign"
+                );
+                inside.push(line.to_owned());
+            }
+        }
+    }
+    assert!(fence.is_none(), "the diff block is never closed:\n{md}");
+    assert!(fences <= 1, "one diff block:\n{md}");
+    (outside, inside)
 }
 
 #[test]
@@ -213,7 +252,7 @@ fn out_saves_the_plan_that_stdout_shows() {
     assert!(out.status.success(), "{}", stderr(&out));
     let saved: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("plan.json")).unwrap()).unwrap();
-    assert_eq!(saved["format_version"], 3);
+    assert_eq!(saved["format_version"], 4);
     assert_eq!(saved["summary"]["create"], 3);
     assert_eq!(
         saved["inputs"].as_object().unwrap().len(),
@@ -228,7 +267,7 @@ fn markdown_escapes_every_user_string() {
     let md = markdown_plan(dir.path(), "hostile.yaml");
     assert!(
         md.starts_with(
-            "<!-- budgetctl-plan -->\n**budgetctl: 3 to create, 0 to update, 0 to delete**"
+            "<!-- budgetctl-plan -->\n### budgetctl: 3 to create, 0 to update, 0 to delete"
         ),
         "{md}"
     );
@@ -249,10 +288,17 @@ fn markdown_escapes_every_user_string() {
     );
     assert!(md.contains("&lt;img src=x onerror=alert(1)&gt;"), "{md}");
     assert!(md.contains("cost &#124; of &#64;team"), "{md}");
+    let (_, diff) = split_code(&md);
+    assert!(
+        diff.iter()
+            .any(|l| l.ends_with("filters.Service: <b>S3</b> & @ops, x````\\u{a}+ forged line")),
+        "{md}"
+    );
+    assert!(!diff.iter().any(|l| l.starts_with("+ forged")), "{md}");
 }
 
 #[test]
-fn markdown_labels_deletions_and_limits_below_spend() {
+fn markdown_shows_the_money_and_what_needs_a_careful_look() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("before.yaml"),
@@ -262,7 +308,11 @@ fn markdown_labels_deletions_and_limits_below_spend() {
     seed_local_state_with_spend(
         dir.path(),
         "before.yaml",
-        &[("cost | of @team", "300", "450"), ("steady", "20", "30")],
+        &[
+            ("cost | of @team", "300", "450"),
+            ("steady", "20", "30"),
+            ("<img src=x onerror=alert(1)>", "4", "9"),
+        ],
     );
     std::fs::write(
         dir.path().join("after.yaml"),
@@ -270,67 +320,64 @@ fn markdown_labels_deletions_and_limits_below_spend() {
     )
     .unwrap();
     let md = markdown_plan(dir.path(), "after.yaml");
+    // What the pull request is worth comes first: 500 → 100, 50 → 60, +5, −10.
     assert!(
         md.starts_with(
-            "<!-- budgetctl-plan -->\n**budgetctl: 1 to create, 2 to update, 1 to delete**\n"
+            "<!-- budgetctl-plan -->\n### budgetctl: 1 to create, 2 to update, 1 to delete · limits monthly −395 USD\n"
         ),
         "{md}"
     );
-    assert!(
-        md.contains("> - **1 budget will be deleted:** <code>111122223333/&lt;img src=x onerror=alert(1)&gt;</code>"),
-        "{md}"
-    );
-    // One warning per list item: consecutive `>` lines would merge into one
-    // paragraph wherever GitHub's alert box is not rendered.
-    let block: Vec<&str> = md
+    // The deletion needs a careful look: what was spent of what, its
+    // alerts with their state, and why it goes.
+    let careful: Vec<&str> = md
         .lines()
-        .skip_while(|l| *l != "> [!WARNING]")
-        .skip(1)
-        .take_while(|l| l.starts_with('>'))
+        .skip_while(|l| *l != "> [!CAUTION]")
+        .skip(3)
+        .take_while(|l| l.starts_with("> - "))
         .collect();
-    assert!(block.len() >= 2, "{md}");
-    assert!(block.iter().all(|l| l.starts_with("> - ")), "{md}");
-    // Created and deleted rows say what the budget holds, alerts as the
-    // YAML says them; a deletion's details list what goes.
+    assert_eq!(careful.len(), 1, "{md}");
     assert!(
-        md.contains("| 🗑️ **delete** | <code>111122223333/&lt;img src=x onerror=alert(1)&gt;</code> | **deletes** limit 10 USD; alerts actual &gt; 8 USD, forecasted &gt; 90% |"),
+        careful[0].starts_with(
+            "> - 🗑️ **Deletes** <code>111122223333/&lt;img src=x onerror=alert(1)&gt;</code>: 4 of 10 USD spent this period; alerts <code>actual &gt; 8 USD</code>, <code>forecasted &gt; 90%</code> (because <code>prune: true</code> for account 111122223333 at "
+        ),
         "{md}"
     );
-    assert!(
-        md.contains("| ➕ create | <code>111122223333/new &#42;&#42;one&#42;&#42;</code> | limit 5 USD; no alerts |"),
-        "{md}"
-    );
-    let deleted: String = md
-        .split("<summary>- delete")
-        .nth(1)
-        .and_then(|d| d.split("</details>").next())
-        .unwrap_or_else(|| panic!("no details for the deletion:\n{md}"))
-        .to_owned();
-    for line in [
-        "- limit: 10 USD",
-        "- notification actual &gt; 8 USD\n",
-        "- notification forecasted &gt; 90%\n",
-    ] {
-        assert!(deleted.contains(line), "{line}:\n{deleted}");
-    }
     let row = |name: &str| {
         md.lines()
             .find(|l| l.starts_with("| ") && l.contains(name))
             .unwrap_or_else(|| panic!("no row for {name}:\n{md}"))
             .to_owned()
     };
-    assert!(
-        row("cost &#124; of &#64;team").contains("⚠️ **limit below spend**"),
-        "{md}"
+    // Limit before → after, spend with its share of the new limit, and
+    // over budget said neutrally: the budget has no alert to fire.
+    assert_eq!(
+        row("cost &#124; of &#64;team"),
+        "| ✏️ | <code>111122223333/cost &#124; of &#64;team</code> | <del>500</del> → **100** USD | 300 (300%) | 450 (450%) | 🔴 300% spent: over budget |"
     );
-    assert!(!row("steady").contains("below spend"), "{md}");
-    assert!(
-        md.contains(
-            "is below this period's actual spend 300 USD: alerts on actual spend fire at once"
-        ),
-        "{md}"
+    assert_eq!(
+        row("steady"),
+        "| ✏️ | <code>111122223333/steady</code> | <del>50</del> → **60** USD | 20 (33%) | 30 (50%) | limit |"
     );
-    assert_escaped(&md, &["<img", "@team", "**one**", "cost | of"]);
+    assert_eq!(
+        row("new &#42;&#42;one"),
+        "| ➕ | <code>111122223333/new &#42;&#42;one&#42;&#42;</code> | **5** USD | – | – | new budget |"
+    );
+    assert!(!md.contains("fires"), "{md}");
+    // Ordered by risk: the deletion, the budget over its limit, then the rest.
+    let order: Vec<usize> = ["&lt;img", "cost &#124;", "new &#42;", "steady"]
+        .iter()
+        .map(|n| md.find(&format!("| <code>111122223333/{n}")).unwrap())
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{md}");
+    // The deletion's field-by-field lines, in the diff block.
+    for line in [
+        "-   limit: 10 USD\n",
+        "-   notification actual > 8 USD\n",
+        "-   notification forecasted > 90%\n",
+    ] {
+        assert!(md.contains(line), "{line}:\n{md}");
+    }
+    assert_escaped(&md, &["<img src", "@team", "**one**", "cost | of"]);
 }
 
 #[test]

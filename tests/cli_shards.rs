@@ -158,10 +158,16 @@ async fn the_shards_plans_merge_into_the_unsharded_plan() {
     let comment = support::budgetctl_in(dir.path())
         .args(&merge)
         .args(["--format", "markdown", "--detailed-exitcode"])
+        .args(["--footer", "one run"])
         .output()
         .unwrap();
     assert_eq!(comment.status.code(), Some(2), "{}", text(&comment));
-    let unsharded = budgetctl_against(dir.path(), &url, &["plan", "--format", "markdown"]).await;
+    let unsharded = budgetctl_against(
+        dir.path(),
+        &url,
+        &["plan", "--format", "markdown", "--footer", "one run"],
+    )
+    .await;
     assert_eq!(
         String::from_utf8_lossy(&comment.stdout),
         String::from_utf8_lossy(&unsharded.stdout)

@@ -239,6 +239,7 @@ fn run_dispatched(
             .current_dir(dir)
             .env("PATH", &path)
             .env("NO_COLOR", "1")
+            .env("GITHUB_SHA", "3f2a1c9d0e8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f")
             .env("GITHUB_OUTPUT", &output_file)
             .env("GITHUB_STEP_SUMMARY", &summary_file)
             .env("AWS_ENDPOINT_URL", endpoint)
@@ -327,7 +328,7 @@ async fn the_workflow_steps_plan_apply_and_catch_drift_against_budgetctl_local()
     assert!(md.starts_with("<!-- budgetctl-plan -->\n"), "{md}");
     assert!(
         pr.summary
-            .contains("| ➕ create | <code>111122223333/total-monthly</code>")
+            .contains("| ➕ | <code>111122223333/total-monthly</code> | **1,000** USD | – | – |")
     );
     assert!(repo.path().join("plan.json").exists());
 
@@ -383,7 +384,15 @@ async fn the_workflow_steps_plan_apply_and_catch_drift_against_budgetctl_local()
     assert!(
         nightly
             .summary
-            .contains("**budgetctl: 1 to create, 0 to update, 0 to delete**"),
+            .contains("### budgetctl: 1 to create, 0 to update, 0 to delete"),
+        "{}",
+        nightly.summary
+    );
+    // A drift check's footer says what it checked, not what merging does.
+    assert!(
+        nightly.summary.contains(
+            "<sub>Drift check of 3f2a1c9: <code>budgetctl apply</code> on the default branch"
+        ),
         "{}",
         nightly.summary
     );
@@ -716,6 +725,17 @@ async fn the_sharded_plan_workflow_posts_the_unsharded_plans_comment() {
     })
     .await
     .unwrap();
-    assert_eq!(comment, whole);
+    // The same comment but for its footer's time, which is each run's.
+    let unstamped = |md: &str| {
+        md.lines()
+            .filter(|l| !l.starts_with("<sub>Plan of <code>3f2a1c9</code> · "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert!(
+        whole.contains("<sub>Plan of <code>3f2a1c9</code> · "),
+        "{whole}"
+    );
+    assert_eq!(unstamped(&comment), unstamped(&whole));
     assert!(comment.contains("budgetctl: 13 to create"), "{comment}");
 }

@@ -97,6 +97,7 @@ pub fn budgetctl_in(dir: &Path) -> Command {
         .env("NO_COLOR", "1")
         .env_remove("AWS_ENDPOINT_URL")
         .env_remove("AWS_PROFILE")
+        .env_remove("GITHUB_SHA")
         .env("AWS_ACCESS_KEY_ID", "local")
         .env("AWS_SECRET_ACCESS_KEY", "local")
         .env("AWS_EC2_METADATA_DISABLED", "true")

@@ -227,6 +227,13 @@ pub async fn read_account_paced(
         // pruned budget's included, and the staleness check reads alike.
         reads.action_names(index, &budget.name, &budget_actions);
         let managed = scope.everything || scope.managed.contains(&budget.name);
+        let alarms = keys
+            .iter()
+            .filter(|(_, n)| {
+                n.notification_state() == Some(&aws_sdk_budgets::types::NotificationState::Alarm)
+            })
+            .map(|(key, _)| key.clone())
+            .collect();
         for (key, n) in keys {
             budget.notifications.push(Notification {
                 key,
@@ -244,6 +251,8 @@ pub async fn read_account_paced(
             budget,
             last_updated: b.last_updated_time().map(|t| t.to_string()),
             spend: spend_of(b),
+            limit_now: b.budget_limit().and_then(|l| convert::spend(l).ok()),
+            alarms,
             actions: budget_actions,
         }));
     }
@@ -550,6 +559,8 @@ pub async fn read_budget(
         budget,
         last_updated: b.last_updated_time().map(|t| t.to_string()),
         spend: None,
+        limit_now: None,
+        alarms: Vec::new(),
         actions: Vec::new(),
     }))
 }

@@ -160,6 +160,8 @@ mod tests {
             },
             last_updated: None,
             spend: None,
+            limit_now: None,
+            alarms: Vec::new(),
             actions: vec![],
         }
     }

@@ -28,6 +28,6 @@ pub mod respond;
 
 pub use budgetctl_model::live::{Live, LiveAction, LiveBudget, LiveSpend, Unreadable};
 pub use budgetctl_model::planned::period_start;
-pub use compare::{action_fields, compare_budget, diff, fingerprint};
+pub use compare::{action_fields, compare_budget, diff, fingerprint, percent_of};
 pub use import::declare;
 pub use plan::*;

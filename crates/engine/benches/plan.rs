@@ -111,6 +111,8 @@ async fn main() {
                 budget: d.budget.clone(),
                 last_updated: Some("2026-11-22T00:00:00Z".into()),
                 spend: None,
+                limit_now: None,
+                alarms: Vec::new(),
                 actions: Vec::new(),
             })
             .collect(),

@@ -118,6 +118,31 @@ pub fn to_aws_string(value: Decimal) -> String {
     canonical(value).to_string()
 }
 
+/// An amount as people read it in a plan or a report: thousands
+/// separated by commas, and cents where there are any (`25,000`,
+/// `1,243.37`, `75.50`); more precise amounts are rounded to the cent.
+pub fn grouped(value: Decimal) -> String {
+    let rounded = value.round_dp(2);
+    let whole = rounded.trunc().abs().to_string();
+    let mut out = String::with_capacity(whole.len() + whole.len() / 3 + 4);
+    if rounded.is_sign_negative() && !rounded.is_zero() {
+        out.push('-');
+    }
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    let cents = rounded.fract().abs();
+    if !cents.is_zero() {
+        let mut cents = cents;
+        cents.rescale(2);
+        out.push_str(cents.to_string().trim_start_matches('0'));
+    }
+    out
+}
+
 /// A threshold as AWS keeps it: a double, the nearest to the decimal.
 pub fn threshold_to_f64(value: Decimal) -> f64 {
     // A Decimal's text is always a valid float literal; parsing it rounds
@@ -153,6 +178,20 @@ pub fn same_amount(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grouped_separates_thousands_and_keeps_cents() {
+        let g = |t: &str| grouped(parse_amount(t).unwrap());
+        assert_eq!(g("0"), "0");
+        assert_eq!(g("999"), "999");
+        assert_eq!(g("1000"), "1,000");
+        assert_eq!(g("25000"), "25,000");
+        assert_eq!(g("1243.37"), "1,243.37");
+        assert_eq!(g("75.5"), "75.50");
+        assert_eq!(g("1234567.891"), "1,234,567.89");
+        assert_eq!(g("0.004"), "0");
+        assert_eq!(grouped(Decimal::from(-10000)), "-10,000");
+    }
 
     #[test]
     fn spellings_aws_uses_are_equal() {

@@ -150,6 +150,10 @@ pub struct Config {
     /// credentials, which must then be the management account's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organizations_role: Option<String>,
+    /// Where each account's settings (`accounts.<id>`) are declared: a
+    /// plan names it as the reason a pruned budget is deleted.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub settings_at: BTreeMap<AccountId, Origin>,
 }
 
 impl Config {

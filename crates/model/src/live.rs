@@ -1,7 +1,7 @@
 //! Live state as the AWS layer reads it, converted to the model: what the
 //! diff compares the files with, and what respond decides on.
 
-use crate::{AccountId, ActionStatus, Budget, BudgetAction, Spend};
+use crate::{AccountId, ActionStatus, Budget, BudgetAction, NotificationKey, Spend};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +15,14 @@ pub struct LiveBudget {
     pub last_updated: Option<String>,
     /// This period's CalculatedSpend, when AWS returned it.
     pub spend: Option<LiveSpend>,
+    /// The BudgetLimit AWS returned: the amount in force this period, which
+    /// for an auto-adjusting budget AWS computes (no file says it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit_now: Option<Spend>,
+    /// The notifications whose NotificationState is ALARM: their line was
+    /// crossed this period, and AWS has sent their alert.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alarms: Vec<NotificationKey>,
     /// The budget's actions (DescribeBudgetActionsForAccount), in the order
     /// AWS returned them.
     pub actions: Vec<LiveAction>,

@@ -13,7 +13,7 @@ use crate::decode::{
     ResponseTarget,
 };
 use crate::diagnostic::{Code, Diagnostic, Span, did_you_mean};
-use crate::model::{AccountId, Config, DesiredBudget, Group, OrganizationAccounts};
+use crate::model::{AccountId, Config, DesiredBudget, Group, OrganizationAccounts, Origin};
 use crate::rules;
 
 /// A file's `defaults.role` (with where it is) and the accounts the file names.
@@ -130,6 +130,14 @@ impl<'d> Merger<'d> {
                     self.config
                         .accounts
                         .insert(account.id.clone(), account.settings.clone());
+                    self.config.settings_at.insert(
+                        account.id.clone(),
+                        Origin {
+                            file: account.span.file.path.display().to_string(),
+                            line: account.span.pos.line,
+                            column: account.span.pos.column,
+                        },
+                    );
                     self.accounts.insert(account.id, account.span);
                 }
             }

@@ -44,6 +44,11 @@ pub struct PlanArgs {
     /// --merge plan-1.json plan-2.json --format markdown` for one PR comment.
     #[arg(long, value_name = "PLAN", num_args = 1.., conflicts_with = "out")]
     pub merge: Vec<PathBuf>,
+    /// The markdown comment's last line, instead of the commit
+    /// (`GITHUB_SHA`), the time and "merging runs `budgetctl apply`": for
+    /// another CI, or a job whose merge does something else.
+    #[arg(long, value_name = "TEXT")]
+    pub footer: Option<String>,
 }
 
 pub fn run(args: PlanArgs, colors: crate::Colors) -> Result<ExitCode, CliError> {
@@ -95,7 +100,7 @@ pub fn run(args: PlanArgs, colors: crate::Colors) -> Result<ExitCode, CliError> 
 fn show(plan: &Plan, args: &PlanArgs, colors: crate::Colors) -> Result<ExitCode, CliError> {
     let text = match args.format {
         PlanFormat::Text => views::plan_text::text(plan, colors.stdout),
-        PlanFormat::Markdown => views::plan_markdown::markdown(plan),
+        PlanFormat::Markdown => views::plan_markdown::markdown(plan, &footer(args)),
         PlanFormat::Json => views::json::json(&plan.document())? + "\n",
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
@@ -111,6 +116,15 @@ fn show(plan: &Plan, args: &PlanArgs, colors: crate::Colors) -> Result<ExitCode,
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The comment's footer: the commit (`GITHUB_SHA`), the time, `--footer`.
+fn footer(args: &PlanArgs) -> views::plan_markdown::Footer {
+    views::plan_markdown::Footer {
+        commit: std::env::var("GITHUB_SHA").ok().filter(|s| !s.is_empty()),
+        at: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+        text: args.footer.clone(),
+    }
 }
 
 fn save(plan: &Plan, path: &std::path::Path) -> Result<(), CliError> {

@@ -8,6 +8,7 @@ pub mod diagnostics;
 pub mod escape;
 pub mod hints;
 pub mod json;
+pub mod money;
 pub mod plan_markdown;
 pub mod plan_text;
 pub mod respond;

@@ -10,6 +10,7 @@ use budgetctl_diff::{
 use budgetctl_spec::{ApprovalModel, BudgetAction};
 
 use super::escape::escape_text;
+use super::money;
 
 /// The one-line summary, e.g. `2 to create, 1 to update, 0 to delete`.
 pub fn summary(plan: &Plan) -> String {
@@ -48,11 +49,16 @@ pub(crate) fn change_lines(c: &Change) -> Vec<(char, String)> {
         // Subscribers are read only for declared budgets; an undeclared
         // one's go with its alerts.
         for n in c.live.iter().flat_map(|b| &b.notifications) {
+            let in_alarm = c.consequences.iter().any(|x| {
+                x.kind == budgetctl_diff::ConsequenceKind::AlertSilenced
+                    && x.alert.as_ref() == Some(&n.key)
+            });
+            let state = if in_alarm { " (in ALARM)" } else { "" };
             let line = if n.subscribers.is_empty() {
-                format!("notification {}", alert(&n.key))
+                format!("notification {}{state}", alert(&n.key))
             } else {
                 format!(
-                    "notification {} → {}",
+                    "notification {}{state} → {}",
                     alert(&n.key),
                     subscriber_list(&n.subscribers)
                 )
@@ -316,16 +322,34 @@ pub fn text(plan: &Plan, color: bool) -> String {
             "{bold}{sign} {word} {}{bold:#}{from}",
             escape_text(&c.budget.address())
         );
+        let figures: Vec<String> = [money::limit_line(c), money::spend_line(c)]
+            .into_iter()
+            .flatten()
+            .collect();
+        if !figures.is_empty() {
+            let _ = writeln!(out, "      {}", escape_text(&figures.join(" · ")));
+        }
+        let warn = style('!', color);
+        for x in &c.consequences {
+            let _ = writeln!(out, "    {warn}!{warn:#} {}", escape_text(&x.message));
+        }
         for (s, line) in change_lines(c) {
             let st = style(s, color);
             let _ = writeln!(out, "    {st}{s} {}{st:#}", escape_text(&line));
         }
         out.push('\n');
     }
-    if !plan.warnings.is_empty() {
+    let (unchanged, about_changes) = plan.warnings_by_change();
+    for (title, warnings) in [
+        ("Warnings:", about_changes),
+        ("Not changed by this plan, but off track:", unchanged),
+    ] {
+        if warnings.is_empty() {
+            continue;
+        }
         let st = style('!', color);
-        let _ = writeln!(out, "{st}Warnings:{st:#}");
-        for w in &plan.warnings {
+        let _ = writeln!(out, "{st}{title}{st:#}");
+        for w in warnings {
             let _ = writeln!(
                 out,
                 "  {st}!{st:#} {}: {}",
@@ -360,7 +384,10 @@ pub fn text(plan: &Plan, color: bool) -> String {
     if !plan.has_changes() {
         let _ = writeln!(out, "No changes. Budgets match the configuration.");
     } else {
-        let _ = writeln!(out, "Plan: {}.", summary(plan));
+        let worth = money::net(plan)
+            .map(|n| format!("; limits {n}"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "Plan: {}{}.", summary(plan), escape_text(&worth));
     }
     out
 }

@@ -26,6 +26,7 @@ use budgetctl_spec::expression_to_yaml;
 mod actions;
 mod fields;
 mod fingerprint;
+mod money;
 mod notifications;
 mod tags;
 mod warnings;
@@ -34,6 +35,7 @@ pub use actions::action_fields;
 use actions::*;
 use fields::*;
 pub use fingerprint::fingerprint;
+pub use money::percent_of;
 use notifications::*;
 use tags::*;
 use warnings::*;
@@ -71,7 +73,7 @@ pub fn diff(desired: &Config, live: &Live, accounts: &[AccountId], today: NaiveD
         declared.insert((&d.account, d.budget.name.as_str()));
         compare_declared(&mut plan, &index, d, today);
     }
-    undeclared(&mut plan, &index, desired, live, accounts, &declared);
+    undeclared(&mut plan, &index, desired, live, accounts, &declared, today);
     plan.changes
         .sort_by(|a, b| (&a.budget, a.kind).cmp(&(&b.budget, b.kind)));
     plan.unmanaged.sort();
@@ -169,7 +171,6 @@ fn compare_declared(
         return;
     };
     let desired = desired.as_ref();
-    spend_warnings(&mut plan.warnings, &r, desired, current, today);
     response_warnings(&mut plan.warnings, &r, &d.budget, current, today);
     let origin = d.template.as_ref().map(|t| {
         if *t == d.origin {
@@ -219,8 +220,14 @@ fn compare_declared(
             }
         }
     }
-    if let Some(c) = plan.changes.get_mut(changes_before) {
-        c.origin = origin;
+    match plan.changes.get_mut(changes_before) {
+        Some(c) => {
+            money::assess(c, current, today, None);
+            c.origin = origin;
+        }
+        // Unchanged (or blocked): spend already past the limit is said
+        // apart from the changes.
+        None => spend_warnings(&mut plan.warnings, &r, desired, current, today),
     }
 }
 
@@ -272,6 +279,7 @@ fn undeclared(
     live: &Live,
     accounts: &[AccountId],
     declared: &HashSet<(&AccountId, &str)>,
+    today: NaiveDate,
 ) {
     for l in &live.budgets {
         if !accounts.contains(&l.account)
@@ -289,7 +297,14 @@ fn undeclared(
             let actions = actions_deleted_with(&r, &l.actions);
             let r2 = || r.clone();
             if note_actions(plan, &r2, &actions) {
-                plan.changes.push(delete(r, &l.budget, actions.changes));
+                let mut change = delete(r, &l.budget, actions.changes);
+                money::assess(
+                    &mut change,
+                    Some(l),
+                    today,
+                    desired.settings_at.get(&l.account),
+                );
+                plan.changes.push(change);
             }
         } else {
             plan.unmanaged.push(r);
@@ -435,6 +450,9 @@ fn create(r: BudgetRef, desired: &Budget) -> Change {
         desired: Some(desired.clone()),
         live: None,
         origin: None,
+        limit: None,
+        spend: None,
+        consequences: Vec::new(),
     }
 }
 
@@ -493,6 +511,9 @@ fn delete(r: BudgetRef, live: &Budget, actions: Vec<ActionChange>) -> Change {
         desired: None,
         live: Some(live.clone()),
         origin: None,
+        limit: None,
+        spend: None,
+        consequences: Vec::new(),
     }
 }
 
@@ -547,7 +568,8 @@ fn update(
         desired: Some(desired.clone()),
         live: Some(live.budget.clone()),
         origin: None,
+        limit: None,
+        spend: None,
+        consequences: Vec::new(),
     })
 }
-
-use budgetctl_model::planned::period_start;

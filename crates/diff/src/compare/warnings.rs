@@ -2,8 +2,9 @@
 
 use super::*;
 
-/// Warn where a new limit is below what is already spent or forecast (the
-/// alert fires at once).
+/// Warn where a budget the plan leaves unchanged is already over its
+/// limit this period, or forecast to be: said neutrally (whether anyone
+/// hears of it is its alerts' business), apart from the changes.
 pub(super) fn spend_warnings(
     warnings: &mut Vec<Warning>,
     r: &dyn Fn() -> BudgetRef,
@@ -11,50 +12,52 @@ pub(super) fn spend_warnings(
     live: Option<&LiveBudget>,
     today: NaiveDate,
 ) {
-    let mut warn = |kind: WarningKind, message: String| {
-        warnings.push(Warning {
-            budget: r(),
-            kind,
-            message,
-        })
+    let Some(live) = live else {
+        return;
     };
-    let current_start = period_start(desired.time_unit, today);
-    let limit_now = match &desired.limit {
-        BudgetLimit::Fixed(s) => Some(s.clone()),
-        BudgetLimit::Planned(p) => p
-            .range(..=current_start)
-            .next_back()
-            .map(|(_, s)| s.clone()),
-        BudgetLimit::Schedule(sc) => sc.amount_for(current_start, desired.time_unit),
-        BudgetLimit::AutoAdjust(_) => None,
+    let limit = super::money::in_force(desired, live.limit_now.as_ref(), today);
+    let (Some((limit, _)), Some(spend)) = (limit, live.spend.as_ref()) else {
+        return;
     };
-    if let (Some(limit), Some(spend)) = (limit_now, live.and_then(|l| l.spend.as_ref()))
-        && spend.unit == limit.unit
-    {
-        if spend.actual > limit.amount {
-            warn(
-                WarningKind::BelowActualSpend,
-                format!(
-                    "the limit {} is below this period's actual spend {} {}: alerts on actual spend fire at once",
-                    spend_text(&limit),
-                    to_aws_string(spend.actual),
-                    spend.unit
-                ),
-            );
-        } else if let Some(f) = spend.forecasted
-            && f > limit.amount
-        {
-            warn(
-                WarningKind::BelowForecastedSpend,
-                format!(
-                    "the limit {} is below this period's forecasted spend {} {}: alerts on forecasted spend fire at once",
-                    spend_text(&limit),
-                    to_aws_string(f),
-                    spend.unit
-                ),
-            );
-        }
+    if spend.unit != limit.unit || limit.amount.is_zero() {
+        return;
     }
+    let pct = |v| {
+        super::money::percent_of(v, limit.amount)
+            .map(|p| format!(" ({p}%)"))
+            .unwrap_or_default()
+    };
+    let money = |v| super::money::money(v, &spend.unit);
+    let (kind, message) = if spend.actual > limit.amount {
+        (
+            WarningKind::BelowActualSpend,
+            format!(
+                "already over budget: actual spend {} is over the limit {}{}",
+                money(spend.actual),
+                money(limit.amount),
+                pct(spend.actual)
+            ),
+        )
+    } else if let Some(f) = spend.forecasted
+        && f > limit.amount
+    {
+        (
+            WarningKind::BelowForecastedSpend,
+            format!(
+                "forecast over budget: forecasted spend {} is over the limit {}{}",
+                money(f),
+                money(limit.amount),
+                pct(f)
+            ),
+        )
+    } else {
+        return;
+    };
+    warnings.push(Warning {
+        budget: r(),
+        kind,
+        message,
+    });
 }
 
 /// Warn where live spend already crosses a response's line: the next

@@ -1,4 +1,4 @@
-//! The plan as JSON, format version 3: what `plan --format json` prints and
+//! The plan as JSON, format version 4: what `plan --format json` prints and
 //! `plan --out` saves, and what apply reads back. It is its own serde type,
 //! written from a [`Plan`] and never read into one: the spec model's derives
 //! are not part of it. Budgets are written in the budget-file form
@@ -19,16 +19,19 @@ use budgetctl_spec::{
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ActionChange, ActionFieldDiff, BlockedChange, BudgetRef, Change, ChangeKind, FieldDiff,
-    Fingerprint, NotificationChange, PLAN_FORMAT_VERSION, Plan, PlanScope, PlanTarget, Summary,
-    TagChange, Warning,
+    ActionChange, ActionFieldDiff, BlockedChange, BudgetRef, Change, ChangeKind, Consequence,
+    ConsequenceKind, FieldDiff, Fingerprint, LimitChange, NetChange, NotificationChange,
+    PLAN_FORMAT_VERSION, Plan, PlanScope, PlanTarget, Summary, TagChange, Warning,
 };
+use budgetctl_model::live::LiveSpend;
 
 /// A plan as its JSON document.
 #[derive(Debug, Serialize)]
 pub struct PlanDocument<'p> {
     pub format_version: u32,
     pub summary: &'p Summary,
+    /// The net change of the limits in force, per period and unit.
+    pub limit_change: Vec<NetChange>,
     pub changes: Vec<ChangeDoc<'p>>,
     pub unmanaged: &'p [BudgetRef],
     pub ignored: &'p [BudgetRef],
@@ -60,9 +63,51 @@ pub struct ChangeDoc<'p> {
     /// The budget as read from AWS (update, delete), in the same form.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub live: Option<BudgetDoc>,
-    /// Where a budget made by a template came from.
+    /// Where a budget made by a template came from; why a deletion is made.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<&'p str>,
+    /// The limit in force this period, before and after (null for a budget
+    /// whose limit is no amount).
+    pub limit: Option<&'p LimitChange>,
+    /// This period's spend (null where AWS knows none, as for a create).
+    pub spend: Option<&'p LiveSpend>,
+    pub consequences: Vec<ConsequenceDoc<'p>>,
+}
+
+/// Something applying a change sets off.
+#[derive(Debug, Serialize)]
+pub struct ConsequenceDoc<'p> {
+    pub kind: ConsequenceKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alert: Option<NotificationDoc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<&'p str>,
+    pub message: &'p str,
+}
+
+impl<'p> ConsequenceDoc<'p> {
+    fn of(c: &'p Consequence) -> Self {
+        ConsequenceDoc {
+            kind: c.kind,
+            alert: c.alert.as_ref().map(notification),
+            action: c.action.as_deref(),
+            message: &c.message,
+        }
+    }
+}
+
+/// What a saved plan holds that moves with spend, not with the files:
+/// apply compares saved changes without them.
+const MOVES_WITH_SPEND: [&str; 3] = ["limit", "spend", "consequences"];
+
+/// A change as written, without what moves with spend.
+fn settled(mut change: serde_json::Value) -> serde_json::Value {
+    if let Some(fields) = change.as_object_mut() {
+        for key in MOVES_WITH_SPEND {
+            fields.remove(key);
+        }
+    }
+    change
 }
 
 /// A notification by its identity.
@@ -268,6 +313,9 @@ impl<'p> ChangeDoc<'p> {
             desired: c.desired.as_ref().map(budget_document),
             live: c.live.as_ref().map(budget_document),
             origin: c.origin.as_deref(),
+            limit: c.limit.as_ref(),
+            spend: c.spend.as_ref(),
+            consequences: c.consequences.iter().map(ConsequenceDoc::of).collect(),
         }
     }
 }
@@ -278,6 +326,7 @@ impl Plan {
         PlanDocument {
             format_version: PLAN_FORMAT_VERSION,
             summary: &self.summary,
+            limit_change: self.net_limit_change(),
             changes: self.changes.iter().map(ChangeDoc::of).collect(),
             unmanaged: &self.unmanaged,
             ignored: &self.ignored,
@@ -438,7 +487,7 @@ impl SavedPlan {
             target: head.target,
             fingerprints: head.fingerprints,
             changes,
-            written: head.changes,
+            written: head.changes.into_iter().map(settled).collect(),
         })
     }
 
@@ -452,7 +501,7 @@ impl SavedPlan {
             .map(|c| {
                 // Through text, as the saved side came: numbers compare alike.
                 let text = serde_json::to_string(&ChangeDoc::of(c)).unwrap_or_default();
-                serde_json::from_str(&text).unwrap_or_default()
+                settled(serde_json::from_str(&text).unwrap_or_default())
             })
             .collect();
         self.written

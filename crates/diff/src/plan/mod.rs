@@ -5,7 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use budgetctl_model::{AccountId, ActionStatus, Budget, BudgetAction, NotificationKey, Subscriber};
+use budgetctl_model::live::LiveSpend;
+use budgetctl_model::{
+    AccountId, ActionStatus, Budget, BudgetAction, NotificationKey, Subscriber, TimeUnit,
+};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 pub mod document;
@@ -13,8 +17,9 @@ mod read;
 
 /// The version of the Plan's JSON format: 2 since budgets are written in
 /// the budget-file form and notifications in their own; 3 since changes
-/// carry their budget actions.
-pub const PLAN_FORMAT_VERSION: u32 = 3;
+/// carry their budget actions; 4 since changes carry their money (the
+/// limit before and after, this period's spend) and consequences.
+pub const PLAN_FORMAT_VERSION: u32 = 4;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
@@ -160,7 +165,49 @@ impl<'de> Deserialize<'de> for Shard {
     }
 }
 
+/// The net change of the declared limits of one period and unit: what a
+/// plan is worth, `monthly +200 USD`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetChange {
+    pub period: TimeUnit,
+    pub unit: String,
+    pub amount: Decimal,
+}
+
 impl Plan {
+    /// The net change of the limits in force, per period and unit, in
+    /// that order, leaving out those that net to zero: created limits
+    /// count in full, deleted ones go, updates count their difference.
+    /// Limits no one knows yet (auto-adjusting) count for nothing.
+    pub fn net_limit_change(&self) -> Vec<NetChange> {
+        let mut net: BTreeMap<(TimeUnit, &str), Decimal> = BTreeMap::new();
+        for c in &self.changes {
+            let (Some(limit), Some(period)) = (&c.limit, c.period()) else {
+                continue;
+            };
+            let delta = limit.after.unwrap_or_default() - limit.before.unwrap_or_default();
+            *net.entry((period, limit.unit.as_str())).or_default() += delta;
+        }
+        net.into_iter()
+            .filter(|(_, amount)| !amount.is_zero())
+            .map(|((period, unit), amount)| NetChange {
+                period,
+                unit: unit.to_owned(),
+                amount: amount.normalize(),
+            })
+            .collect()
+    }
+
+    /// The warnings about budgets the plan leaves unchanged, and those
+    /// about the changes: a pull request shows them apart.
+    pub fn warnings_by_change(&self) -> (Vec<&Warning>, Vec<&Warning>) {
+        let changed: std::collections::BTreeSet<&BudgetRef> =
+            self.changes.iter().map(|c| &c.budget).collect();
+        self.warnings
+            .iter()
+            .partition(|w| !changed.contains(&w.budget))
+    }
+
     pub fn has_changes(&self) -> bool {
         !self.changes.is_empty()
     }
@@ -210,7 +257,7 @@ impl std::fmt::Display for Summary {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ChangeKind {
     Create,
@@ -261,11 +308,150 @@ pub struct Change {
     pub live: Option<Budget>,
     /// For a budget made by a template (`accounts:`), where it came from:
     /// `from template budgets.yaml:10:5`, or its own entry and the
-    /// template it replaces.
+    /// template it replaces; for a deletion, why: `prune: true for
+    /// account … at budgets.yaml:3:3`.
     pub origin: Option<String>,
+    /// The limit in force this period, before and after; `None` for a
+    /// budget whose limit is no amount (RI and Savings Plans budgets).
+    pub limit: Option<LimitChange>,
+    /// This period's spend as AWS computed it: `None` for a create, and
+    /// where AWS returned none.
+    pub spend: Option<LiveSpend>,
+    /// What applying it sets off, from the declared alerts and actions and
+    /// live spend: alerts that fire or fall silent, actions that run.
+    pub consequences: Vec<Consequence>,
+}
+
+/// A budget's limit in force this period, before and after a change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LimitChange {
+    /// `None` for a create, or an auto-adjusting budget AWS has not sized.
+    pub before: Option<Decimal>,
+    /// `None` for a deletion, or an auto-adjusting budget AWS sizes next.
+    pub after: Option<Decimal>,
+    pub unit: String,
+    /// What sets the amount when the file does not write one: `planned for
+    /// 2026-12`, `auto-adjusting: forecast`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_by: Option<String>,
+}
+
+impl LimitChange {
+    /// Whether the amount in force changes.
+    pub fn changes(&self) -> bool {
+        self.before != self.after
+    }
+}
+
+/// Something applying a change sets off, or that a reviewer must see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consequence {
+    pub kind: ConsequenceKind,
+    /// The alert it concerns.
+    pub alert: Option<NotificationKey>,
+    /// The budget action it concerns, by name.
+    pub action: Option<String>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsequenceKind {
+    /// A budget action whose trigger is crossed and that needs no approval:
+    /// it runs as soon as AWS evaluates the budget.
+    ActionRuns,
+    /// A deleted budget with spend this period: its tracking and alerts go.
+    DeletedWithSpend,
+    /// An alert whose line spend is over once the change applies, not in
+    /// ALARM now: AWS sends it at once.
+    AlertFires,
+    /// A new or changed action that runs without approval, or a PENDING one
+    /// switched to automatic.
+    AutomaticAction,
+    /// An alert in ALARM now that the change removes or puts back under its line.
+    AlertSilenced,
+    /// Actual spend is over the new limit (whatever the alerts).
+    OverLimit,
+    /// Forecasted spend is over the new limit.
+    ForecastOverLimit,
+}
+
+impl ConsequenceKind {
+    /// `alert_fires`, as the plan's JSON writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsequenceKind::ActionRuns => "action_runs",
+            ConsequenceKind::DeletedWithSpend => "deleted_with_spend",
+            ConsequenceKind::AlertFires => "alert_fires",
+            ConsequenceKind::AutomaticAction => "automatic_action",
+            ConsequenceKind::AlertSilenced => "alert_silenced",
+            ConsequenceKind::OverLimit => "over_limit",
+            ConsequenceKind::ForecastOverLimit => "forecast_over_limit",
+        }
+    }
+
+    /// Whether a reviewer must look at it before merging: what runs,
+    /// fires, or goes.
+    pub fn needs_a_careful_look(self) -> bool {
+        matches!(
+            self,
+            ConsequenceKind::ActionRuns
+                | ConsequenceKind::DeletedWithSpend
+                | ConsequenceKind::AlertFires
+                | ConsequenceKind::AutomaticAction
+                | ConsequenceKind::AlertSilenced
+        )
+    }
+}
+
+/// How much a change asks of a reviewer, most first: what acts or goes,
+/// then spend over the new limit, then a limit that moves, then the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Risk {
+    CarefulLook,
+    OverLimit,
+    LimitMoves,
+    Other,
 }
 
 impl Change {
+    /// How much it asks of a reviewer: the order of a pull-request table.
+    pub fn risk(&self) -> Risk {
+        if self.kind == ChangeKind::Delete
+            || self
+                .consequences
+                .iter()
+                .any(|c| c.kind.needs_a_careful_look())
+            || self.actions.iter().any(|a| {
+                matches!(
+                    a,
+                    ActionChange::Delete { .. } | ActionChange::Replace { .. }
+                )
+            })
+        {
+            Risk::CarefulLook
+        } else if self.consequences.iter().any(|c| {
+            matches!(
+                c.kind,
+                ConsequenceKind::OverLimit | ConsequenceKind::ForecastOverLimit
+            )
+        }) {
+            Risk::OverLimit
+        } else if self.limit.as_ref().is_some_and(LimitChange::changes) {
+            Risk::LimitMoves
+        } else {
+            Risk::Other
+        }
+    }
+
+    /// The budget's period, as declared or as read.
+    pub fn period(&self) -> Option<TimeUnit> {
+        self.desired
+            .as_ref()
+            .or(self.live.as_ref())
+            .map(|b| b.time_unit)
+    }
+
     /// Whether the budget itself changes (an UpdateBudget call), as opposed to
     /// only its notifications, subscribers or tags.
     pub fn updates_budget_fields(&self) -> bool {

@@ -18,10 +18,11 @@ use serde_json::Value;
 
 use super::document::{SavedPlanError, out_of_scope, plan_json};
 use super::{
-    ActionChange, ActionFieldDiff, BlockedChange, BudgetRef, Change, ChangeKind, FieldDiff,
-    Fingerprint, NotificationChange, Plan, PlanScope, PlanTarget, SubscriberSwap, Summary,
-    TagChange, Warning,
+    ActionChange, ActionFieldDiff, BlockedChange, BudgetRef, Change, ChangeKind, Consequence,
+    ConsequenceKind, FieldDiff, Fingerprint, LimitChange, NotificationChange, Plan, PlanScope,
+    PlanTarget, SubscriberSwap, Summary, TagChange, Warning,
 };
+use budgetctl_model::live::LiveSpend;
 
 #[derive(Deserialize)]
 struct PlanIn {
@@ -63,6 +64,20 @@ struct ChangeIn {
     desired: Option<Value>,
     live: Option<Value>,
     origin: Option<String>,
+    #[serde(default)]
+    limit: Option<LimitChange>,
+    #[serde(default)]
+    spend: Option<LiveSpend>,
+    #[serde(default)]
+    consequences: Vec<ConsequenceIn>,
+}
+
+#[derive(Deserialize)]
+struct ConsequenceIn {
+    kind: ConsequenceKind,
+    alert: Option<NotificationIn>,
+    action: Option<String>,
+    message: String,
 }
 
 #[derive(Deserialize)]
@@ -281,6 +296,20 @@ impl ChangeIn {
             desired,
             live,
             origin: self.origin,
+            limit: self.limit,
+            spend: self.spend,
+            consequences: self
+                .consequences
+                .into_iter()
+                .map(|c| {
+                    Ok(Consequence {
+                        kind: c.kind,
+                        alert: c.alert.map(key).transpose()?,
+                        action: c.action,
+                        message: c.message,
+                    })
+                })
+                .collect::<Result<_, String>>()?,
             budget: BudgetRef {
                 account,
                 name: self.name,

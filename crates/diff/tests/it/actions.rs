@@ -63,6 +63,8 @@ fn live(c: &Config, actions: Vec<LiveAction>) -> LiveBudget {
         budget: b,
         last_updated: None,
         spend: None,
+        limit_now: None,
+        alarms: Vec::new(),
         actions,
     }
 }

@@ -43,6 +43,8 @@ fn plan(desired: &Config, live: &[(&str, &[(NaiveDate, i64)])], today: NaiveDate
                 budget,
                 last_updated: None,
                 spend: None,
+                limit_now: None,
+                alarms: Vec::new(),
                 actions: Vec::new(),
             }
         })

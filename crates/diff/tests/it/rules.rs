@@ -51,6 +51,8 @@ fn live(budget: Budget) -> LiveBudget {
         budget,
         last_updated: Some("2026-11-30T12:00:00Z".into()),
         spend: None,
+        limit_now: None,
+        alarms: Vec::new(),
         actions: Vec::new(),
     }
 }
@@ -359,34 +361,6 @@ fn rule_9_prune_and_ignore_decide_deletion() {
                 "{accounts:?}: ignored is never deleted"
             );
         }
-    }
-}
-
-/// Spend warnings: a limit under this period's actual or forecasted spend
-/// is planned, with a warning that its alerts fire at once.
-#[test]
-fn a_limit_below_spend_is_warned_about() {
-    let c = config("", "  - {name: b, limit: 50}\n");
-    for (actual, forecast, kind) in [
-        (60, None, Some(WarningKind::BelowActualSpend)),
-        (40, Some(70), Some(WarningKind::BelowForecastedSpend)),
-        (10, Some(20), None),
-    ] {
-        let mut l = live(declared(&c, "b"));
-        l.budget.limit = BudgetLimit::Fixed(usd("100"));
-        l.spend = Some(LiveSpend {
-            actual: actual.into(),
-            forecasted: forecast.map(Decimal::from),
-            unit: "USD".into(),
-        });
-        let p = plan(&c, vec![l]);
-        assert_eq!(p.changes.len(), 1);
-        let kinds: Vec<WarningKind> = p.warnings.iter().map(|w| w.kind).collect();
-        assert_eq!(
-            kinds.first().copied(),
-            kind,
-            "actual {actual}, forecast {forecast:?}"
-        );
     }
 }
 

@@ -214,6 +214,8 @@ mod tests {
                 budget,
                 last_updated: None,
                 spend: None,
+                limit_now: None,
+                alarms: Vec::new(),
                 actions: Vec::new(),
             }
         };

@@ -5,10 +5,11 @@
 use std::collections::BTreeSet;
 
 use budgetctl_aws::create_budget;
-use budgetctl_diff::{ChangeKind, NotificationChange};
+use budgetctl_diff::{ChangeKind, ConsequenceKind, NotificationChange, Plan, WarningKind};
 use budgetctl_local::SpendRequest;
 use budgetctl_spec::Config;
 use chrono::Datelike;
+use rust_decimal::Decimal;
 
 use crate::common;
 
@@ -441,10 +442,17 @@ async fn fingerprints_cover_every_budget_read() {
     );
 }
 
+/// Spend, the limit AWS holds and each alert's NotificationState are read
+/// with the budgets (no request more), and decide what a change sets off.
 #[tokio::test]
-async fn limits_below_spend_are_warned_about() {
+async fn spend_and_alarms_are_read_and_decide_the_consequences() {
     let env = env().await;
-    create_all(&env, &config("budgets: [{name: a, limit: 100}]")).await;
+    let alert = "notifications: [{on: actual > 50%, to: [a@example.com]}]";
+    create_all(
+        &env,
+        &config(&format!("budgets: [{{name: a, limit: 100, {alert}}}]")),
+    )
+    .await;
     env.server
         .service()
         .seed_spend(&SpendRequest {
@@ -455,21 +463,48 @@ async fn limits_below_spend_are_warned_about() {
             history: vec![],
         })
         .unwrap();
-    let p = plan(&env, &config("budgets: [{name: a, limit: 50}]")).await;
-    assert!(
-        p.warnings.iter().any(|w| w
-            .message
-            .contains("below this period's actual spend 70 USD")),
-        "{:?}",
-        p.warnings
+    let kinds = |p: &Plan| -> Vec<ConsequenceKind> {
+        p.changes[0].consequences.iter().map(|c| c.kind).collect()
+    };
+
+    // Lowered under actual spend: over budget; the alert is in ALARM
+    // already (70 > 50), so it does not fire again.
+    let p = plan(
+        &env,
+        &config(&format!("budgets: [{{name: a, limit: 50, {alert}}}]")),
+    )
+    .await;
+    let c = &p.changes[0];
+    let limit = c.limit.as_ref().unwrap();
+    assert_eq!(
+        (limit.before, limit.after),
+        (Some(Decimal::from(100)), Some(Decimal::from(50)))
     );
-    let p = plan(&env, &config("budgets: [{name: a, limit: 120}]")).await;
-    assert!(
-        p.warnings
-            .iter()
-            .any(|w| w.message.contains("forecasted spend 140 USD")),
-        "{:?}",
-        p.warnings
+    let spend = c.spend.as_ref().unwrap();
+    assert_eq!(
+        (spend.actual, spend.forecasted),
+        (Decimal::from(70), Some(Decimal::from(140)))
+    );
+    assert_eq!(kinds(&p), [ConsequenceKind::OverLimit]);
+
+    // Raised above it: the alert in ALARM falls silent.
+    let p = plan(
+        &env,
+        &config(&format!("budgets: [{{name: a, limit: 200, {alert}}}]")),
+    )
+    .await;
+    assert_eq!(kinds(&p), [ConsequenceKind::AlertSilenced]);
+
+    // Unchanged, but forecast over its limit: a warning apart from changes.
+    let p = plan(
+        &env,
+        &config(&format!("budgets: [{{name: a, limit: 100, {alert}}}]")),
+    )
+    .await;
+    assert!(!p.has_changes());
+    assert_eq!(
+        p.warnings.iter().map(|w| w.kind).collect::<Vec<_>>(),
+        [WarningKind::BelowForecastedSpend]
     );
 }
 
