@@ -9,6 +9,7 @@ mod cli_actions;
 mod cli_apply;
 mod cli_import;
 mod cli_local;
+mod cli_money;
 mod cli_organizations;
 mod cli_plan;
 mod cli_respond;

@@ -19,9 +19,14 @@ function fit(body) {
   const note =
     '\n\n> [!NOTE]\n> The plan is too long for a comment and was cut here; ' +
     'the job summary and the `budgetctl-plan` artifact have all of it.\n';
-  // Cut at a line end, and close a <details> or <pre> left open by the cut.
-  let cut = body.slice(0, MAX_BODY - note.length - 32);
+  // Cut at a line end, and close a ```diff block, a <pre> or a <details>
+  // left open by the cut (a diff block's fence is as long as budgetctl made it).
+  let cut = body.slice(0, MAX_BODY - note.length - 64);
   cut = cut.slice(0, cut.lastIndexOf('\n') + 1);
+  const fence = [...cut.matchAll(/^(`{3,})diff$/gm)].pop();
+  if (fence && !cut.slice(fence.index + fence[0].length).split('\n').includes(fence[1])) {
+    cut += fence[1] + '\n';
+  }
   if (cut.lastIndexOf('<pre>') > cut.lastIndexOf('</pre>')) cut += '</pre>\n';
   if (cut.lastIndexOf('<details>') > cut.lastIndexOf('</details>')) cut += '</details>\n';
   return cut + note;
