@@ -338,7 +338,7 @@ fn markdown_shows_the_money_and_what_needs_a_careful_look() {
     assert_eq!(careful.len(), 1, "{md}");
     assert!(
         careful[0].starts_with(
-            "> - 🗑️ **Deletes** <code>111122223333/&lt;img src=x onerror=alert(1)&gt;</code>: 4 of 10 USD spent this period; alerts <code>actual &gt; 8 USD</code>, <code>forecasted &gt; 90%</code> (because <code>prune: true</code> for account 111122223333 at "
+            "> - 🗑️ **Deletes** <code>111122223333/&lt;img src=x onerror=alert(1)&gt;</code>: 4 of 10 USD spent this period; alerts <code>actual &gt; 8 USD</code> OK, <code>forecasted &gt; 90%</code> OK (because <code>prune: true</code> for account 111122223333 at "
         ),
         "{md}"
     );
@@ -372,8 +372,8 @@ fn markdown_shows_the_money_and_what_needs_a_careful_look() {
     // The deletion's field-by-field lines, in the diff block.
     for line in [
         "-   limit: 10 USD\n",
-        "-   notification actual > 8 USD\n",
-        "-   notification forecasted > 90%\n",
+        "-   notification actual > 8 USD (OK)\n",
+        "-   notification forecasted > 90% (OK)\n",
     ] {
         assert!(md.contains(line), "{line}:\n{md}");
     }

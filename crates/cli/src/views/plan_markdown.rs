@@ -251,7 +251,7 @@ fn deleted_alerts(c: &Change) -> String {
             let state = if alarms.contains(&&n.key) {
                 " **in ALARM**"
             } else {
-                ""
+                " OK"
             };
             format!(
                 "<code>{}</code>{state}",

@@ -53,7 +53,7 @@ pub(crate) fn change_lines(c: &Change) -> Vec<(char, String)> {
                 x.kind == budgetctl_diff::ConsequenceKind::AlertSilenced
                     && x.alert.as_ref() == Some(&n.key)
             });
-            let state = if in_alarm { " (in ALARM)" } else { "" };
+            let state = if in_alarm { " (in ALARM)" } else { " (OK)" };
             let line = if n.subscribers.is_empty() {
                 format!("notification {}{state}", alert(&n.key))
             } else {
