@@ -146,6 +146,7 @@ fn seed_local_state_with_spend(
                     actual_spend: Some((*actual).into()),
                     forecasted_spend: Some((*forecasted).into()),
                     history: vec![],
+                    health_status: None,
                 })
                 .unwrap();
         }

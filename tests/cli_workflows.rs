@@ -388,6 +388,14 @@ async fn the_workflow_steps_plan_apply_and_catch_drift_against_budgetctl_local()
         "{}",
         nightly.summary
     );
+    // Then where every budget stands, in the same summary.
+    assert!(
+        nightly
+            .summary
+            .contains("### budgetctl status: 12 budgets in 2 accounts on "),
+        "{}",
+        nightly.summary
+    );
     // A drift check's footer says what it checked, not what merging does.
     assert!(
         nightly.summary.contains(
@@ -658,6 +666,7 @@ async fn the_respond_workflow_runs_a_due_response_once_against_budgetctl_local()
             actual_spend: Some("150".into()),
             forecasted_spend: Some("300".into()),
             history: Vec::new(),
+            health_status: None,
         })
         .unwrap();
     let respond = |dir: PathBuf, url: String| async move {

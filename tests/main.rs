@@ -16,6 +16,7 @@ mod cli_respond;
 mod cli_roles;
 mod cli_shards;
 mod cli_shell;
+mod cli_status;
 mod cli_templates;
 mod cli_validate;
 mod cli_workflows;

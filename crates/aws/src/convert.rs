@@ -66,6 +66,34 @@ fn timestamp(d: NaiveDate) -> DateTime {
     DateTime::from_secs(d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp())
 }
 
+/// The TimePeriod from the first day `from` to `to`.
+pub(crate) fn time_period(from: NaiveDate, to: NaiveDate) -> sdk::TimePeriod {
+    sdk::TimePeriod::builder()
+        .start(timestamp(from))
+        .end(timestamp(to))
+        .build()
+}
+
+/// One period of DescribeBudgetPerformanceHistory; `None` without its
+/// dates (an amount AWS sent unreadably is left out, not guessed).
+pub(crate) fn past_period(
+    p: &sdk::BudgetedAndActualAmounts,
+) -> Option<budgetctl_model::live::PastPeriod> {
+    let period = p.time_period()?;
+    let budgeted = p.budgeted_amount();
+    let actual = p.actual_amount();
+    Some(budgetctl_model::live::PastPeriod {
+        start: date("the history's start", period.start()?).ok()?,
+        end: date("the history's end", period.end()?).ok()?,
+        budgeted: budgeted.and_then(|s| amount(s.amount()).ok()),
+        actual: actual.and_then(|s| amount(s.amount()).ok()),
+        unit: actual
+            .or(budgeted)
+            .map(|s| s.unit().to_owned())
+            .unwrap_or_default(),
+    })
+}
+
 /// A threshold as AWS keeps it (a double) to the decimal people wrote:
 /// the shortest text that reads back as the same double.
 pub fn threshold_decimal(value: f64) -> Result<Decimal, ConvertError> {

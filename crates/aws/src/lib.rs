@@ -41,4 +41,4 @@ pub use read::{
     Pace, ReadError, action_arn, budget_arn, read_account, read_account_paced, read_accounts,
     read_budget, read_budget_actions, read_spend, reserved_tags,
 };
-pub use scope::ReadScope;
+pub use scope::{HistoryOf, ReadScope};

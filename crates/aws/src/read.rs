@@ -21,7 +21,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use crate::Clients;
 use crate::convert;
 use crate::error::{AwsError, ErrorKind};
-use crate::scope::ReadScope;
+use crate::scope::{HistoryOf, ReadScope};
 
 /// Why an account or a budget could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -225,7 +225,15 @@ pub async fn read_account_paced(
         let index = live.len();
         // Every action's name, declared budget or not: plans show them, a
         // pruned budget's included, and the staleness check reads alike.
-        reads.action_names(index, &budget.name, &budget_actions);
+        reads.action_names(
+            index,
+            &budget.name,
+            &budget_actions,
+            scope.only_active_action_names,
+        );
+        if let Some(history) = scope.history {
+            reads.history(index, &budget, history);
+        }
         let managed = scope.everything || scope.managed.contains(&budget.name);
         let alarms = keys
             .iter()
@@ -253,6 +261,13 @@ pub async fn read_account_paced(
             spend: spend_of(b),
             limit_now: b.budget_limit().and_then(|l| convert::spend(l).ok()),
             alarms,
+            health: b.health_status().and_then(|h| {
+                Some(budgetctl_model::live::Health {
+                    status: h.status()?.as_str().to_owned(),
+                    reason: h.status_reason().map(|r| r.as_str().to_owned()),
+                })
+            }),
+            history: Vec::new(),
             actions: budget_actions,
         }));
     }
@@ -405,8 +420,17 @@ impl Reads<'_> {
         });
     }
 
-    fn action_names(&mut self, index: usize, budget: &str, actions: &[LiveAction]) {
+    fn action_names(
+        &mut self,
+        index: usize,
+        budget: &str,
+        actions: &[LiveAction],
+        only_active: bool,
+    ) {
         for (slot, a) in actions.iter().enumerate() {
+            if only_active && a.status == budgetctl_model::ActionStatus::Standby {
+                continue;
+            }
             let arn = action_arn(self.client, self.account, budget, &a.id);
             self.spawn(move |client, account| async move {
                 let tags = tags_at(&client, &account, arn).await?;
@@ -434,6 +458,25 @@ impl Reads<'_> {
                 slot,
                 subscribers,
             })
+        });
+    }
+
+    /// The budget's last `periods` periods before the current one
+    /// (DescribeBudgetPerformanceHistory, every page).
+    fn history(&mut self, index: usize, budget: &budgetctl_model::Budget, of: HistoryOf) {
+        let Some(kept) = budgetctl_model::planned::history_kept(budget.time_unit) else {
+            return;
+        };
+        let periods = of.periods.min(kept);
+        if periods == 0 {
+            return;
+        }
+        let current = budgetctl_model::planned::period_start(budget.time_unit, of.today);
+        let from = budgetctl_model::planned::periods_before(budget.time_unit, current, periods);
+        let name = budget.name.clone();
+        self.spawn(move |client, account| async move {
+            let periods = history_of(&client, &account, &name, from, current).await?;
+            Ok(Fetched::History { index, periods })
         });
     }
 
@@ -470,6 +513,11 @@ async fn gather(
                     l.budget.tags = Some(tags);
                 }
             }
+            Ok(Fetched::History { index, periods }) => {
+                if let Some(l) = &mut live[index] {
+                    l.history = periods;
+                }
+            }
             Ok(Fetched::ActionName { index, slot, name }) => {
                 if let Some(l) = &mut live[index] {
                     l.actions[slot].name = name;
@@ -491,6 +539,10 @@ async fn gather(
 }
 
 enum Fetched {
+    History {
+        index: usize,
+        periods: Vec<budgetctl_model::live::PastPeriod>,
+    },
     Subscribers {
         index: usize,
         slot: usize,
@@ -561,6 +613,8 @@ pub async fn read_budget(
         spend: None,
         limit_now: None,
         alarms: Vec::new(),
+        health: None,
+        history: Vec::new(),
         actions: Vec::new(),
     }))
 }
@@ -662,6 +716,41 @@ async fn subscribers_of(
         }
     }
     Ok(subscribers)
+}
+
+/// A budget's budgeted and actual amounts of the periods starting from
+/// `from` up to `to` (DescribeBudgetPerformanceHistory, every page), oldest
+/// first.
+async fn history_of(
+    client: &Client,
+    account: &AccountId,
+    name: &str,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Result<Vec<budgetctl_model::live::PastPeriod>, ReadError> {
+    let mut out = Vec::new();
+    let mut pages = client
+        .describe_budget_performance_history()
+        .account_id(account.as_str())
+        .budget_name(name)
+        .time_period(convert::time_period(from, to))
+        .max_results(100)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page =
+            page.map_err(|e| AwsError::from_sdk(account, "DescribeBudgetPerformanceHistory", e))?;
+        let Some(history) = page.budget_performance_history else {
+            continue;
+        };
+        for p in history.budgeted_and_actual_amounts_list.unwrap_or_default() {
+            if let Some(period) = convert::past_period(&p) {
+                out.push(period);
+            }
+        }
+    }
+    out.sort_by_key(|p| p.start);
+    Ok(out)
 }
 
 /// A budget's tags as the files manage them (ListTagsForResource):

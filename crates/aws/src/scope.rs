@@ -19,6 +19,21 @@ pub struct ReadScope {
     pub only: Option<BTreeSet<String>>,
     /// Read subscribers and tags of every budget, declared or not (import).
     pub everything: bool,
+    /// Read the names of actions PENDING or executed only, not of those in
+    /// STANDBY: `status` shows no other, and reads no name it does not
+    /// show (plan and import read every action's name).
+    pub only_active_action_names: bool,
+    /// Read this many past periods of each budget's history, as of a day
+    /// (`budgetctl status --history N`): one paged
+    /// DescribeBudgetPerformanceHistory per budget.
+    pub history: Option<HistoryOf>,
+}
+
+/// How much history to read, and as of which day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistoryOf {
+    pub periods: u32,
+    pub today: chrono::NaiveDate,
 }
 
 impl ReadScope {
@@ -35,6 +50,8 @@ impl ReadScope {
                 .collect(),
             only: (!targets.is_empty()).then(|| targets.iter().cloned().collect()),
             everything: false,
+            only_active_action_names: false,
+            history: None,
         }
     }
 }

@@ -11,6 +11,7 @@ use budgetctl_engine::error::{AwsError, ReadError};
 use budgetctl_engine::import::ImportError;
 use budgetctl_engine::plan::PlanError;
 use budgetctl_engine::session::SessionError;
+use budgetctl_engine::status::StatusError;
 use budgetctl_spec::ExecutionType;
 
 use crate::views::escape::escape_text;
@@ -79,6 +80,16 @@ pub enum CliError {
     /// The files do not validate (their diagnostics are printed already).
     #[error("{0}")]
     Invalid(&'static str),
+    /// No status could be made for another reason (invalid files).
+    #[error(transparent)]
+    Status(StatusError),
+    /// `status --fail-on`: budgets over their limit (or forecast to be),
+    /// by address; the status was shown.
+    #[error("{} (--fail-on {on}): {}", off_track(.budgets.len(), on), .budgets.join(", "))]
+    OffTrack {
+        on: &'static str,
+        budgets: Vec<String>,
+    },
     /// The plan has changes AWS cannot make: one line each.
     #[error("the plan has changes AWS cannot make; nothing was applied:\n  {}", .0.join("\n  "))]
     Blocked(Vec<String>),
@@ -196,6 +207,30 @@ impl From<PlanError> for CliError {
         match e {
             PlanError::Read { error, role } => CliError::Read { error, role },
             other => CliError::Plan(other),
+        }
+    }
+}
+
+/// `1 budget is over its limit`, `3 budgets are over their limits or
+/// forecast to be`.
+fn off_track(n: usize, on: &str) -> String {
+    let forecast = if on == "over" {
+        ""
+    } else {
+        " or forecast to be"
+    };
+    if n == 1 {
+        format!("1 budget is over its limit{forecast}")
+    } else {
+        format!("{n} budgets are over their limits{forecast}")
+    }
+}
+
+impl From<StatusError> for CliError {
+    fn from(e: StatusError) -> Self {
+        match e {
+            StatusError::Read { error, role } => CliError::Read { error, role },
+            other => CliError::Status(other),
         }
     }
 }

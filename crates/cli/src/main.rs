@@ -61,6 +61,9 @@ enum Command {
     /// Run the responses that spend has made due, once per budget period:
     /// Service Catalog self-service actions, approvals of budget actions.
     Respond(commands::respond::RespondArgs),
+    /// Where every budget stands this period: limit, spend, forecast,
+    /// alerts, actions, across accounts; as text, markdown, html or JSON.
+    Status(commands::status::StatusArgs),
     /// List the accounts the files resolve to (named, in groups, or read
     /// from AWS Organizations), with `--shards N` the shard of each.
     Accounts(commands::accounts::AccountsArgs),
@@ -159,6 +162,7 @@ fn main() -> ExitCode {
         Command::Plan(args) => args.verbose,
         Command::Apply(args) => args.verbose,
         Command::Import(args) => args.verbose,
+        Command::Status(args) => args.verbose,
         _ => false,
     };
     if !matches!(cli.command, Command::Local { .. }) {
@@ -174,6 +178,7 @@ fn main() -> ExitCode {
         Command::Import(args) => commands::import::run(args, color),
         Command::Action { command } => commands::action::run(command),
         Command::Respond(args) => commands::respond::run(args),
+        Command::Status(args) => commands::status::run(args, colors),
         Command::Accounts(args) => commands::accounts::run(args, color),
         Command::Completions { shell } => {
             // Into a buffer first: clap_complete panics on a closed pipe (`| head`).

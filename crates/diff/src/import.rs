@@ -162,6 +162,8 @@ mod tests {
             spend: None,
             limit_now: None,
             alarms: Vec::new(),
+            health: None,
+            history: Vec::new(),
             actions: vec![],
         }
     }

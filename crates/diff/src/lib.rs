@@ -25,6 +25,7 @@ mod import;
 pub mod normalize;
 pub mod plan;
 pub mod respond;
+pub mod status;
 
 pub use budgetctl_model::live::{Live, LiveAction, LiveBudget, LiveSpend, Unreadable};
 pub use budgetctl_model::planned::period_start;

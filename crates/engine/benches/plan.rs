@@ -113,6 +113,8 @@ async fn main() {
                 spend: None,
                 limit_now: None,
                 alarms: Vec::new(),
+                health: None,
+                history: Vec::new(),
                 actions: Vec::new(),
             })
             .collect(),
@@ -205,6 +207,7 @@ async fn main() {
                 actual_spend: Some(if i % 2 == 0 { "1500" } else { "500" }.into()),
                 forecasted_spend: None,
                 history: Vec::new(),
+                health_status: None,
             })
             .unwrap();
     }

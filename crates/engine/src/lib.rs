@@ -11,6 +11,7 @@
 //! - [`actions`]: list, history and execution of budget actions.
 //! - [`respond`](mod@respond): the responses that spend has made due.
 //! - [`accounts`](mod@accounts): the accounts the files resolve to.
+//! - [`status`](mod@status): where every budget stands this period.
 //!
 //! ```
 //! let options = budgetctl_engine::session::SessionOptions {
@@ -28,3 +29,4 @@ pub mod import;
 pub mod plan;
 pub mod respond;
 pub mod session;
+pub mod status;

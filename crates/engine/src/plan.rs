@@ -98,7 +98,7 @@ pub async fn plan(
 
 /// The accounts a run reads: those `--account` names, or every account the
 /// files name; of those, the ones in `--shard`.
-fn accounts(config: &Config, scope: &PlanScope) -> Vec<AccountId> {
+pub(crate) fn accounts(config: &Config, scope: &PlanScope) -> Vec<AccountId> {
     let accounts: Vec<AccountId> = if scope.accounts.is_empty() {
         config.accounts().into_iter().collect()
     } else {

@@ -18,7 +18,7 @@
 //! | `POST /_local/reset` | forget all state, counters and faults |
 //! | `GET`/`POST /_local/faults` | `{"throttle": 0.3, "error": 0.05, "latency_ms": 0, "seed": 7, "action_ms": 0, "deny_accounts": [], "token_ttl_ms": 3600000, "operations": []}` (`operations`: the faults and denials hit only these) |
 //! | `POST /_local/organization` | seed (replace) the organisation AWS Organizations answers about: `{"ManagementAccountId", "RootId", "OrganizationalUnits": [{"Id", "ParentId", "Name"}], "Accounts": [{"Id", "ParentId", "Name", "Email", "State"}]}` |
-//! | `POST /_local/spend` | seed spend: `{"AccountId", "BudgetName", "ActualSpend", "ForecastedSpend", "History": [{"Start", "End", "Budgeted", "Actual"}]}` |
+//! | `POST /_local/spend` | seed spend: `{"AccountId", "BudgetName", "ActualSpend", "ForecastedSpend", "History": [{"Start", "End", "Budgeted", "Actual"}], "HealthStatus": {"Status", "StatusReason"}}` |
 //!
 //! It depends on nothing else in the workspace.
 //!
@@ -39,7 +39,7 @@ pub mod store;
 
 pub use error::{ApiError, ErrorKind};
 pub use server::{LocalError, LocalOptions, LocalServer};
-pub use services::budgets::{ActionStatusRequest, HistoryRequest, SpendRequest};
+pub use services::budgets::{ActionStatusRequest, HealthRequest, HistoryRequest, SpendRequest};
 pub use services::catalog::{Caller, ProvisionedProductRequest, RecordOutcomeRequest};
 pub use services::organizations::{AccountSeed, OrganizationRequest, OuSeed};
 pub use services::{Faults, Service};

@@ -95,6 +95,10 @@ pub struct StoredBudget {
     pub deleted_actions: Vec<StoredAction>,
     #[serde(default)]
     pub spend: SpendSeed,
+    /// HealthStatus as seeded (`/_local/spend`): `{Status, StatusReason}`,
+    /// returned with LastUpdatedTime as AWS returns it; none until seeded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health: Option<Value>,
     /// Seeded past periods, for DescribeBudgetPerformanceHistory.
     #[serde(default)]
     pub history: Vec<PeriodSpend>,

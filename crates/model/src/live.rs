@@ -23,6 +23,14 @@ pub struct LiveBudget {
     /// crossed this period, and AWS has sent their alert.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alarms: Vec<NotificationKey>,
+    /// HealthStatus, when AWS reports one (a budget over a billing view or
+    /// a filter AWS can no longer evaluate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health: Option<Health>,
+    /// Past periods' budgeted and actual amounts, oldest first, where they
+    /// were read (DescribeBudgetPerformanceHistory).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<PastPeriod>,
     /// The budget's actions (DescribeBudgetActionsForAccount), in the order
     /// AWS returned them.
     pub actions: Vec<LiveAction>,
@@ -65,6 +73,30 @@ pub struct Unreadable {
 pub struct Live {
     pub budgets: Vec<LiveBudget>,
     pub unreadable: Vec<Unreadable>,
+}
+
+/// A budget's HealthStatus as AWS wrote it: `HEALTHY` or `UNHEALTHY`, and
+/// why (`FILTER_INVALID`, `BILLING_VIEW_NO_ACCESS`, …).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+    pub reason: Option<String>,
+}
+
+impl Health {
+    pub fn is_healthy(&self) -> bool {
+        self.status == "HEALTHY"
+    }
+}
+
+/// One past period of a budget: what was budgeted and what was spent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PastPeriod {
+    pub start: chrono::NaiveDate,
+    pub end: chrono::NaiveDate,
+    pub budgeted: Option<Decimal>,
+    pub actual: Option<Decimal>,
+    pub unit: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -98,6 +98,39 @@ pub fn period_start(time_unit: TimeUnit, day: NaiveDate) -> NaiveDate {
     start.unwrap_or(day)
 }
 
+/// The first day of the period `periods` before the one starting at
+/// `start` (a period's first day): where `periods` of history begin. A
+/// custom budget has one period, so it is `start` itself.
+pub fn periods_before(time_unit: TimeUnit, start: NaiveDate, periods: u32) -> NaiveDate {
+    let months = |n: u32| {
+        start
+            .checked_sub_months(chrono::Months::new(n))
+            .unwrap_or(start)
+    };
+    match time_unit {
+        TimeUnit::Daily => start
+            .checked_sub_days(chrono::Days::new(u64::from(periods)))
+            .unwrap_or(start),
+        TimeUnit::Monthly => months(periods),
+        TimeUnit::Quarterly => months(periods.saturating_mul(3)),
+        TimeUnit::Annually => months(periods.saturating_mul(12)),
+        TimeUnit::Custom => start,
+    }
+}
+
+/// The most past periods DescribeBudgetPerformanceHistory keeps: 60 days,
+/// 12 months, 4 quarters; `None` where AWS keeps none to speak of (a
+/// custom budget has one period).
+pub fn history_kept(time_unit: TimeUnit) -> Option<u32> {
+    match time_unit {
+        TimeUnit::Daily => Some(60),
+        TimeUnit::Monthly => Some(12),
+        TimeUnit::Quarterly => Some(4),
+        TimeUnit::Annually => Some(1),
+        TimeUnit::Custom => None,
+    }
+}
+
 /// The first period AWS takes planned limits for on `today`: the current
 /// one, or the period the budget starts in when that is later.
 pub fn first_planned_period(budget: &Budget, today: NaiveDate) -> NaiveDate {

@@ -9,4 +9,5 @@ pub mod import;
 pub mod local;
 pub mod plan;
 pub mod respond;
+pub mod status;
 pub mod validate;

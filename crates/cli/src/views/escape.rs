@@ -32,6 +32,24 @@ pub fn escape_markdown(text: &str) -> String {
     out
 }
 
+/// Make user text inert in an html page: text and attribute values alike;
+/// control and invisible characters escaped as for a terminal.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if is_unsafe_char(c) => push_escape(&mut out, c),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// One of budgetctl's messages (a warning, a plan error) for markdown: the
 /// code spans it writes between backticks become `<code>` elements, the
 /// rest is text, and every part is escaped as [`escape_markdown`] escapes

@@ -12,3 +12,4 @@ pub mod money;
 pub mod plan_markdown;
 pub mod plan_text;
 pub mod respond;
+pub mod status;

@@ -35,6 +35,7 @@ pub use actions::action_fields;
 use actions::*;
 use fields::*;
 pub use fingerprint::fingerprint;
+pub(crate) use money::in_force;
 pub use money::percent_of;
 use notifications::*;
 use tags::*;

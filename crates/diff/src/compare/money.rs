@@ -17,7 +17,7 @@ use crate::respond::{limit_in_force, period_of};
 /// it when the file does not write one amount. An auto-adjusting budget's
 /// is the amount AWS computed (`aws`), when it has one; an RI or Savings
 /// Plans budget has none (its limit is a percentage).
-pub(super) fn in_force(
+pub(crate) fn in_force(
     budget: &Budget,
     aws: Option<&Spend>,
     today: NaiveDate,

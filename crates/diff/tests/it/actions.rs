@@ -65,6 +65,8 @@ fn live(c: &Config, actions: Vec<LiveAction>) -> LiveBudget {
         spend: None,
         limit_now: None,
         alarms: Vec::new(),
+        health: None,
+        history: Vec::new(),
         actions,
     }
 }

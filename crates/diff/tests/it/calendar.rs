@@ -45,6 +45,8 @@ fn plan(desired: &Config, live: &[(&str, &[(NaiveDate, i64)])], today: NaiveDate
                 spend: None,
                 limit_now: None,
                 alarms: Vec::new(),
+                health: None,
+                history: Vec::new(),
                 actions: Vec::new(),
             }
         })

@@ -62,6 +62,8 @@ fn live(budget: Budget, actual: &str, forecast: Option<&str>) -> LiveBudget {
         }),
         limit_now: None,
         alarms: Vec::new(),
+        health: None,
+        history: Vec::new(),
         actions: Vec::new(),
     }
 }

@@ -53,6 +53,8 @@ fn live(budget: Budget) -> LiveBudget {
         spend: None,
         limit_now: None,
         alarms: Vec::new(),
+        health: None,
+        history: Vec::new(),
         actions: Vec::new(),
     }
 }

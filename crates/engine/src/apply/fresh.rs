@@ -216,6 +216,8 @@ mod tests {
                 spend: None,
                 limit_now: None,
                 alarms: Vec::new(),
+                health: None,
+                history: Vec::new(),
                 actions: Vec::new(),
             }
         };

@@ -206,6 +206,7 @@ async fn a_lost_execute_answer_is_settled_by_reading_the_history() {
             actual_spend: Some("2500".into()),
             forecasted_spend: None,
             history: Vec::new(),
+            health_status: None,
         })
         .unwrap();
     let catalog = CatalogClients::new(&connection, &BTreeMap::new()).await;

@@ -112,6 +112,7 @@ async fn seeded_spend_and_update_resets_do_not_show() {
             actual_spend: Some("40".into()),
             forecasted_spend: Some("90".into()),
             history: vec![],
+            health_status: None,
         })
         .unwrap();
     assert!(plan(&env, &c).await.changes.is_empty());
@@ -461,6 +462,7 @@ async fn spend_and_alarms_are_read_and_decide_the_consequences() {
             actual_spend: Some("70".into()),
             forecasted_spend: Some("140".into()),
             history: vec![],
+            health_status: None,
         })
         .unwrap();
     let kinds = |p: &Plan| -> Vec<ConsequenceKind> {

@@ -752,3 +752,116 @@ async fn refusals_use_aws_wording() {
         "Unable to create/update budget - please provide one of the followings: Budget Limit/ Planned Budget Limit/ Auto Adjust Data"
     );
 }
+
+/// DescribeBudgetPerformanceHistory pages as the model says (MaxResults,
+/// NextToken) and keeps the periods that start in the TimePeriod asked.
+#[tokio::test]
+async fn performance_history_pages_and_keeps_the_time_period_asked() {
+    let server = server().await;
+    let c = client(&server);
+    c.create_budget()
+        .account_id(ACCOUNT)
+        .budget(cost_budget("b", "100"))
+        .send()
+        .await
+        .unwrap();
+    seed_history(
+        &server,
+        "b",
+        &[
+            ("2026-07-01", "2026-08-01", "100", "70"),
+            ("2026-08-01", "2026-09-01", "100", "80"),
+            ("2026-09-01", "2026-10-01", "100", "90"),
+            ("2026-10-01", "2026-11-01", "100", "110"),
+            ("2026-11-01", "2026-12-01", "100", "120"),
+        ],
+    );
+    let day =
+        |y, m| DateTime::from_secs(Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0).unwrap().timestamp());
+    let mut pages = c
+        .describe_budget_performance_history()
+        .account_id(ACCOUNT)
+        .budget_name("b")
+        .time_period(
+            aws_sdk_budgets::types::TimePeriod::builder()
+                .start(day(2026, 8))
+                .end(day(2026, 12))
+                .build(),
+        )
+        .max_results(2)
+        .into_paginator()
+        .send();
+    let mut seen = Vec::new();
+    let mut count = 0;
+    while let Some(page) = pages.next().await {
+        let page = page.unwrap();
+        count += 1;
+        for p in page
+            .budget_performance_history()
+            .unwrap()
+            .budgeted_and_actual_amounts_list()
+        {
+            seen.push(p.actual_amount().unwrap().amount().to_owned());
+        }
+    }
+    // August to November, two a page.
+    assert_eq!(seen, ["80.0", "90.0", "110.0", "120.0"]);
+    assert_eq!(count, 2);
+}
+
+/// HealthStatus is the service's: ignored when sent, returned as seeded.
+#[tokio::test]
+async fn health_status_is_returned_as_seeded() {
+    let server = server().await;
+    let c = client(&server);
+    c.create_budget()
+        .account_id(ACCOUNT)
+        .budget(cost_budget("b", "100"))
+        .send()
+        .await
+        .unwrap();
+    let described = || async {
+        c.describe_budget()
+            .account_id(ACCOUNT)
+            .budget_name("b")
+            .send()
+            .await
+            .unwrap()
+            .budget
+            .unwrap()
+    };
+    assert!(described().await.health_status().is_none());
+    server
+        .service()
+        .seed_spend(&budgetctl_local::SpendRequest {
+            account_id: ACCOUNT.into(),
+            budget_name: "b".into(),
+            actual_spend: None,
+            forecasted_spend: None,
+            history: Vec::new(),
+            health_status: Some(budgetctl_local::HealthRequest {
+                status: "UNHEALTHY".into(),
+                status_reason: Some("FILTER_INVALID".into()),
+            }),
+        })
+        .unwrap();
+    let health = described().await.health_status().cloned().unwrap();
+    assert_eq!(health.status().map(|s| s.as_str()), Some("UNHEALTHY"));
+    assert_eq!(
+        health.status_reason().map(|s| s.as_str()),
+        Some("FILTER_INVALID")
+    );
+    assert!(health.last_updated_time().is_some());
+    let refused = server.service().seed_spend(&budgetctl_local::SpendRequest {
+        account_id: ACCOUNT.into(),
+        budget_name: "b".into(),
+        actual_spend: None,
+        forecasted_spend: None,
+        history: Vec::new(),
+        health_status: Some(budgetctl_local::HealthRequest {
+            status: "SICK".into(),
+            status_reason: None,
+        }),
+    });
+    assert!(refused.is_err());
+}

@@ -115,6 +115,7 @@ pub fn seed_spend(
             actual_spend: actual.map(Into::into),
             forecasted_spend: forecasted.map(Into::into),
             history: vec![],
+            health_status: None,
         })
         .unwrap();
 }
@@ -139,6 +140,7 @@ pub fn seed_history(server: &LocalServer, budget: &str, periods: &[(&str, &str, 
                     },
                 )
                 .collect(),
+            health_status: None,
         })
         .unwrap();
 }

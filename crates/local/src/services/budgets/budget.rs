@@ -66,6 +66,7 @@ impl Service {
                 actions: Vec::new(),
                 deleted_actions: Vec::new(),
                 spend: SpendSeed::default(),
+                health: None,
                 history: Vec::new(),
             },
         );
@@ -187,6 +188,9 @@ pub(super) fn render_budget(stored: &StoredBudget, show_filter_expression: bool)
         for spend in planned.values_mut() {
             spend["Amount"] = json!(render::amount(s(&spend["Amount"])));
         }
+    }
+    if let Some(health) = &stored.health {
+        b["HealthStatus"] = health.clone();
     }
     b["CalculatedSpend"] = json!({
         "ActualSpend": { "Amount": render::amount(stored.spend.actual.as_deref().unwrap_or("0")), "Unit": unit },

@@ -66,6 +66,18 @@ pub struct SpendRequest {
     /// Past periods: `{ "Start": "2026-01-01", "End": "2026-02-01", "Budgeted": "100", "Actual": "90" }`.
     #[serde(default)]
     pub history: Vec<HistoryRequest>,
+    /// The budget's HealthStatus from now on: `{ "Status": "UNHEALTHY",
+    /// "StatusReason": "FILTER_INVALID" }`, values from the model's enums.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_status: Option<HealthRequest>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct HealthRequest {
+    pub status: String,
+    #[serde(default)]
+    pub status_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -46,6 +46,9 @@ impl Service {
             });
         }
         b.history.sort_by(|x, y| x.start.total_cmp(&y.start));
+        if let Some(h) = &request.health_status {
+            b.health = Some(health(h)?);
+        }
         trigger_actions(b);
         drop(store);
         self.mark(Some((
@@ -101,6 +104,36 @@ impl Service {
             next,
         ))
     }
+}
+
+/// A HealthStatus as AWS returns it, its values checked against the
+/// model's HealthStatusValue and HealthStatusReason.
+fn health(h: &crate::HealthRequest) -> Result<Value> {
+    const STATUSES: &[&str] = &["HEALTHY", "UNHEALTHY"];
+    const REASONS: &[&str] = &[
+        "BILLING_VIEW_NO_ACCESS",
+        "BILLING_VIEW_UNHEALTHY",
+        "FILTER_INVALID",
+        "MULTI_YEAR_HISTORICAL_DATA_DISABLED",
+    ];
+    if !STATUSES.contains(&h.status.as_str()) {
+        return Err(ApiError::invalid(format!(
+            "`{}` is not a HealthStatusValue: one of {}",
+            h.status,
+            STATUSES.join(", ")
+        )));
+    }
+    let mut out = json!({ "Status": h.status, "LastUpdatedTime": crate::render::now() });
+    if let Some(reason) = &h.status_reason {
+        if !REASONS.contains(&reason.as_str()) {
+            return Err(ApiError::invalid(format!(
+                "`{reason}` is not a HealthStatusReason: one of {}",
+                REASONS.join(", ")
+            )));
+        }
+        out["StatusReason"] = json!(reason);
+    }
+    Ok(out)
 }
 
 pub(super) fn time_window(period: &Value) -> (f64, f64) {
