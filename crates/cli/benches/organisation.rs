@@ -16,6 +16,13 @@
 //! child's peak RSS, requests by operation, throttles absorbed by retries,
 //! and the requests Terraform's aws_budgets_budget would need (per budget:
 //! read, tags, and one per notification's subscribers, N·(3+M)).
+//!
+//! First, `budgetctl status` of the same accounts at the same
+//! parallelism and pace, without history (the bulk reads only) and with
+//! `--history 12` (one more request per budget): wall time, peak RSS,
+//! requests, and the ratio to the floor that requests, latency and
+//! parallelism set (`--status 0` skips it). Status runs first, so that
+//! the peak RSS printed for it is its own.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)] // figures are this target's output
 
@@ -115,6 +122,9 @@ fn main() {
         ..Faults::default()
     });
     let parallelism = arg("--parallelism", 128);
+    if arg("--status", 1) == 1 {
+        status(&server, dir.path(), accounts, parallelism, client_rps, rps);
+    }
     // One request at a time (as before issue 17) would take
     // 1,000 x 24 x 50 ms = 20 minutes: timed on a sample of accounts, and
     // scaled up (`--sequential-sample 0` skips it).
@@ -124,35 +134,25 @@ fn main() {
             continue;
         }
         service.reset_counts();
-        let started = Instant::now();
-        let mut plan = Command::new(env!("CARGO_BIN_EXE_budgetctl"));
-        plan.args(["plan", "--detailed-exitcode", "--parallelism"])
-            .arg(parallelism.to_string())
-            .args(["--account-rps", &client_rps.to_string()]);
+        let mut args: Vec<String> = [
+            "plan",
+            "--detailed-exitcode",
+            "--parallelism",
+            &parallelism.to_string(),
+            "--account-rps",
+            &client_rps.to_string(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         if only < accounts {
             for i in 0..only {
-                plan.args(["--account", &account(i)]);
+                args.extend(["--account".to_owned(), account(i)]);
             }
         }
-        let out = plan
-            .args(["--endpoint-url", &server.url()])
-            .current_dir(dir.path())
-            .env("NO_COLOR", "1")
-            .env("AWS_ACCESS_KEY_ID", "AKIDBENCH")
-            .env("AWS_SECRET_ACCESS_KEY", "x")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env_remove("AWS_ENDPOINT_URL")
-            .env_remove("AWS_PROFILE")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        let wall = started.elapsed();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert_eq!(out.status.code(), Some(0), "no changes, no error: {text}");
+        let (text, ok, wall) = run(&server, dir.path(), &args);
+        let wall = std::time::Duration::from_secs_f64(wall);
+        assert!(ok, "no changes, no error: {text}");
         assert!(!text.contains("Throttling"), "{text}");
         let counts = service.request_counts();
         let total: u64 = counts.values().sum();
@@ -175,4 +175,79 @@ fn main() {
         println!("  requests by operation: {counts:?}");
     }
     runtime.block_on(server.shutdown()).unwrap();
+}
+
+/// `budgetctl` with `args` in `dir` against the server, off a terminal:
+/// its output and wall time.
+fn run(server: &LocalServer, dir: &std::path::Path, args: &[String]) -> (String, bool, f64) {
+    let started = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_budgetctl"))
+        .args(args)
+        .args(["--endpoint-url", &server.url()])
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("AWS_ACCESS_KEY_ID", "AKIDBENCH")
+        .env("AWS_SECRET_ACCESS_KEY", "x")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_PROFILE")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let wall = started.elapsed().as_secs_f64();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (text, out.status.success(), wall)
+}
+
+/// `budgetctl status` of every account, without history and with 12
+/// periods, against the floor: the requests' latency spread over the
+/// requests in flight, or an account's requests at its pace (a burst of
+/// one second's worth, then the rest at the rate), whichever is longer.
+fn status(
+    server: &LocalServer,
+    dir: &std::path::Path,
+    accounts: usize,
+    parallelism: usize,
+    client_rps: usize,
+    rps: u32,
+) {
+    let service = server.service();
+    for history in [0usize, 12] {
+        service.reset_counts();
+        let args: Vec<String> = [
+            "status",
+            "--format",
+            "json",
+            "--parallelism",
+            &parallelism.to_string(),
+            "--account-rps",
+            &client_rps.to_string(),
+            "--history",
+            &history.to_string(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let (text, ok, wall) = run(server, dir, &args);
+        assert!(ok, "{text}");
+        assert!(!text.contains("Throttling"), "{text}");
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(doc["budgets"].as_array().unwrap().len(), accounts * BUDGETS);
+        let counts = service.request_counts();
+        let total: u64 = counts.values().sum();
+        let per_account = total as f64 / accounts as f64;
+        let floor = (total as f64 * 0.050 / parallelism as f64)
+            .max((per_account - client_rps as f64).max(0.0) / client_rps as f64);
+        println!(
+            "status {accounts} accounts x {BUDGETS} budgets, --history {history}, 50 ms latency, {rps} requests/s per account (budgetctl paced at {client_rps}), --parallelism {parallelism}: {wall:.1} s wall, floor {floor:.1} s ({:.2}x), peak RSS {:.0} MB, {total} requests ({} throttled and absorbed by retries)",
+            wall / floor,
+            children_peak_rss_mb(),
+            service.throttled_count(),
+        );
+        println!("  requests by operation: {counts:?}");
+    }
 }
