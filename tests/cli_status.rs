@@ -403,9 +403,58 @@ fn every_format_escapes_what_a_user_or_aws_wrote() {
     );
     assert!(!html.contains("<script"), "no script: {html}");
     assert!(!html.contains("http"), "no external asset: {html}");
-    // A control character AWS might return reaches no terminal raw.
+    // Numbers, the same in each format.
+    assert!(
+        md.contains("| 🔴 | <code>111122223333/over</code> | monthly | 1,000 USD | 1,200 (120%) | 1,500 (150%) | +500 | alerts actual &gt; 100% ALARM |"),
+        "{md}"
+    );
+    assert!(
+        html.contains("<td class=\"n\">1,000 USD</td><td class=\"n\">1,200 (120%)</td><td class=\"n\">1,500 (150%)</td><td class=\"n\">+500</td>"),
+        "{html}"
+    );
+
+    // A name another tool gave a budget, with a terminal's control
+    // characters in it (AWS's pattern allows them): escaped in text, never
+    // sent raw to a terminal, and inert in markdown and html.
+    let evil = "evil\u{1b}]0;pwned\u{7}\u{1b}[31m";
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let client = budgetctl_aws::client(&budgetctl_aws::Connection {
+            endpoint_url: Some(s.served.url.clone()),
+            local: true,
+            ..Default::default()
+        })
+        .await;
+        let budget = budgetctl_spec::load_str(
+            "evil.yaml",
+            "version: 1\nbudgets: [{name: stand-in, account: \"111122223333\", limit: 5}]\n",
+        )
+        .config
+        .budgets[0]
+            .budget
+            .clone();
+        let mut budget = budget;
+        budget.name = evil.to_owned();
+        budgetctl_aws::create_budget(&client, &"111122223333".parse().unwrap(), &budget)
+            .await
+            .unwrap();
+    });
     let text = s.status(&[]);
-    assert!(!text.contains('\u{1b}'), "{text}");
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text:?}"
+    );
+    assert!(
+        text.contains("111122223333/evil\\u{1b}]0;pwned\\u{7}\\u{1b}[31m"),
+        "{text}"
+    );
+    for format in ["markdown", "html", "json"] {
+        let out = s.status(&["--format", format]);
+        if format == "json" {
+            // JSON escapes control characters itself.
+            assert!(out.contains("evil\\u001b]0;pwned\\u0007"), "{out}");
+        }
+        assert!(!out.contains('\u{1b}'), "{format}: {out:?}");
+    }
 }
 
 /// The html page as a person sees it: Chromium renders the table, a chart
