@@ -829,3 +829,108 @@ fn a_refused_connection_says_what_to_check() {
         }
     }
 }
+
+/// When no plan can be made, the pull-request comment says so, with the
+/// errors, instead of leaving the last plan's comment standing.
+#[test]
+fn a_plan_that_cannot_be_made_says_why_in_its_comment() {
+    let dir = workspace_with(&["tests/fixtures/cli/many-errors.yaml"]);
+    let out = budgetctl_in(
+        dir.path(),
+        &[
+            "plan",
+            "--local",
+            "--format",
+            "markdown",
+            "-f",
+            "many-errors.yaml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let md = stdout(&out);
+    assert!(
+        md.starts_with("<!-- budgetctl-plan -->\n### budgetctl: the plan failed before a plan was made; nothing can be applied\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains("> **The budget files do not validate:**"),
+        "{md}"
+    );
+    assert!(
+        md.contains("> - <code>many-errors.yaml:6:5</code>: unknown key <code>peroid</code> in a budget (did you mean <code>period</code>?)"),
+        "{md}"
+    );
+    assert_eq!(md.matches("\n> - ").count(), 7, "{md}");
+
+    // AWS out of reach: the error, as stderr says it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    std::fs::write(
+        dir.path().join("ok.yaml"),
+        "version: 1\ndefaults: {account: \"111122223333\"}\nbudgets:\n  - {name: a, limit: 5}\n",
+    )
+    .unwrap();
+    let out = crate::support::budgetctl_in(dir.path())
+        .args([
+            "plan",
+            "--format",
+            "markdown",
+            "-f",
+            "ok.yaml",
+            "--endpoint-url",
+            &url,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let md = stdout(&out);
+    assert!(md.contains("> **No plan could be made:**"), "{md}");
+    assert!(
+        md.contains("> - cannot reach the Budgets endpoint for account 111122223333 (DescribeBudgets): connection refused"),
+        "{md}"
+    );
+}
+
+#[test]
+fn github_format_annotates_the_files_problems_and_the_plans_errors() {
+    let dir = workspace_with(&["tests/fixtures/cli/many-errors.yaml"]);
+    let out = budgetctl_in(
+        dir.path(),
+        &[
+            "plan",
+            "--local",
+            "--format",
+            "github",
+            "-f",
+            "many-errors.yaml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let shown = stdout(&out);
+    assert!(
+        shown
+            .lines()
+            .any(|l| l.starts_with("::error file=many-errors.yaml,line=6,col=5,")),
+        "{shown}"
+    );
+    // A valid file plans as text, its blocked changes annotated.
+    std::fs::write(
+        dir.path().join("ok.yaml"),
+        "version: 1\ndefaults: {account: \"111122223333\"}\nbudgets:\n  - {name: a, limit: 5}\n",
+    )
+    .unwrap();
+    let out = budgetctl_in(
+        dir.path(),
+        &["plan", "--local", "--format", "github", "-f", "ok.yaml"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("+ create 111122223333/a"),
+        "{}",
+        stdout(&out)
+    );
+}

@@ -105,7 +105,7 @@ fn an_unknown_shell_is_refused_with_the_choices() {
 }
 
 #[test]
-fn version_names_the_package_version_and_the_commit_built_from() {
+fn version_names_the_package_version_the_commit_and_the_target_built_for() {
     let out = budgetctl(&["--version"]);
     assert!(out.status.success());
     let line = stdout(&out);
@@ -113,7 +113,15 @@ fn version_names_the_package_version_and_the_commit_built_from() {
         .trim()
         .strip_prefix(&format!("budgetctl {} (commit ", env!("CARGO_PKG_VERSION")))
         .unwrap_or_else(|| panic!("unexpected version line: {line}"));
-    let commit = rest.strip_suffix(')').expect("closing parenthesis");
+    let (commit, target) = rest
+        .strip_suffix(')')
+        .and_then(|r| r.split_once(", "))
+        .unwrap_or_else(|| panic!("unexpected version line: {line}"));
+    // The target triple this binary was built for: this machine's here.
+    assert!(
+        target.starts_with(std::env::consts::ARCH) && target.contains(std::env::consts::OS),
+        "{target}"
+    );
     let head = Command::new("git")
         .args(["rev-parse", "HEAD"])
         .current_dir(repo_root())

@@ -359,3 +359,173 @@ fn json_diagnostics_escape_bidirectional_characters() {
         "the same string to a JSON reader"
     );
 }
+
+#[test]
+fn github_format_puts_each_problem_on_its_line_of_the_diff() {
+    let out = budgetctl(&[
+        "validate",
+        "--format",
+        "github",
+        "-f",
+        "tests/fixtures/cli/many-errors.yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let commands = String::from_utf8_lossy(&out.stdout);
+    let first = commands.lines().next().unwrap();
+    assert_eq!(
+        first,
+        "::error file=tests/fixtures/cli/many-errors.yaml,line=5,col=11,endLine=5,endColumn=14,title=budgetctl name-pattern::budget name `a:b` contains `:`, which AWS does not allow%0Ahelp: use `-` or `_` instead of `:` and `\\`"
+    );
+    assert_eq!(commands.lines().count(), 7, "{commands}");
+    assert!(
+        commands.lines().all(|l| l.starts_with("::error file=")),
+        "{commands}"
+    );
+    // The count still reads on stderr, as in text.
+    assert!(
+        stderr(&out).contains("7 errors and 0 warnings in 1 file."),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn github_format_escapes_what_would_end_a_property_or_a_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("odd, name: here.yaml");
+    std::fs::write(
+        &file,
+        "version: 1\ndefaults: {account: \"111122223333\"}\nbudgets:\n  - name: b\n    limit: 10\n    \"50%\\noff\": 1\n",
+    )
+    .unwrap();
+    let out = budgetctl(&[
+        "validate",
+        "--format",
+        "github",
+        "-f",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let line = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(
+        line.contains("odd%2C name%3A here.yaml,line=6,col=5,"),
+        "{line}"
+    );
+    assert!(
+        line.contains("::unknown key `50%25%0Aoff` in a budget%0Ahelp: "),
+        "{line}"
+    );
+    assert_eq!(line.matches("::").count(), 2, "one command: {line}");
+}
+
+#[test]
+fn text_output_suggests_the_github_format_on_github_actions() {
+    let out = support::budgetctl_in(&repo_root())
+        .args(["validate", "-f", "tests/fixtures/cli/many-errors.yaml"])
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .unwrap();
+    let last = stderr(&out).lines().last().unwrap_or_default().to_owned();
+    assert!(
+        last.contains("budgetctl validate --format github"),
+        "{last}"
+    );
+    let elsewhere = budgetctl(&["validate", "-f", "tests/fixtures/cli/many-errors.yaml"]);
+    assert!(!stderr(&elsewhere).contains("--format github"));
+}
+
+#[test]
+fn sarif_is_a_valid_sarif_2_1_0_log_with_rules_and_regions() {
+    let out = budgetctl(&[
+        "validate",
+        "--format",
+        "sarif",
+        "-f",
+        "tests/fixtures/cli/many-errors.yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_root().join("tests/fixtures/sarif/sarif-schema-2.1.0.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the SARIF schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&log)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    let run = &log["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "budgetctl");
+    let rules: Vec<&str> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        rules.contains(&"unknown-key") && rules.contains(&"name-pattern"),
+        "{rules:?}"
+    );
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 7);
+    let unknown = results
+        .iter()
+        .find(|r| r["ruleId"] == "unknown-key")
+        .unwrap();
+    assert_eq!(unknown["level"], "error");
+    assert_eq!(
+        unknown["locations"][0]["physicalLocation"]["region"],
+        serde_json::json!({"startLine": 6, "startColumn": 5, "endLine": 6, "endColumn": 11})
+    );
+    assert_eq!(
+        rules[unknown["ruleIndex"].as_u64().unwrap() as usize],
+        "unknown-key"
+    );
+    // The duplicate's first declaration is a related location.
+    let duplicate = results
+        .iter()
+        .find(|r| r["ruleId"] == "duplicate-budget")
+        .unwrap();
+    assert_eq!(
+        duplicate["relatedLocations"][0]["physicalLocation"]["region"]["startLine"],
+        11
+    );
+}
+
+#[test]
+fn json_has_a_version_counts_and_end_positions() {
+    let out = budgetctl(&[
+        "validate",
+        "--format",
+        "json",
+        "-f",
+        "tests/fixtures/cli/many-errors.yaml",
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["format_version"], 1);
+    assert_eq!(
+        (report["errors"].as_u64(), report["warnings"].as_u64()),
+        (Some(7), Some(0))
+    );
+    let first = &report["diagnostics"][0];
+    assert_eq!(
+        (
+            &first["line"],
+            &first["column"],
+            &first["end_line"],
+            &first["end_column"]
+        ),
+        (
+            &serde_json::json!(5),
+            &serde_json::json!(11),
+            &serde_json::json!(5),
+            &serde_json::json!(14)
+        )
+    );
+}

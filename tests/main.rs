@@ -12,6 +12,7 @@ mod cli_local;
 mod cli_money;
 mod cli_organizations;
 mod cli_plan;
+mod cli_release;
 mod cli_respond;
 mod cli_roles;
 mod cli_shards;

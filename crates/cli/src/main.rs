@@ -89,7 +89,7 @@ enum LocalCommand {
     Serve(commands::local::ServeArgs),
 }
 
-/// The version and the git commit the binary was built from.
+/// The version, the git commit the binary was built from, and its target.
 fn version() -> &'static str {
     static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     VERSION.get_or_init(|| {
@@ -98,7 +98,11 @@ fn version() -> &'static str {
         let commit = option_env!("VERGEN_GIT_SHA")
             .filter(|sha| sha.len() >= 7 && sha.bytes().all(|b| b.is_ascii_hexdigit()))
             .unwrap_or("unknown");
-        format!("{} (commit {commit})", env!("CARGO_PKG_VERSION"))
+        format!(
+            "{} (commit {commit}, {})",
+            env!("CARGO_PKG_VERSION"),
+            env!("BUDGETCTL_TARGET")
+        )
     })
 }
 

@@ -183,6 +183,27 @@ impl Span {
     }
 }
 
+impl Span {
+    /// Where the span ends: the 1-based line and the column (in characters)
+    /// just past its last character, as SARIF's `endColumn` counts. A span
+    /// with no byte range ends where it starts.
+    pub fn end(&self) -> (u32, u32) {
+        let text = &self.file.text;
+        let (start, len) = (self.pos.offset, self.pos.len);
+        if len == 0 || start + len > text.len() || !text.is_char_boundary(start + len) {
+            return (self.pos.line, self.pos.column);
+        }
+        let end = start + len;
+        let line_start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+        let line = self.pos.line as usize + text[start..end].matches('\n').count();
+        let column = text[line_start..end].chars().count() + 1;
+        (
+            u32::try_from(line).unwrap_or(u32::MAX),
+            u32::try_from(column).unwrap_or(u32::MAX),
+        )
+    }
+}
+
 impl fmt::Display for Span {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -266,6 +287,9 @@ pub struct DiagnosticRecord {
     pub file: String,
     pub line: u32,
     pub column: u32,
+    /// Where the problem ends: the line, and the column just past it.
+    pub end_line: u32,
+    pub end_column: u32,
     pub severity: Severity,
     pub code: &'static str,
     pub message: String,
@@ -275,10 +299,13 @@ pub struct DiagnosticRecord {
 
 impl From<&Diagnostic> for DiagnosticRecord {
     fn from(d: &Diagnostic) -> Self {
+        let (end_line, end_column) = d.span.end();
         DiagnosticRecord {
             file: d.span.file.path.display().to_string(),
             line: d.span.pos.line,
             column: d.span.pos.column,
+            end_line,
+            end_column,
             severity: d.severity,
             code: d.code.as_str(),
             message: d.message.clone(),

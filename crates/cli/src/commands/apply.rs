@@ -68,7 +68,7 @@ async fn apply(args: &ApplyArgs, colors: crate::Colors) -> Result<ExitCode, CliE
             None => return Ok(ExitCode::FAILURE),
         },
         None => {
-            let Some((session, loaded)) =
+            let Ok((session, loaded)) =
                 open_with_files(&args.connect, &args.scope.files, colors.stderr).await?
             else {
                 return Ok(ExitCode::FAILURE);
@@ -108,8 +108,7 @@ async fn saved(
     let files: Vec<PathBuf> = saved.inputs.keys().map(PathBuf::from).collect();
     let parsed = crate::parse(&files);
     check_saved_inputs(&saved, &shown, &args.connect.session().target(), &parsed)?;
-    let Some((session, loaded)) = open_with_files(&args.connect, &files, colors.stderr).await?
-    else {
+    let Ok((session, loaded)) = open_with_files(&args.connect, &files, colors.stderr).await? else {
         return Err(SavedPlanRefusal::Invalid.into());
     };
     let reading = reading(args.verbose);

@@ -81,24 +81,50 @@ impl ConnectArgs {
     }
 }
 
+/// How the files' diagnostics are shown.
+#[derive(Debug, Clone, Copy)]
+pub enum Shown {
+    /// Rendered for people on stderr, coloured or not.
+    Terminal { color: bool },
+    /// As GitHub workflow commands on stdout: each on the line of the diff.
+    Github,
+}
+
+impl From<bool> for Shown {
+    fn from(color: bool) -> Shown {
+        Shown::Terminal { color }
+    }
+}
+
 /// The files (`-f`, or the default ones) loaded in a session opened as
-/// `connect` says, their diagnostics on stderr. `None` when the files have
-/// errors (nothing remote was read past the groups, or changed).
+/// `connect` says, their diagnostics shown as `shown` says. `Err` with
+/// the load when the files have errors (nothing remote was read past the
+/// groups, or changed).
 pub async fn open_with_files(
     connect: &ConnectArgs,
     files: &[PathBuf],
-    color: bool,
-) -> Result<Option<(Session, Loaded)>, CliError> {
-    match Session::open(&connect.session(), crate::parse(files)).await? {
-        Opened::Ready(session, loaded) => {
-            crate::print_diagnostics(&loaded, color);
-            Ok(Some((*session, loaded)))
-        }
-        Opened::Invalid(loaded) => {
-            crate::print_diagnostics(&loaded, color);
-            Ok(None)
+    shown: impl Into<Shown>,
+) -> Result<Result<(Session, Loaded), Loaded>, CliError> {
+    let opened = Session::open(&connect.session(), crate::parse(files)).await?;
+    let loaded = match &opened {
+        Opened::Ready(_, loaded) | Opened::Invalid(loaded) => loaded,
+    };
+    match shown.into() {
+        Shown::Terminal { color } => crate::print_diagnostics(loaded, color),
+        Shown::Github => {
+            let mut out = std::io::stdout().lock();
+            for d in &loaded.diagnostics {
+                let _ = std::io::Write::write_all(
+                    &mut out,
+                    crate::views::diagnostics::github(d).as_bytes(),
+                );
+            }
         }
     }
+    Ok(match opened {
+        Opened::Ready(session, loaded) => Ok((*session, loaded)),
+        Opened::Invalid(loaded) => Err(loaded),
+    })
 }
 
 /// The files (`-f`, or the default ones) loaded, for a command that needs

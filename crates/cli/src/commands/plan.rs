@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use budgetctl_diff::Plan;
 
-use super::connect::{ConnectArgs, ScopeArgs, compute, open_with_files, runtime};
+use super::connect::{ConnectArgs, ScopeArgs, Shown, compute, open_with_files, runtime};
 use crate::error::CliError;
 use crate::views;
 
@@ -16,6 +16,9 @@ pub enum PlanFormat {
     Text,
     Markdown,
     Json,
+    /// Text, with the files' problems and the plan's errors as GitHub
+    /// workflow commands (annotations on the pull request's diff).
+    Github,
 }
 
 /// `budgetctl plan`.
@@ -68,12 +71,16 @@ pub fn run(args: PlanArgs, colors: crate::Colors) -> Result<ExitCode, CliError> 
         let plan = Plan::merge(plans).map_err(CliError::Merge)?;
         return show(&plan, &args, colors);
     }
+    let shown = match args.format {
+        PlanFormat::Github => Shown::Github,
+        _ => Shown::from(colors.stderr),
+    };
     let plan = runtime()?.block_on(async {
-        let Some((session, loaded)) =
-            open_with_files(&args.connect, &args.scope.files, colors.stderr).await?
-        else {
-            return Ok(None);
-        };
+        let (session, loaded) =
+            match open_with_files(&args.connect, &args.scope.files, shown).await? {
+                Ok(opened) => opened,
+                Err(invalid) => return Ok(Err(invalid)),
+            };
         let plan = compute(
             &args.scope.plan_scope(),
             &loaded,
@@ -82,10 +89,44 @@ pub fn run(args: PlanArgs, colors: crate::Colors) -> Result<ExitCode, CliError> 
             args.verbose,
         )
         .await;
-        session.finish(plan.map(Some)).await
-    })?;
-    let Some(mut plan) = plan else {
-        return Ok(ExitCode::FAILURE);
+        session.finish(plan.map(Ok)).await
+    });
+    let mut plan = match plan {
+        Ok(Ok(plan)) => plan,
+        // The pull-request comment says why no plan was made, with the
+        // errors, instead of leaving the last plan standing.
+        Ok(Err(invalid)) => {
+            if args.format == PlanFormat::Markdown {
+                let errors: Vec<(String, String)> = invalid
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.severity == budgetctl_spec::Severity::Error)
+                    .map(|d| {
+                        let mut message = d.message.clone();
+                        if let Some(help) = &d.help {
+                            message.push_str(&format!(" ({help})"));
+                        }
+                        (d.span.to_string(), message)
+                    })
+                    .collect();
+                print(&views::plan_markdown::failed_before(
+                    "The budget files do not validate",
+                    &errors,
+                    &footer(&args),
+                ));
+            }
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(e) => {
+            if args.format == PlanFormat::Markdown {
+                print(&views::plan_markdown::failed_before(
+                    "No plan could be made",
+                    &[(String::new(), e.describe())],
+                    &footer(&args),
+                ));
+            }
+            return Err(e);
+        }
     };
     plan.target = args.connect.session().target();
     if let Some(path) = &args.out
@@ -100,10 +141,20 @@ pub fn run(args: PlanArgs, colors: crate::Colors) -> Result<ExitCode, CliError> 
 fn show(plan: &Plan, args: &PlanArgs, colors: crate::Colors) -> Result<ExitCode, CliError> {
     let text = match args.format {
         PlanFormat::Text => views::plan_text::text(plan, colors.stdout),
+        PlanFormat::Github => {
+            let mut text = views::plan_text::text(plan, false);
+            for e in &plan.errors {
+                text.push_str(&views::diagnostics::github_error(
+                    "budgetctl plan",
+                    &format!("{}: {}", e.budget.address(), e.message),
+                ));
+            }
+            text
+        }
         PlanFormat::Markdown => views::plan_markdown::markdown(plan, &footer(args)),
         PlanFormat::Json => views::json::json(&plan.document())? + "\n",
     };
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    print(&text);
     if plan.has_errors() {
         // The plan's own errors, part of what it shows.
         for e in &plan.errors {
@@ -116,6 +167,11 @@ fn show(plan: &Plan, args: &PlanArgs, colors: crate::Colors) -> Result<ExitCode,
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `text` on stdout; a closed pipe is not an error worth a panic.
+fn print(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
 /// The comment's footer: the commit (`GITHUB_SHA`), the time, `--footer`.

@@ -69,7 +69,7 @@ pub fn run(args: RespondArgs) -> Result<ExitCode, CliError> {
         retry_failed: args.retry_failed,
     };
     let reports = runtime()?.block_on(async {
-        let Some((session, loaded)) = open_with_files(&args.connect, &args.files, false).await?
+        let Ok((session, loaded)) = open_with_files(&args.connect, &args.files, false).await?
         else {
             return Err(CliError::Invalid(
                 "the budget files do not validate: nothing was run",

@@ -93,7 +93,7 @@ pub fn run(args: StatusArgs, colors: crate::Colors) -> Result<ExitCode, CliError
         shard: args.shard,
     };
     let status = runtime()?.block_on(async {
-        let Some((session, loaded)) =
+        let Ok((session, loaded)) =
             open_with_files(&args.connect, &args.files, colors.stderr).await?
         else {
             return Ok(None);

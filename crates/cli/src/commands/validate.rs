@@ -1,5 +1,7 @@
 //! `budgetctl validate`: every rule AWS would enforce, offline, with
-//! file:line:col; a summary on stderr, or one JSON report on stdout.
+//! file:line:col; a summary on stderr, one JSON report or SARIF log on
+//! stdout, or GitHub workflow commands that put each problem on the line
+//! of a pull request's diff.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -15,7 +17,8 @@ pub struct ValidateArgs {
     /// Default: budgets.yaml, or budgets/ when present.
     #[arg(short = 'f', long = "file", value_name = "PATH")]
     pub files: Vec<PathBuf>,
-    /// Output format of the diagnostics.
+    /// text for people; json for scripts; github for workflow commands
+    /// that annotate a pull request's diff; sarif for code scanning.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
@@ -24,7 +27,13 @@ pub struct ValidateArgs {
 pub enum Format {
     Text,
     Json,
+    Github,
+    Sarif,
 }
+
+/// The version of `validate --format json`'s document: 1 since it has a
+/// version, counts and end positions.
+const VALIDATE_FORMAT_VERSION: u32 = 1;
 
 pub fn run(args: ValidateArgs, color: bool) -> Result<ExitCode, CliError> {
     let loaded = crate::load(&args.files);
@@ -52,8 +61,12 @@ pub fn run(args: ValidateArgs, color: bool) -> Result<ExitCode, CliError> {
                     serde_json::json!({ "group": name, "organizations": source.to_string() })
                 })
                 .collect();
+            let errors = loaded.errors().count();
             let out = serde_json::json!({
+                "format_version": VALIDATE_FORMAT_VERSION,
                 "valid": !loaded.has_errors(),
+                "errors": errors,
+                "warnings": loaded.diagnostics.len() - errors,
                 "organization_groups": unread,
                 "files": loaded.files.iter().map(|f| f.path.display().to_string()).collect::<Vec<_>>(),
                 "budgets": loaded.config.budgets.len(),
@@ -65,8 +78,19 @@ pub fn run(args: ValidateArgs, color: bool) -> Result<ExitCode, CliError> {
             // A closed pipe (`| head`) is not an error worth a panic.
             let _ = writeln!(std::io::stdout().lock(), "{text}");
         }
-        Format::Text => {
-            crate::print_diagnostics(&loaded, color);
+        Format::Sarif => {
+            let log = views::diagnostics::sarif(&loaded.diagnostics);
+            let _ = writeln!(std::io::stdout().lock(), "{}", views::json::json(&log)?);
+        }
+        Format::Text | Format::Github => {
+            if args.format == Format::Github {
+                let mut out = std::io::stdout().lock();
+                for d in &loaded.diagnostics {
+                    let _ = write!(out, "{}", views::diagnostics::github(d));
+                }
+            } else {
+                crate::print_diagnostics(&loaded, color);
+            }
             let mut err = std::io::stderr().lock();
             let errors = loaded.errors().count();
             let warnings = loaded.diagnostics.len() - errors;
@@ -112,6 +136,13 @@ pub fn run(args: ValidateArgs, color: bool) -> Result<ExitCode, CliError> {
                     "{errors} error{} and {warnings} warning{} in {files}.",
                     if errors == 1 { "" } else { "s" },
                     if warnings == 1 { "" } else { "s" },
+                );
+            }
+            let on_github = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+            if on_github && args.format == Format::Text && !loaded.diagnostics.is_empty() {
+                let _ = writeln!(
+                    err,
+                    "note: on GitHub Actions, `budgetctl validate --format github` puts each problem on the line of the pull request's diff"
                 );
             }
         }

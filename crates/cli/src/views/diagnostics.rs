@@ -164,3 +164,149 @@ pub fn render(d: &Diagnostic, color: bool) -> String {
     }
     out
 }
+
+/// `text` as the data of a GitHub workflow command: `%`, `\r` and `\n`
+/// escaped as the runner decodes them, every other unsafe character as for
+/// a terminal.
+fn github_data(text: &str) -> String {
+    super::escape::escape_lines(text)
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// `text` as a property of a GitHub workflow command: its data escapes,
+/// and `:` and `,`, which end a property.
+fn github_property(text: &str) -> String {
+    github_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// The diagnostic as a GitHub workflow command (`::error file=…,line=…::…`),
+/// so that a job's log puts it on the line of the pull request's diff.
+pub fn github(d: &Diagnostic) -> String {
+    let (end_line, end_column) = d.span.end();
+    let level = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    let mut message = d.message.clone();
+    if let Some(help) = &d.help {
+        message.push_str("\nhelp: ");
+        message.push_str(help);
+    }
+    for (span, label) in &d.related {
+        message.push_str(&format!("\n{label}: {span}"));
+    }
+    format!(
+        "::{level} file={},line={},col={},endLine={end_line},endColumn={end_column},title={}::{}\n",
+        github_property(&d.span.file.path.display().to_string()),
+        d.span.pos.line,
+        d.span.pos.column,
+        github_property(&format!("budgetctl {}", d.code)),
+        github_data(&message)
+    )
+}
+
+/// An error that is on no line of a file, as a GitHub workflow command.
+pub fn github_error(title: &str, message: &str) -> String {
+    format!(
+        "::error title={}::{}\n",
+        github_property(title),
+        github_data(message)
+    )
+}
+
+/// A SARIF region: where a span starts and ends.
+fn region(span: &budgetctl_spec::diagnostic::Span) -> serde_json::Value {
+    let (end_line, end_column) = span.end();
+    serde_json::json!({
+        "startLine": span.pos.line,
+        "startColumn": span.pos.column,
+        "endLine": end_line,
+        "endColumn": end_column.max(span.pos.column),
+    })
+}
+
+fn location(span: &budgetctl_spec::diagnostic::Span) -> serde_json::Value {
+    serde_json::json!({
+        "physicalLocation": {
+            "artifactLocation": { "uri": span.file.path.display().to_string().replace('\\', "/") },
+            "region": region(span),
+        }
+    })
+}
+
+/// The diagnostics as one SARIF 2.1.0 log, for code scanning: a rule per
+/// diagnostic code found (its id the code, its help the first hint given
+/// for it), a result per diagnostic with its location and related places.
+pub fn sarif(diagnostics: &[Diagnostic]) -> serde_json::Value {
+    let level = |s: Severity| match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    let mut rules: Vec<serde_json::Value> = Vec::new();
+    let mut ids: Vec<&'static str> = Vec::new();
+    for d in diagnostics {
+        if ids.contains(&d.code.as_str()) {
+            continue;
+        }
+        ids.push(d.code.as_str());
+        let help = diagnostics
+            .iter()
+            .filter(|x| x.code == d.code)
+            .find_map(|x| x.help.clone())
+            .unwrap_or_else(|| "See the message for what would be right.".to_owned());
+        rules.push(serde_json::json!({
+            "id": d.code.as_str(),
+            "name": d.code.as_str(),
+            "shortDescription": { "text": format!("budgetctl {}", d.code) },
+            "help": { "text": help },
+            "defaultConfiguration": { "level": level(d.severity) },
+        }));
+    }
+    let results: Vec<serde_json::Value> = diagnostics
+        .iter()
+        .map(|d| {
+            let mut text = d.message.clone();
+            if let Some(help) = &d.help {
+                text.push_str(&format!(" (help: {help})"));
+            }
+            let mut result = serde_json::json!({
+                "ruleId": d.code.as_str(),
+                "ruleIndex": ids.iter().position(|id| *id == d.code.as_str()).unwrap_or(0),
+                "level": level(d.severity),
+                "message": { "text": text },
+                "locations": [location(&d.span)],
+            });
+            if !d.related.is_empty() {
+                result["relatedLocations"] = d
+                    .related
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (span, label))| {
+                        let mut l = location(span);
+                        l["id"] = serde_json::json!(i);
+                        l["message"] = serde_json::json!({ "text": label });
+                        l
+                    })
+                    .collect();
+            }
+            result
+        })
+        .collect();
+    serde_json::json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "budgetctl",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "informationUri": "https://github.com/budgetctl/budgetctl",
+                    "rules": rules,
+                }
+            },
+            "results": results,
+        }]
+    })
+}

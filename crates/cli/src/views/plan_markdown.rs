@@ -196,6 +196,36 @@ fn failed(out: &mut String, plan: &Plan) {
     out.push('\n');
 }
 
+/// The comment when no plan could be made: what went wrong, each error
+/// with where it is (`budgets.yaml:5:11`, or nowhere), so that the last
+/// plan's comment does not stand as if it were current.
+pub fn failed_before(what: &str, errors: &[(String, String)], footer: &Footer) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{MARKDOWN_MARKER}");
+    let _ = writeln!(
+        out,
+        "### budgetctl: the plan failed before a plan was made; nothing can be applied\n"
+    );
+    let _ = writeln!(out, "> [!CAUTION]");
+    let _ = writeln!(out, "> **{}:**", escape_markdown(what));
+    let _ = writeln!(out, ">");
+    for item in capped(errors.iter().map(|(at, message)| {
+        if at.is_empty() {
+            markdown_message(message)
+        } else {
+            format!(
+                "<code>{}</code>: {}",
+                escape_markdown(at),
+                markdown_message(message)
+            )
+        }
+    })) {
+        let _ = writeln!(out, "> - {item}");
+    }
+    let _ = writeln!(out, "\n{}", footer.render());
+    out
+}
+
 /// At most [`LIST_AT_MOST`] items, then how many more.
 fn capped(items: impl Iterator<Item = String>) -> Vec<String> {
     let mut items: Vec<String> = items.collect();
