@@ -8,6 +8,7 @@ mod aws_provider;
 mod cli_actions;
 mod cli_apply;
 mod cli_import;
+mod cli_init;
 mod cli_local;
 mod cli_money;
 mod cli_organizations;

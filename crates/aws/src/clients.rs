@@ -10,6 +10,8 @@ use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_budgets::config::SharedCredentialsProvider;
 use budgetctl_model::AccountId;
+
+use crate::error::AwsError;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 
 use aws_config::retry::RetryConfig;
@@ -185,6 +187,28 @@ pub(crate) async fn role_providers(
         );
     }
     providers
+}
+
+/// The account the base credentials of `connection` belong to
+/// (STS GetCallerIdentity).
+pub async fn caller_account(connection: &Connection) -> Result<AccountId, AwsError> {
+    let sdk = sdk_config(connection).await;
+    // Errors are about no account yet: they name the one AWS documents.
+    let unknown = AccountId::parse("000000000000").expect("twelve digits");
+    let who = aws_sdk_sts::Client::new(&sdk)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(&unknown, "GetCallerIdentity", e))?;
+    who.account()
+        .and_then(AccountId::parse)
+        .ok_or_else(|| AwsError {
+            kind: crate::error::ErrorKind::Refused,
+            account: unknown,
+            operation: "GetCallerIdentity",
+            code: None,
+            message: "STS answered without an account id".to_owned(),
+        })
 }
 
 /// The session name roles are assumed with; CloudTrail shows it.

@@ -33,8 +33,8 @@ pub use aws_sdk_budgets as sdk;
 pub use aws_sdk_budgets::Client;
 pub use call::{ActionUpdate, BudgetAt, create_budget};
 pub use clients::{
-    BUDGETS_SIGNING_REGION, Clients, Connection, ROLE_SESSION_NAME, client, client_partition,
-    partition,
+    BUDGETS_SIGNING_REGION, Clients, Connection, ROLE_SESSION_NAME, caller_account, client,
+    client_partition, partition,
 };
 pub use error::{AwsError, ErrorKind};
 pub use read::{

@@ -90,6 +90,9 @@ pub enum CliError {
         on: &'static str,
         budgets: Vec<String>,
     },
+    /// `init` would overwrite these files (`--force` to do so).
+    #[error("{} already exist{}: nothing was written; move {} away, or pass --force to overwrite", .0.join(", "), if .0.len() == 1 { "s" } else { "" }, if .0.len() == 1 { "it" } else { "them" })]
+    Exists(Vec<String>),
     /// The plan has changes AWS cannot make: one line each.
     #[error("the plan has changes AWS cannot make; nothing was applied:\n  {}", .0.join("\n  "))]
     Blocked(Vec<String>),

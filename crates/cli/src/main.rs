@@ -42,6 +42,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Start from nothing: a budgets/ with one commented budget for an
+    /// account and, with --github, the workflows that plan and apply it.
+    Init(commands::init::InitArgs),
     /// Check budget files offline: every rule AWS would enforce, with file:line:col.
     Validate(commands::validate::ValidateArgs),
     /// Show what apply would change: read live budgets, compare, render.
@@ -174,6 +177,7 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Validate(args) => commands::validate::run(args, color),
+        Command::Init(args) => commands::init::run(args),
         Command::Local {
             command: LocalCommand::Serve(args),
         } => commands::local::serve(args, colors.stderr),

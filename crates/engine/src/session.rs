@@ -118,6 +118,12 @@ impl Session {
         Ok(Session::over(connection, server).await)
     }
 
+    /// The account the session's base credentials belong to (STS
+    /// GetCallerIdentity): `budgetctl init` writes its first budget there.
+    pub async fn caller_account(&self) -> Result<AccountId, AwsError> {
+        budgetctl_aws::caller_account(&self.connection).await
+    }
+
     /// A session over `connection` (for tests: an endpoint they started).
     pub async fn connect(connection: Connection) -> Session {
         Session::over(connection, None).await

@@ -6,6 +6,7 @@ pub mod action;
 pub mod apply;
 pub mod connect;
 pub mod import;
+pub mod init;
 pub mod local;
 pub mod plan;
 pub mod respond;
