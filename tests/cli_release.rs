@@ -49,8 +49,9 @@ fn binstall() -> Value {
 
 /// cargo-binstall's template with its variables filled as it fills them.
 fn expand(template: &str, target: &str, format: &str) -> String {
+    // binstall's own suffixes: `.tgz` for tgz (not what the release packs).
     let suffix = match format {
-        "tgz" => ".tar.gz",
+        "tgz" => ".tgz",
         "zip" => ".zip",
         other => panic!("a pkg-fmt this test does not know: {other}"),
     };
@@ -124,7 +125,11 @@ fn cargo_binstall_finds_the_archives_the_release_packs_for_every_target() {
         );
         let archive = std::path::PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
         // The URL binstall downloads names the archive the release holds.
-        let url = expand(meta["pkg-url"].as_str().unwrap(), target, format);
+        let template = meta["overrides"][target]["pkg-url"]
+            .as_str()
+            .or(meta["pkg-url"].as_str())
+            .unwrap();
+        let url = expand(template, target, format);
         let name = archive.file_name().unwrap().to_string_lossy().into_owned();
         assert_eq!(
             url,
