@@ -224,6 +224,7 @@ fn valid_files_satisfy_the_json_schema() {
     let mut files = vec![repo_root().join("budgets.example.yaml")];
     for dir in [
         "crates/spec/tests/fixtures/valid",
+        "crates/spec/tests/fixtures/policy",
         "examples/multi-account/budgets",
     ] {
         for entry in std::fs::read_dir(repo_root().join(dir)).unwrap() {

@@ -154,6 +154,9 @@ pub struct Config {
     /// plan names it as the reason a pruned budget is deleted.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub settings_at: BTreeMap<AccountId, Origin>,
+    /// `policy:`: the rules budgets and accounts must keep.
+    #[serde(default, skip_serializing_if = "crate::policy::Policy::is_empty")]
+    pub policy: crate::policy::Policy,
 }
 
 impl Config {

@@ -27,6 +27,7 @@ mod expression;
 pub mod live;
 mod notification;
 pub mod planned;
+pub mod policy;
 
 pub use budget::*;
 pub use expression::*;

@@ -120,6 +120,31 @@ codes! {
     Placeholder => "placeholder",
     TemplateCollision => "template-collision",
     OrganizationParent => "organization-parent",
+    SnsCrossAccount => "sns-cross-account",
+    PolicyForm => "policy-form",
+    PolicyConflict => "policy-conflict",
+    PolicyException => "policy-exception",
+    PolicyBudgetPerAccount => "policy-budget-per-account",
+    PolicyAlerts => "policy-alerts",
+    PolicySubscribers => "policy-subscribers",
+    PolicyTags => "policy-tags",
+    PolicyLimits => "policy-limits",
+    PolicySns => "policy-sns",
+}
+
+impl Code {
+    /// The code of a violation of `rule`: `policy-<rule>`.
+    pub fn of_rule(rule: budgetctl_model::policy::PolicyRule) -> Code {
+        use budgetctl_model::policy::PolicyRule;
+        match rule {
+            PolicyRule::BudgetPerAccount => Code::PolicyBudgetPerAccount,
+            PolicyRule::Alerts => Code::PolicyAlerts,
+            PolicyRule::Subscribers => Code::PolicySubscribers,
+            PolicyRule::Tags => Code::PolicyTags,
+            PolicyRule::Limits => Code::PolicyLimits,
+            PolicyRule::Sns => Code::PolicySns,
+        }
+    }
 }
 
 impl fmt::Display for Code {

@@ -38,7 +38,7 @@ pub mod yaml;
 /// The domain model the files are read into (`budgetctl-model`), under
 /// the paths this crate has always given it.
 pub use budgetctl_model as model;
-pub use budgetctl_model::{amount, planned};
+pub use budgetctl_model::{amount, planned, policy};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -37,8 +37,10 @@ mod budget;
 mod expression;
 mod limit;
 mod notification;
+mod policy;
 mod response;
 
+pub(crate) use policy::DecodedPolicy;
 pub(crate) use response::ResponseTarget;
 
 pub use budgetctl_model::max_end_date;
@@ -49,6 +51,7 @@ pub(crate) const TOP_KEYS: &[&str] = &[
     "accounts",
     "account_groups",
     "organizations",
+    "policy",
     "budgets",
 ];
 pub(crate) const ORGANIZATIONS_KEYS: &[&str] = &["role"];
@@ -175,6 +178,8 @@ pub(crate) struct DecodedFile {
     pub role_template: Option<(String, Span)>,
     /// `organizations.role`, and where it was declared.
     pub organizations_role: Option<(String, Span)>,
+    /// `policy:`, when the file has one.
+    pub policy: Option<DecodedPolicy>,
     pub budgets: Vec<DecodedBudget>,
     /// Account, name and place of budgets left out for errors, so that a
     /// duplicate name is still reported alongside them.
@@ -479,6 +484,9 @@ impl<'a> Decoder<'a> {
         }
         if let Some(o) = top.get("organizations") {
             out.organizations_role = self.organizations(o);
+        }
+        if let Some(p) = top.get("policy") {
+            out.policy = self.policy(p);
         }
         out.role_template = top
             .get("defaults")

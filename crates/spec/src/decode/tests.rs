@@ -84,6 +84,46 @@ fn the_decoder_and_the_schema_accept_the_same_keys() {
             schema_keys(&schema, "BudgetDoc", None),
         ),
         (
+            "policy",
+            sorted(policy::POLICY_KEYS),
+            schema_keys(&schema, "PolicyDoc", None),
+        ),
+        (
+            "policy.require",
+            sorted(policy::REQUIRE_KEYS),
+            schema_keys(&schema, "RequireDoc", None),
+        ),
+        (
+            "a limit rule",
+            sorted(policy::LIMIT_RULE_KEYS),
+            schema_keys(&schema, "LimitRuleDoc", None),
+        ),
+        (
+            "an exception",
+            sorted(policy::EXCEPTION_KEYS),
+            schema_keys(&schema, "ExceptionDoc", None),
+        ),
+        (
+            "require.budget_per_account",
+            sorted(policy::BUDGET_PER_ACCOUNT_KEYS),
+            schema_keys(&schema, "BudgetPerAccountRuleDoc", None),
+        ),
+        (
+            "require.alerts",
+            sorted(policy::ALERTS_KEYS),
+            schema_keys(&schema, "RequiredAlertsRuleDoc", None),
+        ),
+        (
+            "require.tags",
+            sorted(policy::TAGS_KEYS),
+            schema_keys(&schema, "RequiredTagsRuleDoc", None),
+        ),
+        (
+            "policy.sns",
+            sorted(policy::SNS_KEYS),
+            schema_keys(&schema, "SnsRuleLeveledDoc", None),
+        ),
+        (
             "a limit",
             sorted(LIMIT_KEYS),
             schema_keys(&schema, "LimitDoc", Some(0)),

@@ -90,8 +90,168 @@ pub struct Document {
     /// How groups from AWS Organizations are read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub organizations: Option<OrganizationsDoc>,
+    /// Guardrails: what every budget and account must keep, checked by
+    /// validate (the files), lint (live accounts) and plan (a change).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<PolicyDoc>,
     #[serde(default)]
     pub budgets: Vec<BudgetDoc>,
+}
+
+/// `policy:`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyDoc {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub require: Option<RequireDoc>,
+    /// Ceilings on budgets' limits in some accounts.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub limits: Vec<LimitRuleDoc>,
+    /// `same-account`: alerts go to SNS topics in the budget's own account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sns: Option<SnsRuleDoc>,
+    /// The accounts the `require` rules apply to: ids, group names or `all`
+    /// (default: every account the files name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub exceptions: Vec<ExceptionDoc>,
+}
+
+/// `error` (the default: validate, lint and plan fail) or `warning`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum LevelDoc {
+    Error,
+    Warning,
+}
+
+/// `policy.require`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequireDoc {
+    /// Every account in scope has a budget (of this period, when given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget_per_account: Option<BudgetPerAccountDoc>,
+    /// Each budget has alerts at least this strict, e.g. `[actual > 100%]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<RequiredAlertsDoc>,
+    /// Every alert reaches someone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subscribers: Option<SwitchDoc>,
+    /// Each budget has these tag keys.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<RequiredTagsDoc>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum SwitchDoc {
+    On(bool),
+    Leveled(LevelOnlyDoc),
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LevelOnlyDoc {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<LevelDoc>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum BudgetPerAccountDoc {
+    On(bool),
+    Period(BudgetPerAccountRuleDoc),
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetPerAccountRuleDoc {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Spelling<TimeUnit>>")]
+    pub period: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<LevelDoc>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RequiredAlertsDoc {
+    /// `actual > 100%`, `forecasted > 80%`.
+    List(Vec<String>),
+    Leveled(RequiredAlertsRuleDoc),
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequiredAlertsRuleDoc {
+    pub required: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<LevelDoc>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RequiredTagsDoc {
+    List(Vec<String>),
+    Leveled(RequiredTagsRuleDoc),
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequiredTagsRuleDoc {
+    pub keys: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<LevelDoc>,
+}
+
+/// A ceiling on the limits of budgets in some accounts.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LimitRuleDoc {
+    /// Account ids, group names or `all`.
+    pub accounts: Vec<String>,
+    /// The most a limit may be, with its unit: `1000 USD`.
+    pub max: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<LevelDoc>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum SnsRuleDoc {
+    Rule(SameAccount),
+    Leveled(SnsRuleLeveledDoc),
+}
+
+/// Topics in the budget's own account.
+#[derive(Debug, Serialize, JsonSchema)]
+pub enum SameAccount {
+    #[serde(rename = "same-account")]
+    SameAccount,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SnsRuleLeveledDoc {
+    pub rule: SameAccount,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<LevelDoc>,
+}
+
+/// A rule that does not hold for some budgets or accounts, and why.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExceptionDoc {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// A glob of budget names, e.g. `legacy-*`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget: Option<String>,
+    /// `budget_per_account`, `alerts`, `subscribers`, `tags`, `limits`, `sns`.
+    pub rules: Vec<String>,
+    pub reason: String,
 }
 
 /// An `account_groups` entry.

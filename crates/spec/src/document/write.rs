@@ -77,6 +77,7 @@ pub fn document_of(config: &Config) -> Document {
         accounts,
         account_groups: BTreeMap::new(),
         organizations: None,
+        policy: None,
         budgets,
     }
 }

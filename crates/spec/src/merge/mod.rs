@@ -16,6 +16,8 @@ use crate::diagnostic::{Code, Diagnostic, Span, did_you_mean};
 use crate::model::{AccountId, Config, DesiredBudget, Group, OrganizationAccounts, Origin};
 use crate::rules;
 
+mod policy;
+
 /// A file's `defaults.role` (with where it is) and the accounts the file names.
 type Named = (Option<(String, Span)>, Vec<AccountId>);
 
@@ -44,6 +46,9 @@ pub(crate) fn merge(
     merger.expand_templates(&all);
     merger.fill_default_roles();
     merger.check_response_targets();
+    merger.resolve_policy(&all);
+    merger.check_sns_accounts();
+    merger.check_policy(&all);
     merger.config
 }
 
@@ -63,6 +68,10 @@ struct Merger<'d> {
     named_by_file: Vec<Named>,
     /// Where Service Catalog responses act, per budget placed.
     targets: Vec<(usize, AccountId, Vec<ResponseTarget>)>,
+    /// The file and place of each budget of `config.budgets`, in order.
+    budget_spans: Vec<(usize, Span)>,
+    /// The first `policy:`, with its file.
+    policy: Option<(usize, crate::decode::DecodedPolicy)>,
 }
 
 impl<'d> Merger<'d> {
@@ -77,6 +86,8 @@ impl<'d> Merger<'d> {
             templates: Vec::new(),
             named_by_file: Vec::new(),
             targets: Vec::new(),
+            budget_spans: Vec::new(),
+            policy: None,
         }
     }
 
@@ -89,6 +100,9 @@ impl<'d> Merger<'d> {
             self.organizations_role(file, role);
         }
         self.declare_groups(file, decoded.groups);
+        if let Some(policy) = decoded.policy {
+            self.declare_policy(file, policy);
+        }
         self.place_budgets(
             file,
             decoded.budgets,
@@ -241,6 +255,7 @@ impl<'d> Merger<'d> {
                     if let Some(b) = decoded {
                         self.targets
                             .push((file, account.clone(), b.response_targets));
+                        self.budget_spans.push((file, b.name_span.clone()));
                         self.config.budgets.push(DesiredBudget {
                             account,
                             budget: b.budget,
@@ -385,6 +400,7 @@ impl<'d> Merger<'d> {
                         })
                         .collect(),
                 ));
+                self.budget_spans.push((file, b.name_span.clone()));
                 self.config.budgets.push(DesiredBudget {
                     account,
                     budget,

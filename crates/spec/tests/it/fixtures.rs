@@ -138,6 +138,43 @@ fn each_valid_fixture_validates_without_errors() {
     }
 }
 
+/// A policy every budget of its file keeps (in a directory of its own:
+/// one policy holds for a whole configuration, and `valid/` validates as
+/// one), read into the model with each rule's level and place.
+#[test]
+fn a_policy_is_read_with_its_levels_scope_and_exceptions() {
+    use budgetctl_spec::policy::{Level, PolicyRule};
+    for path in fixtures("policy") {
+        let loaded = load_paths(std::slice::from_ref(&path));
+        assert!(
+            loaded.diagnostics.is_empty(),
+            "{}: {:?}",
+            path.display(),
+            loaded.diagnostics
+        );
+    }
+    let loaded = load_paths(&[std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/policy/kept.yaml"
+    ))]);
+    let p = &loaded.config.policy;
+    let (keys, tags) = p.tags.as_ref().unwrap();
+    assert_eq!(
+        (keys.as_slice(), tags.level),
+        (&["owner".to_owned()][..], Level::Warning)
+    );
+    assert_eq!(tags.at.line, 13);
+    assert_eq!(p.limits[0].accounts[0].as_str(), "444455556666");
+    assert_eq!(p.limits[0].max.to_string(), "1000 USD");
+    assert_eq!(p.exceptions[0].rules, [PolicyRule::Tags]);
+    assert_eq!(p.exceptions[0].reason, "owned by finance");
+    assert_eq!(
+        p.scope.as_ref().unwrap().len(),
+        2,
+        "all: both accounts the file names"
+    );
+}
+
 #[test]
 fn an_unreadable_file_means_no_budgets_and_is_listed() {
     let dir = tempfile::tempdir().unwrap();

@@ -485,6 +485,19 @@ fn config() -> impl Strategy<Value = Config> {
                     for a in budget.actions.iter_mut().flatten() {
                         a.execution_role = format!("arn:aws:iam::{account}:role/budgetctl-actions");
                     }
+                    // AWS Budgets publishes only to topics of the budget's
+                    // own account (validate refuses others).
+                    let own = |s: &mut Subscriber| {
+                        if let Subscriber::Sns(arn) = s {
+                            *arn = arn.replace(":111122223333:", &format!(":{account}:"));
+                        }
+                    };
+                    for n in &mut budget.notifications {
+                        n.subscribers.iter_mut().for_each(own);
+                    }
+                    for a in budget.actions.iter_mut().flatten() {
+                        a.subscribers.iter_mut().for_each(own);
+                    }
                     let first_action = budget
                         .actions
                         .iter()
@@ -688,4 +701,77 @@ fn a_hand_written_model_round_trips_with_defaults_factored_out() {
         yaml,
         "version: 1\ndefaults:\n  account: \"111122223333\"\n  unit: USD\nbudgets:\n  - name: total-monthly\n    limit: 1000.5\n    notifications:\n      - on: actual > 80%\n        to: [finops@example.com]\n"
     );
+}
+
+/// A policy, and a budget made to keep it: `(required alert thresholds
+/// (actual, forecasted), required tag keys, max, the budget's limit, its
+/// alert thresholds, its tags)`.
+fn kept_policy() -> impl Strategy<Value = (u32, u32, Vec<String>, u32, u32, u32, u32)> {
+    (
+        50u32..=150,
+        50u32..=150,
+        prop::collection::btree_set("[a-z]{1,6}", 0..3),
+        100u32..=10_000,
+    )
+        .prop_flat_map(|(actual, forecasted, tags, max)| {
+            (
+                Just(actual),
+                Just(forecasted),
+                Just(tags.into_iter().collect::<Vec<_>>()),
+                Just(max),
+                1u32..=max,
+                1u32..=actual,
+                1u32..=forecasted,
+            )
+        })
+}
+
+fn policy_file(
+    (actual, forecasted, tags, max, limit, budget_actual, budget_forecasted): &(
+        u32,
+        u32,
+        Vec<String>,
+        u32,
+        u32,
+        u32,
+        u32,
+    ),
+    drop_tag: bool,
+    over: bool,
+) -> String {
+    let required_tags = tags.join(", ");
+    let kept: Vec<String> = tags
+        .iter()
+        .skip(usize::from(drop_tag))
+        .map(|t| format!("{t}: x"))
+        .collect();
+    let limit = if over { max + 1 } else { *limit };
+    format!(
+        "version: 1\ndefaults: {{account: \"111122223333\", unit: USD}}\npolicy:\n  require:\n    budget_per_account: {{period: monthly}}\n    alerts: [actual > {actual}%, forecasted > {forecasted}%]\n    subscribers: true\n    tags: [{required_tags}]\n  limits:\n    - {{accounts: [all], max: {max} USD}}\n  sns: same-account\nbudgets:\n  - name: b\n    limit: {limit}\n    notifications:\n      - {{on: actual > {budget_actual}%, to: [a@example.com]}}\n      - {{on: forecasted > {budget_forecasted}%, to: [\"arn:aws:sns:us-east-1:111122223333:t\"]}}\n    tags: {{{}}}\n",
+        kept.join(", ")
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 128,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// Generated policies: a budget made to keep one validates clean; one
+    /// tag dropped is one `policy-tags` error, a limit over the ceiling one
+    /// `policy-limits` error, and nothing else changes.
+    #[test]
+    fn generated_policies_hold_for_budgets_that_keep_them(p in kept_policy()) {
+        let codes = |text: &str| -> Vec<&'static str> {
+            let loaded = budgetctl_spec::load_str("policy.yaml", text);
+            loaded.diagnostics.iter().map(|d| d.code.as_str()).collect()
+        };
+        prop_assert_eq!(codes(&policy_file(&p, false, false)), Vec::<&str>::new());
+        if !p.2.is_empty() {
+            prop_assert_eq!(codes(&policy_file(&p, true, false)), vec!["policy-tags"]);
+        }
+        prop_assert_eq!(codes(&policy_file(&p, false, true)), vec!["policy-limits"]);
+    }
 }
