@@ -9,6 +9,7 @@ mod cli_actions;
 mod cli_apply;
 mod cli_import;
 mod cli_init;
+mod cli_lint;
 mod cli_local;
 mod cli_money;
 mod cli_organizations;

@@ -24,6 +24,7 @@ pub mod error;
 pub mod organizations;
 mod read;
 mod scope;
+pub mod sns;
 
 pub use actions::{
     AccountAction, HistoryEvent, read_account_actions, read_action_history, read_action_status,

@@ -234,7 +234,8 @@ pub async fn read_account_paced(
         if let Some(history) = scope.history {
             reads.history(index, &budget, history);
         }
-        let managed = scope.everything || scope.managed.contains(&budget.name);
+        let managed =
+            scope.everything || scope.all_subscribers || scope.managed.contains(&budget.name);
         let alarms = keys
             .iter()
             .filter(|(_, n)| {
@@ -251,7 +252,7 @@ pub async fn read_account_paced(
                 reads.subscribers(index, budget.notifications.len() - 1, &budget.name, n);
             }
         }
-        if scope.everything || scope.tagged.contains(&budget.name) {
+        if scope.everything || scope.all_tags || scope.tagged.contains(&budget.name) {
             reads.tags(index, &budget.name);
         }
         live.push(Some(LiveBudget {

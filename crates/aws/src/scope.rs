@@ -23,6 +23,11 @@ pub struct ReadScope {
     /// STANDBY: `status` shows no other, and reads no name it does not
     /// show (plan and import read every action's name).
     pub only_active_action_names: bool,
+    /// Read the subscribers of every budget's notifications (lint, where a
+    /// rule needs them), declared or not.
+    pub all_subscribers: bool,
+    /// Read the tags of every budget (lint, for `require.tags`).
+    pub all_tags: bool,
     /// Read this many past periods of each budget's history, as of a day
     /// (`budgetctl status --history N`): one paged
     /// DescribeBudgetPerformanceHistory per budget.
@@ -51,6 +56,8 @@ impl ReadScope {
             only: (!targets.is_empty()).then(|| targets.iter().cloned().collect()),
             everything: false,
             only_active_action_names: false,
+            all_subscribers: false,
+            all_tags: false,
             history: None,
         }
     }

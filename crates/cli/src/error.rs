@@ -9,6 +9,7 @@ use budgetctl_engine::actions::ActionError;
 use budgetctl_engine::apply::{SavedPlanRefusal, StaleError};
 use budgetctl_engine::error::{AwsError, ReadError};
 use budgetctl_engine::import::ImportError;
+use budgetctl_engine::lint::LintError;
 use budgetctl_engine::plan::PlanError;
 use budgetctl_engine::session::SessionError;
 use budgetctl_engine::status::StatusError;
@@ -83,6 +84,9 @@ pub enum CliError {
     /// No status could be made for another reason (invalid files).
     #[error(transparent)]
     Status(StatusError),
+    /// No lint could be made for another reason (invalid files, SNS).
+    #[error(transparent)]
+    Lint(LintError),
     /// `status --fail-on`: budgets over their limit (or forecast to be),
     /// by address; the status was shown.
     #[error("{} (--fail-on {on}): {}", off_track(.budgets.len(), on), .budgets.join(", "))]
@@ -234,6 +238,16 @@ impl From<StatusError> for CliError {
         match e {
             StatusError::Read { error, role } => CliError::Read { error, role },
             other => CliError::Status(other),
+        }
+    }
+}
+
+impl From<LintError> for CliError {
+    fn from(e: LintError) -> Self {
+        match e {
+            LintError::Read { error, role } => CliError::Read { error, role },
+            LintError::Sns(error) => CliError::Aws(error),
+            other => CliError::Lint(other),
         }
     }
 }

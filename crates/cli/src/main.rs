@@ -64,6 +64,10 @@ enum Command {
     /// Run the responses that spend has made due, once per budget period:
     /// Service Catalog self-service actions, approvals of budget actions.
     Respond(commands::respond::RespondArgs),
+    /// Live accounts against the files' policy and what AWS warns of:
+    /// accounts with no budget, budgets breaking a rule, unhealthy ones,
+    /// topics budgets cannot publish to.
+    Lint(commands::lint::LintArgs),
     /// Where every budget stands this period: limit, spend, forecast,
     /// alerts, actions, across accounts; as text, markdown, html or JSON.
     Status(commands::status::StatusArgs),
@@ -170,6 +174,7 @@ fn main() -> ExitCode {
         Command::Apply(args) => args.verbose,
         Command::Import(args) => args.verbose,
         Command::Status(args) => args.verbose,
+        Command::Lint(args) => args.verbose,
         _ => false,
     };
     if !matches!(cli.command, Command::Local { .. }) {
@@ -187,6 +192,7 @@ fn main() -> ExitCode {
         Command::Action { command } => commands::action::run(command),
         Command::Respond(args) => commands::respond::run(args),
         Command::Status(args) => commands::status::run(args, colors),
+        Command::Lint(args) => commands::lint::run(args, colors),
         Command::Accounts(args) => commands::accounts::run(args, color),
         Command::Completions { shell } => {
             // Into a buffer first: clap_complete panics on a closed pipe (`| head`).

@@ -12,6 +12,7 @@
 //! - [`respond`](mod@respond): the responses that spend has made due.
 //! - [`accounts`](mod@accounts): the accounts the files resolve to.
 //! - [`status`](mod@status): where every budget stands this period.
+//! - [`lint`](mod@lint): live accounts against the policy and AWS's warnings.
 //!
 //! ```
 //! let options = budgetctl_engine::session::SessionOptions {
@@ -26,6 +27,7 @@ pub mod actions;
 pub mod apply;
 pub mod error;
 pub mod import;
+pub mod lint;
 pub mod plan;
 pub mod respond;
 pub mod session;

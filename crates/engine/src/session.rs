@@ -142,6 +142,26 @@ impl Session {
     /// from AWS Organizations read through this session; the accounts
     /// with a role are reached through it from then on.
     pub async fn open(options: &SessionOptions, parsed: Parsed) -> Result<Opened, SessionError> {
+        Session::open_unless(options, parsed, &|loaded: &Loaded| loaded.has_errors()).await
+    }
+
+    /// [`Session::open`], for `lint`: files whose only errors break the
+    /// policy are what it reports on, and open.
+    pub async fn open_despite_policy(
+        options: &SessionOptions,
+        parsed: Parsed,
+    ) -> Result<Opened, SessionError> {
+        Session::open_unless(options, parsed, &|loaded: &Loaded| {
+            loaded.errors().any(|d| !d.code.breaks_policy())
+        })
+        .await
+    }
+
+    async fn open_unless(
+        options: &SessionOptions,
+        parsed: Parsed,
+        invalid: &(dyn Fn(&Loaded) -> bool + Sync),
+    ) -> Result<Opened, SessionError> {
         if parsed.has_errors() {
             return Ok(Opened::Invalid(
                 parsed.resolve(&OrganizationAccounts::new()),
@@ -152,7 +172,7 @@ impl Session {
             Ok(loaded) => loaded,
             Err(e) => return session.finish(Err(e)).await,
         };
-        if loaded.has_errors() {
+        if invalid(&loaded) {
             session.close().await?;
             return Ok(Opened::Invalid(loaded));
         }

@@ -28,6 +28,9 @@ pub struct Store {
     /// The organisation Organizations answers about (seeded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization: Option<OrganizationRequest>,
+    /// SNS topics by ARN, with their attributes (`Policy` among them).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub topics: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// One account's Service Catalog in one region: provisioned products (seeded:

@@ -322,7 +322,16 @@ pub fn check_budget(policy: &Policy, b: &Checked<'_>) -> Vec<Violation> {
             .filter(|n| n.subscribers.is_empty())
             .map(|n| n.key.phrase(budget.limit_unit()))
             .collect();
-        if !unread.is_empty() {
+        if budget.notifications.is_empty() {
+            push(
+                PolicyRule::Subscribers,
+                at,
+                format!(
+                    "budget `{}` has no alert: no one hears of its spend",
+                    budget.name
+                ),
+            );
+        } else if !unread.is_empty() {
             push(
                 PolicyRule::Subscribers,
                 at,

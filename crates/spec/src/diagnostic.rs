@@ -133,6 +133,20 @@ codes! {
 }
 
 impl Code {
+    /// Whether it is a violation of a `policy:` rule (not `policy-arn`, an
+    /// IAM policy's ARN, nor a malformed policy).
+    pub fn breaks_policy(self) -> bool {
+        matches!(
+            self,
+            Code::PolicyBudgetPerAccount
+                | Code::PolicyAlerts
+                | Code::PolicySubscribers
+                | Code::PolicyTags
+                | Code::PolicyLimits
+                | Code::PolicySns
+        )
+    }
+
     /// The code of a violation of `rule`: `policy-<rule>`.
     pub fn of_rule(rule: budgetctl_model::policy::PolicyRule) -> Code {
         use budgetctl_model::policy::PolicyRule;

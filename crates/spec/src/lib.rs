@@ -168,8 +168,10 @@ impl Parsed {
         }
         // A budget file with errors must not half-apply: drop the model's
         // budgets when anything is wrong, an unreadable file too, so that
-        // callers cannot act on a partial configuration.
-        if loaded.has_errors() {
+        // callers cannot act on a partial configuration. Breaking the
+        // policy leaves the configuration whole (lint reports on it); every
+        // command that acts still refuses files with any error.
+        if loaded.errors().any(|d| !d.code.breaks_policy()) {
             loaded.config.budgets.clear();
         }
         loaded

@@ -116,7 +116,10 @@ pub async fn open_with_files(
             for d in &loaded.diagnostics {
                 let _ = std::io::Write::write_all(
                     &mut out,
-                    crate::views::diagnostics::github(d).as_bytes(),
+                    crate::views::diagnostics::github(&crate::views::diagnostics::Annotation::of(
+                        d,
+                    ))
+                    .as_bytes(),
                 );
             }
         }

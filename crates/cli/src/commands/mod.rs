@@ -7,6 +7,7 @@ pub mod apply;
 pub mod connect;
 pub mod import;
 pub mod init;
+pub mod lint;
 pub mod local;
 pub mod plan;
 pub mod respond;

@@ -79,14 +79,20 @@ pub fn run(args: ValidateArgs, color: bool) -> Result<ExitCode, CliError> {
             let _ = writeln!(std::io::stdout().lock(), "{text}");
         }
         Format::Sarif => {
-            let log = views::diagnostics::sarif(&loaded.diagnostics);
+            let annotations: Vec<views::diagnostics::Annotation> = loaded
+                .diagnostics
+                .iter()
+                .map(views::diagnostics::Annotation::of)
+                .collect();
+            let log = views::diagnostics::sarif(&annotations);
             let _ = writeln!(std::io::stdout().lock(), "{}", views::json::json(&log)?);
         }
         Format::Text | Format::Github => {
             if args.format == Format::Github {
                 let mut out = std::io::stdout().lock();
                 for d in &loaded.diagnostics {
-                    let _ = write!(out, "{}", views::diagnostics::github(d));
+                    let annotation = views::diagnostics::Annotation::of(d);
+                    let _ = write!(out, "{}", views::diagnostics::github(&annotation));
                 }
             } else {
                 crate::print_diagnostics(&loaded, color);

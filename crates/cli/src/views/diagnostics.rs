@@ -181,28 +181,103 @@ fn github_property(text: &str) -> String {
     github_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// The diagnostic as a GitHub workflow command (`::error file=…,line=…::…`),
+/// Where an annotation points: a file, a line and column, and where the
+/// problem ends.
+#[derive(Debug, Clone)]
+pub struct Place {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+}
+
+impl Place {
+    fn of(span: &budgetctl_spec::diagnostic::Span) -> Place {
+        let (end_line, end_column) = span.end();
+        Place {
+            file: span.file.path.display().to_string(),
+            line: span.pos.line,
+            column: span.pos.column,
+            end_line,
+            end_column: end_column.max(span.pos.column),
+        }
+    }
+
+    /// A place known only by its start (a budget's origin).
+    pub fn at(origin: &budgetctl_spec::Origin) -> Place {
+        Place {
+            file: origin.file.clone(),
+            line: origin.line,
+            column: origin.column,
+            end_line: origin.line,
+            end_column: origin.column,
+        }
+    }
+}
+
+/// One problem as GitHub and code scanning take it, from validate's
+/// diagnostics and lint's findings alike: one renderer for both.
+#[derive(Debug, Clone)]
+pub struct Annotation {
+    pub severity: Severity,
+    pub code: String,
+    pub message: String,
+    pub help: Option<String>,
+    /// Where it is, when it is in a file.
+    pub at: Option<Place>,
+    pub related: Vec<(Place, String)>,
+}
+
+impl Annotation {
+    pub fn of(d: &Diagnostic) -> Annotation {
+        Annotation {
+            severity: d.severity,
+            code: d.code.as_str().to_owned(),
+            message: d.message.clone(),
+            help: d.help.clone(),
+            at: Some(Place::of(&d.span)),
+            related: d
+                .related
+                .iter()
+                .map(|(span, label)| (Place::of(span), label.clone()))
+                .collect(),
+        }
+    }
+}
+
+/// The annotation as a GitHub workflow command (`::error file=…,line=…::…`),
 /// so that a job's log puts it on the line of the pull request's diff.
-pub fn github(d: &Diagnostic) -> String {
-    let (end_line, end_column) = d.span.end();
-    let level = match d.severity {
+pub fn github(a: &Annotation) -> String {
+    let level = match a.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
     };
-    let mut message = d.message.clone();
-    if let Some(help) = &d.help {
+    let mut message = a.message.clone();
+    if let Some(help) = &a.help {
         message.push_str("\nhelp: ");
         message.push_str(help);
     }
-    for (span, label) in &d.related {
-        message.push_str(&format!("\n{label}: {span}"));
+    for (place, label) in &a.related {
+        message.push_str(&format!(
+            "\n{label}: {}:{}:{}",
+            place.file, place.line, place.column
+        ));
     }
+    let location = match &a.at {
+        Some(p) => format!(
+            "file={},line={},col={},endLine={},endColumn={},",
+            github_property(&p.file),
+            p.line,
+            p.column,
+            p.end_line,
+            p.end_column
+        ),
+        None => String::new(),
+    };
     format!(
-        "::{level} file={},line={},col={},endLine={end_line},endColumn={end_column},title={}::{}\n",
-        github_property(&d.span.file.path.display().to_string()),
-        d.span.pos.line,
-        d.span.pos.column,
-        github_property(&format!("budgetctl {}", d.code)),
+        "::{level} {location}title={}::{}\n",
+        github_property(&format!("budgetctl {}", a.code)),
         github_data(&message)
     )
 }
@@ -216,36 +291,31 @@ pub fn github_error(title: &str, message: &str) -> String {
     )
 }
 
-/// A SARIF region: where a span starts and ends.
-fn region(span: &budgetctl_spec::diagnostic::Span) -> serde_json::Value {
-    let (end_line, end_column) = span.end();
-    serde_json::json!({
-        "startLine": span.pos.line,
-        "startColumn": span.pos.column,
-        "endLine": end_line,
-        "endColumn": end_column.max(span.pos.column),
-    })
-}
-
-fn location(span: &budgetctl_spec::diagnostic::Span) -> serde_json::Value {
+fn location(place: &Place) -> serde_json::Value {
     serde_json::json!({
         "physicalLocation": {
-            "artifactLocation": { "uri": span.file.path.display().to_string().replace('\\', "/") },
-            "region": region(span),
+            "artifactLocation": { "uri": place.file.replace('\\', "/") },
+            "region": {
+                "startLine": place.line,
+                "startColumn": place.column,
+                "endLine": place.end_line,
+                "endColumn": place.end_column,
+            },
         }
     })
 }
 
-/// The diagnostics as one SARIF 2.1.0 log, for code scanning: a rule per
-/// diagnostic code found (its id the code, its help the first hint given
-/// for it), a result per diagnostic with its location and related places.
-pub fn sarif(diagnostics: &[Diagnostic]) -> serde_json::Value {
+/// The annotations as one SARIF 2.1.0 log, for code scanning: a rule per
+/// code found (its id the code, its help the first hint given for it), a
+/// result per annotation with its location (where it has one) and related
+/// places.
+pub fn sarif(diagnostics: &[Annotation]) -> serde_json::Value {
     let level = |s: Severity| match s {
         Severity::Error => "error",
         Severity::Warning => "warning",
     };
     let mut rules: Vec<serde_json::Value> = Vec::new();
-    let mut ids: Vec<&'static str> = Vec::new();
+    let mut ids: Vec<&str> = Vec::new();
     for d in diagnostics {
         if ids.contains(&d.code.as_str()) {
             continue;
@@ -257,8 +327,8 @@ pub fn sarif(diagnostics: &[Diagnostic]) -> serde_json::Value {
             .find_map(|x| x.help.clone())
             .unwrap_or_else(|| "See the message for what would be right.".to_owned());
         rules.push(serde_json::json!({
-            "id": d.code.as_str(),
-            "name": d.code.as_str(),
+            "id": d.code,
+            "name": d.code,
             "shortDescription": { "text": format!("budgetctl {}", d.code) },
             "help": { "text": help },
             "defaultConfiguration": { "level": level(d.severity) },
@@ -272,19 +342,21 @@ pub fn sarif(diagnostics: &[Diagnostic]) -> serde_json::Value {
                 text.push_str(&format!(" (help: {help})"));
             }
             let mut result = serde_json::json!({
-                "ruleId": d.code.as_str(),
+                "ruleId": d.code,
                 "ruleIndex": ids.iter().position(|id| *id == d.code.as_str()).unwrap_or(0),
                 "level": level(d.severity),
                 "message": { "text": text },
-                "locations": [location(&d.span)],
             });
+            if let Some(at) = &d.at {
+                result["locations"] = serde_json::json!([location(at)]);
+            }
             if !d.related.is_empty() {
                 result["relatedLocations"] = d
                     .related
                     .iter()
                     .enumerate()
-                    .map(|(i, (span, label))| {
-                        let mut l = location(span);
+                    .map(|(i, (place, label))| {
+                        let mut l = location(place);
                         l["id"] = serde_json::json!(i);
                         l["message"] = serde_json::json!({ "text": label });
                         l

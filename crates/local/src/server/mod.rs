@@ -326,6 +326,20 @@ async fn aws_protocol(
                 .to_owned(),
         ),
     };
+    // SNS (awsQuery, signed for `sns`): the topics lint checks.
+    if target.is_empty()
+        && crate::services::sts::is_query(&body)
+        && signature(&headers).is_some_and(crate::services::sns::is_sns)
+    {
+        let response = sns_query(&shared, &headers, &body);
+        tracing::info!(
+            operation = format!("sns:{}", crate::services::sts::Sessions::action_of(&body)),
+            status = response.status().as_u16(),
+            ms = started.elapsed().as_millis() as u64,
+            "request"
+        );
+        return response;
+    }
     // STS (awsQuery: a form, no X-Amz-Target) for per-account roles.
     if target.is_empty() && crate::services::sts::is_query(&body) {
         let response = sts_query(&shared, &headers, &body);
@@ -375,6 +389,41 @@ fn sts_query(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
         Err(e) => (
             StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
             e.to_xml(&request_id),
+        ),
+    };
+    let mut response = (status, xml).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
+    if let Ok(id) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-amzn-requestid", id);
+    }
+    response
+}
+
+/// One SNS query, as the account the signing credentials act in and in
+/// the region they are signed for.
+fn sns_query(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
+    let request_id = request_id();
+    let action = crate::services::sts::Sessions::action_of(body);
+    shared.service.count(&format!("sns:{action}"));
+    let authorization = signature(headers).unwrap_or_default();
+    let account = shared
+        .service
+        .sessions()
+        .account_of(authorization, crate::services::sts::BASE_ACCOUNT);
+    let region = crate::services::sts::signed_region(authorization).unwrap_or("us-east-1");
+    let result = shared
+        .service
+        .sns_query(body, &account, region, &request_id);
+    let (status, xml) = match result {
+        Ok(xml) => (StatusCode::OK, xml),
+        Err(e) => (
+            StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
+            e.to_xml(&request_id).replace(
+                "https://sts.amazonaws.com/doc/2011-06-15/",
+                "http://sns.amazonaws.com/doc/2010-03-31/",
+            ),
         ),
     };
     let mut response = (status, xml).into_response();

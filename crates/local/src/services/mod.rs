@@ -7,6 +7,7 @@ mod access;
 pub mod budgets;
 pub mod catalog;
 pub mod organizations;
+pub mod sns;
 pub mod sts;
 
 // The emulator itself, shared by the services: the store, counters, fault

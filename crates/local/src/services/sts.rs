@@ -52,7 +52,7 @@ pub struct StsError {
 }
 
 impl StsError {
-    fn validation(message: impl Into<String>) -> Self {
+    pub(crate) fn validation(message: impl Into<String>) -> Self {
         StsError {
             status: 400,
             code: "ValidationError",
