@@ -308,3 +308,72 @@ async fn check_sns_finds_topics_budgets_cannot_publish_to() {
     assert_eq!(codes, ["sns-topic-missing"], "{doc:#}");
     server.shutdown().await.unwrap();
 }
+
+/// Plan shows the rules its changes come to break or stop breaking, for
+/// the budgets they touch, in every format; a change the files may make
+/// (a warning-level rule) still plans, and one an error-level rule forbids
+/// never reaches a plan (validate refuses its files).
+#[test]
+fn plan_shows_the_rules_its_changes_break_and_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |body: &str| {
+        std::fs::write(
+            dir.path().join("budgets.yaml"),
+            format!("version: 1\ndefaults: {{ account: \"111122223333\" }}\n{body}"),
+        )
+        .unwrap();
+    };
+    let run = |args: &[&str]| {
+        crate::support::budgetctl_in(dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // Live: `lax` without tags, `tagged` with its owner.
+    write(
+        "budgets:\n  - { name: lax, limit: 100, notifications: [{ on: actual > 80%, to: [a@example.com] }] }\n  - { name: tagged, limit: 100, notifications: [{ on: actual > 80%, to: [a@example.com] }], tags: { owner: x } }\n",
+    );
+    assert!(
+        run(&["apply", "--local", "--auto-approve"])
+            .status
+            .success()
+    );
+    // The policy arrives: `lax` gets its tag (fixed), `tagged` loses its
+    // (a warning-level rule: it plans, said as broken).
+    write(
+        "policy:\n  require: { tags: { keys: [owner], level: warning } }\nbudgets:\n  - { name: lax, limit: 100, notifications: [{ on: actual > 80%, to: [a@example.com] }], tags: { owner: y } }\n  - { name: tagged, limit: 100, notifications: [{ on: actual > 80%, to: [a@example.com] }], tags: {} }\n",
+    );
+    let plan = run(&["plan", "--local", "--format", "json"]);
+    assert!(plan.status.success(), "{}", text(&plan));
+    let doc: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+    let found: Vec<(&str, &str, &str)> = doc["policy"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["budget"].as_str().unwrap(),
+                p["rule"].as_str().unwrap(),
+                p["change"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [("tagged", "tags", "introduced"), ("lax", "tags", "fixed")],
+        "{doc:#}"
+    );
+    let shown = text(&run(&["plan", "--local"]));
+    assert!(shown.contains("Policy:\n  - breaks `tags` (warning): budget `tagged` has no tag `owner`\n  + fixes `tags` (warning): budget `lax` has no tag `owner`\n"), "{shown}");
+    let md = String::from_utf8_lossy(&run(&["plan", "--local", "--format", "markdown"]).stdout)
+        .into_owned();
+    assert!(md.contains("**Policy**\n\n- 🚫 breaks <code>tags</code> (warning): budget <code>tagged</code> has no tag <code>owner</code>\n"), "{md}");
+
+    // At error level the same files do not validate, and nothing is planned.
+    write(
+        "policy:\n  require: { tags: [owner] }\nbudgets:\n  - { name: tagged, limit: 100, notifications: [{ on: actual > 80%, to: [a@example.com] }], tags: {} }\n",
+    );
+    let refused = run(&["plan", "--local"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(text(&refused).contains("policy-tags"), "{}", text(&refused));
+}

@@ -157,6 +157,7 @@ pub fn markdown(plan: &Plan, footer: &Footer) -> String {
     } else if !plan.has_errors() {
         let _ = writeln!(out, "No changes. Budgets match the configuration.\n");
     }
+    policy(&mut out, plan);
     off_track(&mut out, &unchanged);
     if !plan.unmanaged.is_empty() {
         let names = capped(
@@ -691,6 +692,32 @@ fn diff_sign(sign: char) -> char {
         '~' => '!',
         other => other,
     }
+}
+
+/// The policy rules the changes come to break or stop breaking, a line each.
+fn policy(out: &mut String, plan: &Plan) {
+    if plan.policy.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "**Policy**\n");
+    for item in capped(plan.policy.iter().map(|p| {
+        let (icon, what) = match p.change {
+            budgetctl_diff::PolicyEffect::Introduced => ("🚫", "breaks"),
+            budgetctl_diff::PolicyEffect::Fixed => ("✅", "fixes"),
+        };
+        let level = match p.level {
+            budgetctl_spec::policy::Level::Error => "",
+            budgetctl_spec::policy::Level::Warning => " (warning)",
+        };
+        format!(
+            "{icon} {what} <code>{}</code>{level}: {}",
+            p.rule,
+            markdown_message(&p.message)
+        )
+    })) {
+        let _ = writeln!(out, "- {item}");
+    }
+    out.push('\n');
 }
 
 /// Warnings about budgets the plan leaves as they are: apart from the

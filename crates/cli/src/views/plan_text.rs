@@ -359,6 +359,28 @@ pub fn text(plan: &Plan, color: bool) -> String {
         }
         out.push('\n');
     }
+    if !plan.policy.is_empty() {
+        let st = style('!', color);
+        let _ = writeln!(out, "{st}Policy:{st:#}");
+        for p in &plan.policy {
+            let (sign, what) = match p.change {
+                budgetctl_diff::PolicyEffect::Introduced => ('-', "breaks"),
+                budgetctl_diff::PolicyEffect::Fixed => ('+', "fixes"),
+            };
+            let level = match p.level {
+                budgetctl_spec::policy::Level::Error => "",
+                budgetctl_spec::policy::Level::Warning => " (warning)",
+            };
+            let st = style(sign, color);
+            let _ = writeln!(
+                out,
+                "  {st}{sign}{st:#} {what} `{}`{level}: {}",
+                p.rule,
+                escape_text(&p.message)
+            );
+        }
+        out.push('\n');
+    }
     if !plan.unmanaged.is_empty() {
         let _ = writeln!(
             out,

@@ -28,6 +28,7 @@ mod fields;
 mod fingerprint;
 mod money;
 mod notifications;
+mod policy;
 mod tags;
 mod warnings;
 
@@ -52,6 +53,7 @@ pub fn diff(desired: &Config, live: &Live, accounts: &[AccountId], today: NaiveD
         ignored: Vec::new(),
         warnings: Vec::new(),
         errors: Vec::new(),
+        policy: Vec::new(),
         fingerprints: BTreeMap::new(),
         inputs: BTreeMap::new(),
         scope: PlanScope::default(),
@@ -77,6 +79,7 @@ pub fn diff(desired: &Config, live: &Live, accounts: &[AccountId], today: NaiveD
     undeclared(&mut plan, &index, desired, live, accounts, &declared, today);
     plan.changes
         .sort_by(|a, b| (&a.budget, a.kind).cmp(&(&b.budget, b.kind)));
+    policy::policy_changes(&mut plan, desired, live, accounts);
     plan.unmanaged.sort();
     plan.ignored.sort();
     plan.summary = Summary::of(&plan.changes, plan.summary.unchanged);

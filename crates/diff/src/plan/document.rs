@@ -38,6 +38,9 @@ pub struct PlanDocument<'p> {
     pub warnings: &'p [Warning],
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub errors: &'p [BlockedChange],
+    /// The policy rules the changes come to break, or stop breaking.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub policy: &'p [super::PolicyChange],
     pub fingerprints: &'p BTreeMap<String, Fingerprint>,
     pub inputs: &'p BTreeMap<String, String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -332,6 +335,7 @@ impl Plan {
             ignored: &self.ignored,
             warnings: &self.warnings,
             errors: &self.errors,
+            policy: &self.policy,
             fingerprints: &self.fingerprints,
             inputs: &self.inputs,
             roles: self

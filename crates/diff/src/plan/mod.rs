@@ -34,6 +34,9 @@ pub struct Plan {
     /// Changes the files ask for that AWS cannot make (a budget's type).
     /// A plan with errors is not applied: `budgetctl plan` exits 1.
     pub errors: Vec<BlockedChange>,
+    /// The policy rules the changes come to break, or stop breaking, for
+    /// the budgets and accounts they touch.
+    pub policy: Vec<PolicyChange>,
     /// What every live budget the plan read looked like, for apply's staleness check.
     pub fingerprints: BTreeMap<String, Fingerprint>,
     /// The budget files the plan was made from: path → SHA-256 of the content,
@@ -215,6 +218,27 @@ impl Plan {
     pub fn has_errors(&self) -> bool {
         !self.errors.is_empty()
     }
+}
+
+/// A policy rule a change comes to break, or stops breaking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyChange {
+    pub account: AccountId,
+    /// The budget, unless the account as a whole is concerned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<String>,
+    pub rule: budgetctl_model::policy::PolicyRule,
+    pub level: budgetctl_model::policy::Level,
+    /// `introduced` (the change breaks it) or `fixed`.
+    pub change: PolicyEffect,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyEffect {
+    Introduced,
+    Fixed,
 }
 
 /// A declared change that cannot be made, and what to do instead.

@@ -20,7 +20,7 @@ use super::document::{SavedPlanError, out_of_scope, plan_json};
 use super::{
     ActionChange, ActionFieldDiff, BlockedChange, BudgetRef, Change, ChangeKind, Consequence,
     ConsequenceKind, FieldDiff, Fingerprint, LimitChange, NotificationChange, Plan, PlanScope,
-    PlanTarget, SubscriberSwap, Summary, TagChange, Warning,
+    PlanTarget, PolicyChange, SubscriberSwap, Summary, TagChange, Warning,
 };
 use budgetctl_model::live::LiveSpend;
 
@@ -36,6 +36,8 @@ struct PlanIn {
     warnings: Vec<Warning>,
     #[serde(default)]
     errors: Vec<BlockedChange>,
+    #[serde(default)]
+    policy: Vec<PolicyChange>,
     #[serde(default)]
     fingerprints: BTreeMap<String, Fingerprint>,
     #[serde(default)]
@@ -352,6 +354,7 @@ impl Plan {
             ignored: p.ignored,
             warnings: p.warnings,
             errors: p.errors,
+            policy: p.policy,
             fingerprints: p.fingerprints,
             inputs: p.inputs,
             roles: p.roles,
@@ -472,6 +475,7 @@ impl Plan {
             merged.ignored.extend(p.ignored);
             merged.warnings.extend(p.warnings);
             merged.errors.extend(p.errors);
+            merged.policy.extend(p.policy);
             merged.fingerprints.extend(p.fingerprints);
             merged.roles.extend(p.roles);
         }
