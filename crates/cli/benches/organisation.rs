@@ -21,8 +21,10 @@
 //! parallelism and pace, without history (the bulk reads only) and with
 //! `--history 12` (one more request per budget): wall time, peak RSS,
 //! requests, and the ratio to the floor that requests, latency and
-//! parallelism set (`--status 0` skips it). Status runs first, so that
-//! the peak RSS printed for it is its own.
+//! parallelism set (`--status 0` skips it). Then `budgetctl lint` of the
+//! same accounts against a policy that needs every subscriber read
+//! (`--lint 0` skips it). Status runs first, so that the peak RSS printed
+//! for it is its own.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)] // figures are this target's output
 
@@ -104,8 +106,9 @@ fn main() {
     let ids: Vec<String> = (0..accounts)
         .map(|i| format!("\"{}\"", account(i)))
         .collect();
+    // A policy every budget keeps: lint reads subscribers for it.
     let mut yaml = format!(
-        "version: 1\ndefaults:\n  role: arn:aws:iam::{{account}}:role/budgetctl\naccount_groups:\n  org: [{}]\nbudgets:\n",
+        "version: 1\ndefaults:\n  role: arn:aws:iam::{{account}}:role/budgetctl\naccount_groups:\n  org: [{}]\npolicy:\n  require:\n    budget_per_account: {{ period: monthly }}\n    alerts: [actual > 100%]\n    subscribers: true\nbudgets:\n",
         ids.join(", ")
     );
     for b in 0..BUDGETS {
@@ -124,6 +127,9 @@ fn main() {
     let parallelism = arg("--parallelism", 128);
     if arg("--status", 1) == 1 {
         status(&server, dir.path(), accounts, parallelism, client_rps, rps);
+    }
+    if arg("--lint", 1) == 1 {
+        lint(&server, dir.path(), accounts, parallelism, client_rps, rps);
     }
     // One request at a time (as before issue 17) would take
     // 1,000 x 24 x 50 ms = 20 minutes: timed on a sample of accounts, and
@@ -250,4 +256,44 @@ fn status(
         );
         println!("  requests by operation: {counts:?}");
     }
+}
+
+/// `budgetctl lint` of every account against a policy needing subscribers:
+/// its requests, wall time and the floor they set.
+fn lint(
+    server: &LocalServer,
+    dir: &std::path::Path,
+    accounts: usize,
+    parallelism: usize,
+    client_rps: usize,
+    rps: u32,
+) {
+    let service = server.service();
+    service.reset_counts();
+    let args: Vec<String> = [
+        "lint",
+        "--format",
+        "json",
+        "--parallelism",
+        &parallelism.to_string(),
+        "--account-rps",
+        &client_rps.to_string(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let (text, ok, wall) = run(server, dir, &args);
+    assert!(ok, "a policy every budget keeps: {text}");
+    assert!(!text.contains("Throttling"), "{text}");
+    let counts = service.request_counts();
+    let total: u64 = counts.values().sum();
+    let per_account = total as f64 / accounts as f64;
+    let floor = (total as f64 * 0.050 / parallelism as f64)
+        .max((per_account - client_rps as f64).max(0.0) / client_rps as f64);
+    println!(
+        "lint {accounts} accounts x {BUDGETS} budgets x {NOTIFICATIONS} notifications (policy: budget_per_account, alerts, subscribers), 50 ms latency, {rps} requests/s per account (budgetctl paced at {client_rps}), --parallelism {parallelism}: {wall:.1} s wall, floor {floor:.1} s ({:.2}x), peak RSS {:.0} MB (the largest child so far), {total} requests",
+        wall / floor,
+        children_peak_rss_mb(),
+    );
+    println!("  requests by operation: {counts:?}");
 }
