@@ -242,3 +242,26 @@ fn a_file_with_any_error_yields_no_budgets() {
     }
     assert!(checked > 10, "only {checked} fixtures with errors");
 }
+
+/// One `policy:` per configuration: the same in two files is one policy;
+/// two that differ are refused, each place named.
+#[test]
+fn two_files_with_different_policies_are_refused() {
+    let file = |name: &str, tags: &str| budgetctl_spec::SourceFile {
+        path: name.into(),
+        text: format!(
+            "version: 1\ndefaults: {{ account: \"111122223333\" }}\npolicy:\n  require: {{ tags: [{tags}] }}\nbudgets:\n  - {{ name: {}, limit: 1, tags: {{ owner: x, team: y }} }}\n",
+            name.trim_end_matches(".yaml")
+        ),
+    };
+    let same = budgetctl_spec::load_sources(vec![file("a.yaml", "owner"), file("b.yaml", "owner")]);
+    assert!(same.diagnostics.is_empty(), "{:?}", same.diagnostics);
+    let differ =
+        budgetctl_spec::load_sources(vec![file("a.yaml", "owner"), file("b.yaml", "team")]);
+    let conflicts: Vec<String> = differ
+        .errors()
+        .filter(|d| d.code.as_str() == "policy-conflict")
+        .map(|d| format!("{} / {}", d.span, d.related[0].0))
+        .collect();
+    assert_eq!(conflicts, ["b.yaml:4:3 / a.yaml:4:3"]);
+}
