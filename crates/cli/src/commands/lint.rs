@@ -138,6 +138,15 @@ fn subject(f: &budgetctl_engine::lint::Finding) -> String {
     }
 }
 
+/// The finding in one line: a budget's prefixed by its address; an
+/// account's message names the account itself.
+fn headline(f: &budgetctl_engine::lint::Finding) -> String {
+    match &f.budget {
+        Some(_) => format!("{}: {}", subject(f), f.message),
+        None => f.message.clone(),
+    }
+}
+
 fn text(report: &LintReport) -> String {
     let mut out = String::new();
     for f in &report.findings {
@@ -146,10 +155,9 @@ fn text(report: &LintReport) -> String {
             Level::Warning => "warning",
         };
         out.push_str(&format!(
-            "{level}[{}]: {}: {}\n",
+            "{level}[{}]: {}\n",
             f.code,
-            escape_text(&subject(f)),
-            escape_text(&f.message)
+            escape_text(&headline(f))
         ));
         if let Some(at) = &f.at {
             out.push_str(&format!("  declared at {}\n", escape_text(&at.to_string())));
@@ -202,7 +210,7 @@ fn annotations(report: &LintReport) -> Vec<Annotation> {
                 Level::Warning => budgetctl_spec::Severity::Warning,
             },
             code: f.code.to_owned(),
-            message: format!("{}: {}", subject(f), f.message),
+            message: headline(f),
             help: Some(f.help.clone()),
             at: f.at.as_ref().map(Place::at),
             related: f
