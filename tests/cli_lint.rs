@@ -31,6 +31,16 @@ fn organization() -> OrganizationRequest {
 
 const POLICY: &str = "policy:\n  require:\n    budget_per_account: { period: monthly }\n    subscribers: true\n  scope: [sandbox]\n";
 
+/// The codes of a JSON lint report's findings, in order.
+fn codes(doc: &serde_json::Value) -> Vec<&str> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect()
+}
+
 async fn server() -> LocalServer {
     let server = LocalServer::start(LocalOptions::default()).await.unwrap();
     let management = LocalOptions::default().account;
@@ -265,13 +275,11 @@ async fn check_sns_finds_topics_budgets_cannot_publish_to() {
     .await;
     assert_eq!(lint.status.code(), Some(1), "{}", text(&lint));
     let doc: serde_json::Value = serde_json::from_slice(&lint.stdout).unwrap();
-    let codes: Vec<&str> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap())
-        .collect();
-    assert_eq!(codes, ["sns-topic-missing", "sns-topic-policy"], "{doc:#}");
+    assert_eq!(
+        codes(&doc),
+        ["sns-topic-missing", "sns-topic-policy"],
+        "{doc:#}"
+    );
     assert_eq!(doc["findings"][1]["declared_at"], "budgets.yaml:5:5");
 
     // The documented statement lets budgets publish: that finding goes.
@@ -299,13 +307,7 @@ async fn check_sns_finds_topics_budgets_cannot_publish_to() {
     )
     .await;
     let doc: serde_json::Value = serde_json::from_slice(&lint.stdout).unwrap();
-    let codes: Vec<&str> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap())
-        .collect();
-    assert_eq!(codes, ["sns-topic-missing"], "{doc:#}");
+    assert_eq!(codes(&doc), ["sns-topic-missing"], "{doc:#}");
     server.shutdown().await.unwrap();
 }
 

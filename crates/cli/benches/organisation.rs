@@ -125,11 +125,19 @@ fn main() {
         ..Faults::default()
     });
     let parallelism = arg("--parallelism", 128);
+    let bench = Bench {
+        server: &server,
+        dir: dir.path(),
+        accounts,
+        parallelism,
+        client_rps,
+        rps,
+    };
     if arg("--status", 1) == 1 {
-        status(&server, dir.path(), accounts, parallelism, client_rps, rps);
+        status(&bench);
     }
     if arg("--lint", 1) == 1 {
-        lint(&server, dir.path(), accounts, parallelism, client_rps, rps);
+        lint(&bench);
     }
     // One request at a time (as before issue 17) would take
     // 1,000 x 24 x 50 ms = 20 minutes: timed on a sample of accounts, and
@@ -156,7 +164,7 @@ fn main() {
                 args.extend(["--account".to_owned(), account(i)]);
             }
         }
-        let (text, ok, wall) = run(&server, dir.path(), &args);
+        let (_, text, ok, wall) = run(&server, dir.path(), &args);
         let wall = std::time::Duration::from_secs_f64(wall);
         assert!(ok, "no changes, no error: {text}");
         assert!(!text.contains("Throttling"), "{text}");
@@ -184,8 +192,13 @@ fn main() {
 }
 
 /// `budgetctl` with `args` in `dir` against the server, off a terminal:
-/// its output and wall time.
-fn run(server: &LocalServer, dir: &std::path::Path, args: &[String]) -> (String, bool, f64) {
+/// its stdout, stdout and stderr together, whether it succeeded, its wall
+/// time.
+fn run(
+    server: &LocalServer,
+    dir: &std::path::Path,
+    args: &[String],
+) -> (String, String, bool, f64) {
     let started = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_budgetctl"))
         .args(args)
@@ -206,94 +219,98 @@ fn run(server: &LocalServer, dir: &std::path::Path, args: &[String]) -> (String,
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    (text, out.status.success(), wall)
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        text,
+        out.status.success(),
+        wall,
+    )
 }
 
-/// `budgetctl status` of every account, without history and with 12
-/// periods, against the floor: the requests' latency spread over the
-/// requests in flight, or an account's requests at its pace (a burst of
-/// one second's worth, then the rest at the rate), whichever is longer.
-fn status(
-    server: &LocalServer,
-    dir: &std::path::Path,
+/// What a timed run shares: the server, the files, the accounts and the
+/// pace it runs at.
+struct Bench<'a> {
+    server: &'a LocalServer,
+    dir: &'a std::path::Path,
     accounts: usize,
     parallelism: usize,
     client_rps: usize,
     rps: u32,
-) {
-    let service = server.service();
-    for history in [0usize, 12] {
+}
+
+impl Bench<'_> {
+    /// `budgetctl COMMAND --format json … extra`, at the bench's
+    /// parallelism and pace, against a fresh request count: its JSON, its
+    /// wall time, the requests it made and the floor they set (their
+    /// latency spread over the requests in flight, or an account's
+    /// requests at its pace: a burst of one second's worth, then the rest
+    /// at the rate), whichever is longer.
+    fn timed(&self, command: &str, extra: &[&str]) -> (serde_json::Value, f64, u64, f64) {
+        let service = self.server.service();
         service.reset_counts();
-        let args: Vec<String> = [
-            "status",
+        let mut args: Vec<String> = [
+            command,
             "--format",
             "json",
             "--parallelism",
-            &parallelism.to_string(),
+            &self.parallelism.to_string(),
             "--account-rps",
-            &client_rps.to_string(),
-            "--history",
-            &history.to_string(),
+            &self.client_rps.to_string(),
         ]
         .iter()
         .map(|s| s.to_string())
         .collect();
-        let (text, ok, wall) = run(server, dir, &args);
-        assert!(ok, "{text}");
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let (stdout, text, ok, wall) = run(self.server, self.dir, &args);
+        assert!(ok, "{command}: {text}");
         assert!(!text.contains("Throttling"), "{text}");
-        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(doc["budgets"].as_array().unwrap().len(), accounts * BUDGETS);
         let counts = service.request_counts();
         let total: u64 = counts.values().sum();
-        let per_account = total as f64 / accounts as f64;
-        let floor = (total as f64 * 0.050 / parallelism as f64)
-            .max((per_account - client_rps as f64).max(0.0) / client_rps as f64);
-        println!(
-            "status {accounts} accounts x {BUDGETS} budgets, --history {history}, 50 ms latency, {rps} requests/s per account (budgetctl paced at {client_rps}), --parallelism {parallelism}: {wall:.1} s wall, floor {floor:.1} s ({:.2}x), peak RSS {:.0} MB, {total} requests ({} throttled and absorbed by retries)",
-            wall / floor,
-            children_peak_rss_mb(),
-            service.throttled_count(),
-        );
+        let per_account = total as f64 / self.accounts as f64;
+        let client_rps = self.client_rps as f64;
+        let floor = (total as f64 * 0.050 / self.parallelism as f64)
+            .max((per_account - client_rps).max(0.0) / client_rps);
         println!("  requests by operation: {counts:?}");
+        (serde_json::from_str(&stdout).unwrap(), wall, total, floor)
+    }
+
+    /// How the run was paced, for the figures' lines.
+    fn pace(&self) -> String {
+        format!(
+            "50 ms latency, {} requests/s per account (budgetctl paced at {}), --parallelism {}",
+            self.rps, self.client_rps, self.parallelism
+        )
     }
 }
 
-/// `budgetctl lint` of every account against a policy needing subscribers:
-/// its requests, wall time and the floor they set.
-fn lint(
-    server: &LocalServer,
-    dir: &std::path::Path,
-    accounts: usize,
-    parallelism: usize,
-    client_rps: usize,
-    rps: u32,
-) {
-    let service = server.service();
-    service.reset_counts();
-    let args: Vec<String> = [
-        "lint",
-        "--format",
-        "json",
-        "--parallelism",
-        &parallelism.to_string(),
-        "--account-rps",
-        &client_rps.to_string(),
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let (text, ok, wall) = run(server, dir, &args);
-    assert!(ok, "a policy every budget keeps: {text}");
-    assert!(!text.contains("Throttling"), "{text}");
-    let counts = service.request_counts();
-    let total: u64 = counts.values().sum();
-    let per_account = total as f64 / accounts as f64;
-    let floor = (total as f64 * 0.050 / parallelism as f64)
-        .max((per_account - client_rps as f64).max(0.0) / client_rps as f64);
+/// `budgetctl status` of every account, without history and with 12.
+fn status(bench: &Bench<'_>) {
+    for history in [0usize, 12] {
+        let (doc, wall, total, floor) = bench.timed("status", &["--history", &history.to_string()]);
+        assert_eq!(
+            doc["budgets"].as_array().unwrap().len(),
+            bench.accounts * BUDGETS
+        );
+        println!(
+            "status {} accounts x {BUDGETS} budgets, --history {history}, {}: {wall:.1} s wall, floor {floor:.1} s ({:.2}x), peak RSS {:.0} MB, {total} requests ({} throttled and absorbed by retries)",
+            bench.accounts,
+            bench.pace(),
+            wall / floor,
+            children_peak_rss_mb(),
+            bench.server.service().throttled_count(),
+        );
+    }
+}
+
+/// `budgetctl lint` of every account against a policy needing subscribers.
+fn lint(bench: &Bench<'_>) {
+    let (doc, wall, total, floor) = bench.timed("lint", &[]);
+    assert_eq!(doc["errors"], 0, "a policy every budget keeps: {doc}");
     println!(
-        "lint {accounts} accounts x {BUDGETS} budgets x {NOTIFICATIONS} notifications (policy: budget_per_account, alerts, subscribers), 50 ms latency, {rps} requests/s per account (budgetctl paced at {client_rps}), --parallelism {parallelism}: {wall:.1} s wall, floor {floor:.1} s ({:.2}x), peak RSS {:.0} MB (the largest child so far), {total} requests",
+        "lint {} accounts x {BUDGETS} budgets x {NOTIFICATIONS} notifications (policy: budget_per_account, alerts, subscribers), {}: {wall:.1} s wall, floor {floor:.1} s ({:.2}x), peak RSS {:.0} MB (the largest child so far), {total} requests",
+        bench.accounts,
+        bench.pace(),
         wall / floor,
         children_peak_rss_mb(),
     );
-    println!("  requests by operation: {counts:?}");
 }

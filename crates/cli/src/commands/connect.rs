@@ -32,6 +32,33 @@ pub struct ScopeArgs {
     pub shard: Option<budgetctl_diff::Shard>,
 }
 
+/// Which accounts a command that only reads covers (status, lint): no
+/// `--target`, since it looks at every budget of them.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct AccountScopeArgs {
+    /// A budget file or a directory of *.yaml/*.yml files; repeatable.
+    /// Default: budgets.yaml, or budgets/ when present.
+    #[arg(short = 'f', long = "file", value_name = "PATH")]
+    pub files: Vec<PathBuf>,
+    /// Only this account; repeatable. Default: every account the files name.
+    #[arg(long = "account", value_name = "ID")]
+    pub accounts: Vec<AccountId>,
+    /// Only the accounts in shard K of N (by a stable hash of the id).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<budgetctl_diff::Shard>,
+}
+
+impl AccountScopeArgs {
+    /// The narrowing these arguments ask for.
+    pub fn plan_scope(&self) -> PlanScope {
+        PlanScope {
+            accounts: self.accounts.clone(),
+            targets: Vec::new(),
+            shard: self.shard,
+        }
+    }
+}
+
 /// Where the Budgets API is and as whom to call it.
 #[derive(Clone, Debug, Default, clap::Args)]
 pub struct ConnectArgs {

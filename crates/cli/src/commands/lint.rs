@@ -4,16 +4,14 @@
 //! finding, so it gates a nightly job; warnings alone exit 0.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use budgetctl_engine::lint::{LintOptions, LintReport, lint};
-use budgetctl_spec::AccountId;
 use budgetctl_spec::policy::Level;
 
 use budgetctl_engine::session::{Opened, Session};
 
-use super::connect::{ConnectArgs, reading, runtime};
+use super::connect::{AccountScopeArgs, ConnectArgs, reading, runtime};
 use crate::error::CliError;
 use crate::views;
 use crate::views::diagnostics::{Annotation, Place};
@@ -31,16 +29,8 @@ pub enum Format {
 /// `budgetctl lint`.
 #[derive(clap::Args)]
 pub struct LintArgs {
-    /// A budget file or a directory of *.yaml/*.yml files; repeatable.
-    /// Default: budgets.yaml, or budgets/ when present.
-    #[arg(short = 'f', long = "file", value_name = "PATH")]
-    pub files: Vec<PathBuf>,
-    /// Only this account; repeatable. Default: every account the files name.
-    #[arg(long = "account", value_name = "ID")]
-    pub accounts: Vec<AccountId>,
-    /// Only the accounts in shard K of N (by a stable hash of the id).
-    #[arg(long, value_name = "K/N")]
-    pub shard: Option<budgetctl_diff::Shard>,
+    #[command(flatten)]
+    pub scope: AccountScopeArgs,
     #[command(flatten)]
     pub connect: ConnectArgs,
     /// Also read each SNS topic's policy (GetTopicAttributes): one whose
@@ -60,14 +50,10 @@ pub struct LintArgs {
 }
 
 pub fn run(args: LintArgs, colors: crate::Colors) -> Result<ExitCode, CliError> {
-    let scope = budgetctl_diff::PlanScope {
-        accounts: args.accounts.clone(),
-        targets: Vec::new(),
-        shard: args.shard,
-    };
+    let scope = args.scope.plan_scope();
     let report = runtime()?.block_on(async {
         let opened =
-            Session::open_despite_policy(&args.connect.session(), crate::parse(&args.files))
+            Session::open_despite_policy(&args.connect.session(), crate::parse(&args.scope.files))
                 .await
                 .map_err(CliError::Session)?;
         let (session, loaded) = match opened {

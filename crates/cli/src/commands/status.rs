@@ -9,10 +9,9 @@ use std::process::ExitCode;
 
 use budgetctl_diff::status::{Sort, Standing};
 use budgetctl_engine::status::{StatusOptions, status};
-use budgetctl_spec::AccountId;
 use rust_decimal::Decimal;
 
-use super::connect::{ConnectArgs, open_with_files, reading, runtime};
+use super::connect::{AccountScopeArgs, ConnectArgs, open_with_files, reading, runtime};
 use crate::error::CliError;
 use crate::views;
 
@@ -45,16 +44,8 @@ pub enum FailOn {
 /// `budgetctl status`.
 #[derive(clap::Args)]
 pub struct StatusArgs {
-    /// A budget file or a directory of *.yaml/*.yml files; repeatable.
-    /// Default: budgets.yaml, or budgets/ when present.
-    #[arg(short = 'f', long = "file", value_name = "PATH")]
-    pub files: Vec<PathBuf>,
-    /// Only this account; repeatable. Default: every account the files name.
-    #[arg(long = "account", value_name = "ID")]
-    pub accounts: Vec<AccountId>,
-    /// Only the accounts in shard K of N (by a stable hash of the id).
-    #[arg(long, value_name = "K/N")]
-    pub shard: Option<budgetctl_diff::Shard>,
+    #[command(flatten)]
+    pub scope: AccountScopeArgs,
     #[command(flatten)]
     pub connect: ConnectArgs,
     /// Read the last N periods of each budget (one more request per
@@ -87,14 +78,10 @@ pub struct StatusArgs {
 }
 
 pub fn run(args: StatusArgs, colors: crate::Colors) -> Result<ExitCode, CliError> {
-    let scope = budgetctl_diff::PlanScope {
-        accounts: args.accounts.clone(),
-        targets: Vec::new(),
-        shard: args.shard,
-    };
+    let scope = args.scope.plan_scope();
     let status = runtime()?.block_on(async {
         let Ok((session, loaded)) =
-            open_with_files(&args.connect, &args.files, colors.stderr).await?
+            open_with_files(&args.connect, &args.scope.files, colors.stderr).await?
         else {
             return Ok(None);
         };
