@@ -210,3 +210,17 @@ fn every_command_survives_a_closed_stdout_or_stderr() {
         }
     }
 }
+
+/// `apply --dry-run` (respond has a dry run) says what to run instead,
+/// rather than clap's tip to pass it as a plan file's name.
+#[test]
+fn apply_has_no_dry_run_and_says_what_shows_one() {
+    let out = budgetctl(&["apply", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("error: apply has no dry run: `budgetctl plan` shows what apply would do"),
+        "{err}"
+    );
+    assert!(!err.contains("-- --dry-run"), "{err}");
+}

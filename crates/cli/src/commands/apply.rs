@@ -55,9 +55,18 @@ pub struct ApplyArgs {
     /// Say what is being read.
     #[arg(short, long)]
     pub verbose: bool,
+    /// Not a flag of apply (respond has one): refused with what to run
+    /// instead, rather than clap's tip to pass it as a plan file's name.
+    #[arg(long, hide = true)]
+    pub dry_run: bool,
 }
 
 pub fn run(args: ApplyArgs, colors: crate::Colors) -> Result<ExitCode, CliError> {
+    if args.dry_run {
+        return Err(CliError::Invalid(
+            "apply has no dry run: `budgetctl plan` shows what apply would do, and changes nothing",
+        ));
+    }
     runtime()?.block_on(apply(&args, colors))
 }
 

@@ -1,5 +1,5 @@
 //! `budgetctl validate`: every rule AWS would enforce, offline, with
-//! file:line:col; a summary on stderr, one JSON report or SARIF log on
+//! file:line:col; the verdict on stdout, one JSON report or SARIF log on
 //! stdout, or GitHub workflow commands that put each problem on the line
 //! of a pull request's diff.
 
@@ -97,6 +97,9 @@ pub fn run(args: ValidateArgs, color: bool) -> Result<ExitCode, CliError> {
             } else {
                 crate::print_diagnostics(&loaded, color);
             }
+            // The verdict on stdout, as `terraform validate` prints it; the
+            // diagnostics and notes on stderr.
+            let mut verdict = std::io::stdout().lock();
             let mut err = std::io::stderr().lock();
             let errors = loaded.errors().count();
             let warnings = loaded.diagnostics.len() - errors;
@@ -121,7 +124,7 @@ pub fn run(args: ValidateArgs, color: bool) -> Result<ExitCode, CliError> {
                     (e, r) => format!(" ({e} from templates, {r} replacing a template's)"),
                 };
                 let _ = writeln!(
-                    err,
+                    verdict,
                     "{budgets} budget{}{templated} in {files}: valid{}.",
                     if budgets == 1 { "" } else { "s" },
                     match warnings {
@@ -138,7 +141,7 @@ pub fn run(args: ValidateArgs, color: bool) -> Result<ExitCode, CliError> {
                 }
             } else {
                 let _ = writeln!(
-                    err,
+                    verdict,
                     "{errors} error{} and {warnings} warning{} in {files}.",
                     if errors == 1 { "" } else { "s" },
                     if warnings == 1 { "" } else { "s" },
