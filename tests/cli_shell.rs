@@ -224,3 +224,38 @@ fn apply_has_no_dry_run_and_says_what_shows_one() {
     );
     assert!(!err.contains("-- --dry-run"), "{err}");
 }
+
+/// Colour off a terminal only when asked: CLICOLOR_FORCE or FORCE_COLOR
+/// (not `0`), or `--color always`; NO_COLOR, `--no-color` and `--color
+/// never` beat the variables.
+#[test]
+fn colour_is_forced_by_the_conventional_variables_and_never_beats_them() {
+    let coloured = |env: &[(&str, &str)], args: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_budgetctl"));
+        c.args(["validate", "-f", "tests/fixtures/cli/many-errors.yaml"])
+            .args(args)
+            .current_dir(repo_root())
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .env_remove("FORCE_COLOR")
+            .env_remove("CLICOLOR");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let out = c.output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        out.stderr.contains(&0x1b)
+    };
+    assert!(!coloured(&[], &[]), "a pipe is not coloured");
+    assert!(coloured(&[("CLICOLOR_FORCE", "1")], &[]));
+    assert!(coloured(&[("FORCE_COLOR", "1")], &[]));
+    assert!(!coloured(&[("FORCE_COLOR", "0")], &[]));
+    assert!(coloured(&[], &["--color", "always"]));
+    assert!(!coloured(&[("CLICOLOR_FORCE", "1")], &["--color", "never"]));
+    assert!(!coloured(&[("FORCE_COLOR", "1")], &["--no-color"]));
+    assert!(!coloured(
+        &[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")],
+        &[]
+    ));
+    assert!(coloured(&[("NO_COLOR", "1")], &["--color", "always"]));
+}

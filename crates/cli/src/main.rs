@@ -33,9 +33,14 @@ use clap::{CommandFactory, Parser, Subcommand};
     propagate_version = true
 )]
 struct Cli {
-    /// Never colour output (NO_COLOR is respected too).
+    /// Never colour output (NO_COLOR is respected too); `--color never`.
     #[arg(long, global = true)]
     no_color: bool,
+    /// auto: colour on a terminal, as NO_COLOR, CLICOLOR_FORCE and
+    /// FORCE_COLOR say (a CI log coloured with CLICOLOR_FORCE=1); always;
+    /// never (beats every variable).
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
     #[command(subcommand)]
     command: Command,
 }
@@ -121,12 +126,34 @@ pub(crate) struct Colors {
     pub stderr: bool,
 }
 
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
 impl Colors {
-    fn decide(no_color: bool) -> Colors {
-        let allowed = !no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    /// The conventions, in their order: `--color never` (or `--no-color`),
+    /// then `--color always`; under auto, NO_COLOR (set and not empty)
+    /// turns colour off, CLICOLOR_FORCE or FORCE_COLOR (set, not empty and
+    /// not `0`) turns it on off a terminal, CLICOLOR=0 off, and otherwise
+    /// each stream is coloured when it is a terminal.
+    fn decide(no_color: bool, choice: ColorChoice) -> Colors {
+        let set = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        let on = |name: &str| set(name).is_some_and(|v| v != "0");
+        let forced = match (no_color, choice) {
+            (true, _) | (_, ColorChoice::Never) => Some(false),
+            (_, ColorChoice::Always) => Some(true),
+            _ if set("NO_COLOR").is_some() => Some(false),
+            _ if on("CLICOLOR_FORCE") || on("FORCE_COLOR") => Some(true),
+            _ if set("CLICOLOR").is_some_and(|v| v == "0") => Some(false),
+            _ => None,
+        };
         Colors {
-            stdout: allowed && std::io::stdout().is_terminal(),
-            stderr: allowed && std::io::stderr().is_terminal(),
+            stdout: forced.unwrap_or_else(|| std::io::stdout().is_terminal()),
+            stderr: forced.unwrap_or_else(|| std::io::stderr().is_terminal()),
         }
     }
 }
@@ -167,7 +194,7 @@ fn init_logging(verbose: bool, color: bool) {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let colors = Colors::decide(cli.no_color);
+    let colors = Colors::decide(cli.no_color, cli.color);
     let color = colors.stderr;
     let verbose = match &cli.command {
         Command::Plan(args) => args.verbose,
