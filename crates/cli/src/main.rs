@@ -135,20 +135,21 @@ enum ColorChoice {
 }
 
 impl Colors {
-    /// The conventions, in their order: `--color never` (or `--no-color`),
-    /// then `--color always`; under auto, NO_COLOR (set and not empty)
-    /// turns colour off, CLICOLOR_FORCE or FORCE_COLOR (set, not empty and
-    /// not `0`) turns it on off a terminal, CLICOLOR=0 off, and otherwise
-    /// each stream is coloured when it is a terminal.
+    /// The conventions, in anstream's order: `--color never` (or
+    /// `--no-color`), then `--color always`; under auto, NO_COLOR turns
+    /// colour off, CLICOLOR_FORCE (as anstyle-query reads them) or
+    /// FORCE_COLOR (set and not `0`, force-color.org) turn it on off a
+    /// terminal, CLICOLOR=0 off, and otherwise each stream is coloured when
+    /// it is a terminal.
     fn decide(no_color: bool, choice: ColorChoice) -> Colors {
-        let set = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
-        let on = |name: &str| set(name).is_some_and(|v| v != "0");
+        let force_color =
+            std::env::var_os("FORCE_COLOR").is_some_and(|v| !v.is_empty() && v != "0");
         let forced = match (no_color, choice) {
             (true, _) | (_, ColorChoice::Never) => Some(false),
             (_, ColorChoice::Always) => Some(true),
-            _ if set("NO_COLOR").is_some() => Some(false),
-            _ if on("CLICOLOR_FORCE") || on("FORCE_COLOR") => Some(true),
-            _ if set("CLICOLOR").is_some_and(|v| v == "0") => Some(false),
+            _ if anstyle_query::no_color() => Some(false),
+            _ if anstyle_query::clicolor_force() || force_color => Some(true),
+            _ if anstyle_query::clicolor() == Some(false) => Some(false),
             _ => None,
         };
         Colors {
