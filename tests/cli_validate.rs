@@ -531,3 +531,28 @@ fn json_has_a_version_counts_and_end_positions() {
         )
     );
 }
+
+/// Without `-f` and without a default file, the error says which files
+/// were looked for and what to do: the example beside them (in the
+/// repository root), or `budgetctl init`.
+#[test]
+fn no_budget_file_here_names_what_was_looked_for_and_what_to_do() {
+    let out = budgetctl(&["validate"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("no budget file here: looked for budgets.yaml, budgets.yml and budgets/"),
+        "{err}"
+    );
+    assert!(err.contains("pass -f budgets.example.yaml"), "{err}");
+    let empty = tempfile::tempdir().unwrap();
+    let out = support::budgetctl_in(empty.path())
+        .arg("validate")
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&out).contains("start a file with `budgetctl init`"),
+        "{}",
+        stderr(&out)
+    );
+}

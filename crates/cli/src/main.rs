@@ -247,15 +247,12 @@ fn main() -> ExitCode {
     })
 }
 
-/// The files to read when none are named: `budgets.yaml`, else `budgets/`.
-pub(crate) fn default_paths() -> Vec<PathBuf> {
-    for candidate in ["budgets.yaml", "budgets.yml", "budgets"] {
-        let path = PathBuf::from(candidate);
-        if path.exists() {
-            return vec![path];
-        }
-    }
-    vec![PathBuf::from("budgets.yaml")]
+/// Whether a default budget file is here (`budgets.yaml`, `budgets.yml`
+/// or `budgets/`).
+pub(crate) fn has_default_files() -> bool {
+    budgetctl_spec::DEFAULT_FILES
+        .iter()
+        .any(|p| std::path::Path::new(p).exists())
 }
 
 /// Load the named files, or the default ones (groups from AWS
@@ -267,12 +264,11 @@ pub(crate) fn load(files: &[PathBuf]) -> budgetctl_spec::Loaded {
 /// Read and decode the named files, or the default ones, to be merged
 /// once their groups from AWS Organizations are read.
 pub(crate) fn parse(files: &[PathBuf]) -> budgetctl_spec::Parsed {
-    let paths = if files.is_empty() {
-        default_paths()
+    if files.is_empty() {
+        budgetctl_spec::parse_defaults(std::path::Path::new("."))
     } else {
-        files.to_vec()
-    };
-    budgetctl_spec::parse_paths(&paths)
+        budgetctl_spec::parse_paths(files)
+    }
 }
 
 /// Every diagnostic, rendered, on stderr.

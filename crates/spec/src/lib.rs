@@ -178,6 +178,48 @@ impl Parsed {
     }
 }
 
+/// The files read when none is named: `budgets.yaml`, `budgets.yml` or
+/// the directory `budgets/`, the first of them in `dir` that exists.
+pub const DEFAULT_FILES: [&str; 3] = ["budgets.yaml", "budgets.yml", "budgets"];
+
+/// Read and decode the default budget files of `dir` ([`DEFAULT_FILES`]).
+/// Where there is none, one error says which were looked for and what to
+/// do: use the example beside them (`budgets.example.yaml`), or start a
+/// file with `budgetctl init`.
+pub fn parse_defaults(dir: &Path) -> Parsed {
+    if let Some(found) = DEFAULT_FILES
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| dir.join(p).exists())
+    {
+        return parse_paths(&[found]);
+    }
+    let file = Arc::new(SourceFile {
+        path: PathBuf::from(DEFAULT_FILES[0]),
+        text: String::new(),
+    });
+    let help = if dir.join("budgets.example.yaml").exists() {
+        "pass -f budgets.example.yaml to use the example beside them, or start a file of your own with `budgetctl init`"
+    } else {
+        "start a file with `budgetctl init`, or name one with -f PATH"
+    };
+    let mut loaded = Loaded::default();
+    loaded.diagnostics.push(
+        Diagnostic::error(
+            Code::NoFiles,
+            Span::file_start(&file),
+            "no budget file here: looked for budgets.yaml, budgets.yml and budgets/",
+        )
+        .with_help(help),
+    );
+    loaded.files.push(file);
+    Parsed {
+        loaded,
+        decoded: Vec::new(),
+        diagnostics: Vec::new(),
+    }
+}
+
 /// Read and decode budget files and directories (see [`expand_paths`]),
 /// to be merged by [`Parsed::resolve`].
 pub fn parse_paths(paths: &[PathBuf]) -> Parsed {

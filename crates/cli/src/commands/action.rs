@@ -132,7 +132,7 @@ pub fn run(command: ActionCommand) -> Result<ExitCode, CliError> {
 /// The files' configuration: none when no file is named and the default
 /// ones are absent (then `--account` says where to look).
 fn config_of(place: &Where) -> Result<Config, CliError> {
-    if place.files.is_empty() && !crate::default_paths().iter().any(|p| p.exists()) {
+    if place.files.is_empty() && !crate::has_default_files() {
         return Ok(Config::default());
     }
     // Groups from AWS Organizations make budgets (and roles) of their
