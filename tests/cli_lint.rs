@@ -256,23 +256,26 @@ async fn check_sns_finds_topics_budgets_cannot_publish_to() {
     let apply = budgetctl_against(dir.path(), &url, &["apply", "--auto-approve"]).await;
     assert!(apply.status.success(), "{}", text(&apply));
 
+    // lint --check-sns of the topic's account, as JSON.
+    let check_sns = || {
+        budgetctl_against(
+            dir.path(),
+            &url,
+            &[
+                "lint",
+                "--check-sns",
+                "--format",
+                "json",
+                "--account",
+                "111122223333",
+            ],
+        )
+    };
     // Without --check-sns no topic is read.
     let lint = budgetctl_against(dir.path(), &url, &["lint", "--account", "111122223333"]).await;
     assert_eq!(lint.status.code(), Some(0), "{}", text(&lint));
 
-    let lint = budgetctl_against(
-        dir.path(),
-        &url,
-        &[
-            "lint",
-            "--check-sns",
-            "--format",
-            "json",
-            "--account",
-            "111122223333",
-        ],
-    )
-    .await;
+    let lint = check_sns().await;
     assert_eq!(lint.status.code(), Some(1), "{}", text(&lint));
     let doc: serde_json::Value = serde_json::from_slice(&lint.stdout).unwrap();
     assert_eq!(
@@ -293,19 +296,7 @@ async fn check_sns_finds_topics_budgets_cannot_publish_to() {
         "--attribute-value",
         r#"{"Version":"2012-10-17","Statement":[{"Sid":"budgets","Effect":"Allow","Principal":{"Service":"budgets.amazonaws.com"},"Action":"SNS:Publish","Resource":"arn:aws:sns:us-east-1:111122223333:alerts"}]}"#,
     ]);
-    let lint = budgetctl_against(
-        dir.path(),
-        &url,
-        &[
-            "lint",
-            "--check-sns",
-            "--format",
-            "json",
-            "--account",
-            "111122223333",
-        ],
-    )
-    .await;
+    let lint = check_sns().await;
     let doc: serde_json::Value = serde_json::from_slice(&lint.stdout).unwrap();
     assert_eq!(codes(&doc), ["sns-topic-missing"], "{doc:#}");
     server.shutdown().await.unwrap();

@@ -780,16 +780,20 @@ fn an_endpoint_url_that_is_no_url_is_refused_at_once() {
 /// A refused connection says which endpoint to check, not the SDK's Debug
 /// chain; with a role, it names the role being assumed. (It is also not
 /// retried: the time it saves is in the closing note, not asserted here.)
-#[test]
-fn a_refused_connection_says_what_to_check() {
-    let dir = tempfile::tempdir().unwrap();
-    // A port nothing listens on: bound, then closed.
+/// An endpoint nothing listens on: a port bound, then closed.
+fn closed_endpoint() -> String {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let url = format!("http://127.0.0.1:{port}");
+    format!("http://127.0.0.1:{port}")
+}
+
+#[test]
+fn a_refused_connection_says_what_to_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = closed_endpoint();
     for (file, role) in [
         ("plain.yaml", None),
         (
@@ -863,12 +867,7 @@ fn a_plan_that_cannot_be_made_says_why_in_its_comment() {
     assert_eq!(md.matches("\n> - ").count(), 7, "{md}");
 
     // AWS out of reach: the error, as stderr says it.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let url = format!("http://127.0.0.1:{port}");
+    let url = closed_endpoint();
     std::fs::write(
         dir.path().join("ok.yaml"),
         "version: 1\ndefaults: {account: \"111122223333\"}\nbudgets:\n  - {name: a, limit: 5}\n",
