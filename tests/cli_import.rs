@@ -398,6 +398,12 @@ async fn import_then_plan_reports_no_changes_for_every_feature() {
         text(&out)
     );
     let yaml = std::fs::read_to_string(dir.path().join("budgets.yaml")).unwrap();
+    // Formatted as `budgetctl fmt` formats.
+    let fmt = crate::support::budgetctl_in(dir.path())
+        .args(["fmt", "--check", "--diff"])
+        .output()
+        .unwrap();
+    assert!(fmt.status.success(), "{}", text(&fmt));
 
     // The project's own format: defaults factored out, compact alerts,
     // month and quarter keys, decimals as people write them, AWS's defaults

@@ -55,6 +55,12 @@ fn init_writes_a_budget_that_validates_and_plans_and_the_workflows() {
             "{written}"
         );
     }
+    // What it wrote is formatted already (the plan workflow checks it).
+    let fmt = budgetctl_in(&repo)
+        .args(["fmt", "--check"])
+        .output()
+        .unwrap();
+    assert!(fmt.status.success(), "{}", text(&fmt));
     // What it wrote validates, and plans, as the defaults find it.
     let validate = budgetctl_in(&repo).arg("validate").output().unwrap();
     assert!(validate.status.success(), "{}", text(&validate));

@@ -81,6 +81,9 @@ pub enum CliError {
     /// The files do not validate (their diagnostics are printed already).
     #[error("{0}")]
     Invalid(&'static str),
+    /// `fmt` could not list what it was asked to format.
+    #[error("{0}")]
+    Format(String),
     /// No status could be made for another reason (invalid files).
     #[error(transparent)]
     Status(StatusError),

@@ -50,6 +50,9 @@ enum Command {
     /// Start from nothing: a budgets/ with one commented budget for an
     /// account and, with --github, the workflows that plan and apply it.
     Init(commands::init::InitArgs),
+    /// Rewrite budget files in the canonical style, comments kept;
+    /// `--check` lists files that are not (exit 1), for CI.
+    Fmt(commands::fmt::FmtArgs),
     /// Check budget files offline: every rule AWS would enforce, with file:line:col.
     Validate(commands::validate::ValidateArgs),
     /// Show what apply would change: read live budgets, compare, render.
@@ -211,6 +214,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => commands::validate::run(args, color),
         Command::Init(args) => commands::init::run(args),
+        Command::Fmt(args) => commands::fmt::run(args, colors),
         Command::Local {
             command: LocalCommand::Serve(args),
         } => commands::local::serve(args, colors.stderr),

@@ -31,6 +31,7 @@
 mod decode;
 pub mod diagnostic;
 pub mod document;
+pub mod format;
 mod merge;
 pub mod rules;
 pub mod yaml;

@@ -60,6 +60,7 @@ fn starter(account: &AccountId) -> String {
         r#"# Budgets of account {account}, kept as code by budgetctl.
 #
 #   budgetctl validate   checks this file offline, with file:line:col
+#   budgetctl fmt        lays it out in the one style budgetctl reads best
 #   budgetctl plan       shows what AWS would change (--local: without AWS)
 #   budgetctl apply      makes AWS match the files, once you say yes
 #
@@ -68,8 +69,8 @@ fn starter(account: &AccountId) -> String {
 version: 1
 
 defaults:
-  account: "{account}"   # quote account ids: 12 digits, maybe a leading 0
-  unit: USD              # the unit of bare amounts such as `limit: 1000`
+  account: "{account}" # quote account ids: 12 digits, maybe a leading 0
+  unit: USD # the unit of bare amounts such as `limit: 1000`
 
 budgets:
   # A monthly cost budget: an alert when actual spend passes 80% of the

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod action;
 pub mod apply;
 pub mod connect;
+pub mod fmt;
 pub mod import;
 pub mod init;
 pub mod lint;

@@ -3,5 +3,6 @@
 //! its counting allocator measures the whole process.)
 
 mod fixtures;
+mod format;
 mod properties;
 mod templates;
