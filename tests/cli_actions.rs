@@ -342,7 +342,11 @@ fn approve_makes_one_execute_and_wait_reports_execution_success() {
     let w = World::with_freeze_in("PENDING");
     let listed = w.run(&["action", "list", "--account", ACCOUNT]);
     assert!(
-        text(&listed).starts_with("PENDING  sandbox/freeze"),
+        text(&listed)
+            .lines()
+            .nth(1)
+            .unwrap_or("")
+            .starts_with("PENDING  sandbox/freeze"),
         "{}",
         text(&listed)
     );
@@ -773,6 +777,107 @@ fn a_line_break_in_an_action_name_from_aws_forges_no_line() {
         !shown
             .lines()
             .any(|l| l.starts_with("AWS will attach nothing")),
+        "{shown}"
+    );
+}
+
+/// `action list` is a table: a header, every column starting where its
+/// header does, rows cut with an ellipsis at 80 columns (COLUMNS, as off a
+/// terminal), a name from AWS escaped in its cell, PENDING coloured when
+/// colour is asked for.
+#[test]
+fn action_list_is_an_aligned_table_cut_at_80_columns_with_names_escaped() {
+    let w = World::with_freeze_in("PENDING");
+    let id = w.actions()[0]["id"].as_str().unwrap().to_owned();
+    let long = format!("freeze\u{1b}[31m-{}", "x".repeat(80));
+    let client = budgetctl_testkit::sdk_client(
+        &w.served.url,
+        aws_sdk_budgets::config::retry::RetryConfig::standard(),
+    );
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        client
+            .tag_resource()
+            .resource_arn(format!(
+                "arn:aws:budgets::{ACCOUNT}:budget/sandbox/action/{id}"
+            ))
+            .resource_tags(
+                aws_sdk_budgets::types::ResourceTag::builder()
+                    .key("budgetctl:action")
+                    .value(&long)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+    let url = w.served.url.clone();
+    let listed = support::budgetctl_in(w.dir.path())
+        .args([
+            "action",
+            "list",
+            "--account",
+            ACCOUNT,
+            "--endpoint-url",
+            &url,
+        ])
+        .env("COLUMNS", "80")
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&listed.stdout).into_owned();
+    assert!(listed.status.success(), "{}", text(&listed));
+    let lines: Vec<&str> = shown.lines().collect();
+    assert_eq!(lines.len(), 2, "{shown}");
+    let header = lines[0];
+    assert!(header.starts_with("STATUS"), "{shown}");
+    for column in ["BUDGET/ACTION", "TYPE", "ACCOUNT", "WHEN", "APPROVAL"] {
+        let at = header
+            .find(column)
+            .unwrap_or_else(|| panic!("{column}: {shown}"));
+        let below = lines[1].chars().nth(at).unwrap();
+        assert!(
+            below != ' ' && lines[1].chars().nth(at - 1) == Some(' '),
+            "{column} is not aligned:\n{shown}"
+        );
+    }
+    for line in &lines {
+        assert!(line.chars().count() <= 80, "wider than 80 columns: {line}");
+    }
+    assert!(lines[1].starts_with("PENDING  sandbox/free"), "{shown}");
+    assert!(lines[1].contains('…'), "the long name is cut: {shown}");
+    assert!(
+        !shown.contains('\u{1b}'),
+        "a raw escape reached the terminal: {shown:?}"
+    );
+    assert!(lines[1].contains("APPLY_IAM_POLICY"), "{shown}");
+
+    // Coloured when asked: PENDING in bold yellow, the name still inert.
+    let coloured = support::budgetctl_in(w.dir.path())
+        .args([
+            "action",
+            "list",
+            "--account",
+            ACCOUNT,
+            "--endpoint-url",
+            &url,
+            "--color",
+            "always",
+        ])
+        .env("COLUMNS", "80")
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&coloured.stdout).into_owned();
+    assert!(
+        shown.contains("\u{1b}[1m\u{1b}[33mPENDING\u{1b}[0m"),
+        "{shown:?}"
+    );
+    assert!(!shown.contains("\u{1b}[31m"), "{shown:?}");
+
+    // Off a terminal without COLUMNS, rows are whole (for grep), escaped.
+    let whole = w.run(&["action", "list", "--account", ACCOUNT]);
+    let shown = String::from_utf8_lossy(&whole.stdout).into_owned();
+    assert!(
+        shown.contains(&format!("sandbox/freeze\\u{{1b}}[31m-{}", "x".repeat(80))),
         "{shown}"
     );
 }

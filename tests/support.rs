@@ -19,6 +19,7 @@ pub fn budgetctl(args: &[&str]) -> Output {
         .args(args)
         .current_dir(repo_root())
         .env("NO_COLOR", "1")
+        .env_remove("COLUMNS")
         .output()
         .expect("budgetctl runs")
 }
@@ -34,6 +35,7 @@ pub async fn budgetctl_against(dir: &Path, url: &str, args: &[&str]) -> Output {
         .args(["--endpoint-url", url])
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .env_remove("COLUMNS")
         .env("AWS_ACCESS_KEY_ID", "AKIDRUNNER")
         .env("AWS_SECRET_ACCESS_KEY", "x")
         .env("AWS_EC2_METADATA_DISABLED", "true")
@@ -95,6 +97,7 @@ pub fn budgetctl_in(dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_budgetctl"));
     c.current_dir(dir)
         .env("NO_COLOR", "1")
+        .env_remove("COLUMNS")
         .env_remove("AWS_ENDPOINT_URL")
         .env_remove("AWS_PROFILE")
         .env_remove("GITHUB_SHA")

@@ -221,11 +221,11 @@ fn main() -> ExitCode {
         Command::Plan(args) => commands::plan::run(args, colors),
         Command::Apply(args) => commands::apply::run(args, colors),
         Command::Import(args) => commands::import::run(args, color),
-        Command::Action { command } => commands::action::run(command),
-        Command::Respond(args) => commands::respond::run(args),
+        Command::Action { command } => commands::action::run(command, colors.stdout),
+        Command::Respond(args) => commands::respond::run(args, colors.stdout),
         Command::Status(args) => commands::status::run(args, colors),
         Command::Lint(args) => commands::lint::run(args, colors),
-        Command::Accounts(args) => commands::accounts::run(args, color),
+        Command::Accounts(args) => commands::accounts::run(args, colors),
         Command::Completions { shell } => {
             // Into a buffer first: clap_complete panics on a closed pipe (`| head`).
             let mut script = Vec::new();

@@ -14,6 +14,7 @@ use serde::Serialize;
 use super::connect::{ConnectArgs, load_resolving};
 use crate::error::CliError;
 use crate::views;
+use crate::views::escape::escape_text;
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -49,11 +50,11 @@ struct AccountDoc<'a> {
     shard: Option<String>,
 }
 
-pub fn run(args: AccountsArgs, color: bool) -> Result<ExitCode, CliError> {
+pub fn run(args: AccountsArgs, colors: crate::Colors) -> Result<ExitCode, CliError> {
     // Groups from AWS Organizations are read through the endpoint; files
     // without any are answered offline.
     let loaded = load_resolving(&args.connect, &args.files)?;
-    crate::print_diagnostics(&loaded, color);
+    crate::print_diagnostics(&loaded, colors.stderr);
     if loaded.has_errors() {
         return Ok(ExitCode::FAILURE);
     }
@@ -80,26 +81,28 @@ pub fn run(args: AccountsArgs, color: bool) -> Result<ExitCode, CliError> {
             views::json::json(&out)? + "\n"
         }
         Format::Text => {
-            let mut text = String::new();
-            for d in &docs {
-                let mut line = format!(
-                    "{}  {} budget{}",
-                    d.id,
-                    d.budgets,
-                    if d.budgets == 1 { "" } else { "s" }
-                );
-                if !d.groups.is_empty() {
-                    line.push_str(&format!("  groups: {}", d.groups.join(", ")));
-                }
-                if let Some(role) = d.role {
-                    line.push_str(&format!("  role: {role}"));
-                }
-                if let Some(shard) = &d.shard {
-                    line.push_str(&format!("  shard {shard}"));
-                }
-                text.push_str(&views::escape::escape_lines(&line));
-                text.push('\n');
+            let mut headers = vec!["ACCOUNT", "BUDGETS", "GROUPS", "ROLE"];
+            if shards.is_some() {
+                headers.push("SHARD");
             }
+            let mut table = views::table::Table::new(&headers, views::table::Overflow::Cut)
+                .numeric(1)
+                .elastic(2)
+                .elastic(3);
+            for d in &docs {
+                let plain = |text: String| (text, views::table::Tone::Plain);
+                let mut row = vec![
+                    plain(d.id.to_owned()),
+                    plain(d.budgets.to_string()),
+                    plain(escape_text(&d.groups.join(", ")).into_owned()),
+                    plain(escape_text(d.role.unwrap_or("")).into_owned()),
+                ];
+                if let Some(shard) = &d.shard {
+                    row.push(plain(shard.clone()));
+                }
+                table.row(row);
+            }
+            let mut text = table.render(views::table::width(), colors.stdout);
             text.push_str(&format!(
                 "{} account{}\n",
                 docs.len(),

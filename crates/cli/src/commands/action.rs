@@ -118,10 +118,10 @@ fn parse_day(text: &str) -> Result<chrono::NaiveDate, String> {
         .map_err(|_| format!("`{text}` is not a date: write YYYY-MM-DD"))
 }
 
-pub fn run(command: ActionCommand) -> Result<ExitCode, CliError> {
+pub fn run(command: ActionCommand, color: bool) -> Result<ExitCode, CliError> {
     match command {
-        ActionCommand::List(args) => list_actions(args),
-        ActionCommand::History(args) => show_history(args),
+        ActionCommand::List(args) => list_actions(args, color),
+        ActionCommand::History(args) => show_history(args, color),
         ActionCommand::Approve(args) => run_execution(args, ExecutionType::Approve),
         ActionCommand::Retry(args) => run_execution(args, ExecutionType::Retry),
         ActionCommand::Reverse(args) => run_execution(args, ExecutionType::Reverse),
@@ -155,7 +155,7 @@ async fn session(place: &Where, config: &Config) -> Result<Session, CliError> {
         .await)
 }
 
-fn list_actions(args: ListArgs) -> Result<ExitCode, CliError> {
+fn list_actions(args: ListArgs, color: bool) -> Result<ExitCode, CliError> {
     let config = config_of(&args.place)?;
     let actions = runtime()?.block_on(async {
         let session = session(&args.place, &config).await?;
@@ -164,13 +164,13 @@ fn list_actions(args: ListArgs) -> Result<ExitCode, CliError> {
     })?;
     let shown = match args.format {
         Format::Json => views::actions::list_json(&actions)? + "\n",
-        Format::Text => views::actions::list_text(&actions),
+        Format::Text => views::actions::list_text(&actions, color, views::table::width()),
     };
     let _ = std::io::stdout().lock().write_all(shown.as_bytes());
     Ok(ExitCode::SUCCESS)
 }
 
-fn show_history(args: HistoryArgs) -> Result<ExitCode, CliError> {
+fn show_history(args: HistoryArgs, color: bool) -> Result<ExitCode, CliError> {
     let config = config_of(&args.place)?;
     let account = account_of(&args.handle.budget, args.account.as_ref(), &config)?;
     let since = args
@@ -183,7 +183,7 @@ fn show_history(args: HistoryArgs) -> Result<ExitCode, CliError> {
     })?;
     let shown = match args.format {
         Format::Json => views::actions::history_json(&events)? + "\n",
-        Format::Text => views::actions::history_text(&events),
+        Format::Text => views::actions::history_text(&events, color, views::table::width()),
     };
     let _ = std::io::stdout().lock().write_all(shown.as_bytes());
     Ok(ExitCode::SUCCESS)

@@ -53,7 +53,7 @@ fn parse_day(text: &str) -> Result<chrono::NaiveDate, String> {
         .map_err(|_| format!("`{text}` is not a date: write YYYY-MM-DD"))
 }
 
-pub fn run(args: RespondArgs) -> Result<ExitCode, CliError> {
+pub fn run(args: RespondArgs, color: bool) -> Result<ExitCode, CliError> {
     let accounts = &args.accounts;
     let options = RespondOptions {
         today: args
@@ -91,7 +91,7 @@ pub fn run(args: RespondArgs) -> Result<ExitCode, CliError> {
         .any(|r| r.outcome.is_failure() || waited_out(r));
     let shown = match args.format {
         Format::Json => views::respond::json(&reports, args.dry_run)? + "\n",
-        Format::Text => views::respond::text(&reports, args.dry_run),
+        Format::Text => views::respond::text(&reports, args.dry_run, color, views::table::width()),
     };
     let _ = std::io::stdout().lock().write_all(shown.as_bytes());
     let running: Vec<String> = reports

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::escape::escape_text;
 use super::plan_text::action_summary;
+use super::table::{Overflow, Table, Tone};
 
 /// What an execution is about to do, as the prompt shows it: the action as
 /// it is, its role, and what AWS will do.
@@ -73,26 +74,59 @@ struct ListedAction<'a> {
     does: String,
 }
 
-/// The actions, one line each.
-pub fn list_text(actions: &[AccountAction]) -> String {
+/// The actions as a table: status (coloured on a terminal), budget and
+/// action, type, account, trigger and approval, one line each.
+pub fn list_text(actions: &[AccountAction], color: bool, width: Option<usize>) -> String {
     if actions.is_empty() {
         return "No budget actions.\n".to_owned();
     }
-    actions
-        .iter()
-        .map(|a| {
-            format!(
-                "{}  {}/{}  {}  {}  when {}  {}\n",
-                a.action.status.aws_name(),
-                escape_text(&a.budget),
-                escape_text(a.action.label()),
-                a.action.action.action_type().aws_name(),
-                a.account,
-                escape_text(&a.action.action.when(None)),
-                a.action.action.approval.aws_name(),
-            )
-        })
-        .collect()
+    let mut table = Table::new(
+        &[
+            "STATUS",
+            "BUDGET/ACTION",
+            "TYPE",
+            "ACCOUNT",
+            "WHEN",
+            "APPROVAL",
+        ],
+        Overflow::Cut,
+    )
+    .elastic(1);
+    for a in actions {
+        let status = a.action.status.aws_name();
+        table.row(vec![
+            (status.to_owned(), status_tone(status)),
+            (
+                format!(
+                    "{}/{}",
+                    escape_text(&a.budget),
+                    escape_text(a.action.label())
+                ),
+                Tone::Plain,
+            ),
+            (
+                a.action.action.action_type().aws_name().to_owned(),
+                Tone::Plain,
+            ),
+            (a.account.to_string(), Tone::Plain),
+            (
+                escape_text(&a.action.action.when(None)).into_owned(),
+                Tone::Plain,
+            ),
+            (a.action.action.approval.aws_name().to_owned(), Tone::Plain),
+        ]);
+    }
+    table.render(width, color)
+}
+
+/// How a budget action's status reads: waiting on someone, failed, done.
+pub fn status_tone(status: &str) -> Tone {
+    match status {
+        "PENDING" => Tone::Attention,
+        s if s.ends_with("FAILURE") || s.ends_with("FAILED") => Tone::Bad,
+        s if s.ends_with("SUCCESS") => Tone::Good,
+        _ => Tone::Plain,
+    }
 }
 
 /// The actions as a JSON array.
@@ -129,20 +163,21 @@ fn at(secs: i64) -> String {
         .unwrap_or_default()
 }
 
-/// The events, one line each, oldest first.
-pub fn history_text(events: &[HistoryEvent]) -> String {
-    events
-        .iter()
-        .map(|e| {
-            format!(
-                "{}  {:<22} {:<15} {}\n",
-                at(e.at),
-                escape_text(&e.status),
-                escape_text(&e.event),
-                escape_text(&e.message)
-            )
-        })
-        .collect()
+/// The events as a table, oldest first; messages wrap at words.
+pub fn history_text(events: &[HistoryEvent], color: bool, width: Option<usize>) -> String {
+    if events.is_empty() {
+        return "No events.\n".to_owned();
+    }
+    let mut table = Table::new(&["AT", "STATUS", "EVENT", "MESSAGE"], Overflow::Wrap).elastic(3);
+    for e in events {
+        table.row(vec![
+            (at(e.at), Tone::Plain),
+            (escape_text(&e.status).into_owned(), status_tone(&e.status)),
+            (escape_text(&e.event).into_owned(), Tone::Plain),
+            (escape_text(&e.message).into_owned(), Tone::Plain),
+        ]);
+    }
+    table.render(width, color)
 }
 
 /// The events as a JSON array.

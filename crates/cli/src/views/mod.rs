@@ -13,3 +13,4 @@ pub mod plan_markdown;
 pub mod plan_text;
 pub mod respond;
 pub mod status;
+pub mod table;

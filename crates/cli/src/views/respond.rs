@@ -8,19 +8,54 @@ use budgetctl_spec::amount::to_aws_string;
 use serde::Serialize;
 
 use super::escape::escape_text;
+use super::table::{Overflow, Table, Tone};
 
-/// The responses as text: one line each, a summary last.
-pub fn text(reports: &[ResponseReport], dry_run: bool) -> String {
+/// The responses as a table (what happened wraps at words: it names
+/// records, tokens and what to do), a summary last.
+pub fn text(
+    reports: &[ResponseReport],
+    dry_run: bool,
+    color: bool,
+    width: Option<usize>,
+) -> String {
     let mut out = String::new();
     if reports.is_empty() {
         out.push_str("No budget declares responses.\n");
-    }
-    for r in reports {
-        out.push_str(&escape_text(&line(r)));
-        out.push('\n');
-        if let Some(next) = next_step(r) {
-            out.push_str(&format!("{:13}{}\n", "", escape_text(&next)));
+    } else {
+        let mut table = Table::new(
+            &[
+                "OUTCOME",
+                "ACCOUNT",
+                "BUDGET/RESPONSE",
+                "SPEND",
+                "PERIOD",
+                "WHAT HAPPENED",
+            ],
+            Overflow::Wrap,
+        )
+        .elastic(2)
+        .elastic(3)
+        .elastic(5);
+        for r in reports {
+            let mut happened = detail(r);
+            if let Some(next) = next_step(r) {
+                happened.push_str("; ");
+                happened.push_str(&next);
+            }
+            let word = r.outcome.word();
+            table.row(vec![
+                (word.to_owned(), outcome_tone(word)),
+                (r.account.to_string(), Tone::Plain),
+                (
+                    escape_text(&format!("{}/{}", r.budget, r.response.name)).into_owned(),
+                    Tone::Plain,
+                ),
+                (escape_text(&why(r)).into_owned(), Tone::Plain),
+                (r.period.to_string(), Tone::Plain),
+                (escape_text(&happened).into_owned(), Tone::Plain),
+            ]);
         }
+        out.push_str(&table.render(width, color));
     }
     let s = summary(reports);
     out.push_str(&format!(
@@ -34,6 +69,16 @@ pub fn text(reports: &[ResponseReport], dry_run: bool) -> String {
         s.failed
     ));
     out
+}
+
+/// How an outcome reads: about to run, failed, ran.
+fn outcome_tone(word: &str) -> Tone {
+    match word {
+        "due" | "running" => Tone::Attention,
+        "failed" | "error" => Tone::Bad,
+        "ran" => Tone::Good,
+        _ => Tone::Plain,
+    }
 }
 
 /// The responses as one JSON document.
@@ -126,20 +171,6 @@ fn detail(r: &ResponseReport) -> String {
             super::hints::explain(e).replace("\n  hint: ", "; hint: ")
         ),
     }
-}
-
-/// One line: `ran  111122223333 dev-env-monthly/scale-dev-to-zero  …`.
-pub fn line(r: &ResponseReport) -> String {
-    format!(
-        "{:<12} {} {}/{}  {}, period from {}: {}",
-        r.outcome.word(),
-        r.account,
-        r.budget,
-        r.response.name,
-        why(r),
-        r.period,
-        detail(r)
-    )
 }
 
 /// What to do about a failure.
