@@ -7,6 +7,7 @@ mod architecture;
 mod aws_provider;
 mod cli_actions;
 mod cli_apply;
+mod cli_flags;
 mod cli_fmt;
 mod cli_import;
 mod cli_init;

@@ -86,6 +86,9 @@ pub struct Connection {
     /// organisation sets it at or under its accounts' limit, so that many
     /// accounts read at once are never throttled.
     pub account_rps: Option<NonZeroU32>,
+    /// Requests per second across every account of the run, client side,
+    /// when reading (`None`: no limit): `--max-rps`.
+    pub max_rps: Option<NonZeroU32>,
 }
 
 /// How long one attempt of a call may take before it counts as lost and is
@@ -119,6 +122,9 @@ pub struct Clients {
     /// Each account's limiter, made on first use.
     /// Shared by the clones: one rate per account, whoever reads it.
     limiters: Arc<Mutex<HashMap<String, Arc<DefaultDirectRateLimiter>>>>,
+    /// The limiter of every request read, whatever its account (`None`
+    /// without `max_rps`).
+    total: Option<Arc<DefaultDirectRateLimiter>>,
 }
 
 impl From<Client> for Clients {
@@ -129,6 +135,7 @@ impl From<Client> for Clients {
             by_account: HashMap::new(),
             account_rps: None,
             limiters: Arc::default(),
+            total: None,
         }
     }
 }
@@ -148,7 +155,15 @@ impl Clients {
             by_account,
             account_rps: connection.account_rps,
             limiters: Arc::default(),
+            total: connection
+                .max_rps
+                .map(|rps| Arc::new(RateLimiter::direct(Quota::per_second(rps)))),
         }
+    }
+
+    /// The limiter every read of the run shares (`None` without a rate).
+    pub fn total_limiter(&self) -> Option<Arc<DefaultDirectRateLimiter>> {
+        self.total.clone()
     }
 
     /// The limiter of requests to `account` (`None` without a rate).

@@ -48,6 +48,8 @@ const ACCOUNTS_AT_ONCE: usize = 512;
 #[derive(Clone)]
 pub struct Pace {
     rate: Option<Arc<DefaultDirectRateLimiter>>,
+    /// The run's rate across accounts (`--max-rps`).
+    total: Option<Arc<DefaultDirectRateLimiter>>,
     share: Arc<Semaphore>,
     in_flight: Arc<Semaphore>,
 }
@@ -62,9 +64,16 @@ impl Pace {
     ) -> Pace {
         Pace {
             rate,
+            total: None,
             share: Arc::new(Semaphore::new(share.max(1))),
             in_flight,
         }
+    }
+
+    /// The same pace, also held to the run's rate across accounts.
+    pub fn with_total(mut self, total: Option<Arc<DefaultDirectRateLimiter>>) -> Pace {
+        self.total = total;
+        self
     }
 
     /// No rate, and `parallelism` requests in flight.
@@ -81,6 +90,9 @@ impl Pace {
     async fn turn(&self) -> (Option<OwnedSemaphorePermit>, Option<OwnedSemaphorePermit>) {
         if let Some(rate) = &self.rate {
             rate.until_ready().await;
+        }
+        if let Some(total) = &self.total {
+            total.until_ready().await;
         }
         // The semaphores are never closed: permits always come.
         let share = Arc::clone(&self.share).acquire_owned().await.ok();
@@ -114,7 +126,8 @@ pub async fn read_accounts<'a>(
     // 27.4 s, was 80.8 s (the organisation bench).
     let share = parallelism.max(1) / scopes.len().clamp(1, ACCOUNTS_AT_ONCE);
     let reads = scopes.into_iter().map(|(account, scope)| {
-        let pace = Pace::new(clients.limiter(account), share, Arc::clone(&in_flight));
+        let pace = Pace::new(clients.limiter(account), share, Arc::clone(&in_flight))
+            .with_total(clients.total_limiter());
         async move {
             reading(account);
             read_account_paced(clients.for_account(account), account, scope, &pace).await

@@ -116,11 +116,11 @@ impl std::fmt::Display for Unconfirmed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Unconfirmed::Apply => f.write_str(
-                "refusing to apply without approval: standard input is not a terminal. Review the plan and pass --auto-approve (as in CI), or apply a saved plan: budgetctl plan --out plan.json, then budgetctl apply plan.json",
+                "refusing to apply without approval: standard input is not a terminal. Review the plan and pass --yes (or --auto-approve, as in CI), or apply a saved plan: budgetctl plan --out plan.json, then budgetctl apply plan.json",
             ),
             Unconfirmed::Execution(execution) => write!(
                 f,
-                "refusing to {execution} without confirmation: standard input is not a terminal. Pass --yes (as in CI, where a reviewed workflow runs it)"
+                "refusing to {execution} without confirmation: standard input is not a terminal. Pass --yes (or --auto-approve; as in CI, where a reviewed workflow runs it)"
             ),
         }
     }

@@ -33,13 +33,13 @@ use clap::{CommandFactory, Parser, Subcommand};
     propagate_version = true
 )]
 struct Cli {
-    /// Never colour output (NO_COLOR is respected too); `--color never`.
-    #[arg(long, global = true)]
+    /// Deprecated: `--color never`. Kept for one release, with a note.
+    #[arg(long, global = true, hide = true)]
     no_color: bool,
     /// auto: colour on a terminal, as NO_COLOR, CLICOLOR_FORCE and
     /// FORCE_COLOR say (a CI log coloured with CLICOLOR_FORCE=1); always;
     /// never (beats every variable).
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    #[arg(long, global = true, value_name = "WHEN", value_enum, default_value_t = ColorChoice::Auto, help_heading = "Output")]
     color: ColorChoice,
     #[command(subcommand)]
     command: Command,
@@ -49,53 +49,107 @@ struct Cli {
 enum Command {
     /// Start from nothing: a budgets/ with one commented budget for an
     /// account and, with --github, the workflows that plan and apply it.
+    #[command(
+        after_help = "Examples:\n  budgetctl init --account 111122223333           # budgets/budgets.yaml for one account\n  budgetctl init --github                         # and the plan, apply and drift workflows"
+    )]
     Init(commands::init::InitArgs),
     /// Rewrite budget files in the canonical style, comments kept;
     /// `--check` lists files that are not (exit 1), for CI.
+    #[command(
+        after_help = "Examples:\n  budgetctl fmt                                   # format budgets.yaml or budgets/ in place\n  budgetctl fmt --check --diff                    # in CI: exit 1 and show what would change\n  budgetctl fmt budgets.example.yaml --check"
+    )]
     Fmt(commands::fmt::FmtArgs),
     /// Check budget files offline: every rule AWS would enforce, with file:line:col.
+    #[command(
+        after_help = "Examples:\n  budgetctl validate -f budgets.example.yaml\n  budgetctl validate --format github              # annotations on a pull request\n  budgetctl validate --format sarif > budgetctl.sarif"
+    )]
     Validate(commands::validate::ValidateArgs),
     /// Show what apply would change: read live budgets, compare, render.
+    #[command(
+        after_help = "Examples:\n  budgetctl plan --local -f budgets.example.yaml  # against budgetctl-local, no AWS\n  budgetctl plan --out plan.json                  # save it for `budgetctl apply plan.json`\n  budgetctl plan --format markdown --detailed-exitcode > plan.md\n  budgetctl plan --shard 1/4 --format json > plan-1.json"
+    )]
     Plan(commands::plan::PlanArgs),
     /// Make AWS match the files: apply a saved plan, or plan afresh and apply
     /// it once approved.
+    #[command(
+        after_help = "Examples:\n  budgetctl apply --local -f budgets.example.yaml # plan, show, ask for yes, apply\n  budgetctl apply plan.json                       # exactly the saved, reviewed plan\n  budgetctl apply --yes                           # in CI (--auto-approve works too)"
+    )]
     Apply(commands::apply::ApplyArgs),
     /// Write the budgets an account already has as a budget file that plans
     /// with no changes.
+    #[command(
+        after_help = "Examples:\n  budgetctl import --account 111122223333 --out budgets/main.yaml\n  budgetctl import --organization --out budgets/  # one file per account"
+    )]
     Import(commands::import::ImportArgs),
     /// Operate budget actions: list them, show one's history, approve,
     /// retry, reverse or reset one (ExecuteBudgetAction).
+    #[command(
+        after_help = "Examples:\n  budgetctl action list --account 111122223333 --status pending\n  budgetctl action approve sandbox/freeze --wait\n  budgetctl action history sandbox/freeze --since 2026-12-01"
+    )]
     Action {
         #[command(subcommand)]
         command: commands::action::ActionCommand,
     },
     /// Run the responses that spend has made due, once per budget period:
     /// Service Catalog self-service actions, approvals of budget actions.
+    #[command(
+        after_help = "Examples:\n  budgetctl respond --dry-run                     # what would run, and why\n  budgetctl respond --wait                        # run what is due, follow each record"
+    )]
     Respond(commands::respond::RespondArgs),
     /// Live accounts against the files' policy and what AWS warns of:
     /// accounts with no budget, budgets breaking a rule, unhealthy ones,
     /// topics budgets cannot publish to.
+    #[command(
+        after_help = "Examples:\n  budgetctl lint --local -f budgets.example.yaml\n  budgetctl lint --check-sns --format sarif > lint.sarif"
+    )]
     Lint(commands::lint::LintArgs),
     /// Where every budget stands this period: limit, spend, forecast,
     /// alerts, actions, across accounts; as text, markdown, html or JSON.
+    #[command(
+        after_help = "Examples:\n  budgetctl status --local -f budgets.example.yaml\n  budgetctl status --history 6 --format html --out status.html\n  budgetctl status --fail-on forecast-over        # exit 1 when a budget is forecast over"
+    )]
     Status(commands::status::StatusArgs),
     /// List the accounts the files resolve to (named, in groups, or read
     /// from AWS Organizations), with `--shards N` the shard of each.
+    #[command(
+        after_help = "Examples:\n  budgetctl accounts -f budgets.example.yaml\n  budgetctl accounts --shards 4 --format json     # the matrix of a sharded plan"
+    )]
     Accounts(commands::accounts::AccountsArgs),
     /// Print the JSON Schema of budget files, for editors.
     Schema,
     /// Print a shell completion script (bash, zsh, fish, powershell).
-    ///
-    /// For example: `budgetctl completions bash > ~/.local/share/bash-completion/completions/budgetctl`.
+    #[command(
+        after_help = "Examples:\n  budgetctl completions bash > ~/.local/share/bash-completion/completions/budgetctl\n  budgetctl completions zsh > ~/.zfunc/_budgetctl\n  budgetctl completions fish > ~/.config/fish/completions/budgetctl.fish"
+    )]
     Completions {
         #[arg(value_enum)]
-        shell: clap_complete::Shell,
+        shell: Shell,
     },
     /// budgetctl-local: an AWS Budgets endpoint on this machine.
     Local {
         #[command(subcommand)]
         command: LocalCommand,
     },
+}
+
+/// The shells completions are written for.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+}
+
+impl From<Shell> for clap_complete::Shell {
+    fn from(shell: Shell) -> Self {
+        match shell {
+            Shell::Bash => clap_complete::Shell::Bash,
+            Shell::Zsh => clap_complete::Shell::Zsh,
+            Shell::Fish => clap_complete::Shell::Fish,
+            Shell::Powershell => clap_complete::Shell::PowerShell,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -199,6 +253,9 @@ fn init_logging(verbose: bool, color: bool) {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let colors = Colors::decide(cli.no_color, cli.color);
+    if cli.no_color {
+        note!("note: --no-color is deprecated and goes in the next release: use --color never");
+    }
     let color = colors.stderr;
     let verbose = match &cli.command {
         Command::Plan(args) => args.verbose,
@@ -229,7 +286,12 @@ fn main() -> ExitCode {
         Command::Completions { shell } => {
             // Into a buffer first: clap_complete panics on a closed pipe (`| head`).
             let mut script = Vec::new();
-            clap_complete::generate(shell, &mut Cli::command(), "budgetctl", &mut script);
+            clap_complete::generate(
+                clap_complete::Shell::from(shell),
+                &mut Cli::command(),
+                "budgetctl",
+                &mut script,
+            );
             let _ = std::io::stdout().lock().write_all(&script);
             Ok(ExitCode::SUCCESS)
         }

@@ -32,6 +32,8 @@ pub struct SessionOptions {
     pub region: Option<String>,
     /// Requests per second to each account when reading (`None`: no limit).
     pub account_rps: Option<NonZeroU32>,
+    /// Requests per second across the run when reading (`None`: no limit).
+    pub max_rps: Option<NonZeroU32>,
 }
 
 impl SessionOptions {
@@ -113,6 +115,7 @@ impl Session {
             local: options.local,
             region: options.region.clone(),
             account_rps: options.account_rps,
+            max_rps: options.max_rps,
             ..Connection::default()
         };
         Ok(Session::over(connection, server).await)

@@ -25,17 +25,15 @@ pub enum Format {
 /// `budgetctl accounts`.
 #[derive(clap::Args)]
 pub struct AccountsArgs {
-    /// A budget file or a directory of *.yaml/*.yml files; repeatable.
-    /// Default: budgets.yaml, or budgets/ when present.
-    #[arg(short = 'f', long = "file", value_name = "PATH")]
+    #[arg(short = 'f', long = "file", value_name = "PATH", help = super::connect::FILES_HELP, help_heading = "Input")]
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub connect: ConnectArgs,
     /// Say which of N shards (`plan --shard K/N`) each account is in, and
     /// list the shards.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(Shard::MAX)))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(Shard::MAX)), help_heading = "Output")]
     pub shards: Option<u32>,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, value_enum, default_value_t = Format::Text, help = super::connect::FORMAT_HELP, help_heading = "Output")]
     pub format: Format,
 }
 

@@ -22,16 +22,28 @@ use crate::views;
 pub enum ActionCommand {
     /// Every budget action of the accounts: budget, name, type, threshold,
     /// status and approval model, pending ones first.
+    #[command(
+        after_help = "Examples:\n  budgetctl action list --account 111122223333\n  budgetctl action list --status pending --format json"
+    )]
     List(ListArgs),
     /// An action's history: each status it went through, oldest first.
+    #[command(
+        after_help = "Examples:\n  budgetctl action history sandbox/freeze\n  budgetctl action history sandbox/freeze --since 2026-12-01 --format json"
+    )]
     History(HistoryArgs),
     /// Approve a PENDING action: AWS runs it.
+    #[command(
+        after_help = "Examples:\n  budgetctl action approve sandbox/freeze          # shows it, asks for yes\n  budgetctl action approve sandbox/freeze --yes --wait"
+    )]
     Approve(ExecuteArgs),
     /// Retry an action whose execution, reversal or reset failed.
+    #[command(after_help = "Examples:\n  budgetctl action retry sandbox/freeze --wait")]
     Retry(ExecuteArgs),
     /// Undo an executed action: detach the IAM policy or SCP it attached.
+    #[command(after_help = "Examples:\n  budgetctl action reverse sandbox/freeze --wait")]
     Reverse(ExecuteArgs),
     /// Put a reversed action back in STANDBY, to trigger again.
+    #[command(after_help = "Examples:\n  budgetctl action reset sandbox/freeze")]
     Reset(ExecuteArgs),
 }
 
@@ -39,9 +51,7 @@ pub enum ActionCommand {
 /// and the endpoint.
 #[derive(clap::Args, Clone, Default)]
 pub struct Where {
-    /// A budget file or directory, for roles and the account of a declared
-    /// budget; repeatable. Default: budgets.yaml or budgets/ when present.
-    #[arg(short = 'f', long = "file", value_name = "PATH")]
+    #[arg(short = 'f', long = "file", value_name = "PATH", help = super::connect::FILES_HELP, help_heading = "Input")]
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub connect: ConnectArgs,
@@ -61,7 +71,7 @@ pub struct ListArgs {
     /// Only actions in this status, e.g. pending or execution_failure.
     #[arg(long, value_parser = parse_status)]
     pub status: Option<ActionStatus>,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, value_enum, default_value_t = Format::Text, help = super::connect::FORMAT_HELP, help_heading = "Output")]
     pub format: Format,
     #[command(flatten)]
     pub place: Where,
@@ -77,7 +87,7 @@ pub struct HistoryArgs {
     /// Only events on or after this day (YYYY-MM-DD).
     #[arg(long, value_name = "DATE", value_parser = parse_day)]
     pub since: Option<chrono::NaiveDate>,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, value_enum, default_value_t = Format::Text, help = super::connect::FORMAT_HELP, help_heading = "Output")]
     pub format: Format,
     #[command(flatten)]
     pub place: Where,
@@ -96,8 +106,14 @@ pub struct ExecuteArgs {
     /// Give up waiting after this many seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 900)]
     pub timeout: u64,
-    /// Do not ask: needed off a terminal (CI), where no one can answer.
-    #[arg(long)]
+    /// Do not ask: needed off a terminal (CI), where no one can answer;
+    /// `--auto-approve` as apply spells it.
+    #[arg(
+        long,
+        short = 'y',
+        visible_alias = "auto-approve",
+        help_heading = "Approval"
+    )]
     pub yes: bool,
     #[command(flatten)]
     pub place: Where,

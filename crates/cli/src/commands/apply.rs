@@ -39,21 +39,28 @@ pub struct ApplyArgs {
     pub scope: ScopeArgs,
     #[command(flatten)]
     pub connect: ConnectArgs,
-    /// Apply without asking (required when standard input is not a terminal).
-    #[arg(long)]
-    pub auto_approve: bool,
-    /// Budgets changed at once; each budget's own calls stay in order.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    /// Apply without asking (needed off a terminal, in CI, where no one
+    /// can answer); `--auto-approve` as in Terraform.
+    #[arg(
+        long,
+        short = 'y',
+        visible_alias = "auto-approve",
+        help_heading = "Approval"
+    )]
+    pub yes: bool,
+    /// Requests in flight at once: reading, and writing (each budget's
+    /// calls stay in order, so N in flight is N budgets at once).
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256), help_heading = "Performance")]
     pub parallelism: u16,
-    /// Client-side limit of requests per second (0: none); the SDK's
-    /// adaptive retries slow down further when AWS throttles.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_REQUESTS_PER_SECOND)]
-    pub max_rps: u32,
-    /// `json`: one machine-readable result per change on stdout.
-    #[arg(long, value_enum, default_value_t = ApplyFormat::Text)]
+    /// Budgets changed at once, when fewer than --parallelism (at most 64).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64), help_heading = "Performance")]
+    pub budgets_at_once: Option<u16>,
+    /// text for people; json for one machine-readable result per change
+    /// on stdout.
+    #[arg(long, value_enum, default_value_t = ApplyFormat::Text, help_heading = "Output")]
     pub format: ApplyFormat,
     /// Say what is being read.
-    #[arg(short, long)]
+    #[arg(short, long, help_heading = "Output")]
     pub verbose: bool,
     /// Not a flag of apply (respond has one): refused with what to run
     /// instead, rather than clap's tip to pass it as a plan file's name.
@@ -165,7 +172,7 @@ async fn carry_out(
     }
     // A saved plan was reviewed elsewhere; a fresh one needs a yes here.
     let fresh = args.plan_file.is_none();
-    if fresh && !args.auto_approve {
+    if fresh && !args.yes {
         if !std::io::stdin().is_terminal() {
             return Err(CliError::Unconfirmed(Unconfirmed::Apply));
         }
@@ -181,8 +188,12 @@ async fn carry_out(
     }
 
     let options = ApplyOptions {
-        parallelism: usize::from(args.parallelism),
-        max_requests_per_second: NonZeroU32::new(args.max_rps),
+        parallelism: usize::from(args.budgets_at_once.unwrap_or(args.parallelism.min(64))),
+        max_requests_per_second: NonZeroU32::new(
+            args.connect
+                .max_rps
+                .unwrap_or(DEFAULT_MAX_REQUESTS_PER_SECOND),
+        ),
     };
     let progress: Arc<dyn Progress> = if json {
         Arc::new(Quiet)

@@ -13,12 +13,17 @@ use budgetctl_spec::{AccountId, Loaded};
 
 use crate::error::CliError;
 
+/// What `-f` says, one wording for every command.
+pub const FILES_HELP: &str = "A budget file, or a directory of *.yaml/*.yml files; repeatable [default: budgets.yaml, budgets.yml or budgets/, the first present]";
+
+/// What `--format` says where its values are text and json.
+pub const FORMAT_HELP: &str = "text for people; json for scripts (one document on stdout)";
+
 /// Which budgets a run covers.
 #[derive(Clone, Debug, Default, clap::Args)]
+#[command(next_help_heading = "Input")]
 pub struct ScopeArgs {
-    /// A budget file or a directory of *.yaml/*.yml files; repeatable.
-    /// Default: budgets.yaml, or budgets/ when present.
-    #[arg(short = 'f', long = "file", value_name = "PATH")]
+    #[arg(short = 'f', long = "file", value_name = "PATH", help = FILES_HELP)]
     pub files: Vec<PathBuf>,
     /// Only this account; repeatable. Default: every account the files name.
     #[arg(long = "account", value_name = "ID")]
@@ -35,10 +40,9 @@ pub struct ScopeArgs {
 /// Which accounts a command that only reads covers (status, lint): no
 /// `--target`, since it looks at every budget of them.
 #[derive(Clone, Debug, Default, clap::Args)]
+#[command(next_help_heading = "Input")]
 pub struct AccountScopeArgs {
-    /// A budget file or a directory of *.yaml/*.yml files; repeatable.
-    /// Default: budgets.yaml, or budgets/ when present.
-    #[arg(short = 'f', long = "file", value_name = "PATH")]
+    #[arg(short = 'f', long = "file", value_name = "PATH", help = FILES_HELP)]
     pub files: Vec<PathBuf>,
     /// Only this account; repeatable. Default: every account the files name.
     #[arg(long = "account", value_name = "ID")]
@@ -59,8 +63,9 @@ impl AccountScopeArgs {
     }
 }
 
-/// Where the Budgets API is and as whom to call it.
+/// Where the Budgets API is and as whom to call it, and how fast.
 #[derive(Clone, Debug, Default, clap::Args)]
+#[command(next_help_heading = "Endpoint")]
 pub struct ConnectArgs {
     /// Run against budgetctl-local, started here with state in .budgetctl/local.json.
     #[arg(long, conflicts_with_all = ["endpoint_url", "profile"])]
@@ -74,11 +79,20 @@ pub struct ConnectArgs {
     /// Signing region for Budgets (us-east-1; another only for other partitions).
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
-    /// Requests per second to each account when reading, client side (0,
-    /// the default: no limit, the SDK's adaptive retries alone). For many
-    /// accounts read at once, set it at or under their rate limit.
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    /// Requests per second to each account, client side (0, the default:
+    /// no limit, the SDK's adaptive retries alone). For many accounts read
+    /// at once, set it at or under their rate limit.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 0,
+        help_heading = "Performance"
+    )]
     pub account_rps: u32,
+    /// Requests per second across the whole run, client side (0: no limit).
+    /// Default: no limit for reads; apply's writes at most 20 a second.
+    #[arg(long, value_name = "N", help_heading = "Performance")]
+    pub max_rps: Option<u32>,
 }
 
 /// `--endpoint-url`: an http or https URL with a host.
@@ -104,6 +118,7 @@ impl ConnectArgs {
             profile: self.profile.clone(),
             region: self.region.clone(),
             account_rps: std::num::NonZeroU32::new(self.account_rps),
+            max_rps: self.max_rps.and_then(std::num::NonZeroU32::new),
         }
     }
 }

@@ -15,44 +15,44 @@ use crate::error::CliError;
 #[derive(clap::Args)]
 pub struct ImportArgs {
     /// The account to read; repeatable.
-    #[arg(long = "account", value_name = "ID", required_unless_present_any = ["organization", "ou"])]
+    #[arg(long = "account", value_name = "ID", required_unless_present_any = ["organization", "ou"], help_heading = "Input")]
     pub accounts: Vec<AccountId>,
     /// Every ACTIVE account of the organisation (AWS Organizations'
     /// ListAccounts, in the management account).
-    #[arg(long, conflicts_with = "ou")]
+    #[arg(long, conflicts_with = "ou", help_heading = "Input")]
     pub organization: bool,
     /// Every ACTIVE account in this OU (or root) of the organisation.
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", help_heading = "Input")]
     pub ou: Option<String>,
     /// With --ou: the accounts of every OU under it too.
-    #[arg(long, requires = "ou")]
+    #[arg(long, requires = "ou", help_heading = "Input")]
     pub recursive: bool,
     /// Read the organisation through this role of the management account
     /// (default: the credentials import runs with).
-    #[arg(long, value_name = "ARN")]
+    #[arg(long, value_name = "ARN", help_heading = "Input")]
     pub organizations_role: Option<String>,
     /// A file, or a directory for one `<account>.yaml` per account
     /// (an existing directory, or a path ending in `/`). Default: stdout.
-    #[arg(long, value_name = "FILE|DIR")]
+    #[arg(long, value_name = "FILE|DIR", help_heading = "Output")]
     pub out: Option<PathBuf>,
     /// Only budgets whose name matches this glob, e.g. `team-*`; repeatable.
-    #[arg(long = "match", value_name = "GLOB")]
+    #[arg(long = "match", value_name = "GLOB", help_heading = "Input")]
     pub patterns: Vec<String>,
     /// Overwrite files that exist.
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub force: bool,
     /// Read each account through this role, `{account}` filled in with its
     /// id (arn:aws:iam::{account}:role/budgetctl); the files written give
     /// each account its role, so that plan reads as import did.
-    #[arg(long, value_name = "ARN")]
+    #[arg(long, value_name = "ARN", help_heading = "Input")]
     pub role: Option<String>,
     #[command(flatten)]
     pub connect: ConnectArgs,
     /// Requests in flight at once, across all the accounts read.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256), help_heading = "Performance")]
     pub parallelism: u16,
     /// Say what is being read.
-    #[arg(short, long)]
+    #[arg(short, long, help_heading = "Output")]
     pub verbose: bool,
 }
 

@@ -35,17 +35,17 @@ pub struct LintArgs {
     pub connect: ConnectArgs,
     /// Also read each SNS topic's policy (GetTopicAttributes): one whose
     /// policy does not let budgets.amazonaws.com publish drops alerts.
-    #[arg(long)]
+    #[arg(long, help_heading = "Input")]
     pub check_sns: bool,
     /// text for people; json for scripts; markdown for a job summary;
     /// github for workflow commands; sarif for code scanning.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, value_enum, default_value_t = Format::Text, help_heading = "Output")]
     pub format: Format,
     /// Requests in flight at once, across all the accounts read.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256), help_heading = "Performance")]
     pub parallelism: u16,
     /// Say what is being read.
-    #[arg(short, long)]
+    #[arg(short, long, help_heading = "Output")]
     pub verbose: bool,
 }
 

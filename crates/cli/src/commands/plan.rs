@@ -29,28 +29,30 @@ pub struct PlanArgs {
     #[command(flatten)]
     pub connect: ConnectArgs,
     /// Save the plan (JSON) for `budgetctl apply`.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub out: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    /// text for a terminal; markdown for a pull-request comment; json for
+    /// scripts (the document `--out` saves); github for workflow commands.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text, help_heading = "Output")]
     pub format: PlanFormat,
     /// Exit 0 for no changes, 2 for changes, 1 for errors.
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub detailed_exitcode: bool,
     /// Requests in flight at once, across all the accounts read.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256), help_heading = "Performance")]
     pub parallelism: u16,
     /// Say what is being read.
-    #[arg(short, long)]
+    #[arg(short, long, help_heading = "Output")]
     pub verbose: bool,
     /// Merge JSON plans (`--format json` or `--out`) of the shards of one
     /// run and render them as one plan, reading nothing: e.g. `plan
     /// --merge plan-1.json plan-2.json --format markdown` for one PR comment.
-    #[arg(long, value_name = "PLAN", num_args = 1.., conflicts_with = "out")]
+    #[arg(long, value_name = "PLAN", num_args = 1.., conflicts_with = "out", help_heading = "Input")]
     pub merge: Vec<PathBuf>,
     /// The markdown comment's last line, instead of the commit
     /// (`GITHUB_SHA`), the time and "merging runs `budgetctl apply`": for
     /// another CI, or a job whose merge does something else.
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", help_heading = "Output")]
     pub footer: Option<String>,
 }
 

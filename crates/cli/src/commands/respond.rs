@@ -17,17 +17,16 @@ use crate::views;
 
 #[derive(clap::Args)]
 pub struct RespondArgs {
-    /// A budget file or directory; repeatable. Default: budgets.yaml or budgets/.
-    #[arg(short = 'f', long = "file", value_name = "PATH")]
+    #[arg(short = 'f', long = "file", value_name = "PATH", help = super::connect::FILES_HELP, help_heading = "Input")]
     pub files: Vec<PathBuf>,
     /// Only this account; repeatable. Default: every account with responses.
-    #[arg(long = "account", value_name = "ID")]
+    #[arg(long = "account", value_name = "ID", help_heading = "Input")]
     pub accounts: Vec<AccountId>,
     /// Show what would run and why (spend, line, period, token); read only
     /// the budgets' spend and change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, value_enum, default_value_t = Format::Text, help = super::connect::FORMAT_HELP, help_heading = "Output")]
     pub format: Format,
     /// Follow each Service Catalog record until it settles; exit 1 if it
     /// fails or is still running when the timeout runs out.

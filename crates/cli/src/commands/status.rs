@@ -50,30 +50,30 @@ pub struct StatusArgs {
     pub connect: ConnectArgs,
     /// Read the last N periods of each budget (one more request per
     /// budget; AWS keeps 12 months, 4 quarters or 60 days).
-    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=60))]
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=60), help_heading = "Input")]
     pub history: u32,
     /// How rows are ordered.
-    #[arg(long, value_enum, default_value_t = SortBy::Risk)]
+    #[arg(long, value_enum, default_value_t = SortBy::Risk, help_heading = "Output")]
     pub sort: SortBy,
     /// Only budgets whose actual or forecasted spend is at least PERCENT of
     /// their limit.
-    #[arg(long, value_name = "PERCENT")]
+    #[arg(long, value_name = "PERCENT", help_heading = "Output")]
     pub over: Option<u32>,
     /// text for a terminal, markdown for a job summary or an issue, html
     /// for one self-contained page, json for scripts and dashboards.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, value_enum, default_value_t = Format::Text, help_heading = "Output")]
     pub format: Format,
     /// Write it to FILE instead of stdout.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub out: Option<PathBuf>,
     /// Exit 1 when a budget is over its limit (or forecast to be); 0 otherwise.
-    #[arg(long, value_enum, value_name = "WHAT")]
+    #[arg(long, value_enum, value_name = "WHAT", help_heading = "Output")]
     pub fail_on: Option<FailOn>,
     /// Requests in flight at once, across all the accounts read.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256), help_heading = "Performance")]
     pub parallelism: u16,
     /// Say what is being read.
-    #[arg(short, long)]
+    #[arg(short, long, help_heading = "Output")]
     pub verbose: bool,
 }
 

@@ -13,9 +13,7 @@ use crate::views;
 /// `budgetctl validate`.
 #[derive(clap::Args)]
 pub struct ValidateArgs {
-    /// A budget file or a directory of *.yaml/*.yml files; repeatable.
-    /// Default: budgets.yaml, or budgets/ when present.
-    #[arg(short = 'f', long = "file", value_name = "PATH")]
+    #[arg(short = 'f', long = "file", value_name = "PATH", help = super::connect::FILES_HELP)]
     pub files: Vec<PathBuf>,
     /// text for people; json for scripts; github for workflow commands
     /// that annotate a pull request's diff; sarif for code scanning.
