@@ -29,7 +29,9 @@ pub enum ActionError {
         role: Option<String>,
     },
     /// `action list` with no account to list.
-    #[error("no account to list: pass --account ID, or --file for budget files that name accounts")]
+    #[error(
+        "no account to list: no --account, and no budget file names one (without -f, budgetctl looks for budgets.yaml, budgets.yml and budgets/); pass --account ID, or -f PATH for budget files that name accounts (-f budgets.example.yaml in budgetctl's repository)"
+    )]
     NoAccount,
     /// No file declares the handle's budget, and no `--account` says where.
     #[error(

@@ -110,6 +110,27 @@ fn line_len_at(text: &str, offset: usize) -> usize {
 /// and message alone.
 pub fn render(d: &Diagnostic, color: bool) -> String {
     let file = &d.span.file;
+    // Nothing to quote (no file was read): the message and its help.
+    if file.text.is_empty() && d.related.is_empty() {
+        let (word, style) = match d.severity {
+            budgetctl_spec::Severity::Error => {
+                ("error", anstyle::AnsiColor::Red.on_default().bold())
+            }
+            budgetctl_spec::Severity::Warning => {
+                ("warning", anstyle::AnsiColor::Yellow.on_default().bold())
+            }
+        };
+        let word = if color {
+            format!("{style}{word}{style:#}")
+        } else {
+            word.to_owned()
+        };
+        let mut out = format!("{word}[{}]: {}\n", d.code.as_str(), escape_text(&d.message));
+        if let Some(help) = &d.help {
+            out.push_str(&format!("  help: {}\n", escape_text(help)));
+        }
+        return out;
+    }
     let spans = std::iter::once(&d.span)
         .chain(d.related.iter().map(|(s, _)| s))
         .filter(|s| std::sync::Arc::ptr_eq(&s.file, file));
