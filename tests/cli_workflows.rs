@@ -1,5 +1,5 @@
 //! The GitHub Actions workflows of examples/github-actions: they parse, they
-//! hold to what the README promises (OIDC roles, no stored keys, one apply at
+//! hold to what the docs promise (OIDC roles, no stored keys, one apply at
 //! a time), and the shell steps they run work, run here as a runner runs
 //! them, against budgetctl-local. The comment script runs under Node.js
 //! against an in-memory pull request where Node.js is installed.

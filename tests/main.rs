@@ -25,4 +25,5 @@ mod cli_status;
 mod cli_templates;
 mod cli_validate;
 mod cli_workflows;
+mod docs;
 mod support;

@@ -340,7 +340,7 @@ fn render(config: &Config, today: NaiveDate) -> String {
     format!(
         "# Budgets of {}, imported by `budgetctl import` on {today}.\n\
          # `budgetctl plan` on this file reports no changes until the budgets or\n\
-         # the file change. Reference: `budgetctl schema`, README.md.\n\n{}",
+         # the file change. Reference: `budgetctl schema`, and docs/src/reference/yaml.md in budgetctl's repository.\n\n{}",
         list(&config.budget_accounts()),
         to_yaml(config)
     )

@@ -64,7 +64,7 @@ fn starter(account: &AccountId) -> String {
 #   budgetctl plan       shows what AWS would change (--local: without AWS)
 #   budgetctl apply      makes AWS match the files, once you say yes
 #
-# Every key is in README.md ("The YAML format"); `budgetctl schema` prints
+# Every key is in docs/src/reference/yaml.md of budgetctl's repository; `budgetctl schema` prints
 # the JSON Schema editors use to complete and check it.
 version: 1
 
@@ -140,7 +140,7 @@ pub fn run(args: InitArgs) -> Result<ExitCode, CliError> {
     );
     if args.github {
         note!(
-            "the workflows assume IAM roles through GitHub's OIDC provider: set the repository variables BUDGETCTL_PLAN_ROLE_ARN and BUDGETCTL_APPLY_ROLE_ARN (README.md, \"The pull-request workflow\")"
+            "the workflows assume IAM roles through GitHub's OIDC provider: set the repository variables BUDGETCTL_PLAN_ROLE_ARN and BUDGETCTL_APPLY_ROLE_ARN (docs/src/guides/pull-requests.md in budgetctl's repository)"
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -1,6 +1,6 @@
 //! The Plan: what apply would change, as data. Renderers show it, apply
 //! carries it out. Its JSON form (`--format json`, `--out`) is its own type,
-//! [`document`]: versioned, documented in README.md, and independent of the
+//! [`document`]: versioned, documented in docs/src/reference/plan-json.md, and independent of the
 //! model's serde derives; change it only on purpose (a snapshot test guards it).
 
 use std::collections::BTreeMap;
