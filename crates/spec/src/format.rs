@@ -15,6 +15,8 @@ use std::ops::Range;
 
 use yaml_parser::{SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken};
 
+use crate::diagnostic::Code;
+
 /// The order of a budget's keys: the YAML reference's, and `import`'s.
 /// Keys not listed (a typo `validate` reports) keep their place after these.
 pub const BUDGET_KEY_ORDER: [&str; 19] = [
@@ -53,12 +55,101 @@ pub struct FormatError {
     pub message: String,
 }
 
-/// `text` in the canonical style. Formatting formatted text changes nothing.
+/// `text` in the canonical style. Formatting formatted text changes
+/// nothing, and what the text means never changes: the result is decoded
+/// as budgetctl reads files and compared with the original (a file that
+/// does not validate keeps its diagnostics), and where either check fails
+/// the text is refused, not rewritten.
 pub fn format(text: &str) -> Result<String, FormatError> {
+    let before = crate::load_str("budgets.yaml", text);
+    // What budgetctl's own reader refuses (broken YAML, a duplicate key,
+    // nesting or aliases past its bounds) is not handed to a formatter
+    // without those bounds.
+    if let Some(d) = before
+        .diagnostics
+        .iter()
+        .find(|d| matches!(d.code, Code::Syntax | Code::InputTooLarge))
+    {
+        let message = match d.code {
+            Code::Syntax => format!("the YAML does not parse: {}", d.message),
+            _ => d.message.clone(),
+        };
+        return Err(FormatError {
+            line: d.span.pos.line as usize,
+            column: d.span.pos.column as usize,
+            message,
+        });
+    }
+    let mut formatted = layout(text)?;
+    // pretty_yaml settles in one pass on every file we know; a second is
+    // cheap insurance that `fmt --check` passes right after `fmt`.
+    for _ in 0..3 {
+        let again = layout(&formatted)?;
+        if again == formatted {
+            break;
+        }
+        formatted = again;
+    }
+    if layout(&formatted)? != formatted {
+        return Err(unchanged("its layout does not settle"));
+    }
+    if meaning(&before) != meaning(&crate::load_str("budgets.yaml", &formatted)) {
+        return Err(unchanged("formatting would change what it means"));
+    }
+    Ok(formatted)
+}
+
+/// The refusal of a text budgetctl cannot format without changing it.
+fn unchanged(why: &str) -> FormatError {
+    FormatError {
+        line: 1,
+        column: 1,
+        message: format!("{why}, so it is left as it is (please report it)"),
+    }
+}
+
+/// What a loaded file means: its configuration without the places things
+/// were declared at (formatting moves lines), or for a file that does not
+/// validate, the codes of its diagnostics.
+fn meaning(loaded: &crate::Loaded) -> serde_json::Value {
+    if loaded.has_errors() {
+        let mut codes: Vec<&str> = loaded.diagnostics.iter().map(|d| d.code.as_str()).collect();
+        codes.sort_unstable();
+        return serde_json::json!({ "errors": codes });
+    }
+    let mut config = serde_json::to_value(&loaded.config).unwrap_or_default();
+    strip_origins(&mut config);
+    config
+}
+
+/// Without `{file, line, column}` objects.
+fn strip_origins(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.retain(|_, v| {
+                !v.as_object().is_some_and(|o| {
+                    o.len() == 3
+                        && ["file", "line", "column"]
+                            .iter()
+                            .all(|k| o.contains_key(*k))
+                })
+            });
+            map.values_mut().for_each(strip_origins);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(strip_origins),
+        _ => {}
+    }
+}
+
+/// budgetctl's edits, then pretty_yaml's layout.
+fn layout(text: &str) -> Result<String, FormatError> {
     let root = parse(text)?;
     let text = apply(text, local_edits(&root));
     let root = parse(&text)?;
     let text = apply(&text, reorder_edits(&root, &text));
+    if let Some(e) = too_deep(&text) {
+        return Err(e);
+    }
     pretty_yaml::format_text(&text, &options()).map_err(|e| FormatError {
         line: 1,
         column: 1,
@@ -80,7 +171,32 @@ fn options() -> pretty_yaml::config::FormatOptions {
     options
 }
 
+/// Nodes yaml_parser can place: it tracks indentation in a 64-bit mask,
+/// and a node at column 64 or beyond overflows it.
+const MAX_COLUMN: usize = 60;
+
+/// The first line whose content (after indentation and the `-`, `?` and
+/// `:` of block collections) starts at [`MAX_COLUMN`] or beyond.
+fn too_deep(text: &str) -> Option<FormatError> {
+    text.lines().enumerate().find_map(|(i, line)| {
+        let column = line
+            .chars()
+            .take_while(|c| matches!(c, ' ' | '\t' | '-' | '?' | ':'))
+            .count();
+        (column >= MAX_COLUMN).then(|| FormatError {
+            line: i + 1,
+            column: column + 1,
+            message: format!(
+                "nested {MAX_COLUMN} columns deep or more, which budgetctl fmt does not lay out; the file was left as it is"
+            ),
+        })
+    })
+}
+
 fn parse(text: &str) -> Result<SyntaxNode, FormatError> {
+    if let Some(e) = too_deep(text) {
+        return Err(e);
+    }
     yaml_parser::parse(text).map_err(|e| {
         let at = e.offset().min(text.len());
         let before = text.get(..at).unwrap_or(text);
