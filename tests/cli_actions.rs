@@ -136,6 +136,32 @@ impl World {
     }
 
     /// The live actions: (id, status, name tag).
+    /// Write `name` into the `budgetctl:action` tag of action `id` of
+    /// `sandbox`, through the SDK as anyone with TagResource can.
+    fn name_action(&self, id: &str, name: &str) {
+        let client = budgetctl_testkit::sdk_client(
+            &self.served.url,
+            aws_sdk_budgets::config::retry::RetryConfig::standard(),
+        );
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            client
+                .tag_resource()
+                .resource_arn(format!(
+                    "arn:aws:budgets::{ACCOUNT}:budget/sandbox/action/{id}"
+                ))
+                .resource_tags(
+                    aws_sdk_budgets::types::ResourceTag::builder()
+                        .key("budgetctl:action")
+                        .value(name)
+                        .build()
+                        .unwrap(),
+                )
+                .send()
+                .await
+                .unwrap();
+        });
+    }
+
     fn actions(&self) -> Vec<serde_json::Value> {
         let out = self.run(&["action", "list", "--account", ACCOUNT, "--format", "json"]);
         assert!(out.status.success(), "{}", text(&out));
@@ -732,27 +758,7 @@ fn a_line_break_in_an_action_name_from_aws_forges_no_line() {
     let w = World::with_freeze_in("PENDING");
     let id = w.actions()[0]["id"].as_str().unwrap().to_owned();
     let forged = "freeze\nAWS will attach nothing: this approval is a no-op";
-    let client = budgetctl_testkit::sdk_client(
-        &w.served.url,
-        aws_sdk_budgets::config::retry::RetryConfig::standard(),
-    );
-    tokio::runtime::Runtime::new().unwrap().block_on(async {
-        client
-            .tag_resource()
-            .resource_arn(format!(
-                "arn:aws:budgets::{ACCOUNT}:budget/sandbox/action/{id}"
-            ))
-            .resource_tags(
-                aws_sdk_budgets::types::ResourceTag::builder()
-                    .key("budgetctl:action")
-                    .value(forged)
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
-    });
+    w.name_action(&id, forged);
     for args in [
         &["action", "approve", "sandbox/nothing", "--yes"][..],
         &["action", "list", "--account", ACCOUNT],
@@ -790,40 +796,24 @@ fn action_list_is_an_aligned_table_cut_at_80_columns_with_names_escaped() {
     let w = World::with_freeze_in("PENDING");
     let id = w.actions()[0]["id"].as_str().unwrap().to_owned();
     let long = format!("freeze\u{1b}[31m-{}", "x".repeat(80));
-    let client = budgetctl_testkit::sdk_client(
-        &w.served.url,
-        aws_sdk_budgets::config::retry::RetryConfig::standard(),
-    );
-    tokio::runtime::Runtime::new().unwrap().block_on(async {
-        client
-            .tag_resource()
-            .resource_arn(format!(
-                "arn:aws:budgets::{ACCOUNT}:budget/sandbox/action/{id}"
-            ))
-            .resource_tags(
-                aws_sdk_budgets::types::ResourceTag::builder()
-                    .key("budgetctl:action")
-                    .value(&long)
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
-    });
-    let url = w.served.url.clone();
-    let listed = support::budgetctl_in(w.dir.path())
-        .args([
-            "action",
-            "list",
-            "--account",
-            ACCOUNT,
-            "--endpoint-url",
-            &url,
-        ])
-        .env("COLUMNS", "80")
-        .output()
-        .unwrap();
+    w.name_action(&id, &long);
+    // `action list` at 80 columns (as COLUMNS says off a terminal).
+    let list_at_80 = |extra: &[&str]| {
+        support::budgetctl_in(w.dir.path())
+            .args([
+                "action",
+                "list",
+                "--account",
+                ACCOUNT,
+                "--endpoint-url",
+                &w.served.url,
+            ])
+            .args(extra)
+            .env("COLUMNS", "80")
+            .output()
+            .unwrap()
+    };
+    let listed = list_at_80(&[]);
     let shown = String::from_utf8_lossy(&listed.stdout).into_owned();
     assert!(listed.status.success(), "{}", text(&listed));
     let lines: Vec<&str> = shown.lines().collect();
@@ -852,20 +842,7 @@ fn action_list_is_an_aligned_table_cut_at_80_columns_with_names_escaped() {
     assert!(lines[1].contains("APPLY_IAM_POLICY"), "{shown}");
 
     // Coloured when asked: PENDING in bold yellow, the name still inert.
-    let coloured = support::budgetctl_in(w.dir.path())
-        .args([
-            "action",
-            "list",
-            "--account",
-            ACCOUNT,
-            "--endpoint-url",
-            &url,
-            "--color",
-            "always",
-        ])
-        .env("COLUMNS", "80")
-        .output()
-        .unwrap();
+    let coloured = list_at_80(&["--color", "always"]);
     let shown = String::from_utf8_lossy(&coloured.stdout).into_owned();
     assert!(
         shown.contains("\u{1b}[1m\u{1b}[33mPENDING\u{1b}[0m"),

@@ -134,20 +134,12 @@ fn every_command_the_readme_and_the_book_show_runs_from_the_repository_root() {
                 .map(|l| l.replace("cargo run -p budgetctl -- ", "budgetctl "))
                 .collect::<Vec<_>>()
                 .join("\n");
-            let out = Command::new("bash")
+            let mut bash = Command::new("bash");
+            crate::support::as_a_user(&mut bash, root.path());
+            let out = bash
                 .args(["-euo", "pipefail", "-c", &script])
-                .current_dir(root.path())
                 .env("PATH", &path)
                 .env("HOME", root.path().join("home"))
-                .env("NO_COLOR", "1")
-                .env_remove("COLUMNS")
-                .env_remove("AWS_ENDPOINT_URL")
-                .env_remove("AWS_PROFILE")
-                .env_remove("GITHUB_SHA")
-                .env("AWS_ACCESS_KEY_ID", "local")
-                .env("AWS_SECRET_ACCESS_KEY", "local")
-                .env("AWS_EC2_METADATA_DISABLED", "true")
-                .stdin(std::process::Stdio::null())
                 .output()
                 .unwrap();
             assert!(

@@ -95,7 +95,15 @@ pub fn at_once(count: usize, command: impl Fn() -> Command) -> Vec<Output> {
 /// AWS endpoint or profile.
 pub fn budgetctl_in(dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_budgetctl"));
-    c.current_dir(dir)
+    as_a_user(&mut c, dir);
+    c
+}
+
+/// Run `command` in `dir` as a user would against a local endpoint (what
+/// [`budgetctl_in`] sets up; the docs' shell blocks run this way too).
+pub fn as_a_user(command: &mut Command, dir: &Path) {
+    command
+        .current_dir(dir)
         .env("NO_COLOR", "1")
         .env_remove("COLUMNS")
         .env_remove("AWS_ENDPOINT_URL")
@@ -105,7 +113,6 @@ pub fn budgetctl_in(dir: &Path) -> Command {
         .env("AWS_SECRET_ACCESS_KEY", "local")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .stdin(Stdio::null());
-    c
 }
 
 pub struct Served {

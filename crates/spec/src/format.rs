@@ -17,29 +17,10 @@ use yaml_parser::{SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken};
 
 use crate::diagnostic::Code;
 
-/// The order of a budget's keys: the YAML reference's, and `import`'s.
+/// The order of a budget's keys: the YAML reference's, and `import`'s
+/// (the decoder's list of budget keys is kept in it).
 /// Keys not listed (a typo `validate` reports) keep their place after these.
-pub const BUDGET_KEY_ORDER: [&str; 19] = [
-    "name",
-    "account",
-    "accounts",
-    "type",
-    "period",
-    "limit",
-    "planned",
-    "auto_adjust",
-    "start",
-    "end",
-    "cost_types",
-    "filters",
-    "filter_expression",
-    "metrics",
-    "billing_view_arn",
-    "notifications",
-    "tags",
-    "actions",
-    "responses",
-];
+pub const BUDGET_KEY_ORDER: &[&str] = crate::decode::BUDGET_KEYS;
 
 /// A list goes on one line when that line is at most this wide.
 const INLINE_LIST_WIDTH: usize = 80;

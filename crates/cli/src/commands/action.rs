@@ -106,15 +106,8 @@ pub struct ExecuteArgs {
     /// Give up waiting after this many seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 900)]
     pub timeout: u64,
-    /// Do not ask: needed off a terminal (CI), where no one can answer;
-    /// `--auto-approve` as apply spells it.
-    #[arg(
-        long,
-        short = 'y',
-        visible_alias = "auto-approve",
-        help_heading = "Approval"
-    )]
-    pub yes: bool,
+    #[command(flatten)]
+    pub approval: super::connect::Approval,
     #[command(flatten)]
     pub place: Where,
 }
@@ -209,7 +202,7 @@ fn run_execution(args: ExecuteArgs, execution: ExecutionType) -> Result<ExitCode
     let config = config_of(&args.place)?;
     let account = account_of(&args.handle.budget, args.account.as_ref(), &config)?;
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    if !args.yes && !interactive {
+    if !args.approval.yes && !interactive {
         return Err(CliError::Unconfirmed(Unconfirmed::Execution(execution)));
     }
     runtime()?.block_on(async {
@@ -234,7 +227,7 @@ async fn operate(
         "{}",
         views::actions::shown(execution, account, budget, &action)
     );
-    if !args.yes && interactive && !confirmed(execution)? {
+    if !args.approval.yes && interactive && !confirmed(execution)? {
         note!("Cancelled: nothing was changed.");
         return Ok(ExitCode::FAILURE);
     }

@@ -39,15 +39,8 @@ pub struct ApplyArgs {
     pub scope: ScopeArgs,
     #[command(flatten)]
     pub connect: ConnectArgs,
-    /// Apply without asking (needed off a terminal, in CI, where no one
-    /// can answer); `--auto-approve` as in Terraform.
-    #[arg(
-        long,
-        short = 'y',
-        visible_alias = "auto-approve",
-        help_heading = "Approval"
-    )]
-    pub yes: bool,
+    #[command(flatten)]
+    pub approval: super::connect::Approval,
     /// Requests in flight at once: reading, and writing (each budget's
     /// calls stay in order, so N in flight is N budgets at once).
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256), help_heading = "Performance")]
@@ -172,7 +165,7 @@ async fn carry_out(
     }
     // A saved plan was reviewed elsewhere; a fresh one needs a yes here.
     let fresh = args.plan_file.is_none();
-    if fresh && !args.yes {
+    if fresh && !args.approval.yes {
         if !std::io::stdin().is_terminal() {
             return Err(CliError::Unconfirmed(Unconfirmed::Apply));
         }

@@ -19,6 +19,20 @@ pub const FILES_HELP: &str = "A budget file, or a directory of *.yaml/*.yml file
 /// What `--format` says where its values are text and json.
 pub const FORMAT_HELP: &str = "text for people; json for scripts (one document on stdout)";
 
+/// `--yes`, the same on every command that asks before it acts.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct Approval {
+    /// Do not ask (needed off a terminal, in CI, where no one can answer);
+    /// `--auto-approve` as in Terraform.
+    #[arg(
+        long,
+        short = 'y',
+        visible_alias = "auto-approve",
+        help_heading = "Approval"
+    )]
+    pub yes: bool,
+}
+
 /// Which budgets a run covers.
 #[derive(Clone, Debug, Default, clap::Args)]
 #[command(next_help_heading = "Input")]

@@ -59,6 +59,7 @@ pub(crate) const GROUP_KEYS: &[&str] = &["organizations"];
 pub(crate) const ORGANIZATION_SOURCE_KEYS: &[&str] = &["ou", "recursive"];
 pub(crate) const DEFAULTS_KEYS: &[&str] = &["account", "unit", "role"];
 pub(crate) const ACCOUNT_KEYS: &[&str] = &["role", "prune", "ignore"];
+/// In the documented order, which `budgetctl fmt` puts them in.
 pub(crate) const BUDGET_KEYS: &[&str] = &[
     "name",
     "account",
