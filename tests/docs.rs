@@ -464,3 +464,34 @@ fn bare_commands_in_the_repository_root_name_the_files_looked_for_and_the_exampl
         );
     }
 }
+
+/// The YAML reference lists a budget's keys in the order `fmt` puts them.
+#[test]
+fn the_yaml_reference_lists_a_budgets_keys_in_the_order_fmt_writes_them() {
+    let reference =
+        std::fs::read_to_string(repo_root().join("docs/src/reference/yaml.md")).unwrap();
+    let section = reference
+        .split("\n## ")
+        .find(|s| s.starts_with("A budget"))
+        .expect("the reference has `## A budget`");
+    let listed: Vec<&str> = section
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split('`').next())
+        .collect();
+    let order = budgetctl_spec::format::BUDGET_KEY_ORDER;
+    let ranks: Vec<usize> = listed
+        .iter()
+        .map(|k| {
+            order
+                .iter()
+                .position(|o| o == k)
+                .unwrap_or_else(|| panic!("`{k}` is no budget key"))
+        })
+        .collect();
+    assert!(listed.len() >= 15, "{listed:?}");
+    assert!(
+        ranks.windows(2).all(|w| w[0] < w[1]),
+        "out of fmt's order: {listed:?}"
+    );
+}

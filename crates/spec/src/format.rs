@@ -25,7 +25,9 @@ pub const BUDGET_KEY_ORDER: &[&str] = crate::decode::BUDGET_KEYS;
 /// A list goes on one line when that line is at most this wide.
 const INLINE_LIST_WIDTH: usize = 80;
 
-/// Why a file cannot be formatted: YAML that does not parse.
+/// Why a file is not formatted: YAML budgetctl's reader refuses, nesting
+/// too deep to lay out, or a layout that would not settle or would change
+/// what the file means (left as it is).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{line}:{column}: {message}")]
 pub struct FormatError {
