@@ -134,20 +134,13 @@ fn every_command_the_readme_and_the_book_show_runs_from_the_repository_root() {
                 .map(|l| l.replace("cargo run -p budgetctl -- ", "budgetctl "))
                 .collect::<Vec<_>>()
                 .join("\n");
-            let mut bash = Command::new("bash");
-            crate::support::as_a_user(&mut bash, root.path());
-            let out = bash
-                .args(["-euo", "pipefail", "-c", &script])
-                .env("PATH", &path)
-                .env("HOME", root.path().join("home"))
-                .output()
-                .unwrap();
+            // A block that serves budgetctl-local on the documented port
+            // gets a free one.
+            let script = script.replace("4566", &free_port().to_string());
+            let (status, stdout, stderr) = run_block(&script, root.path(), &path);
             assert!(
-                out.status.success(),
-                "{place}: the block fails ({}):\n{script}\n--- stdout\n{}\n--- stderr\n{}",
-                out.status,
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
+                status.success(),
+                "{place}: the block fails ({status}):\n{script}\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
             );
             ran += 1;
         }
@@ -157,6 +150,43 @@ fn every_command_the_readme_and_the_book_show_runs_from_the_repository_root() {
         "only {ran} blocks ran; not run:\n  {}",
         skipped.join("\n  ")
     );
+}
+
+/// A port nothing listens on now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap()
+}
+
+/// Run a block under `bash -euo pipefail` in `dir`, in a process group of
+/// its own that is killed once bash ends, so that a server it started in
+/// the background (and did not stop, because a command failed) stops too.
+/// Output goes to files: a background process would hold pipes open.
+fn run_block(script: &str, dir: &Path, path: &str) -> (std::process::ExitStatus, String, String) {
+    use std::os::unix::process::CommandExt as _;
+    let logs = tempfile::tempdir().unwrap();
+    let (out, err) = (logs.path().join("stdout"), logs.path().join("stderr"));
+    let mut bash = Command::new("bash");
+    crate::support::as_a_user(&mut bash, dir);
+    let mut child = bash
+        .args(["-euo", "pipefail", "-c", script])
+        .env("PATH", path)
+        .env("HOME", dir.join("home"))
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let status = child.wait().unwrap();
+    if let Ok(group) = i32::try_from(child.id()) {
+        // SAFETY: kill(2) with a negative pid signals that process group
+        // (the block's own, made by process_group(0)); no memory is shared.
+        unsafe { libc::kill(-group, libc::SIGTERM) };
+    }
+    let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
+    (status, read(&out), read(&err))
 }
 
 /// GitHub's and mdBook's anchor of a heading.
